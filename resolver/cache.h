@@ -1,0 +1,77 @@
+/*
+ * cache.h -- bounded answer cache keyed by (cache scope, qname, qtype, qclass, DO/CD).
+ *
+ * Entries hold the upstream reply in wire form (a msg.h "body") together with the offsets of
+ * its TTL fields, so a hit is a hash lookup plus a copy with the TTLs patched on the way out:
+ * no allocation, no ldns_pkt. The key is opaque bytes built by the caller (cache_key_make);
+ * it carries the scope name, so views with their own upstreams never see each other's data.
+ * Memory is bounded: every entry is charged its full malloc'd size and the least recently
+ * used entries are evicted to stay within max_bytes. One cache belongs to one thread/loop.
+ */
+#ifndef MEGDNS_CACHE_H
+#define MEGDNS_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CACHE_KEY_MAX (1 + 64 + 255 + 5) /* scope len, scope, name, type, class, flags */
+
+/* Key flag bits. */
+#define CACHE_KEY_DO 0x01
+#define CACHE_KEY_CD 0x02
+
+struct cache;
+
+/* A cached reply as seen by a reader; valid until the next call that modifies the cache. */
+struct cache_entry {
+	const uint8_t *body;      /* reply body, msg.h format */
+	uint16_t body_len;
+	const uint16_t *ttl_offs; /* offsets of TTL fields in body */
+	uint16_t n_ttl;
+	uint64_t stored_ms;       /* when it was stored (caller's clock) */
+	uint64_t expire_ms;       /* when it stops being served */
+	uint8_t rcode;
+	uint8_t sec;              /* security status, free for the validator (0 = unchecked) */
+};
+
+/* A new cache bounded to max_bytes of memory (entries and index). Never NULL. */
+struct cache *cache_new(size_t max_bytes);
+
+/* Free the cache and all entries; NULL is a no-op. */
+void cache_free(struct cache *c);
+
+/* Change the bound (reload); evicts at once if over it. */
+void cache_set_limit(struct cache *c, size_t max_bytes);
+
+/*
+ * Build a key into out (CACHE_KEY_MAX bytes): scope is the view name for views with their own
+ * upstreams, "" for the shared scope; lname the lower-case wire qname. Returns its length.
+ */
+size_t cache_key_make(uint8_t *out, const char *scope, const uint8_t *lname, size_t lname_len,
+		      uint16_t qtype, uint16_t qclass, uint8_t flags);
+
+/*
+ * Look a key up. On a live hit fill *e, mark the entry recently used and return true.
+ * An expired entry is removed and false returned.
+ */
+bool cache_lookup(struct cache *c, const uint8_t *key, size_t key_len, uint64_t now_ms,
+		  struct cache_entry *e);
+
+/*
+ * Store (replacing any entry under the same key) a body with its TTL offsets; it expires
+ * ttl seconds after now_ms. The data is copied. Returns 0, or -E2BIG when a single entry
+ * would exceed the bound (nothing stored).
+ */
+int cache_store(struct cache *c, const uint8_t *key, size_t key_len, const uint8_t *body,
+		size_t body_len, const uint16_t *ttl_offs, size_t n_ttl, uint32_t ttl,
+		uint8_t rcode, uint8_t sec, uint64_t now_ms);
+
+/* Remove every entry. */
+void cache_clear(struct cache *c);
+
+/* Number of entries and bytes charged against the bound. */
+size_t cache_count(const struct cache *c);
+size_t cache_bytes(const struct cache *c);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * forward.h -- which upstream servers serve a (view, qname).
+ *
+ * Precedence, as in the config reference: the view's own upstreams; else the forward zone
+ * with the longest suffix match of the qname; else the global upstreams. A config without any
+ * upstreams falls back to the nameservers of /etc/resolv.conf, skipping megdns's own listen
+ * addresses so a default install never forwards to itself.
+ */
+#ifndef MEGDNS_FORWARD_H
+#define MEGDNS_FORWARD_H
+
+#include "addr.h"
+#include "config.h"
+#include "view.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct forward_zone {
+	uint8_t name[255]; /* lower-case wire */
+	size_t name_len;
+	const struct addr *upstreams; /* owned by the config */
+	size_t n_upstreams;
+};
+
+struct forward {
+	struct forward_zone *zones;
+	size_t n_zones;
+	struct addr *defaults; /* owned copy: config upstreams or resolv.conf nameservers */
+	size_t n_defaults;
+	bool from_resolv_conf;
+};
+
+/* A list of servers to try; points into the config or the forward. */
+struct forward_set {
+	const struct addr *addrs;
+	size_t n;
+};
+
+/*
+ * Prepare f from cfg (which must outlive f). resolv_conf is the file to read when cfg has no
+ * upstreams at all (normally "/etc/resolv.conf"). Returns 0 or a negative errno with err set.
+ */
+int forward_init(struct forward *f, const struct config *cfg, const char *resolv_conf,
+		 char *err, size_t errlen);
+
+void forward_close(struct forward *f);
+
+/* The servers for lname (lower-case wire) asked in view v (NULL: none). May be empty. */
+struct forward_set forward_lookup(const struct forward *f, const struct view *v,
+				  const uint8_t *lname, size_t lname_len);
+
+/*
+ * Read "nameserver" lines of a resolv.conf-format file into out (at most max), skipping any
+ * address equal to one of cfg's listen addresses. Returns the count, or a negative errno.
+ */
+int forward_read_resolv_conf(const char *path, const struct config *cfg, struct addr *out,
+			     size_t max);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * log.c -- messages to stderr, see log.h.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+/* Written before loops start (see log.h); read-only while serving. */
+static enum log_level log_threshold = LOG_INFO;
+
+static const char *const log_names[] = {"error", "warning", "info", "debug"};
+
+void log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
+
+int log_enabled(enum log_level level)
+{
+	return level <= log_threshold;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	if (!log_enabled(level))
+		return;
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* One fprintf per line keeps lines whole when threads log at once. */
+	fprintf(stderr, "megdns[%d]: %s: %s\n", (int)getpid(), log_names[level], line);
+}

@@ -1,0 +1,337 @@
+/*
+ * msg.c -- DNS wire format helpers for the query path, see msg.h.
+ *
+ * Readers here get packets from anyone on the network. Every read is preceded by a bounds
+ * check against the message length; compression pointers must point strictly backwards and
+ * are followed at most 127 times, so a crafted packet can neither read out of bounds nor loop.
+ */
+#include "msg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#define MSG_TYPE_OPT   41
+#define MSG_EDNS_DO    0x8000
+#define MSG_OPT_EDE    15
+#define MSG_MAX_PTRS   127
+#define MSG_QUERY_SIZE (MSG_HDR_LEN + 4)
+
+static inline uint8_t msg_lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+int msg_name_read(const uint8_t *pkt, size_t len, size_t *pos, uint8_t *out, size_t *outlen)
+{
+	size_t p = *pos, n = 0, end = 0;
+	unsigned ptrs = 0;
+	for (;;) {
+		if (p >= len)
+			return -EBADMSG;
+		uint8_t lab = pkt[p];
+		if ((lab & 0xc0) == 0xc0) {
+			if (p + 1 >= len || ++ptrs > MSG_MAX_PTRS)
+				return -EBADMSG;
+			size_t target = ((size_t)(lab & 0x3f) << 8) | pkt[p + 1];
+			if (!end)
+				end = p + 2;
+			if (target >= p) /* only backwards: no loops */
+				return -EBADMSG;
+			p = target;
+			continue;
+		}
+		if (lab & 0xc0) /* 0x40 / 0x80: obsolete label types */
+			return -EBADMSG;
+		if (p + 1 + lab > len || n + 1 + lab > MSG_MAX_NAME)
+			return -EBADMSG;
+		if (out) {
+			out[n] = lab;
+			for (unsigned i = 1; i <= lab; i++)
+				out[n + i] = msg_lower(pkt[p + i]);
+		}
+		n += 1u + lab;
+		p += 1u + lab;
+		if (lab == 0)
+			break;
+	}
+	*pos = end ? end : p;
+	if (outlen)
+		*outlen = n;
+	return 0;
+}
+
+size_t msg_name_len(const uint8_t *name, size_t max)
+{
+	size_t n = 0;
+	while (n < max && n < MSG_MAX_NAME) {
+		uint8_t lab = name[n];
+		if (lab & 0xc0)
+			return 0;
+		n += 1u + lab;
+		if (lab == 0)
+			return n <= max ? n : 0;
+	}
+	return 0;
+}
+
+bool msg_name_equal(const uint8_t *a, const uint8_t *b)
+{
+	for (;;) {
+		if (*a != *b)
+			return false;
+		uint8_t lab = *a;
+		if (lab == 0)
+			return true;
+		for (unsigned i = 1; i <= lab; i++)
+			if (msg_lower(a[i]) != msg_lower(b[i]))
+				return false;
+		a += 1u + lab;
+		b += 1u + lab;
+	}
+}
+
+bool msg_name_under(const uint8_t *name, size_t name_len, const uint8_t *zone, size_t zone_len)
+{
+	if (zone_len > name_len)
+		return false;
+	/* Walk labels of name until the remaining suffix has the zone's length. */
+	size_t p = 0;
+	while (name_len - p > zone_len)
+		p += 1u + name[p];
+	return name_len - p == zone_len && memcmp(name + p, zone, zone_len) == 0;
+}
+
+int msg_name_from_str(const char *text, uint8_t *out, size_t *outlen)
+{
+	size_t n = 0, tl = strlen(text);
+	if (tl == 0)
+		return -EINVAL;
+	if (strcmp(text, ".") == 0) {
+		out[0] = 0;
+		*outlen = 1;
+		return 0;
+	}
+	const char *p = text;
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t lab = dot ? (size_t)(dot - p) : strlen(p);
+		if (lab == 0 || lab > 63 || n + 1 + lab + 1 > MSG_MAX_NAME)
+			return -EINVAL;
+		out[n++] = (uint8_t)lab;
+		for (size_t i = 0; i < lab; i++)
+			out[n++] = msg_lower((uint8_t)p[i]);
+		if (!dot)
+			break;
+		p = dot + 1;
+	}
+	out[n++] = 0;
+	*outlen = n;
+	return 0;
+}
+
+int msg_walk_init(struct msg_walk *w, const uint8_t *pkt, size_t len)
+{
+	if (len < MSG_HDR_LEN)
+		return -EBADMSG;
+	w->pkt = pkt;
+	w->len = len;
+	w->pos = MSG_HDR_LEN;
+	unsigned qd = msg_get16(pkt + 4);
+	for (unsigned i = 0; i < qd; i++) {
+		if (msg_name_read(pkt, len, &w->pos, NULL, NULL) < 0 || w->pos + 4 > len)
+			return -EBADMSG;
+		w->pos += 4;
+	}
+	w->left[0] = msg_get16(pkt + 6);
+	w->left[1] = msg_get16(pkt + 8);
+	w->left[2] = msg_get16(pkt + 10);
+	w->section = 0;
+	return 0;
+}
+
+int msg_walk_next(struct msg_walk *w, struct msg_rr *rr)
+{
+	while (w->section < 3 && w->left[w->section] == 0)
+		w->section++;
+	if (w->section == 3)
+		return 0;
+	w->left[w->section]--;
+	rr->section = w->section + 1;
+	rr->owner = w->pos;
+	if (msg_name_read(w->pkt, w->len, &w->pos, NULL, NULL) < 0 || w->pos + 10 > w->len)
+		return -EBADMSG;
+	const uint8_t *p = w->pkt + w->pos;
+	rr->type = msg_get16(p);
+	rr->rclass = msg_get16(p + 2);
+	rr->ttl_off = w->pos + 4;
+	rr->ttl = msg_get32(p + 4);
+	rr->rdlen = msg_get16(p + 8);
+	rr->rdata = w->pos + 10;
+	if (rr->rdata + rr->rdlen > w->len)
+		return -EBADMSG;
+	rr->end = rr->rdata + rr->rdlen;
+	w->pos = rr->end;
+	return 1;
+}
+
+/* Read the OPT record of a query (additional section) into q; 0 or -EBADMSG. */
+static int msg_parse_edns(const uint8_t *pkt, size_t len, struct msg_query *q)
+{
+	struct msg_walk w;
+	struct msg_rr rr;
+	int r;
+	if (msg_walk_init(&w, pkt, len) < 0)
+		return -EBADMSG;
+	while ((r = msg_walk_next(&w, &rr)) > 0) {
+		if (rr.type != MSG_TYPE_OPT)
+			continue;
+		/* RFC 6891: one OPT, in the additional section, owned by the root. */
+		if (q->edns || rr.section != 3 || pkt[rr.owner] != 0)
+			return -EBADMSG;
+		q->edns = true;
+		q->udp_size = rr.rclass < 512 ? 512 : rr.rclass;
+		q->edns_version = (uint8_t)(rr.ttl >> 16);
+		q->do_bit = (rr.ttl & MSG_EDNS_DO) != 0;
+	}
+	if (r < 0 || w.pos != len)
+		return -EBADMSG;
+	return 0;
+}
+
+enum msg_parse msg_parse_query(const uint8_t *pkt, size_t len, struct msg_query *q)
+{
+	memset(q, 0, offsetof(struct msg_query, qname));
+	q->qname_len = 0;
+	q->udp_size = 512;
+	if (len < MSG_HDR_LEN)
+		return MSG_PARSE_DROP;
+	q->id = msg_get16(pkt);
+	q->flags = msg_get16(pkt + 2);
+	if (q->flags & MSG_QR) /* never answer a response: no reflection loops */
+		return MSG_PARSE_DROP;
+	q->opcode = (uint8_t)((q->flags >> 11) & 0xf);
+	if (msg_get16(pkt + 4) != 1)
+		return q->opcode ? MSG_PARSE_NOTIMP : MSG_PARSE_FORMERR;
+	/* The question name is never compressed: nothing precedes it to point at. */
+	size_t nlen = msg_name_len(pkt + MSG_HDR_LEN, len - MSG_HDR_LEN);
+	if (nlen == 0 || MSG_HDR_LEN + nlen + 4 > len)
+		return MSG_PARSE_FORMERR;
+	memcpy(q->qname, pkt + MSG_HDR_LEN, nlen);
+	for (size_t i = 0; i < nlen; i++)
+		q->lname[i] = msg_lower(q->qname[i]);
+	q->qname_len = (uint8_t)nlen;
+	q->qtype = msg_get16(pkt + MSG_HDR_LEN + nlen);
+	q->qclass = msg_get16(pkt + MSG_HDR_LEN + nlen + 2);
+	if (q->opcode != 0)
+		return MSG_PARSE_NOTIMP;
+	if (msg_get16(pkt + 6) != 0)
+		return MSG_PARSE_FORMERR;
+	if (msg_parse_edns(pkt, len, q) < 0)
+		return MSG_PARSE_FORMERR;
+	if (q->edns && q->edns_version != 0)
+		return MSG_PARSE_BADVERS;
+	return MSG_PARSE_OK;
+}
+
+size_t msg_error_body(const struct msg_query *q, enum msg_rcode rcode, uint8_t *out, size_t cap)
+{
+	size_t qlen = q->qname_len ? q->qname_len + 4u : 0;
+	if (cap < MSG_HDR_LEN + qlen)
+		return 0;
+	memset(out, 0, MSG_HDR_LEN);
+	msg_put16(out, q->id);
+	uint16_t flags = MSG_QR | MSG_RA | (q->flags & (MSG_RD | MSG_CD)) |
+			 (uint16_t)((q->opcode & 0xf) << 11) | (rcode & 0xf);
+	msg_put16(out + 2, flags);
+	if (qlen) {
+		msg_put16(out + 4, 1);
+		memcpy(out + MSG_HDR_LEN, q->qname, q->qname_len);
+		msg_put16(out + MSG_HDR_LEN + q->qname_len, q->qtype);
+		msg_put16(out + MSG_HDR_LEN + q->qname_len + 2, q->qclass);
+	}
+	return MSG_HDR_LEN + qlen;
+}
+
+/* Append an OPT record (with EDE when asked) at out+len; returns the new length. */
+static size_t msg_add_opt(uint8_t *out, size_t len, const struct msg_finish_args *a,
+			  unsigned ext_rcode)
+{
+	size_t tlen = (a->ede >= 0 && a->ede_text) ? strlen(a->ede_text) : 0;
+	uint8_t *p = out + len;
+	p[0] = 0; /* root owner */
+	msg_put16(p + 1, MSG_TYPE_OPT);
+	msg_put16(p + 3, a->server_udp);
+	uint32_t ttl = ((uint32_t)(ext_rcode & 0xff) << 24) | (a->q->do_bit ? MSG_EDNS_DO : 0);
+	msg_put32(p + 5, ttl);
+	size_t rdlen = a->ede >= 0 ? 4 + 2 + tlen : 0;
+	msg_put16(p + 9, (uint16_t)rdlen);
+	if (a->ede >= 0) {
+		msg_put16(p + 11, MSG_OPT_EDE);
+		msg_put16(p + 13, (uint16_t)(2 + tlen));
+		msg_put16(p + 15, (uint16_t)a->ede);
+		memcpy(p + 17, a->ede_text ? a->ede_text : "", tlen);
+	}
+	msg_put16(out + 10, (uint16_t)(msg_get16(out + 10) + 1));
+	return len + 11 + rdlen;
+}
+
+size_t msg_finish(const uint8_t *body, size_t body_len, const struct msg_finish_args *a,
+		  uint8_t *out, size_t cap)
+{
+	const struct msg_query *q = a->q;
+	size_t tlen = (a->ede >= 0 && a->ede_text) ? strlen(a->ede_text) : 0;
+	size_t opt_len = q->edns ? 11 + (a->ede >= 0 ? 6 + tlen : 0) : 0;
+	if (body_len < MSG_HDR_LEN || body_len + opt_len > cap)
+		return 0;
+	memcpy(out, body, body_len);
+	msg_put16(out, q->id);
+	uint16_t flags = msg_get16(out + 2);
+	flags = (uint16_t)((flags & ~(MSG_RD | MSG_CD | MSG_AD | MSG_TC)) |
+			   (q->flags & (MSG_RD | MSG_CD)) | (a->ad ? MSG_AD : 0) |
+			   (flags & MSG_TC));
+	msg_put16(out + 2, flags);
+	/* Echo the client's qname case (0x20); bodies keep the question at offset 12. */
+	if (q->qname_len && msg_get16(out + 4) == 1 && body_len >= MSG_HDR_LEN + (size_t)q->qname_len)
+		memcpy(out + MSG_HDR_LEN, q->qname, q->qname_len);
+	for (size_t i = 0; i < a->n_ttl; i++) {
+		uint8_t *t = out + a->ttl_offs[i];
+		uint32_t ttl = msg_get32(t);
+		msg_put32(t, ttl > a->elapsed ? ttl - a->elapsed : 0);
+	}
+	size_t len = body_len;
+	if (len + opt_len > a->max_size) {
+		/* RFC 2181 9: cut to the question and set TC; the client retries over TCP. */
+		len = MSG_HDR_LEN + (msg_get16(out + 4) == 1 ? q->qname_len + 4u : 0);
+		msg_put16(out + 2, msg_get16(out + 2) | MSG_TC);
+		memset(out + 6, 0, 6);
+	}
+	if (q->edns)
+		len = msg_add_opt(out, len, a, a->ext_rcode);
+	return len;
+}
+
+size_t msg_build_query(const uint8_t *lname, size_t lname_len, uint16_t qtype, uint16_t qclass,
+		       uint16_t id, bool do_bit, bool cd, uint16_t udp_size, uint8_t *out,
+		       size_t cap)
+{
+	size_t len = MSG_QUERY_SIZE + lname_len + 11;
+	if (len > cap)
+		return 0;
+	memset(out, 0, MSG_HDR_LEN);
+	msg_put16(out, id);
+	msg_put16(out + 2, MSG_RD | (cd ? MSG_CD : 0));
+	msg_put16(out + 4, 1);
+	msg_put16(out + 10, 1);
+	memcpy(out + MSG_HDR_LEN, lname, lname_len);
+	uint8_t *p = out + MSG_HDR_LEN + lname_len;
+	msg_put16(p, qtype);
+	msg_put16(p + 2, qclass);
+	p += 4;
+	p[0] = 0;
+	msg_put16(p + 1, MSG_TYPE_OPT);
+	msg_put16(p + 3, udp_size);
+	msg_put32(p + 5, do_bit ? MSG_EDNS_DO : 0);
+	msg_put16(p + 9, 0);
+	return len;
+}

@@ -1,0 +1,572 @@
+/*
+ * server.c -- UDP and TCP listeners. See server.h.
+ *
+ * Ownership: the worker owns the server; the server owns its listeners and connections. A TCP
+ * connection is also referenced by every query still being answered on it, so it is freed
+ * only when it is closed and the last such query has let go.
+ */
+#include "server.h"
+
+#include "log.h"
+#include "request.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define SERVER_UDP_BATCH   64  /* datagrams read per readable event */
+#define SERVER_TCP_PENDING 64  /* pipelined queries in progress per connection */
+#define SERVER_TCP_WQ_MAX  (1u << 20) /* bytes queued to a slow reader before we give up */
+#define SERVER_IFCACHE     32
+#define SERVER_IFCACHE_MS  2000
+
+struct server_udp {
+	struct server *srv;
+	uv_poll_t poll;
+	int fd;
+	bool wildcard;
+	struct addr addr;
+};
+
+struct server_tcp_listener {
+	struct server *srv;
+	uv_tcp_t handle;
+};
+
+struct server_tcp {
+	struct server *srv;
+	uv_tcp_t handle;
+	uv_timer_t idle;
+	struct server_client client;
+	uint8_t *buf;
+	size_t len, cap;
+	unsigned pending; /* queries not answered yet (each holds the connection) */
+	unsigned handles; /* open libuv handles */
+	bool closing, reading;
+	struct server_tcp *prev, *next;
+};
+
+struct server_ifname {
+	unsigned index;
+	uint64_t at;
+	char name[IF_NAMESIZE];
+};
+
+struct server {
+	struct worker *w;
+	struct server_udp *udp;
+	size_t n_udp;
+	struct server_tcp_listener *tcp;
+	size_t n_tcp;
+	struct server_tcp *conns; /* open connections, for closing them all */
+	unsigned n_conns;
+	unsigned open_handles;    /* listener handles not yet closed */
+	uint32_t tcp_idle_ms;
+	uint32_t tcp_max;
+	bool closing;
+	struct server_ifname ifcache[SERVER_IFCACHE];
+};
+
+/* Name of interface index, from a small cache refreshed every few seconds. */
+static const char *server_ifname(struct server *s, unsigned index)
+{
+	if (index == 0)
+		return "";
+	struct server_ifname *e = &s->ifcache[index % SERVER_IFCACHE];
+	uint64_t now = uv_now(s->w->loop);
+	if (e->index != index || now - e->at > SERVER_IFCACHE_MS) {
+		if (!if_indextoname(index, e->name))
+			e->name[0] = '\0';
+		e->index = index;
+		e->at = now;
+	}
+	return e->name;
+}
+
+static void server_maybe_free(struct server *s)
+{
+	if (s->closing && s->open_handles == 0 && s->n_conns == 0) {
+		free(s->udp);
+		free(s->tcp);
+		free(s);
+	}
+}
+
+static void server_udp_close_cb(uv_handle_t *h)
+{
+	struct server_udp *u = h->data;
+	close(u->fd);
+	u->srv->open_handles--;
+	server_maybe_free(u->srv);
+}
+
+static void server_listener_close_cb(uv_handle_t *h)
+{
+	struct server_tcp_listener *l = h->data;
+	l->srv->open_handles--;
+	server_maybe_free(l->srv);
+}
+
+/* Read the destination address and interface of a datagram from its control messages. */
+static void server_udp_pktinfo(struct msghdr *mh, struct server_client *c)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			struct sockaddr_in *sin = (struct sockaddr_in *)&c->local;
+			sin->sin_family = AF_INET;
+			sin->sin_addr = pi.ipi_addr;
+			c->ifindex = (unsigned)pi.ipi_ifindex;
+			c->has_local = true;
+		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&c->local;
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_addr = pi.ipi6_addr;
+			c->ifindex = pi.ipi6_ifindex;
+			c->has_local = true;
+		}
+	}
+}
+
+static void server_udp_poll_cb(uv_poll_t *poll, int status, int events)
+{
+	struct server_udp *u = poll->data;
+	struct server *s = u->srv;
+	struct worker *w = s->w;
+	if (status < 0 || !(events & UV_READABLE) || s->closing)
+		return;
+	uint8_t pkt[MSG_MAX_UDP];
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) * 2];
+	} ctl;
+	for (int i = 0; i < SERVER_UDP_BATCH && !s->closing; i++) {
+		struct server_client c;
+		memset(&c, 0, offsetof(struct server_client, ifname));
+		c.ifname[0] = '\0';
+		c.udp = u;
+		struct iovec iov = {pkt, sizeof(pkt)};
+		struct msghdr mh = {.msg_name = &c.peer,
+				    .msg_namelen = sizeof(c.peer),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl.buf,
+				    .msg_controllen = sizeof(ctl.buf)};
+		ssize_t n = recvmsg(u->fd, &mh, MSG_DONTWAIT);
+		if (n < 0)
+			break; /* EAGAIN: drained; other errors (ICMP reports) are not ours */
+		server_udp_pktinfo(&mh, &c);
+		if (!c.has_local) {
+			memcpy(&c.local, &u->addr.ss, sizeof(c.local));
+			c.has_local = true;
+		}
+		const char *ifn = server_ifname(s, c.ifindex);
+		memcpy(c.ifname, ifn, sizeof(c.ifname));
+		request_handle(w, &c, pkt, (size_t)n);
+	}
+}
+
+/* Send from the address the client wrote to: on a wildcard socket, say so in IP(V6)_PKTINFO. */
+static void server_udp_send(const struct server_client *c, const uint8_t *pkt, size_t len)
+{
+	const struct server_udp *u = c->udp;
+	struct iovec iov = {(void *)pkt, len};
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
+	struct msghdr mh = {.msg_name = (void *)&c->peer,
+			    .msg_namelen = c->peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+									 : sizeof(struct sockaddr_in),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1};
+	if (u->wildcard && c->has_local) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		struct cmsghdr *cm = (struct cmsghdr *)ctl.buf;
+		if (c->local.ss_family == AF_INET) {
+			struct in_pktinfo pi = {0};
+			pi.ipi_spec_dst = ((const struct sockaddr_in *)&c->local)->sin_addr;
+			cm->cmsg_level = IPPROTO_IP;
+			cm->cmsg_type = IP_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		} else {
+			struct in6_pktinfo pi = {0};
+			pi.ipi6_addr = ((const struct sockaddr_in6 *)&c->local)->sin6_addr;
+			pi.ipi6_ifindex = c->ifindex;
+			cm->cmsg_level = IPPROTO_IPV6;
+			cm->cmsg_type = IPV6_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		}
+	}
+	/* A full socket buffer drops the reply, as the network would: the client retries. */
+	if (sendmsg(u->fd, &mh, MSG_DONTWAIT) < 0)
+		log_debug("udp send: %s", strerror(errno));
+}
+
+/* A bound, non-blocking socket for a listen address (UDP or TCP); fd or a negative errno. */
+static int server_socket(const struct addr *a, int type)
+{
+	int family = a->ss.ss_family, one = 1;
+	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (type == SOCK_DGRAM) {
+		if (family == AF_INET)
+			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+		else
+			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
+	struct sockaddr_storage ss = a->ss;
+	if (family == AF_INET6 && a->ifname[0])
+		((struct sockaddr_in6 *)&ss)->sin6_scope_id = if_nametoindex(a->ifname);
+	if (bind(fd, (struct sockaddr *)&ss, a->len) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static void server_tcp_free_maybe(struct server_tcp *t)
+{
+	if (!t->closing || t->handles > 0 || t->pending > 0)
+		return;
+	struct server *s = t->srv;
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		s->conns = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	s->n_conns--;
+	free(t->buf);
+	free(t);
+	server_maybe_free(s);
+}
+
+static void server_tcp_close_cb(uv_handle_t *h)
+{
+	struct server_tcp *t = h->data;
+	t->handles--;
+	server_tcp_free_maybe(t);
+}
+
+static void server_tcp_close(struct server_tcp *t)
+{
+	if (t->closing)
+		return;
+	t->closing = true;
+	uv_close((uv_handle_t *)&t->handle, server_tcp_close_cb);
+	uv_close((uv_handle_t *)&t->idle, server_tcp_close_cb);
+}
+
+static void server_tcp_idle_cb(uv_timer_t *timer)
+{
+	struct server_tcp *t = timer->data;
+	if (t->pending == 0)
+		server_tcp_close(t);
+}
+
+static void server_tcp_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
+{
+	struct server_tcp *t = h->data;
+	(void)size;
+	if (t->cap - t->len < 512 && t->cap < 2 + 65535) {
+		size_t cap = t->cap * 2 > 2 + 65535 ? 2 + 65535 : t->cap * 2;
+		uint8_t *nb = realloc(t->buf, cap);
+		if (!nb)
+			abort();
+		t->buf = nb;
+		t->cap = cap;
+	}
+	*buf = uv_buf_init((char *)t->buf + t->len, (unsigned)(t->cap - t->len));
+}
+
+static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+static void server_tcp_update_reading(struct server_tcp *t)
+{
+	bool want = !t->closing && t->pending < SERVER_TCP_PENDING;
+	if (want && !t->reading)
+		uv_read_start((uv_stream_t *)&t->handle, server_tcp_alloc_cb, server_tcp_read_cb);
+	else if (!want && t->reading && !t->closing)
+		uv_read_stop((uv_stream_t *)&t->handle);
+	t->reading = want;
+}
+
+/* Hand every complete frame in the buffer to the pipeline. */
+static void server_tcp_frames(struct server_tcp *t)
+{
+	size_t off = 0;
+	while (!t->closing && t->len - off >= 2 && t->pending < SERVER_TCP_PENDING) {
+		size_t flen = msg_get16(t->buf + off);
+		if (t->len - off < 2 + flen)
+			break;
+		if (flen == 0) { /* nothing to answer and no way to resynchronise */
+			server_tcp_close(t);
+			return;
+		}
+		request_handle(t->srv->w, &t->client, t->buf + off + 2, flen);
+		off += 2 + flen;
+	}
+	memmove(t->buf, t->buf + off, t->len - off);
+	t->len -= off;
+}
+
+static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	struct server_tcp *t = stream->data;
+	(void)buf;
+	if (nread < 0) {
+		server_tcp_close(t);
+		return;
+	}
+	t->len += (size_t)nread;
+	uv_timer_again(&t->idle);
+	server_tcp_frames(t);
+	server_tcp_update_reading(t);
+}
+
+/* The interface that owns local address sa, for match-interfaces on TCP. */
+static void server_tcp_ifname(const struct sockaddr_storage *sa, struct server_client *c)
+{
+	struct ifaddrs *ifa, *i;
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != sa->ss_family)
+			continue;
+		bool same = sa->ss_family == AF_INET
+				    ? !memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+					      &((const struct sockaddr_in *)sa)->sin_addr, 4)
+				    : !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+					      &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		if (same) {
+			snprintf(c->ifname, sizeof(c->ifname), "%s", i->ifa_name);
+			c->ifindex = if_nametoindex(i->ifa_name);
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+}
+
+static void server_tcp_accept_cb(uv_stream_t *listener, int status)
+{
+	struct server_tcp_listener *l = listener->data;
+	struct server *s = l->srv;
+	if (status < 0 || s->closing)
+		return;
+	struct server_tcp *t = calloc(1, sizeof(*t));
+	if (!t)
+		abort();
+	t->srv = s;
+	uv_tcp_init(s->w->loop, &t->handle);
+	uv_timer_init(s->w->loop, &t->idle);
+	t->handle.data = t->idle.data = t;
+	t->handles = 2;
+	t->next = s->conns;
+	if (s->conns)
+		s->conns->prev = t;
+	s->conns = t;
+	s->n_conns++;
+	if (uv_accept(listener, (uv_stream_t *)&t->handle) < 0 || s->n_conns > s->tcp_max) {
+		if (s->n_conns > s->tcp_max)
+			log_debug("tcp: connection limit %u reached, closing new one", s->tcp_max);
+		server_tcp_close(t);
+		return;
+	}
+	struct server_client *c = &t->client;
+	int len = sizeof(c->peer);
+	uv_tcp_getpeername(&t->handle, (struct sockaddr *)&c->peer, &len);
+	len = sizeof(c->local);
+	c->has_local = uv_tcp_getsockname(&t->handle, (struct sockaddr *)&c->local, &len) == 0;
+	c->tcp = t;
+	if (c->has_local)
+		server_tcp_ifname(&c->local, c);
+	t->cap = 1024;
+	t->buf = malloc(t->cap);
+	if (!t->buf)
+		abort();
+	uv_timer_start(&t->idle, server_tcp_idle_cb, s->tcp_idle_ms, s->tcp_idle_ms);
+	server_tcp_update_reading(t);
+}
+
+struct server_write {
+	uv_write_t req;
+	uint8_t data[];
+};
+
+static void server_tcp_write_cb(uv_write_t *req, int status)
+{
+	(void)status; /* a failed write shows up as a read error and closes the connection */
+	free(req);
+}
+
+static void server_tcp_send(struct server_tcp *t, const uint8_t *pkt, size_t len)
+{
+	if (t->closing)
+		return;
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&t->handle) > SERVER_TCP_WQ_MAX) {
+		server_tcp_close(t); /* the client does not read its answers */
+		return;
+	}
+	struct server_write *wr = malloc(sizeof(*wr) + 2 + len);
+	if (!wr)
+		abort();
+	msg_put16(wr->data, (uint16_t)len);
+	memcpy(wr->data + 2, pkt, len);
+	uv_buf_t b = uv_buf_init((char *)wr->data, (unsigned)(2 + len));
+	if (uv_write(&wr->req, (uv_stream_t *)&t->handle, &b, 1, server_tcp_write_cb) < 0) {
+		free(wr);
+		server_tcp_close(t);
+	}
+}
+
+void server_send(const struct server_client *c, const uint8_t *pkt, size_t len)
+{
+	if (c->tcp)
+		server_tcp_send(c->tcp, pkt, len);
+	else if (c->udp && !c->udp->srv->closing)
+		server_udp_send(c, pkt, len);
+}
+
+uint16_t server_max_reply(const struct server_client *c, uint16_t client_udp_size)
+{
+	return c->tcp ? 65535 : client_udp_size;
+}
+
+void server_client_hold(const struct server_client *c)
+{
+	if (c->tcp)
+		c->tcp->pending++;
+}
+
+void server_client_release(const struct server_client *c)
+{
+	struct server_tcp *t = c->tcp;
+	if (!t)
+		return;
+	t->pending--;
+	if (t->closing) {
+		server_tcp_free_maybe(t);
+		return;
+	}
+	/* Frames held back by the pipelining limit can go now. */
+	server_tcp_frames(t);
+	server_tcp_update_reading(t);
+}
+
+static int server_open_udp(struct server *s, const struct addr *a, char *err, size_t errlen)
+{
+	char buf[ADDR_STRLEN];
+	int fd = server_socket(a, SOCK_DGRAM);
+	if (fd < 0) {
+		snprintf(err, errlen, "listen udp %s: %s", addr_format(a, buf, sizeof(buf)),
+			 strerror(-fd));
+		return fd;
+	}
+	struct server_udp *u = &s->udp[s->n_udp++];
+	u->srv = s;
+	u->fd = fd;
+	u->addr = *a;
+	u->wildcard = addr_is_wildcard(a);
+	uv_poll_init(s->w->loop, &u->poll, fd);
+	u->poll.data = u;
+	s->open_handles++;
+	uv_poll_start(&u->poll, UV_READABLE, server_udp_poll_cb);
+	return 0;
+}
+
+static int server_open_tcp(struct server *s, const struct addr *a, char *err, size_t errlen)
+{
+	char buf[ADDR_STRLEN];
+	int fd = server_socket(a, SOCK_STREAM), r = fd;
+	if (fd >= 0 && listen(fd, 128) < 0)
+		r = -errno;
+	if (r < 0) {
+		snprintf(err, errlen, "listen tcp %s: %s", addr_format(a, buf, sizeof(buf)),
+			 strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	struct server_tcp_listener *l = &s->tcp[s->n_tcp++];
+	l->srv = s;
+	uv_tcp_init(s->w->loop, &l->handle);
+	l->handle.data = l;
+	s->open_handles++;
+	r = uv_tcp_open(&l->handle, fd);
+	if (r == 0)
+		r = uv_listen((uv_stream_t *)&l->handle, 128, server_tcp_accept_cb);
+	if (r < 0) {
+		snprintf(err, errlen, "listen tcp %s: %s", addr_format(a, buf, sizeof(buf)),
+			 uv_strerror(r));
+		return r;
+	}
+	return 0;
+}
+
+void server_configure(struct server *s, const struct config *cfg)
+{
+	s->tcp_idle_ms = cfg->tcp_idle_timeout_ms;
+	s->tcp_max = cfg->tcp_max_connections;
+}
+
+int server_open(struct worker *w, const struct config *cfg, struct server **out, char *err,
+		size_t errlen)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	s->w = w;
+	s->udp = calloc(cfg->n_listen + 1, sizeof(*s->udp));
+	s->tcp = calloc(cfg->n_listen + 1, sizeof(*s->tcp));
+	if (!s->udp || !s->tcp)
+		abort();
+	server_configure(s, cfg);
+	int r = 0;
+	for (size_t i = 0; i < cfg->n_listen && r == 0; i++) {
+		r = server_open_udp(s, &cfg->listen[i], err, errlen);
+		if (r == 0)
+			r = server_open_tcp(s, &cfg->listen[i], err, errlen);
+	}
+	if (r < 0) {
+		server_close(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+void server_close(struct server *s)
+{
+	if (!s || s->closing)
+		return;
+	s->closing = true;
+	for (size_t i = 0; i < s->n_udp; i++)
+		uv_close((uv_handle_t *)&s->udp[i].poll, server_udp_close_cb);
+	for (size_t i = 0; i < s->n_tcp; i++)
+		uv_close((uv_handle_t *)&s->tcp[i].handle, server_listener_close_cb);
+	for (struct server_tcp *t = s->conns; t; t = t->next)
+		server_tcp_close(t);
+	server_maybe_free(s);
+}

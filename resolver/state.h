@@ -1,0 +1,34 @@
+/*
+ * state.h -- everything megdns serves from, built from one config file.
+ *
+ * A state bundles the parsed config, the views with their loaded override data and the
+ * forwarding table. It is immutable once built. Reload builds a complete new state beside the
+ * running one and swaps only when every part loaded; requests hold a reference to the state
+ * they started with, so an old state lives until its last in-flight query is answered.
+ */
+#ifndef MEGDNS_STATE_H
+#define MEGDNS_STATE_H
+
+#include "config.h"
+#include "forward.h"
+#include "view.h"
+
+struct state {
+	struct config *cfg; /* owned */
+	struct view_set views;
+	struct forward fwd;
+	unsigned refs;
+};
+
+/*
+ * Load config_path and everything it names. On success *out holds one reference.
+ * On error returns a negative errno and err holds "FILE:LINE[:COL]: what is wrong".
+ */
+int state_load(const char *config_path, const char *resolv_conf, struct state **out, char *err,
+	       size_t errlen);
+
+/* Take / drop a reference; the last unref frees the state. */
+struct state *state_ref(struct state *s);
+void state_unref(struct state *s);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * worker.c -- one loop's resources: create, reload, stop. See worker.h.
+ */
+#include "worker.h"
+
+#include "cache.h"
+#include "request.h"
+#include "server.h"
+#include "upstream.h"
+
+#include <stdlib.h>
+
+int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err,
+	       size_t errlen)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	if (!w)
+		abort();
+	const struct config *cfg = state->cfg;
+	w->loop = loop;
+	w->cache = cache_new(cfg->cache_size);
+	w->pool = upstream_pool_new(loop, cfg->upstream_timeout_ms, cfg->edns_buffer_size);
+	w->fetches = request_fetches_new();
+	w->state = state;
+	int r = server_open(w, cfg, &w->server, err, errlen);
+	if (r < 0) {
+		w->state = NULL;
+		worker_free(w);
+		return r;
+	}
+	*out = w;
+	return 0;
+}
+
+void worker_set_state(struct worker *w, struct state *state)
+{
+	const struct config *cfg = state->cfg;
+	cache_set_limit(w->cache, cfg->cache_size);
+	upstream_pool_set_timeout(w->pool, cfg->upstream_timeout_ms);
+	server_configure(w->server, cfg);
+	state_unref(w->state);
+	w->state = state;
+}
+
+void worker_stop(struct worker *w)
+{
+	if (w->stopping)
+		return;
+	w->stopping = true;
+	request_cancel_all(w);
+	server_close(w->server);
+	w->server = NULL;
+}
+
+void worker_free(struct worker *w)
+{
+	if (!w)
+		return;
+	request_fetches_free(w->fetches);
+	upstream_pool_free(w->pool);
+	cache_free(w->cache);
+	state_unref(w->state);
+	free(w);
+}
