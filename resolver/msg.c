@@ -201,8 +201,13 @@ static int msg_parse_edns(const uint8_t *pkt, size_t len, struct msg_query *q)
 
 enum msg_parse msg_parse_query(const uint8_t *pkt, size_t len, struct msg_query *q)
 {
-	memset(q, 0, offsetof(struct msg_query, qname));
+	/* Not a full memset: the two name buffers are written only as far as they are used. */
+	q->id = q->flags = 0;
+	q->opcode = 0;
 	q->qname_len = 0;
+	q->qtype = q->qclass = 0;
+	q->edns = q->do_bit = false;
+	q->edns_version = 0;
 	q->udp_size = 512;
 	if (len < MSG_HDR_LEN)
 		return MSG_PARSE_DROP;
