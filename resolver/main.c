@@ -92,10 +92,18 @@ static void main_reload(struct main_ctx *m)
 	log_info("reloaded %s", m->config_path);
 }
 
+static void main_walk_cb(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h) && uv_has_ref(h))
+		log_debug("still open at exit: %s handle", uv_handle_type_name(h->type));
+}
+
 static void main_stop_timer_cb(uv_timer_t *t)
 {
-	(void)t; /* handles still open after the grace period: leave anyway, promptly */
-	log_info("stopped");
+	/* Handles still open after the grace period: leave anyway, promptly. */
+	uv_walk(t->loop, main_walk_cb, NULL);
+	log_info("stopped (grace period over)");
 	exit(0);
 }
 
