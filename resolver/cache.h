@@ -25,14 +25,14 @@ struct cache;
 
 /* A cached reply as seen by a reader; valid until the next call that modifies the cache. */
 struct cache_entry {
-	const uint8_t *body;      /* reply body, msg.h format */
+	const uint8_t *body; /* reply body, msg.h format */
 	uint16_t body_len;
 	const uint16_t *ttl_offs; /* offsets of TTL fields in body */
 	uint16_t n_ttl;
-	uint64_t stored_ms;       /* when it was stored (caller's clock) */
-	uint64_t expire_ms;       /* when it stops being served */
+	uint64_t stored_ms; /* when it was stored (caller's clock) */
+	uint64_t expire_ms; /* when it stops being served */
 	uint8_t rcode;
-	uint8_t sec;              /* security status, free for the validator (0 = unchecked) */
+	uint8_t sec; /* security status, free for the validator (0 = unchecked) */
 };
 
 /* A new cache bounded to max_bytes of memory (entries and index). Never NULL. */

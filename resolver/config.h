@@ -77,7 +77,7 @@ struct config {
 	size_t n_fwd_zones;
 
 	/* cache: */
-	uint64_t cache_size; /* bytes; "64MiB", "500k", "1G", plain numbers; default 64 MiB */
+	uint64_t cache_size;    /* bytes; "64MiB", "500k", "1G", plain numbers; default 64 MiB */
 	uint32_t cache_min_ttl; /* default 0 */
 	uint32_t cache_max_ttl; /* default 86400 */
 

@@ -77,8 +77,8 @@ static int forward_defaults(struct forward *f, const struct config *cfg, const c
 	return 0;
 }
 
-int forward_init(struct forward *f, const struct config *cfg, const char *resolv_conf,
-		 char *err, size_t errlen)
+int forward_init(struct forward *f, const struct config *cfg, const char *resolv_conf, char *err,
+		 size_t errlen)
 {
 	memset(f, 0, sizeof(*f));
 	if (cfg->n_fwd_zones) {

@@ -41,8 +41,8 @@ struct forward_set {
  * Prepare f from cfg (which must outlive f). resolv_conf is the file to read when cfg has no
  * upstreams at all (normally "/etc/resolv.conf"). Returns 0 or a negative errno with err set.
  */
-int forward_init(struct forward *f, const struct config *cfg, const char *resolv_conf,
-		 char *err, size_t errlen);
+int forward_init(struct forward *f, const struct config *cfg, const char *resolv_conf, char *err,
+		 size_t errlen);
 
 void forward_close(struct forward *f);
 

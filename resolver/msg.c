@@ -292,12 +292,13 @@ size_t msg_finish(const uint8_t *body, size_t body_len, const struct msg_finish_
 	memcpy(out, body, body_len);
 	msg_put16(out, q->id);
 	uint16_t flags = msg_get16(out + 2);
-	flags = (uint16_t)((flags & ~(MSG_RD | MSG_CD | MSG_AD | MSG_TC)) |
-			   (q->flags & (MSG_RD | MSG_CD)) | (a->ad ? MSG_AD : 0) |
-			   (flags & MSG_TC));
+	flags =
+	    (uint16_t)((flags & ~(MSG_RD | MSG_CD | MSG_AD | MSG_TC)) |
+		       (q->flags & (MSG_RD | MSG_CD)) | (a->ad ? MSG_AD : 0) | (flags & MSG_TC));
 	msg_put16(out + 2, flags);
 	/* Echo the client's qname case (0x20); bodies keep the question at offset 12. */
-	if (q->qname_len && msg_get16(out + 4) == 1 && body_len >= MSG_HDR_LEN + (size_t)q->qname_len)
+	if (q->qname_len && msg_get16(out + 4) == 1 &&
+	    body_len >= MSG_HDR_LEN + (size_t)q->qname_len)
 		memcpy(out + MSG_HDR_LEN, q->qname, q->qname_len);
 	for (size_t i = 0; i < a->n_ttl; i++) {
 		uint8_t *t = out + a->ttl_offs[i];

@@ -52,7 +52,7 @@ enum msg_ede {
 /* What a client asked, as parsed from its query. */
 struct msg_query {
 	uint16_t id;
-	uint16_t flags;  /* the query's flag word */
+	uint16_t flags; /* the query's flag word */
 	uint8_t opcode;
 	uint8_t qname[MSG_MAX_NAME]; /* as received (case kept, for 0x20) */
 	uint8_t lname[MSG_MAX_NAME]; /* lower-cased: for lookups and keys */
@@ -83,15 +83,15 @@ enum msg_parse msg_parse_query(const uint8_t *pkt, size_t len, struct msg_query 
 
 /* One resource record found by msg_walk; offsets are into the message. */
 struct msg_rr {
-	int section;         /* 1 answer, 2 authority, 3 additional */
-	size_t owner;        /* offset of the owner name */
+	int section;  /* 1 answer, 2 authority, 3 additional */
+	size_t owner; /* offset of the owner name */
 	uint16_t type;
 	uint16_t rclass;
 	uint32_t ttl;
-	size_t ttl_off;      /* offset of the 32-bit TTL */
+	size_t ttl_off; /* offset of the 32-bit TTL */
 	uint16_t rdlen;
-	size_t rdata;        /* offset of the rdata */
-	size_t end;          /* offset after the record */
+	size_t rdata; /* offset of the rdata */
+	size_t end;   /* offset after the record */
 };
 
 /* Iterator over a message's records. */

@@ -84,8 +84,8 @@ static uint32_t request_hash(const uint8_t *key, size_t len)
 	return h;
 }
 
-static struct fetch *request_fetch_find(struct request_fetches *t, const uint8_t *key,
-					size_t len, uint32_t hash)
+static struct fetch *request_fetch_find(struct request_fetches *t, const uint8_t *key, size_t len,
+					uint32_t hash)
 {
 	for (struct fetch *f = t->buckets[hash % REQUEST_BUCKETS]; f; f = f->next)
 		if (f->hash == hash && f->key_len == len && !memcmp(f->key, key, len))
@@ -117,7 +117,8 @@ static void request_send(const struct server_client *c, const struct msg_query *
 
 /* Reply with an rcode and no records (and an EDE when ede >= 0). */
 static void request_error(struct worker *w, const struct server_client *c,
-			  const struct msg_query *q, enum msg_rcode rcode, int ede, const char *text)
+			  const struct msg_query *q, enum msg_rcode rcode, int ede,
+			  const char *text)
 {
 	size_t n = msg_error_body(q, rcode, w->body, sizeof(w->body));
 	struct msg_finish_args a = {.ede = ede, .ede_text = text};
@@ -193,8 +194,8 @@ static void request_fetch(struct worker *w, const struct server_client *c,
 		f = calloc(1, sizeof(*f));
 		if (!f)
 			abort();
-		struct upstream_question qn = {q->lname, q->qname_len, q->qtype, q->qclass,
-					       q->do_bit, (q->flags & MSG_CD) != 0};
+		struct upstream_question qn = {q->lname,  q->qname_len, q->qtype,
+					       q->qclass, q->do_bit,    (q->flags & MSG_CD) != 0};
 		if (upstream_resolve(w->pool, fs.addrs, fs.n, &qn, request_fetch_cb, f, &f->uq) <
 		    0) {
 			free(f);
@@ -382,17 +383,15 @@ static bool request_intake(struct worker *w, const struct server_client *c, cons
 	return false;
 }
 
-void request_handle(struct worker *w, const struct server_client *c, const uint8_t *pkt,
-		    size_t len)
+void request_handle(struct worker *w, const struct server_client *c, const uint8_t *pkt, size_t len)
 {
 	struct msg_query q;
 	if (w->stopping || !request_intake(w, c, pkt, len, &q))
 		return;
 	struct state *st = w->state;
-	const struct view *v =
-		view_select(&st->views, (const struct sockaddr *)&c->peer,
-			    c->has_local ? (const struct sockaddr *)&c->local : NULL,
-			    c->ifname[0] ? c->ifname : NULL);
+	const struct view *v = view_select(&st->views, (const struct sockaddr *)&c->peer,
+					   c->has_local ? (const struct sockaddr *)&c->local : NULL,
+					   c->ifname[0] ? c->ifname : NULL);
 	if (!v) {
 		request_error(w, c, &q, MSG_REFUSED, MSG_EDE_PROHIBITED, "no view for this client");
 		return;
@@ -413,7 +412,7 @@ void request_handle(struct worker *w, const struct server_client *c, const uint8
 	uint8_t key[CACHE_KEY_MAX];
 	uint8_t flags = (q.do_bit ? CACHE_KEY_DO : 0) | ((q.flags & MSG_CD) ? CACHE_KEY_CD : 0);
 	size_t key_len =
-		cache_key_make(key, v->scope, q.lname, q.qname_len, q.qtype, q.qclass, flags);
+	    cache_key_make(key, v->scope, q.lname, q.qname_len, q.qtype, q.qclass, flags);
 	if (request_from_cache(w, c, &q, key, key_len))
 		return;
 	request_fetch(w, c, &q, v, key, key_len);

@@ -21,8 +21,8 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define SERVER_UDP_BATCH   64  /* datagrams read per readable event */
-#define SERVER_TCP_PENDING 64  /* pipelined queries in progress per connection */
+#define SERVER_UDP_BATCH   64         /* datagrams read per readable event */
+#define SERVER_TCP_PENDING 64         /* pipelined queries in progress per connection */
 #define SERVER_TCP_WQ_MAX  (1u << 20) /* bytes queued to a slow reader before we give up */
 #define SERVER_IFCACHE     32
 #define SERVER_IFCACHE_MS  2000
@@ -67,7 +67,7 @@ struct server {
 	size_t n_tcp;
 	struct server_tcp *conns; /* open connections, for closing them all */
 	unsigned n_conns;
-	unsigned open_handles;    /* listener handles not yet closed */
+	unsigned open_handles; /* listener handles not yet closed */
 	uint32_t tcp_idle_ms;
 	uint32_t tcp_max;
 	bool closing;
@@ -186,8 +186,9 @@ static void server_udp_send(const struct server_client *c, const uint8_t *pkt, s
 		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} ctl;
 	struct msghdr mh = {.msg_name = (void *)&c->peer,
-			    .msg_namelen = c->peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-									 : sizeof(struct sockaddr_in),
+			    .msg_namelen = c->peer.ss_family == AF_INET6
+					       ? sizeof(struct sockaddr_in6)
+					       : sizeof(struct sockaddr_in),
 			    .msg_iov = &iov,
 			    .msg_iovlen = 1};
 	if (u->wildcard && c->has_local) {
@@ -356,10 +357,10 @@ static void server_tcp_ifname(const struct sockaddr_storage *sa, struct server_c
 		if (!i->ifa_addr || i->ifa_addr->sa_family != sa->ss_family)
 			continue;
 		bool same = sa->ss_family == AF_INET
-				    ? !memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr,
-					      &((const struct sockaddr_in *)sa)->sin_addr, 4)
-				    : !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
-					      &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+				? !memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+					  &((const struct sockaddr_in *)sa)->sin_addr, 4)
+				: !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+					  &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
 		if (same) {
 			snprintf(c->ifname, sizeof(c->ifname), "%s", i->ifa_name);
 			c->ifindex = if_nametoindex(i->ifa_name);

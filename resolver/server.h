@@ -31,8 +31,8 @@ struct server_client {
 	struct sockaddr_storage peer;
 	struct sockaddr_storage local; /* destination address of the query */
 	bool has_local;
-	unsigned ifindex;          /* arrival interface, 0 if unknown */
-	char ifname[IF_NAMESIZE];  /* its name, "" if unknown */
+	unsigned ifindex;         /* arrival interface, 0 if unknown */
+	char ifname[IF_NAMESIZE]; /* its name, "" if unknown */
 };
 
 /*

@@ -63,7 +63,7 @@ struct upstream_try {
 	uv_tcp_t tcp;
 	uv_connect_t connect;
 	uv_write_t write;
-	unsigned open;    /* handles not yet closed */
+	unsigned open; /* handles not yet closed */
 	bool has_udp, has_tcp;
 	uint16_t id;
 	int err; /* a send error reported through the timer */
@@ -110,7 +110,8 @@ size_t upstream_pool_active(const struct upstream_pool *p)
 static size_t upstream_server_index(struct upstream_pool *p, const struct addr *a)
 {
 	for (size_t i = 0; i < p->n_servers; i++)
-		if (addr_equal(&p->servers[i].addr, a) && !strcmp(p->servers[i].addr.ifname, a->ifname))
+		if (addr_equal(&p->servers[i].addr, a) &&
+		    !strcmp(p->servers[i].addr.ifname, a->ifname))
 			return i;
 	if (p->n_servers == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 8;
@@ -386,7 +387,8 @@ static void upstream_tcp_connect_cb(uv_connect_t *c, int status)
 	t->write.data = t;
 	int r = uv_write(&t->write, (uv_stream_t *)&t->tcp, &b, 1, upstream_tcp_write_cb);
 	if (r == 0)
-		r = uv_read_start((uv_stream_t *)&t->tcp, upstream_tcp_alloc_cb, upstream_tcp_read_cb);
+		r = uv_read_start((uv_stream_t *)&t->tcp, upstream_tcp_alloc_cb,
+				  upstream_tcp_read_cb);
 	if (r < 0)
 		upstream_try_failed(t, r, true);
 }
@@ -420,8 +422,8 @@ static void upstream_start_tcp(struct upstream_try *t)
 	upstream_sockaddr(&p->servers[t->srv].addr, &ss);
 	t->connect.data = t;
 	uv_timer_start(&t->timer, upstream_timer_cb, p->timeout_ms, 0);
-	int r = uv_tcp_connect(&t->connect, &t->tcp, (struct sockaddr *)&ss,
-			       upstream_tcp_connect_cb);
+	int r =
+	    uv_tcp_connect(&t->connect, &t->tcp, (struct sockaddr *)&ss, upstream_tcp_connect_cb);
 	if (r < 0)
 		upstream_try_failed(t, r, true);
 }
@@ -468,9 +470,9 @@ static void upstream_attempt(struct upstream_query *q)
 	q->cur = t;
 	t->rbuf = t->udpbuf;
 	t->id = (uint16_t)arc4random();
-	t->qlen = msg_build_query(q->qn.lname, q->qn.lname_len, q->qn.qtype, q->qn.qclass, t->id,
-				  q->qn.do_bit, q->qn.cd, p->edns_size, t->qbuf + 2,
-				  sizeof(t->qbuf) - 2);
+	t->qlen =
+	    msg_build_query(q->qn.lname, q->qn.lname_len, q->qn.qtype, q->qn.qclass, t->id,
+			    q->qn.do_bit, q->qn.cd, p->edns_size, t->qbuf + 2, sizeof(t->qbuf) - 2);
 	msg_put16(t->qbuf, (uint16_t)t->qlen);
 	uv_timer_init(p->loop, &t->timer);
 	t->timer.data = t;
@@ -481,8 +483,8 @@ static void upstream_attempt(struct upstream_query *q)
 	int r = upstream_send_udp(t);
 	if (r < 0) {
 		char buf[ADDR_STRLEN];
-		log_debug("upstream %s: %s", addr_format(&p->servers[t->srv].addr, buf, sizeof(buf)),
-			  uv_strerror(r));
+		log_debug("upstream %s: %s",
+			  addr_format(&p->servers[t->srv].addr, buf, sizeof(buf)), uv_strerror(r));
 		/* Report through the loop: upstream_resolve must not call back synchronously. */
 		t->err = r;
 		uv_timer_start(&t->timer, upstream_timer_cb, 0, 0);

@@ -17,8 +17,8 @@ static bool view_any_prefix(const struct prefix *p, size_t n, const struct socka
 	return false;
 }
 
-bool view_matches(const struct view *v, const struct sockaddr *client,
-		  const struct sockaddr *local, const char *ifname)
+bool view_matches(const struct view *v, const struct sockaddr *client, const struct sockaddr *local,
+		  const char *ifname)
 {
 	const struct config_view *c = v->cfg;
 	if (c->n_clients && !view_any_prefix(c->clients, c->n_clients, client, ifname))
@@ -62,8 +62,8 @@ static int view_load(struct view *v, const struct config *cfg, char *err, size_t
 		int r = localdata_add_record(v->local, c->records[i].text, why, sizeof(why));
 		if (r < 0) {
 			snprintf(err, errlen, "%s:%d:%d: record '%s': %s", cfg->path,
-				 c->records[i].pos.line, c->records[i].pos.col,
-				 c->records[i].text, why);
+				 c->records[i].pos.line, c->records[i].pos.col, c->records[i].text,
+				 why);
 			return r;
 		}
 	}

@@ -47,7 +47,7 @@ const struct view *view_select(const struct view_set *vs, const struct sockaddr 
 			       const struct sockaddr *local, const char *ifname);
 
 /* Does view v match the query (the same rules as view_select, for one view)? */
-bool view_matches(const struct view *v, const struct sockaddr *client,
-		  const struct sockaddr *local, const char *ifname);
+bool view_matches(const struct view *v, const struct sockaddr *client, const struct sockaddr *local,
+		  const char *ifname);
 
 #endif

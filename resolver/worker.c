@@ -10,8 +10,7 @@
 
 #include <stdlib.h>
 
-int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err,
-	       size_t errlen)
+int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err, size_t errlen)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	if (!w)

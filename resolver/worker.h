@@ -38,8 +38,7 @@ struct worker {
  * open its listeners. On error returns a negative errno with err set, and the caller keeps
  * its reference.
  */
-int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err,
-	       size_t errlen);
+int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err, size_t errlen);
 
 /* Switch to a new state (takes over the reference); in-flight queries finish on the old. */
 void worker_set_state(struct worker *w, struct state *state);

@@ -64,12 +64,12 @@ START_TEST(parse_rejects)
 	size_t n = make_query(pkt, "example.org.", LDNS_RR_TYPE_A, true, false);
 	ck_assert_int_eq(msg_parse_query(pkt, 5, &q), MSG_PARSE_DROP);
 	ck_assert_int_eq(msg_parse_query(pkt, n - 1, &q), MSG_PARSE_FORMERR); /* cut OPT */
-	pkt[2] |= 0x80; /* a response */
+	pkt[2] |= 0x80;                                                       /* a response */
 	ck_assert_int_eq(msg_parse_query(pkt, n, &q), MSG_PARSE_DROP);
 	pkt[2] &= 0x7f;
 	pkt[2] |= 5 << 3; /* opcode UPDATE */
 	ck_assert_int_eq(msg_parse_query(pkt, n, &q), MSG_PARSE_NOTIMP);
-	pkt[2] &= (uint8_t)~(0xf << 3);
+	pkt[2] &= (uint8_t) ~(0xf << 3);
 	pkt[5] = 2; /* QDCOUNT 2 */
 	ck_assert_int_eq(msg_parse_query(pkt, n, &q), MSG_PARSE_FORMERR);
 	pkt[5] = 1;
@@ -94,9 +94,9 @@ START_TEST(walk_records)
 {
 	ldns_pkt *p = NULL;
 	ldns_rr *rr;
-	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, "a.example.", LDNS_RR_TYPE_A,
-						    LDNS_RR_CLASS_IN, 0),
-			 LDNS_STATUS_OK);
+	ck_assert_int_eq(
+	    ldns_pkt_query_new_frm_str(&p, "a.example.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 0),
+	    LDNS_STATUS_OK);
 	ldns_rr_new_frm_str(&rr, "a.example. 300 IN CNAME b.example.", 0, NULL, NULL);
 	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
 	ldns_rr_new_frm_str(&rr, "b.example. 60 IN A 192.0.2.1", 0, NULL, NULL);
@@ -135,8 +135,13 @@ START_TEST(finish_patches_reply)
 	bl += sizeof(rr);
 	msg_put16(body + 6, 1);
 	body[MSG_HDR_LEN + 1] = 'w'; /* stored lower case */
-	struct msg_finish_args a = {.q = &q, .ttl_offs = &ttl_off, .n_ttl = 1, .elapsed = 30,
-				    .ede = -1, .max_size = 4096, .server_udp = 1232};
+	struct msg_finish_args a = {.q = &q,
+				    .ttl_offs = &ttl_off,
+				    .n_ttl = 1,
+				    .elapsed = 30,
+				    .ede = -1,
+				    .max_size = 4096,
+				    .server_udp = 1232};
 	size_t len = msg_finish(body, bl, &a, out, sizeof(out));
 	ck_assert_uint_eq(len, bl + 11);
 	ck_assert_uint_eq(msg_get16(out), 0x1234);
@@ -160,8 +165,8 @@ START_TEST(finish_adds_ede)
 	size_t n = make_query(pkt, "x.example.", LDNS_RR_TYPE_A, true, false);
 	ck_assert_int_eq(msg_parse_query(pkt, n, &q), MSG_PARSE_OK);
 	size_t bl = msg_error_body(&q, MSG_REFUSED, body, sizeof(body));
-	struct msg_finish_args a = {.q = &q, .ede = 18, .ede_text = "no view", .max_size = 512,
-				    .server_udp = 1232};
+	struct msg_finish_args a = {
+	    .q = &q, .ede = 18, .ede_text = "no view", .max_size = 512, .server_udp = 1232};
 	size_t len = msg_finish(body, bl, &a, out, sizeof(out));
 	ldns_pkt *p = NULL;
 	ck_assert_int_eq(ldns_wire2pkt(&p, out, len), LDNS_STATUS_OK);

@@ -55,8 +55,8 @@ static void setup(void)
 					 .n_clients = 1,
 					 .interfaces = wg_ifaces,
 					 .n_interfaces = 1};
-	cviews[2] = (struct config_view){.name = "dst", .destinations = dst_prefix,
-					 .n_destinations = 1};
+	cviews[2] =
+	    (struct config_view){.name = "dst", .destinations = dst_prefix, .n_destinations = 1};
 	cviews[3] = (struct config_view){.name = "other"};
 	for (int i = 0; i < 4; i++)
 		views[i] = (struct view){.cfg = &cviews[i], .scope = ""};
@@ -67,8 +67,8 @@ static const char *pick(const char *client, const char *local, const char *ifnam
 	struct sockaddr_storage c = sa(client), l;
 	if (local)
 		l = sa(local);
-	const struct view *v = view_select(&vs, (struct sockaddr *)&c,
-					   local ? (struct sockaddr *)&l : NULL, ifname);
+	const struct view *v =
+	    view_select(&vs, (struct sockaddr *)&c, local ? (struct sockaddr *)&l : NULL, ifname);
 	return v ? v->cfg->name : "(none)";
 }
 
@@ -115,10 +115,14 @@ START_TEST(forward_precedence)
 	ck_assert_int_eq(addr_parse("192.0.2.2@5300", 53, &corp[0]), 0);
 	ck_assert_int_eq(addr_parse("192.0.2.3", 53, &sub[0]), 0);
 	ck_assert_int_eq(addr_parse("10.100.0.1@5300", 53, &own[0]), 0);
-	struct config_fwd_zone fz[2] = {{.name = "corp.example.", .upstreams = corp, .n_upstreams = 1},
-					{.name = "lab.corp.example.", .upstreams = sub, .n_upstreams = 1}};
-	struct config cfg = {.path = "x.yaml", .upstreams = global, .n_upstreams = 1,
-			     .fwd_zones = fz, .n_fwd_zones = 2};
+	struct config_fwd_zone fz[2] = {
+	    {.name = "corp.example.", .upstreams = corp, .n_upstreams = 1},
+	    {.name = "lab.corp.example.", .upstreams = sub, .n_upstreams = 1}};
+	struct config cfg = {.path = "x.yaml",
+			     .upstreams = global,
+			     .n_upstreams = 1,
+			     .fwd_zones = fz,
+			     .n_fwd_zones = 2};
 	struct forward f;
 	char err[256];
 	ck_assert_int_eq(forward_init(&f, &cfg, "/nonexistent", err, sizeof(err)), 0);

@@ -1,0 +1,60 @@
+/*
+ * yaml.h -- a YAML file as a small read-only tree whose nodes know their line and column.
+ *
+ * The config reports every problem at the offending node, but libfyaml's document API does
+ * not say where a mapping or sequence starts. So yaml_parse builds its own tree from
+ * libfyaml's events, which do carry positions. The tree lives in one arena and is freed at
+ * once; aliases share the anchored node. libfyaml never prints anything itself: its first
+ * syntax error comes back as "NAME:LINE:COL: message".
+ */
+#ifndef MEGDNS_YAML_H
+#define MEGDNS_YAML_H
+
+#include "arena.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum yaml_type { YAML_SCALAR, YAML_MAP, YAML_SEQ };
+
+struct yaml_node;
+
+/* One entry of a sequence; mappings alternate key and value entries. */
+struct yaml_item {
+	struct yaml_node *node;
+	struct yaml_item *next;
+};
+
+struct yaml_node {
+	enum yaml_type type;
+	bool null;               /* a plain empty value, "~" or "null" */
+	int line, col;           /* of the node's first character, counting from 1 */
+	const char *text;        /* scalars: the value, NUL-terminated ("" for others) */
+	struct yaml_item *items; /* mappings and sequences */
+	size_t n;                /* number of items (twice the pairs of a mapping) */
+};
+
+struct yaml {
+	struct yaml_node *root; /* NULL when the input holds no document (empty, comments) */
+	struct arena arena;     /* owns every node and string */
+};
+
+/*
+ * Parse len bytes of buf (which need not be NUL-terminated and must outlive the call only)
+ * as one YAML document into y. name is used in messages. Returns 0, or -EINVAL with
+ * "NAME:LINE:COL: what is wrong" in err (errlen bytes, NUL-terminated) and nothing left
+ * allocated. After success, yaml_close(y) frees the tree.
+ */
+int yaml_parse(struct yaml *y, const char *name, const char *buf, size_t len, char *err,
+	       size_t errlen);
+
+/* Free the tree. */
+void yaml_close(struct yaml *y);
+
+/* The value of key in mapping m (the first, if repeated), or NULL (also when m is no map). */
+const struct yaml_node *yaml_get(const struct yaml_node *m, const char *key);
+
+/* "a mapping", "a list" or "a single value", for messages. */
+const char *yaml_type_name(const struct yaml_node *n);
+
+#endif
