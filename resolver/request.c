@@ -108,7 +108,10 @@ static void request_send(const struct server_client *c, const struct msg_query *
 			 uint8_t *out, size_t cap, uint16_t server_udp)
 {
 	a->q = q;
-	a->max_size = server_max_reply(c, q->udp_size);
+	/* Over UDP, the smaller of the client's and our buffer: large answers go over TCP rather
+	 * than as fragments (RFC 9715). */
+	uint16_t udp = q->udp_size < server_udp ? q->udp_size : server_udp;
+	a->max_size = server_max_reply(c, udp);
 	a->server_udp = server_udp;
 	size_t n = msg_finish(body, body_len, a, out, cap);
 	if (n)
