@@ -16,8 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == MSG_PARSE_DROP)
 		return 0;
 	size_t n = msg_error_body(&q, MSG_SERVFAIL, body, sizeof(body));
-	struct msg_finish_args a = {.q = &q, .ede = 22, .ede_text = "x", .max_size = q.udp_size,
-				    .server_udp = 1232};
+	struct msg_finish_args a = {
+	    .q = &q, .ede = 22, .ede_text = "x", .max_size = q.udp_size, .server_udp = 1232};
 	msg_finish(body, n, &a, out, sizeof(out));
 	return 0;
 }
