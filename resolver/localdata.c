@@ -7,28 +7,22 @@
  * tells whether a name exists, is an empty non-terminal, or which wildcard covers it: every
  * lookup is O(log n). Nothing is written after loading, so any number of threads may answer.
  *
- * Zone files are read whole and parsed by ldns through fmemopen(): the buffer gives exact
- * line numbers for errors and lets us read the $INCLUDE lines that ldns only reports. Names
- * are taken as data only: NS records below the apex are answered like any other record (no
- * referrals), and nothing is signed or validated.
+ * Zone files and record texts are parsed by zonefile.c; each record is checked against the
+ * zone and added here as it comes. Names are taken as data only: NS records below the apex
+ * are answered like any other record (no referrals), and nothing is signed or validated.
  */
 #include "localdata.h"
+#include "zonefile.h"
 
 #include <ldns/ldns.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define LD_MAX_INCLUDE 8           /* $INCLUDE nesting depth */
-#define LD_MAX_CHAIN   8           /* CNAMEs followed in one answer */
-#define LD_MAX_FILE    (64u << 20) /* zone files above this are refused */
-#define LD_DEFAULT_TTL 3600        /* records before any $TTL, as ldns_zone does */
-#define LD_PATH_MAX    4096
-#define LD_NO_ORIGIN   "origin-not-set.megdns.invalid."
+#define LD_MAX_CHAIN 8 /* CNAMEs followed in one answer */
 
 /* One owner name and its RRsets. */
 struct ld_node {
@@ -219,19 +213,6 @@ static int ld_tree_add(ldns_rbtree_t *t, ldns_rr *rr, char *why, size_t whylen)
 	return 0;
 }
 
-/* Does rr use a relative name while no origin was set (see ld_file.origin)? */
-static bool ld_relative(const ldns_rr *rr, const ldns_rdf *unset)
-{
-	if (ld_under(ldns_rr_owner(rr), unset))
-		return true;
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-		const ldns_rdf *f = ldns_rr_rdf(rr, i);
-		if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME && ld_under(f, unset))
-			return true;
-	}
-	return false;
-}
-
 /* ---- the table ---- */
 
 struct localdata *localdata_new(void)
@@ -265,153 +246,31 @@ int localdata_empty(const struct localdata *ld)
 
 int localdata_add_record(struct localdata *ld, const char *text, char *err, size_t errlen)
 {
-	/* With no origin ldns silently roots relative names: give it one we can recognise. */
-	ldns_rdf *unset = ld_check(ldns_dname_new_frm_str(LD_NO_ORIGIN));
 	ldns_rr *rr = NULL;
-	ldns_status s = ldns_rr_new_frm_str(&rr, text, 0, unset, NULL);
-	int rc = -EINVAL;
-	if (s != LDNS_STATUS_OK)
-		snprintf(err, errlen, "%s", ldns_get_errorstr_by_id(s));
-	else if (ld_relative(rr, unset))
-		snprintf(err, errlen, "names must be absolute (end in a dot)");
-	else if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
-		snprintf(err, errlen, "class must be IN");
-	else
-		rc = 0;
-	ldns_rdf_deep_free(unset);
-	if (rc < 0) {
-		ldns_rr_free(rr);
+	int rc = zonefile_parse_record(text, &rr, err, errlen);
+	if (rc < 0)
 		return rc;
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+		snprintf(err, errlen, "class must be IN");
+		ldns_rr_free(rr);
+		return -EINVAL;
 	}
 	return ld_tree_add(ld->records, rr, err, errlen);
 }
 
-/* ---- zone files ---- */
+/* ---- zones ---- */
 
-/* One zone file being read: the zone's own file or an $INCLUDEd one. */
-struct ld_file {
-	const char *path; /* as given, or joined to the including file's folder */
-	char *buf;        /* the whole file */
-	size_t len;
-	FILE *fp;        /* fmemopen(buf): what ldns reads */
-	size_t line_pos; /* line counting cursor: buf[line_pos] is on line `line` */
-	int line;
-	uint32_t ttl;     /* $TTL */
-	ldns_rdf *origin; /* $ORIGIN (or LD_NO_ORIGIN until known); ldns replaces it */
-	ldns_rdf *prev;   /* the last owner, for lines without one; ldns replaces it */
-	int depth;        /* $INCLUDE nesting */
-};
-
-/* A zone being loaded, shared by its file and the files it includes. */
+/* A zone being loaded from its file. */
 struct ld_load {
 	const struct localdata *ld;
 	struct ld_zone zone;
-	ldns_rdf *unset; /* LD_NO_ORIGIN */
-	char *err;
-	size_t errlen;
 };
-
-static int ld_parse(struct ld_load *L, struct ld_file *f);
-
-__attribute__((format(printf, 4, 5))) static int ld_fail(struct ld_load *L, const struct ld_file *f,
-							 int line, const char *fmt, ...)
-{
-	int n = snprintf(L->err, L->errlen, "%s:%d: ", f->path, line);
-	if (n >= 0 && (size_t)n < L->errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(L->err + n, L->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-static int ld_slurp(const char *path, char **buf, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return -errno;
-	size_t cap = 4096, n = 0;
-	char *b = ld_check(malloc(cap));
-	int rc = 0;
-	while ((n += fread(b + n, 1, cap - n, fp)) == cap) {
-		if (cap >= LD_MAX_FILE) {
-			rc = -EFBIG;
-			break;
-		}
-		cap *= 2;
-		b = ld_check(realloc(b, cap));
-	}
-	if (!rc && ferror(fp))
-		rc = errno ? -errno : -EIO;
-	fclose(fp);
-	if (rc < 0) {
-		free(b);
-		return rc;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
-/* Read f->path and make the stream ldns will parse. Returns 0 or -errno. */
-static int ld_file_open(struct ld_file *f)
-{
-	int rc = ld_slurp(f->path, &f->buf, &f->len);
-	if (rc < 0)
-		return rc;
-	f->line = 1;
-	/* fmemopen refuses a size of 0: an empty file gets a stream over one ignored byte. */
-	f->fp = fmemopen(f->buf, f->len ? f->len : 1, "r");
-	return f->fp ? 0 : -errno;
-}
-
-static void ld_file_close(struct ld_file *f)
-{
-	if (f->fp)
-		fclose(f->fp);
-	free(f->buf);
-	ldns_rdf_deep_free(f->origin);
-	ldns_rdf_deep_free(f->prev);
-}
-
-/* The line that buf[pos] is on; pos only grows between calls. */
-static int ld_line(struct ld_file *f, size_t pos)
-{
-	if (pos < f->line_pos) {
-		f->line_pos = 0;
-		f->line = 1;
-	}
-	for (; f->line_pos < pos && f->line_pos < f->len; f->line_pos++)
-		if (f->buf[f->line_pos] == '\n')
-			f->line++;
-	return f->line;
-}
-
-/* Skip blanks and comments from pos: where the next record or directive starts. */
-static size_t ld_skip_blank(const struct ld_file *f, size_t pos)
-{
-	while (pos < f->len) {
-		char c = f->buf[pos];
-		if (c == ';')
-			while (pos < f->len && f->buf[pos] != '\n')
-				pos++;
-		else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v')
-			pos++;
-		else
-			break;
-	}
-	return pos;
-}
 
 /* Is rr acceptable as the next record of the zone? Returns 0 or -EINVAL with why. */
 static int ld_zone_check(struct ld_load *L, const ldns_rr *rr, char *why, size_t whylen)
 {
 	bool soa = ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA;
-	if (ld_relative(rr, L->unset))
-		snprintf(why, whylen,
-			 "relative name with no $ORIGIN (end it with a dot or set $ORIGIN)");
-	else if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
 		snprintf(why, whylen, "class must be IN");
 	else if (!L->zone.soa && !soa)
 		snprintf(why, whylen, "the first record must be the zone's SOA");
@@ -423,8 +282,7 @@ static int ld_zone_check(struct ld_load *L, const ldns_rr *rr, char *why, size_t
 }
 
 /* Set the apex from the SOA rr; an apex already in the table is an error. */
-static int ld_zone_apex(struct ld_load *L, struct ld_file *f, const ldns_rr *rr, char *why,
-			size_t whylen)
+static int ld_zone_apex(struct ld_load *L, const ldns_rr *rr, char *why, size_t whylen)
 {
 	ldns_rdf *apex = ld_check(ldns_rdf_clone(ldns_rr_owner(rr)));
 	ldns_dname2canonical(apex);
@@ -438,173 +296,55 @@ static int ld_zone_apex(struct ld_load *L, struct ld_file *f, const ldns_rr *rr,
 		}
 	}
 	L->zone.apex = apex;
-	/* Without $ORIGIN, relative names after the SOA are relative to the apex. */
-	if (ldns_dname_compare(f->origin, L->unset) == 0) {
-		ldns_rdf_deep_free(f->origin);
-		f->origin = ld_check(ldns_rdf_clone(apex));
-	}
 	return 0;
 }
 
-/* Add a parsed record to the zone being loaded; it takes rr in any case. */
-static int ld_zone_add(struct ld_load *L, struct ld_file *f, ldns_rr *rr, int line)
+/* Is rr's owner inside the zone? Returns 0 or -EINVAL with why. */
+static int ld_zone_inside(struct ld_load *L, const ldns_rr *rr, char *why, size_t whylen)
 {
-	char why[LDNS_MAX_DOMAINLEN * 8 + 64];
-	int rc = ld_zone_check(L, rr, why, sizeof(why));
-	if (!rc && !L->zone.soa)
-		rc = ld_zone_apex(L, f, rr, why, sizeof(why));
-	if (!rc) {
-		ldns_rdf *owner = ld_check(ldns_rdf_clone(ldns_rr_owner(rr)));
-		ldns_dname2canonical(owner);
-		if (!ld_under(owner, L->zone.apex)) {
-			char a[LDNS_MAX_DOMAINLEN * 4 + 1], b[sizeof(a)];
-			ld_name_str(owner, a, sizeof(a));
-			ld_name_str(L->zone.apex, b, sizeof(b));
-			snprintf(why, sizeof(why), "%s is outside the zone %s", a, b);
-			rc = -EINVAL;
-		}
-		ldns_rdf_deep_free(owner);
+	ldns_rdf *owner = ld_check(ldns_rdf_clone(ldns_rr_owner(rr)));
+	ldns_dname2canonical(owner);
+	int rc = 0;
+	if (!ld_under(owner, L->zone.apex)) {
+		char a[LDNS_MAX_DOMAINLEN * 4 + 1], b[sizeof(a)];
+		ld_name_str(owner, a, sizeof(a));
+		ld_name_str(L->zone.apex, b, sizeof(b));
+		snprintf(why, whylen, "%s is outside the zone %s", a, b);
+		rc = -EINVAL;
 	}
-	if (rc < 0) {
-		ldns_rr_free(rr);
-		return ld_fail(L, f, line, "%s", why);
-	}
-	if (!L->zone.soa)
-		L->zone.soa = rr;
-	rc = ld_tree_add(L->zone.names, rr, why, sizeof(why));
-	return rc < 0 ? ld_fail(L, f, line, "%s", why) : 0;
-}
-
-/* Copy the next token of [p, end) into out (quotes removed); returns where it ended. */
-static const char *ld_token(const char *p, const char *end, char *out, size_t cap, bool *ok)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
-		p++;
-	size_t n = 0;
-	bool quoted = p < end && *p == '"';
-	if (quoted)
-		p++;
-	for (; p < end && *p != ';'; p++) {
-		if (quoted ? *p == '"' : (*p == ' ' || *p == '\t' || *p == '\r'))
-			break;
-		if (n + 1 >= cap)
-			*ok = false;
-		else
-			out[n++] = *p;
-	}
-	if (quoted && p < end && *p == '"')
-		p++;
-	out[n] = '\0';
-	return p;
-}
-
-/* The origin an $INCLUDE line gives its file: text (relative to f's origin) or f's own. */
-static ldns_rdf *ld_include_origin(const struct ld_file *f, const char *text)
-{
-	if (!*text)
-		return ld_check(ldns_rdf_clone(f->origin));
-	ldns_rdf *o = ldns_dname_new_frm_str(text);
-	if (!o || text[strlen(text) - 1] == '.')
-		return o;
-	ldns_rdf *full = ldns_dname_cat_clone(o, f->origin);
-	ldns_rdf_deep_free(o);
-	return full;
-}
-
-static int ld_include_path(const char *base, const char *file, char *out, size_t cap)
-{
-	const char *slash = strrchr(base, '/');
-	int n = file[0] == '/' || !slash
-		    ? snprintf(out, cap, "%s", file)
-		    : snprintf(out, cap, "%.*s/%s", (int)(slash - base), base, file);
-	return n >= 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
-}
-
-/*
- * ldns consumed an "$INCLUDE file [origin]" line starting at buf[start]: read it from our
- * buffer and load the file with f's $TTL and the given (or f's) origin. f's origin and last
- * owner are untouched, so they are back in force after the include (RFC 1035 section 5.1).
- */
-static int ld_include(struct ld_load *L, struct ld_file *f, size_t start, int line)
-{
-	char file[LD_PATH_MAX], otext[LDNS_MAX_DOMAINLEN * 4 + 1], path[LD_PATH_MAX];
-	const char *p = f->buf + start + strlen("$INCLUDE"), *end = f->buf + f->len;
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-	bool ok = true;
-	p = ld_token(p, nl ? nl : end, file, sizeof(file), &ok);
-	ld_token(p, nl ? nl : end, otext, sizeof(otext), &ok);
-	if (!ok || !file[0] || ld_include_path(f->path, file, path, sizeof(path)) < 0)
-		return ld_fail(L, f, line, "bad $INCLUDE line");
-	if (f->depth + 1 > LD_MAX_INCLUDE)
-		return ld_fail(L, f, line, "$INCLUDE nested more than %d deep", LD_MAX_INCLUDE);
-	struct ld_file sub = {.path = path, .ttl = f->ttl, .depth = f->depth + 1};
-	sub.origin = ld_include_origin(f, otext);
-	if (!sub.origin)
-		return ld_fail(L, f, line, "bad origin '%s' in $INCLUDE", otext);
-	sub.prev = ld_check(ldns_rdf_clone(otext[0] ? sub.origin : f->prev));
-	int rc = ld_file_open(&sub);
-	if (rc < 0) {
-		ld_fail(L, f, line, "$INCLUDE %s: %s", path, strerror(-rc));
-	} else {
-		rc = ld_parse(L, &sub);
-	}
-	ld_file_close(&sub);
+	ldns_rdf_deep_free(owner);
 	return rc;
 }
 
-/*
- * Parse the record or directive that starts at buf[start]. The stream may still be before
- * it, on the blanks that begin its line: they mean "the owner of the record above".
- */
-static int ld_parse_one(struct ld_load *L, struct ld_file *f, size_t start)
+/* zonefile_rr_cb: add the next record of the file to the zone (NULL: the file has ended). */
+static int ld_zone_add_cb(void *arg, ldns_rr *rr, char *why, size_t whylen)
 {
-	int line = ld_line(f, start);
-	ldns_rr *rr = NULL;
-	ldns_status s = ldns_rr_new_frm_fp_l(&rr, f->fp, &f->ttl, &f->origin, &f->prev, NULL);
-	if (s == LDNS_STATUS_OK)
-		return ld_zone_add(L, f, rr, line);
-	if (s == LDNS_STATUS_SYNTAX_INCLUDE && strncmp(f->buf + start, "$INCLUDE", 8) == 0)
-		return ld_include(L, f, start, line);
-	if (s == LDNS_STATUS_SYNTAX_EMPTY || s == LDNS_STATUS_SYNTAX_TTL ||
-	    s == LDNS_STATUS_SYNTAX_ORIGIN)
-		return 0;
-	return ld_fail(L, f, line, "%s", ldns_get_errorstr_by_id(s));
-}
-
-static int ld_parse(struct ld_load *L, struct ld_file *f)
-{
-	size_t start = ld_skip_blank(f, 0);
-	while (start < f->len) {
-		long before = ftell(f->fp);
-		int rc = ld_parse_one(L, f, start);
-		if (rc < 0)
-			return rc;
-		long pos = ftell(f->fp);
-		/* ldns reads at least one token per call; stopping in place would loop forever. */
-		if (pos <= before)
-			return ld_fail(L, f, ld_line(f, start), "parse error");
-		start = ld_skip_blank(f, (size_t)pos);
+	struct ld_load *L = arg;
+	if (!rr) {
+		if (L->zone.soa)
+			return 0;
+		snprintf(why, whylen, "no SOA record");
+		return -EINVAL;
 	}
-	return 0;
+	int rc = ld_zone_check(L, rr, why, whylen);
+	if (!rc && !L->zone.soa)
+		rc = ld_zone_apex(L, rr, why, whylen);
+	if (!rc)
+		rc = ld_zone_inside(L, rr, why, whylen);
+	if (rc < 0) {
+		ldns_rr_free(rr);
+		return rc;
+	}
+	if (!L->zone.soa)
+		L->zone.soa = rr;
+	return ld_tree_add(L->zone.names, rr, why, whylen);
 }
 
 int localdata_add_zone(struct localdata *ld, const char *path, char *err, size_t errlen)
 {
-	struct ld_load L = {.ld = ld, .err = err, .errlen = errlen};
+	struct ld_load L = {.ld = ld};
 	L.zone.names = ld_tree_new();
-	L.unset = ld_check(ldns_dname_new_frm_str(LD_NO_ORIGIN));
-	struct ld_file f = {.path = path, .ttl = LD_DEFAULT_TTL};
-	f.origin = ld_check(ldns_rdf_clone(L.unset));
-	f.prev = ld_check(ldns_rdf_clone(L.unset));
-	int rc = ld_file_open(&f);
-	if (rc < 0)
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-	else
-		rc = ld_parse(&L, &f);
-	if (!rc && !L.zone.soa)
-		rc = ld_fail(&L, &f, ld_line(&f, f.len ? f.len - 1 : 0), "no SOA record");
-	ld_file_close(&f);
-	ldns_rdf_deep_free(L.unset);
+	int rc = zonefile_read(path, ld_zone_add_cb, &L, err, errlen);
 	if (rc < 0) {
 		ld_zone_close(&L.zone);
 		return rc;

@@ -2,13 +2,14 @@
  * localdata.h -- one view's override data: authoritative zones and transparent records.
  *
  * A zone file named by a view makes the view authoritative for that zone: names and types in
- * it are answered with AA, anything else under the apex gets NXDOMAIN or NODATA with the
- * zone's SOA in the authority section (wildcards "*.x" and CNAMEs inside the zone are
- * followed). `records` are transparent: they answer exactly their own name and type (a CNAME
- * record answers every type at its name); every other question falls through to the
- * resolver. Zone files are parsed with ldns ($ORIGIN, $TTL; $INCLUDE is handled here since
- * ldns does not implement it). Local answers are built per query and never enter the shared
- * cache. A loaded localdata is immutable and may be read from several threads.
+ * it are answered, anything else under the apex gets NXDOMAIN or NODATA with the zone's SOA
+ * in the authority section (wildcards "*.x" and CNAMEs inside the zone are followed).
+ * `records` are transparent: they answer exactly their own name and type (a CNAME record
+ * answers every type at its name); every other question falls through to the resolver. Every
+ * local answer, from a zone or a record, has AA set, as Unbound does for its local-data.
+ * Zone files are read by zonefile.c ($ORIGIN, $TTL, $INCLUDE). Local answers are built per
+ * query and never enter the shared cache. A loaded localdata is immutable and may be read from
+ * several threads.
  */
 #ifndef MEGDNS_LOCALDATA_H
 #define MEGDNS_LOCALDATA_H
@@ -46,11 +47,11 @@ int localdata_empty(const struct localdata *ld);
 
 /*
  * Answer q from local data. When the query is covered (a zone holds or encloses the name, or a
- * record has its name and type), write the reply body -- header with q's ID, QR, AA for zone
- * answers, RD copied, RA set, rcode; q's question (as received); answer and authority
- * sections; no OPT -- into out (cap bytes, at least 512) and return its length. Return 0 when
- * local data does not cover q (resolve it normally). An answer too large for cap is cut to
- * the records that fit and gets TC set.
+ * record has its name and type), write the reply body -- header with q's ID and opcode, QR,
+ * AA (zone and record answers alike), RD copied, RA set, rcode; q's question (as received);
+ * answer and authority sections; no OPT -- into out (cap bytes, at least 512) and return its
+ * length. Return 0 when local data does not cover q (resolve it normally). An answer too large
+ * for cap is cut to the records that fit and gets TC set.
  */
 size_t localdata_answer(const struct localdata *ld, const struct msg_query *q, uint8_t *out,
 			size_t cap);
