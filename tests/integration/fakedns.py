@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""fakedns.py -- a scripted DNS server for the megdns integration tests, and wire helpers.
+
+As a program it is an upstream that misbehaves on purpose (no NSD option does):
+
+  fakedns.py --addr 127.0.0.30 --port 53 --log FILE --mode MODE [--delay S] [--ip A] [--ttl N]
+  (--addr may carry a scope: fe80::2%eth0)
+
+  answer  answer every A query with --ip (other types: NODATA), over UDP and TCP
+  drop    read queries and never answer (a black hole that still logs)
+  delay   answer after --delay seconds
+  spoof   over UDP first send forged replies -- wrong ID, wrong question, from another source
+          port -- all with the A record 6.6.6.6, then the real answer after --delay seconds
+  tc      over UDP answer with TC set and no records; over TCP answer in full
+
+Every query is logged to --log as "q PROTO SRCPORT ID QNAME QTYPE" (one line, flushed),
+after a first line "ready". As a module it offers the wire helpers the tests use to send
+hand-made packets (build_query, parse_reply, udp_exchange, tcp_exchange).
+"""
+import argparse
+import random
+import socket
+import struct
+import sys
+import threading
+import time
+
+# --- wire helpers --------------------------------------------------------------------------
+
+
+def encode_name(name):
+    out = b""
+    for label in name.rstrip(".").split("."):
+        if label:
+            out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def build_query(name, qtype=1, qclass=1, qid=None, flags=0x0100, opcode=0, qdcount=None,
+                edns=True, bufsize=1232, do=False, edns_version=0, arcount=None, extra=b""):
+    """A query packet; every field can be forced to a wrong value."""
+    if qid is None:
+        qid = random.randint(0, 0xFFFF)
+    flags = (flags & ~0x7800) | ((opcode & 0xF) << 11)
+    question = encode_name(name) + struct.pack("!HH", qtype, qclass)
+    opt = b""
+    if edns:
+        ttl = (edns_version << 16) | (0x8000 if do else 0)
+        opt = b"\0" + struct.pack("!HHIH", 41, bufsize, ttl, 0)
+    if qdcount is None:
+        qdcount = 1
+    if arcount is None:
+        arcount = 1 if edns else 0
+    hdr = struct.pack("!HHHHHH", qid, flags, qdcount, 0, 0, arcount)
+    return hdr + question + extra + opt
+
+
+def read_name(pkt, pos):
+    labels = []
+    jumps = 0
+    end = None
+    while True:
+        n = pkt[pos]
+        if n & 0xC0 == 0xC0:
+            if end is None:
+                end = pos + 2
+            pos = ((n & 0x3F) << 8) | pkt[pos + 1]
+            jumps += 1
+            if jumps > 64:
+                raise ValueError("pointer loop")
+            continue
+        if n == 0:
+            pos += 1
+            break
+        labels.append(pkt[pos + 1:pos + 1 + n].decode("latin-1"))
+        pos += 1 + n
+    return ".".join(labels) + ".", (end if end is not None else pos)
+
+
+def parse_reply(pkt):
+    """Header fields, question and records of a reply (rcode includes the EDNS extension)."""
+    qid, flags, qd, an, ns, ar = struct.unpack("!HHHHHH", pkt[:12])
+    r = {"id": qid, "flags": flags, "qr": bool(flags & 0x8000), "opcode": (flags >> 11) & 0xF,
+         "aa": bool(flags & 0x400), "tc": bool(flags & 0x200), "rcode": flags & 0xF,
+         "qd": qd, "an": an, "ns": ns, "ar": ar, "questions": [], "answers": [], "ede": [],
+         "edns": False}
+    pos = 12
+    for _ in range(qd):
+        name, pos = read_name(pkt, pos)
+        qtype, qclass = struct.unpack("!HH", pkt[pos:pos + 4])
+        pos += 4
+        r["questions"].append((name, qtype, qclass))
+    for section in range(3):
+        for _ in range((an, ns, ar)[section]):
+            name, pos = read_name(pkt, pos)
+            rtype, rclass, ttl, rdlen = struct.unpack("!HHIH", pkt[pos:pos + 10])
+            rdata = pkt[pos + 10:pos + 10 + rdlen]
+            pos += 10 + rdlen
+            if rtype == 41:
+                r["edns"] = True
+                r["rcode"] |= (ttl >> 24) << 4
+                o = 0
+                while o + 4 <= len(rdata):
+                    code, olen = struct.unpack("!HH", rdata[o:o + 4])
+                    if code == 15:
+                        r["ede"].append(struct.unpack("!H", rdata[o + 4:o + 6])[0])
+                    o += 4 + olen
+            elif section == 0:
+                r["answers"].append((name, rtype, ttl, rdata))
+    return r
+
+
+def udp_exchange(addr, port, pkt, timeout=2.0, src=None):
+    """Send pkt, return the first reply (bytes) or None on timeout."""
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    if src:
+        s.bind((src, 0))
+    s.settimeout(timeout)
+    try:
+        s.sendto(pkt, (addr, port))
+        data, _ = s.recvfrom(65535)
+        return data
+    except (socket.timeout, ConnectionRefusedError):
+        return None
+    finally:
+        s.close()
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def tcp_exchange(addr, port, pkts, timeout=3.0, src=None):
+    """Send several framed queries on one connection; return the replies in arrival order."""
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    if src:
+        s.bind((src, 0))
+    s.settimeout(timeout)
+    s.connect((addr, port))
+    s.sendall(b"".join(struct.pack("!H", len(p)) + p for p in pkts))
+    out = []
+    try:
+        for _ in pkts:
+            hdr = recv_exact(s, 2)
+            if hdr is None:
+                break
+            body = recv_exact(s, struct.unpack("!H", hdr)[0])
+            if body is None:
+                break
+            out.append(body)
+    except socket.timeout:
+        pass
+    s.close()
+    return out
+
+
+# --- the server ---------------------------------------------------------------------------
+
+class Fake:
+    def __init__(self, args):
+        self.args = args
+        self.log = open(args.log, "a", buffering=1)
+        self.lock = threading.Lock()
+
+    def note(self, proto, sport, qid, qname, qtype):
+        with self.lock:
+            self.log.write("q %s %d %d %s %d\n" % (proto, sport, qid, qname, qtype))
+
+    def answer(self, q, qid=None, ip=None, qname_override=None, tc=False):
+        """A reply to the parsed query q (dict with id, name, qtype, qclass, raw question)."""
+        qid = q["id"] if qid is None else qid
+        flags = 0x8000 | 0x0400 | 0x0100 | (0x0200 if tc else 0)
+        qsec = q["qsec"] if qname_override is None else \
+            encode_name(qname_override) + struct.pack("!HH", q["qtype"], q["qclass"])
+        records = b""
+        an = 0
+        if not tc and q["qtype"] == 1:
+            rdata = socket.inet_aton(ip or self.args.ip)
+            records = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, self.args.ttl, 4) + rdata
+            an = 1
+        opt = b""
+        ar = 0
+        if q["edns"]:
+            opt = b"\0" + struct.pack("!HHIH", 41, 1232, 0, 0)
+            ar = 1
+        return struct.pack("!HHHHHH", qid, flags, 1, an, 0, ar) + qsec + records + opt
+
+    @staticmethod
+    def parse(pkt):
+        qid, flags, qd = struct.unpack("!HHH", pkt[:6])
+        name, pos = read_name(pkt, 12)
+        qtype, qclass = struct.unpack("!HH", pkt[pos:pos + 4])
+        return {"id": qid, "name": name, "qtype": qtype, "qclass": qclass,
+                "qsec": pkt[12:pos + 4], "edns": struct.unpack("!H", pkt[10:12])[0] > 0}
+
+    def udp_one(self, sock, pkt, peer):
+        try:
+            q = self.parse(pkt)
+        except Exception:
+            return
+        self.note("udp", peer[1], q["id"], q["name"], q["qtype"])
+        mode = self.args.mode
+        if mode == "drop":
+            return
+        if mode == "delay":
+            time.sleep(self.args.delay)
+        if mode == "spoof":
+            sock.sendto(self.answer(q, qid=(q["id"] + 1) & 0xFFFF, ip="6.6.6.6"), peer)
+            sock.sendto(self.answer(q, ip="6.6.6.6", qname_override="evil." + q["name"]), peer)
+            other = socket.socket(sock.family, socket.SOCK_DGRAM)
+            other.bind((sock.getsockname()[0], 0) + tuple(sock.getsockname()[2:]))
+            other.sendto(self.answer(q, ip="6.6.6.6"), peer)
+            other.close()
+            time.sleep(self.args.delay)
+        sock.sendto(self.answer(q, tc=(mode == "tc")), peer)
+
+    def serve_udp(self, sock):
+        while True:
+            pkt, peer = sock.recvfrom(65535)
+            threading.Thread(target=self.udp_one, args=(sock, pkt, peer), daemon=True).start()
+
+    def tcp_conn(self, conn, peer):
+        try:
+            while True:
+                hdr = recv_exact(conn, 2)
+                if hdr is None:
+                    return
+                pkt = recv_exact(conn, struct.unpack("!H", hdr)[0])
+                if pkt is None:
+                    return
+                q = self.parse(pkt)
+                self.note("tcp", peer[1], q["id"], q["name"], q["qtype"])
+                if self.args.mode == "drop":
+                    continue
+                if self.args.mode in ("delay", "spoof"):
+                    time.sleep(self.args.delay)
+                reply = self.answer(q)
+                conn.sendall(struct.pack("!H", len(reply)) + reply)
+        except Exception:
+            return
+        finally:
+            conn.close()
+
+    def serve_tcp(self, sock):
+        while True:
+            conn, peer = sock.accept()
+            threading.Thread(target=self.tcp_conn, args=(conn, peer), daemon=True).start()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--addr", default="127.0.0.30")
+    ap.add_argument("--port", type=int, default=53)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--mode", default="answer",
+                    choices=["answer", "drop", "delay", "spoof", "tc"])
+    ap.add_argument("--delay", type=float, default=0.2)
+    ap.add_argument("--ip", default="192.0.2.53")
+    ap.add_argument("--ttl", type=int, default=300)
+    args = ap.parse_args()
+    fake = Fake(args)
+    # getaddrinfo handles a scope ("fe80::2%eth0") as well as plain addresses.
+    fam, _, _, _, sa = socket.getaddrinfo(args.addr, args.port, 0, socket.SOCK_DGRAM)[0]
+    u = socket.socket(fam, socket.SOCK_DGRAM)
+    u.bind(sa)
+    t = socket.socket(fam, socket.SOCK_STREAM)
+    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    t.bind(sa)
+    t.listen(64)
+    threading.Thread(target=fake.serve_udp, args=(u,), daemon=True).start()
+    threading.Thread(target=fake.serve_tcp, args=(t,), daemon=True).start()
+    fake.log.write("ready\n")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

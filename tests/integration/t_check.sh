@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# `megdns -t -c FILE`: exit 0 for a good config (warnings printed as FILE:LINE: warning: ...,
+# exit status unchanged), exit 2 with FILE:LINE:COL: ... for a bad config and FILE:LINE for a
+# bad zone file. The daemon refuses the same configs at start. --help, --version.
+. "$(dirname "$0")/lib.sh"
+
+# run_check CONFIG [ARGS]: sets RC, OUT (stdout), ERR (stderr).
+run_check() {
+	local conf=$1
+	shift
+	timeout 10 "$MEGDNS" -t -c "$conf" "$@" >check.out 2>check.err
+	RC=$?
+	OUT=$(cat check.out)
+	ERR=$(cat check.err)
+}
+ctx() { printf 'command: megdns -t -c %s\nexit: %s\nstdout:\n%s\nstderr:\n%s\n' "$1" "$RC" "$OUT" "$ERR"; }
+
+# expect_bad NAME 'LINE:COL' DESC: the config cfg/NAME.yaml (written by the caller) fails
+# with exit 2 and "cfg/NAME.yaml:LINE:COL: " on stderr. LINE:COL may be a regex.
+expect_bad() {
+	local name=$1 pos=$2 desc=$3
+	run_check "cfg/$name.yaml"
+	assert_eq "$RC" 2 "-t exit status for $desc" "$(ctx "cfg/$name.yaml")"
+	assert_match "$ERR" "^cfg/$name\.yaml:$pos: [^ ]" "$desc: stderr has cfg/$name.yaml:$pos: <message>" \
+		"$(ctx "cfg/$name.yaml")"
+}
+
+mkdir -p cfg/zones cfg/zones/inc
+{ zone_soa home.arpa.; echo "nas IN A 192.168.1.10"; echo "\$INCLUDE inc/more.inc"; } >cfg/zones/home.arpa.zone
+echo "printer IN A 192.168.1.20" >cfg/zones/inc/more.inc
+
+# --- good configs ------------------------------------------------------------------------------
+cat >cfg/good.yaml <<'EOF'
+# the schema of the issue, as written
+server:
+  listen: [127.0.0.1@5353, "::1@5353"]
+  view-query: true
+  tcp-idle-timeout: 10
+  upstream-timeout: 1500
+upstreams: [9.9.9.9, "2620:fe::fe"]
+forward-zones:
+  - name: corp.example.
+    upstreams: [10.0.0.53@53]
+cache:
+  size: 64MiB
+  min-ttl: 0
+  max-ttl: 86400
+views:
+  - name: lan
+    match-clients: [192.168.1.0/24, "fd00::/8"]
+    zones: [zones/home.arpa.zone]
+  - name: wg
+    match-interfaces: [wg0]
+    match-clients: [10.100.0.0/24]
+    match-destinations: [10.100.0.1/32]
+    records: ["nas.home.arpa. 300 IN A 10.100.0.20"]
+    upstreams: [10.100.0.1@5300]
+EOF
+run_check cfg/good.yaml
+assert_eq "$RC" 0 "-t on the issue's example config" "$(ctx cfg/good.yaml)"
+assert_no_match "$ERR" "warning|error" "-t on a good config prints no warning or error"
+
+# Relative zone paths are relative to the config's folder, not the cwd.
+(cd / && timeout 10 "$MEGDNS" -t -c "$T/cfg/good.yaml" >/dev/null 2>"$T/cwd.err")
+RC=$?
+assert_eq "$RC" 0 "-t from another cwd (zone paths relative to the config folder)" "$(cat "$T/cwd.err")"
+
+cat >cfg/scoped.yaml <<'EOF'
+server:
+  listen: ["fe80::1%lo@5353", 127.0.0.1@5353]
+upstreams: ["fe80::53%lo@53", "fe80::54%lo"]
+views:
+  - name: ll
+    match-clients: ["fe80::1%lo", "fe80::/64"]
+    records: ["nas.home.arpa. 300 IN A 10.0.0.1"]
+EOF
+run_check cfg/scoped.yaml
+assert_eq "$RC" 0 "-t accepts IPv6 addresses with a scope in listen, upstreams, match-clients" "$(ctx cfg/scoped.yaml)"
+
+cat >cfg/minimal.yaml <<'EOF'
+views:
+  - name: all
+    records: ["nas.home.arpa. 300 IN A 10.0.0.1"]
+EOF
+run_check cfg/minimal.yaml
+assert_eq "$RC" 0 "-t on a minimal config (defaults everywhere)" "$(ctx cfg/minimal.yaml)"
+
+# --- warnings (exit 0) ------------------------------------------------------------------------
+cat >cfg/shadow.yaml <<'EOF'
+views:
+  - name: loopback
+    match-clients: [127.0.0.0/8]
+    records: ["a.home.arpa. 300 IN A 10.0.0.1"]
+  - name: shadowed
+    match-clients: [127.0.0.2/32]
+    records: ["a.home.arpa. 300 IN A 10.0.0.2"]
+  - name: empty
+    match-clients: [10.0.0.0/8]
+  - name: narrower-first
+    match-clients: [192.168.1.0/24]
+    match-interfaces: [lo]
+    records: ["a.home.arpa. 300 IN A 10.0.0.3"]
+  - name: not-shadowed
+    match-clients: [192.168.1.7/32]
+    records: ["a.home.arpa. 300 IN A 10.0.0.4"]
+EOF
+run_check cfg/shadow.yaml
+assert_eq "$RC" 0 "-t with warnings still exits 0" "$(ctx cfg/shadow.yaml)"
+all="$OUT
+$ERR"
+assert_match "$all" "cfg/shadow\.yaml:5: warning: .*shadowed" "warning for the view that can never match, at its line (5)" "$(ctx cfg/shadow.yaml)"
+assert_match "$all" "cfg/shadow\.yaml:8: warning: .*empty" "warning for the view with no zones, records or upstreams (line 8)" "$(ctx cfg/shadow.yaml)"
+assert_no_match "$all" "not-shadowed" "no warning for a view behind one that also requires an interface"
+assert_no_match "$all" "warning: .*'loopback'.*can never|warning: view 'loopback'" "no warning for the first view"
+
+cat >cfg/catchall.yaml <<'EOF'
+views:
+  - name: everyone
+    records: ["a.home.arpa. 300 IN A 10.0.0.1"]
+  - name: never
+    match-clients: [127.0.0.2/32]
+    records: ["a.home.arpa. 300 IN A 10.0.0.2"]
+EOF
+run_check cfg/catchall.yaml
+assert_eq "$RC" 0 "-t with a catch-all view first exits 0" "$(ctx cfg/catchall.yaml)"
+assert_match "$OUT
+$ERR" "cfg/catchall\.yaml:4: warning: .*never" "a view after a criteria-less view is reported as never matching" "$(ctx cfg/catchall.yaml)"
+
+# --- bad configs (exit 2, FILE:LINE:COL) --------------------------------------------------------
+printf 'server:\n  listen: [127.0.0.1@53\nviews: []\n' >cfg/syntax.yaml
+expect_bad syntax "[0-9]+:[0-9]+" "YAML syntax error (unclosed flow sequence)"
+
+printf 'server:\n  listen: [127.0.0.1@53]\n  bogus-key: 1\n' >cfg/unknown.yaml
+expect_bad unknown "3:3" "unknown key server.bogus-key"
+
+printf 'upstreams: [9.9.9.9]\nbogus-section:\n  a: 1\n' >cfg/unknown2.yaml
+expect_bad unknown2 "2:1" "unknown top-level key"
+
+printf 'server:\n  listen: [127.0.0.1@53, 127.0.0.300@53]\n' >cfg/badaddr.yaml
+expect_bad badaddr "2:26" "bad IPv4 address in listen (column of the value)"
+
+printf 'server:\n  listen: [127.0.0.1@99999]\n' >cfg/badport.yaml
+expect_bad badport "2:12" "port out of range"
+
+printf 'upstreams: [9.9.9.9, "2620:fe::zz"]\n' >cfg/badv6.yaml
+expect_bad badv6 "1:22" "bad IPv6 address in upstreams"
+
+printf 'views:\n  - name: a\n    match-clients: [10.0.0.0/33]\n    records: ["a.home.arpa. 1 IN A 10.0.0.1"]\n' >cfg/badprefix.yaml
+expect_bad badprefix "3:21" "prefix length 33"
+
+printf 'views:\n  - name: a\n    match-clients: [10.0.0.1/8]\n    records: ["a.home.arpa. 1 IN A 10.0.0.1"]\n' >cfg/hostbits.yaml
+run_check cfg/hostbits.yaml
+note "prefix with host bits (10.0.0.1/8): exit $RC ${ERR:+($ERR)}"
+
+printf 'cache:\n  size: 64XB\n' >cfg/badsize.yaml
+expect_bad badsize "2:9" "bad cache size unit"
+
+printf 'cache:\n  min-ttl: -5\n' >cfg/badttl.yaml
+expect_bad badttl "2:12" "negative min-ttl"
+
+printf 'server:\n  view-query: perhaps\n' >cfg/badbool.yaml
+expect_bad badbool "2:15" "non-boolean view-query"
+
+printf 'views:\n  - name: a\n    records: ["nas.home.arpa. 300 IN A 999.1.1.1"]\n' >cfg/badrecord.yaml
+expect_bad badrecord "3:15" "unparsable record in records"
+
+printf 'views:\n  - name: a\n    records: ["a.home.arpa. 1 IN A 10.0.0.1"]\n  - name: a\n    records: ["b.home.arpa. 1 IN A 10.0.0.1"]\n' >cfg/dupview.yaml
+expect_bad dupview "4:[0-9]+" "duplicate view name"
+
+printf 'views:\n  - match-clients: [10.0.0.0/8]\n    records: ["a.home.arpa. 1 IN A 10.0.0.1"]\n' >cfg/noname.yaml
+expect_bad noname "2:[0-9]+" "view without a name"
+
+printf 'views:\n  - name: a\n    match-clients: 10.0.0.0/8\n    records: ["a.home.arpa. 1 IN A 10.0.0.1"]\n' >cfg/scalarlist.yaml
+run_check cfg/scalarlist.yaml
+note "match-clients as a scalar instead of a list: exit $RC ${ERR:+($ERR)}"
+
+printf 'views:\n  - name: a\n    zones: [zones/nonexistent.zone]\n' >cfg/nozone.yaml
+expect_bad nozone "3:1[23]" "zone file that does not exist (position of the zones entry)"
+assert_match "$ERR" "nonexistent\.zone" "missing zone: the message names the file"
+
+# --- bad zone files (exit 2, ZONEFILE:LINE) ------------------------------------------------------
+{ zone_soa home.arpa.; echo "nas IN A 192.168.1.10"; echo "broken IN A 1.2.3"; } >cfg/zones/bad.zone
+printf 'views:\n  - name: a\n    zones: [zones/bad.zone]\n' >cfg/badzone.yaml
+run_check cfg/badzone.yaml
+assert_eq "$RC" 2 "-t with a bad zone file" "$(ctx cfg/badzone.yaml)"
+assert_match "$ERR" "bad\.zone:7([^0-9]|\$)" "bad zone file: error names bad.zone:7" "$(ctx cfg/badzone.yaml)"
+
+{ zone_soa home.arpa.; echo "\$INCLUDE inc/bad.inc"; } >cfg/zones/inczone.zone
+printf 'ok IN A 10.0.0.1\nbad IN AAAA not-an-address\n' >cfg/zones/inc/bad.inc
+printf 'views:\n  - name: a\n    zones: [zones/inczone.zone]\n' >cfg/badinc.yaml
+run_check cfg/badinc.yaml
+assert_eq "$RC" 2 "-t with a bad \$INCLUDEd file" "$(ctx cfg/badinc.yaml)"
+assert_match "$ERR" "bad\.inc:2([^0-9]|\$)" "bad include: error names inc/bad.inc:2" "$(ctx cfg/badinc.yaml)"
+
+{ echo "\$ORIGIN home.arpa."; echo "nas 300 IN A 10.0.0.1"; } >cfg/zones/nosoa.zone
+printf 'views:\n  - name: a\n    zones: [zones/nosoa.zone]\n' >cfg/nosoa.yaml
+run_check cfg/nosoa.yaml
+assert_eq "$RC" 2 "-t with a zone file without SOA" "$(ctx cfg/nosoa.yaml)"
+assert_match "$ERR" "nosoa\.zone" "zone without SOA: the message names the file" "$(ctx cfg/nosoa.yaml)"
+
+# --- the daemon refuses the same at start -------------------------------------------------------
+timeout 10 "$MEGDNS" -c cfg/badaddr.yaml >start.out 2>start.err
+RC=$?
+assert_eq "$RC" 2 "megdns -c with a bad config exits 2 at start" "$(cat start.out start.err)"
+assert_match "$(cat start.err)" "^cfg/badaddr\.yaml:2:26: " "megdns -c with a bad config: FILE:LINE:COL on stderr"
+timeout 10 "$MEGDNS" -c cfg/badzone.yaml >start.out 2>start.err
+RC=$?
+assert_eq "$RC" 2 "megdns -c with a bad zone exits 2 at start" "$(cat start.out start.err)"
+timeout 10 "$MEGDNS" -t -c cfg/does-not-exist.yaml >start.out 2>start.err
+RC=$?
+assert_eq "$RC" 2 "-t on a missing config file exits 2" "$(cat start.out start.err)"
+assert_match "$(cat start.err)" "does-not-exist\.yaml" "missing config: the message names the file"
+
+# --- command line -----------------------------------------------------------------------------
+timeout 5 "$MEGDNS" --help >help.out 2>&1
+RC=$?
+assert_eq "$RC" 0 "--help exits 0" "$(cat help.out)"
+assert_match "$(cat help.out)" "-c" "--help shows the options"
+timeout 5 "$MEGDNS" --version >version.out 2>&1
+RC=$?
+assert_eq "$RC" 0 "--version exits 0" "$(cat version.out)"
+assert_match "$(cat version.out)" "megdns.*[0-9]+\.[0-9]+" "--version prints the version"
+timeout 5 "$MEGDNS" --no-such-option >bad.out 2>&1
+RC=$?
+if [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ]; then ok "an unknown option fails (exit $RC)"; else
+	fail "an unknown option: exit $RC: $(cat bad.out)"
+fi
+
+finish

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The upstream client against a scripted server (fakedns.py): forged replies (wrong ID, wrong
+# question, wrong source port) are ignored; every upstream query has a random source port and
+# ID; identical queries in flight go upstream once; TC over UDP makes megdns ask over TCP.
+. "$(dirname "$0")/lib.sh"
+
+start_fakedns spoof 127.0.0.30 53 --mode spoof --delay 0.3 --ip 192.0.2.30
+start_fakedns slow 127.0.0.31 53 --mode delay --delay 1.0 --ip 192.0.2.31
+start_fakedns tc 127.0.0.32 53 --mode tc --ip 192.0.2.32
+start_fakedns plain 127.0.0.33 53 --mode answer --ip 192.0.2.33
+
+cat >megdns.yaml <<'EOF'
+server:
+  listen: [127.0.0.1@53]
+upstreams: [127.0.0.33@53]
+forward-zones:
+  - name: spoof.test.
+    upstreams: [127.0.0.30@53]
+  - name: slow.test.
+    upstreams: [127.0.0.31@53]
+  - name: tc.test.
+    upstreams: [127.0.0.32@53]
+views:
+  - name: all
+    records: ["x.home.arpa. 60 IN A 192.168.1.1"]
+EOF
+start_megdns megdns.yaml
+
+# 1. Forged replies arrive first (all with 6.6.6.6); only the real one may be used.
+for i in 1 2 3; do
+	dq +time=4 "www$i.spoof.test." A
+	expect_answer "192\.0\.2\.30\$" "spoofed replies ignored, real answer used (www$i.spoof.test)"
+	expect_no_answer_match "6\.6\.6\.6" "no forged data in the answer (www$i.spoof.test)"
+done
+dq www1.spoof.test. A
+expect_no_answer_match "6\.6\.6\.6" "no forged data in the cache"
+
+# 2. Random source ports and IDs: 20 different names through the plain upstream.
+for i in $(seq 1 20); do dig +tries=1 +time=2 -p 53 @127.0.0.1 "r$i.plain.test." A >/dev/null 2>&1; done
+ports=$(grep -E ' r[0-9]+\.plain\.test\. ' "$T/fakedns-plain.log" | awk '$2 == "udp" { print $3 }' | sort -u | wc -l)
+ids=$(grep -E ' r[0-9]+\.plain\.test\. ' "$T/fakedns-plain.log" | awk '$2 == "udp" { print $4 }' | sort -u | wc -l)
+assert_range "$ports" 15 100 "20 upstream queries used (nearly) 20 different source ports" "$(cat "$T/fakedns-plain.log")"
+assert_range "$ids" 18 100 "20 upstream queries used (nearly) 20 different IDs" "$(cat "$T/fakedns-plain.log")"
+seq_ids=$(grep -E ' r[0-9]+\.plain\.test\. ' "$T/fakedns-plain.log" | awk '$2 == "udp" { print $4 }' |
+	awk 'NR > 1 && ($1 == prev + 1) { n++ } { prev = $1 } END { print n + 0 }')
+assert_range "$seq_ids" 0 3 "upstream IDs are not sequential"
+
+# 3. Ten identical queries at once while the upstream takes 1 s: one upstream query.
+for i in $(seq 1 10); do
+	dig +tries=1 +time=4 -p 53 @127.0.0.1 same.slow.test. A >"dup$i.out" 2>&1 &
+	pids="${pids:-} $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+answered=$(grep -l '192\.0\.2\.31' dup*.out | wc -l)
+assert_eq "$answered" 10 "all 10 concurrent identical queries answered" "$(cat dup1.out)"
+n=$(grep -c ' same\.slow\.test\. ' "$T/fakedns-slow.log")
+assert_eq "$n" 1 "10 identical in-flight queries went upstream once" "$(cat "$T/fakedns-slow.log")"
+
+# Different qtypes are different queries.
+dig +tries=1 +time=4 -p 53 @127.0.0.1 other.slow.test. A >/dev/null 2>&1 &
+a=$!
+dig +tries=1 +time=4 -p 53 @127.0.0.1 other.slow.test. AAAA >/dev/null 2>&1 &
+b=$!
+wait $a $b
+n=$(grep -c ' other\.slow\.test\. ' "$T/fakedns-slow.log")
+assert_eq "$n" 2 "A and AAAA for the same name are separate upstream queries" "$(cat "$T/fakedns-slow.log")"
+
+# 4. Truncated over UDP -> megdns retries over TCP and returns the full answer.
+dq www.tc.test. A
+expect_answer "192\.0\.2\.32\$" "TC from the upstream: answer fetched over TCP"
+expect_noflag tc "the client's reply is not truncated"
+assert_match "$(cat "$T/fakedns-tc.log")" "^q tcp [0-9]+ [0-9]+ www\.tc\.test\. 1" "megdns asked over TCP after TC"
+
+finish
