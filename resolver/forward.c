@@ -5,14 +5,46 @@
 
 #include "msg.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define FORWARD_MAX_RESOLV 8
 
-/* Would sending to a reach megdns itself? */
+/* Is a one of this machine's own addresses (loopback or on any interface)? */
+static bool forward_is_local(const struct addr *a)
+{
+	if (addr_is_loopback(a))
+		return true;
+	struct ifaddrs *ifa;
+	bool found = false;
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (struct ifaddrs *i = ifa; i && !found; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != a->ss.ss_family)
+			continue;
+		struct addr local;
+		addr_from_sockaddr(&local, i->ifa_addr,
+				   i->ifa_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+								      : sizeof(struct sockaddr_in));
+		if (local.ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&local.ss)->sin_port = htons(addr_port(a));
+		else
+			((struct sockaddr_in6 *)&local.ss)->sin6_port = htons(addr_port(a));
+		found = addr_equal(&local, a);
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+/*
+ * Would sending to a reach megdns itself? A wildcard listener receives on every local
+ * address, so any of them with the listener's port counts (a router's resolv.conf often
+ * names its own LAN address).
+ */
 static bool forward_is_self(const struct config *cfg, const struct addr *a)
 {
 	for (size_t i = 0; i < cfg->n_listen; i++) {
@@ -20,7 +52,7 @@ static bool forward_is_self(const struct config *cfg, const struct addr *a)
 		if (addr_equal(l, a))
 			return true;
 		if (addr_is_wildcard(l) && addr_port(l) == addr_port(a) &&
-		    l->ss.ss_family == a->ss.ss_family && addr_is_loopback(a))
+		    l->ss.ss_family == a->ss.ss_family && forward_is_local(a))
 			return true;
 	}
 	return false;

@@ -54,9 +54,19 @@ static int view_load(struct view *v, const struct config *cfg, char *err, size_t
 	const struct config_view *c = v->cfg;
 	char why[512];
 	for (size_t i = 0; i < c->n_zones; i++) {
-		int r = localdata_add_zone(v->local, c->zones[i].path, err, errlen);
-		if (r < 0)
+		const struct config_zone *z = &c->zones[i];
+		int r = localdata_add_zone(v->local, z->path, why, sizeof(why));
+		if (r < 0) {
+			/* "PATH: reason" (unreadable file) has no line to point at: point at the
+			 * config entry instead. Errors inside the zone keep their own FILE:LINE. */
+			size_t pl = strlen(z->path);
+			if (!strncmp(why, z->path, pl) && why[pl] == ':' && why[pl + 1] == ' ')
+				snprintf(err, errlen, "%s:%d:%d: zone file %s", cfg->path,
+					 z->pos.line, z->pos.col, why);
+			else
+				snprintf(err, errlen, "%s", why);
 			return r;
+		}
 	}
 	for (size_t i = 0; i < c->n_records; i++) {
 		int r = localdata_add_record(v->local, c->records[i].text, why, sizeof(why));
