@@ -12,6 +12,7 @@
 #include "request.h"
 
 #include "cache.h"
+#include "chase.h"
 #include "localdata.h"
 #include "log.h"
 #include "msg.h"
@@ -39,6 +40,8 @@ struct request {
 	struct request *next;
 	struct server_client client;
 	struct msg_query q;
+	uint8_t *prefix; /* a local CNAME chain to put before the fetched answer, or NULL */
+	size_t prefix_len;
 };
 
 struct fetch {
@@ -180,11 +183,29 @@ static bool request_from_cache(struct worker *w, const struct server_client *c,
 
 static void request_fetch_cb(void *ud, int status, const uint8_t *reply, size_t len);
 
+/* A local answer ending in a CNAME to an outside name (see chase.h). */
+struct request_chain {
+	const uint8_t *body; /* the local answer */
+	size_t body_len;
+	uint8_t target[MSG_MAX_NAME];
+	size_t target_len;
+};
+
+static void *request_memdup(const void *p, size_t len)
+{
+	void *q = malloc(len);
+	if (!q)
+		abort();
+	return memcpy(q, p, len);
+}
+
 /* Queue q behind the fetch for key, starting one if none is in flight. */
 static void request_fetch(struct worker *w, const struct server_client *c,
 			  const struct msg_query *q, const struct view *v, const uint8_t *key,
-			  size_t key_len)
+			  size_t key_len, const struct request_chain *chain)
 {
+	const uint8_t *lname = chain ? chain->target : q->lname;
+	size_t lname_len = chain ? chain->target_len : q->qname_len;
 	struct request_fetches *t = w->fetches;
 	uint32_t hash = request_hash(key, key_len);
 	struct fetch *f = request_fetch_find(t, key, key_len, hash);
@@ -193,7 +214,7 @@ static void request_fetch(struct worker *w, const struct server_client *c,
 			request_error(w, c, q, MSG_SERVFAIL, MSG_EDE_OTHER, "resolver busy");
 			return;
 		}
-		struct forward_set fs = forward_lookup(&w->state->fwd, v, q->lname, q->qname_len);
+		struct forward_set fs = forward_lookup(&w->state->fwd, v, lname, lname_len);
 		f = calloc(1, sizeof(*f));
 		if (!f)
 			abort();
@@ -222,6 +243,8 @@ static void request_fetch(struct worker *w, const struct server_client *c,
 		abort();
 	r->client = *c;
 	r->q = *q;
+	r->prefix = chain ? request_memdup(chain->body, chain->body_len) : NULL;
+	r->prefix_len = chain ? chain->body_len : 0;
 	r->next = f->waiters;
 	f->waiters = r;
 	f->n_waiters++;
@@ -302,7 +325,31 @@ static int request_prepare(const struct config *cfg, const uint8_t *reply, size_
 static void request_free(struct request *r)
 {
 	server_client_release(&r->client);
+	free(r->prefix);
 	free(r);
+}
+
+/* Send the answer to a chased CNAME: local chain + resolved body; SERVFAIL if unusable. */
+static void request_send_chain(struct worker *w, const struct server_client *c,
+			       const struct msg_query *q, const uint8_t *local, size_t local_len,
+			       const uint8_t *body, size_t body_len, const uint16_t *ttl_offs,
+			       size_t n_ttl, uint32_t elapsed)
+{
+	size_t cap = local_len + body_len + 512;
+	uint8_t *joined = malloc(cap), *out = malloc(cap + 512);
+	if (!joined || !out)
+		abort();
+	size_t n =
+	    chase_splice(local, local_len, body, body_len, ttl_offs, n_ttl, elapsed, joined, cap);
+	struct msg_finish_args a = {.ede = -1};
+	if (n == 0) {
+		n = msg_error_body(q, MSG_SERVFAIL, joined, cap);
+		a.ede = MSG_EDE_OTHER;
+		a.ede_text = "cannot join local CNAME and resolved answer";
+	}
+	request_send(c, q, joined, n, &a, out, cap + 512, w->state->cfg->edns_buffer_size);
+	free(joined);
+	free(out);
 }
 
 /* Cache the reply and answer every waiter; -EBADMSG (nothing done) if it is unusable. */
@@ -326,8 +373,12 @@ static int request_fetch_answer(struct fetch *f, const uint8_t *reply, size_t le
 	for (struct request *r = f->waiters, *next; r; r = next) {
 		next = r->next;
 		struct msg_finish_args a = {.ede = -1};
-		request_send(&r->client, &r->q, ans->body, ans->len, &a, out, len + 512,
-			     cfg->edns_buffer_size);
+		if (r->prefix)
+			request_send_chain(w, &r->client, &r->q, r->prefix, r->prefix_len,
+					   ans->body, ans->len, NULL, 0, 0);
+		else
+			request_send(&r->client, &r->q, ans->body, ans->len, &a, out, len + 512,
+				     cfg->edns_buffer_size);
 		request_free(r);
 	}
 	free(ans);
@@ -362,6 +413,25 @@ static void request_fetch_cb(void *ud, int status, const uint8_t *reply, size_t 
 	}
 	state_unref(f->state);
 	free(f);
+}
+
+/* Resolve the target of a local CNAME chain (from the cache if possible) and answer both. */
+static void request_chase(struct worker *w, const struct server_client *c,
+			  const struct msg_query *q, const struct view *v,
+			  const struct request_chain *chain)
+{
+	uint8_t key[CACHE_KEY_MAX];
+	uint8_t flags = (q->do_bit ? CACHE_KEY_DO : 0) | ((q->flags & MSG_CD) ? CACHE_KEY_CD : 0);
+	size_t key_len = cache_key_make(key, v->scope, chain->target, chain->target_len, q->qtype,
+					q->qclass, flags);
+	struct cache_entry e;
+	uint64_t now = worker_now(w);
+	if (cache_lookup(w->cache, key, key_len, now, &e)) {
+		request_send_chain(w, c, q, chain->body, chain->body_len, e.body, e.body_len,
+				   e.ttl_offs, e.n_ttl, (uint32_t)((now - e.stored_ms) / 1000));
+		return;
+	}
+	request_fetch(w, c, q, v, key, key_len, chain);
 }
 
 /* Intake: reply to packets that are not a plain query; true when q is one to resolve. */
@@ -402,6 +472,11 @@ void request_handle(struct worker *w, const struct server_client *c, const uint8
 	if (request_chaos(w, c, &q, v))
 		return;
 	size_t n = localdata_answer(v->local, &q, w->body, sizeof(w->body));
+	struct request_chain chain = {w->body, n};
+	if (n && chase_target(w->body, n, &q, chain.target, &chain.target_len)) {
+		request_chase(w, c, &q, v, &chain);
+		return;
+	}
 	if (n) {
 		struct msg_finish_args a = {.ede = -1};
 		request_send(c, &q, w->body, n, &a, w->reply, sizeof(w->reply),
@@ -418,7 +493,7 @@ void request_handle(struct worker *w, const struct server_client *c, const uint8
 	    cache_key_make(key, v->scope, q.lname, q.qname_len, q.qtype, q.qclass, flags);
 	if (request_from_cache(w, c, &q, key, key_len))
 		return;
-	request_fetch(w, c, &q, v, key, key_len);
+	request_fetch(w, c, &q, v, key, key_len, NULL);
 }
 
 void request_cancel_all(struct worker *w)
