@@ -65,25 +65,11 @@ static uint8_t ld_lower(uint8_t c)
 	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
 }
 
-/* Case-insensitive equality of two wire names (label lengths, <= 63, are never letters). */
-static bool ld_same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	if (alen != blen)
-		return false;
-	for (size_t i = 0; i < alen; i++)
-		if (ld_lower(a[i]) != ld_lower(b[i]))
-			return false;
-	return true;
-}
-
 /* Is name equal to or below parent? Both lower case wire. */
 static bool ld_under(const ldns_rdf *name, const ldns_rdf *parent)
 {
-	const uint8_t *w = ldns_rdf_data(name);
-	size_t len = ldns_rdf_size(name), plen = ldns_rdf_size(parent), off = 0;
-	while (off < len && len - off > plen)
-		off += w[off] + 1u;
-	return off <= len && len - off == plen && memcmp(w + off, ldns_rdf_data(parent), plen) == 0;
+	return msg_name_under(ldns_rdf_data(name), ldns_rdf_size(name), ldns_rdf_data(parent),
+			      ldns_rdf_size(parent));
 }
 
 static void ld_name_str(const ldns_rdf *name, char *out, size_t cap)
@@ -467,7 +453,7 @@ static void ld_out_rr(struct ld_out *o, bool authority, const ldns_rr *rr, const
 	size_t rest = ldns_buffer_position(o->rr) - skip;
 	const uint8_t *name = owner ? ldns_rdf_data(owner) : w;
 	size_t nlen = owner ? ldns_rdf_size(owner) : skip;
-	bool ptr = ld_same(name, nlen, o->qname, o->qname_len);
+	bool ptr = nlen == o->qname_len && msg_name_equal(name, o->qname);
 	size_t need = (ptr ? 2 : nlen) + rest;
 	if (need > o->cap - o->len) {
 		o->tc = true;

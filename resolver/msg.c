@@ -97,9 +97,9 @@ bool msg_name_under(const uint8_t *name, size_t name_len, const uint8_t *zone, s
 		return false;
 	/* Walk labels of name until the remaining suffix has the zone's length. */
 	size_t p = 0;
-	while (name_len - p > zone_len)
+	while (p < name_len && name_len - p > zone_len)
 		p += 1u + name[p];
-	return name_len - p == zone_len && memcmp(name + p, zone, zone_len) == 0;
+	return p <= name_len && name_len - p == zone_len && memcmp(name + p, zone, zone_len) == 0;
 }
 
 int msg_name_from_str(const char *text, uint8_t *out, size_t *outlen)

@@ -9,6 +9,8 @@
  */
 #include "zonefile.h"
 
+#include "msg.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -62,11 +64,8 @@ static void *zf_check(void *p)
 /* Is name equal to or below parent? Byte for byte: ldns appends the origin as it is. */
 static bool zf_under(const ldns_rdf *name, const ldns_rdf *parent)
 {
-	const uint8_t *w = ldns_rdf_data(name);
-	size_t len = ldns_rdf_size(name), plen = ldns_rdf_size(parent), off = 0;
-	while (off < len && len - off > plen)
-		off += w[off] + 1u;
-	return off <= len && len - off == plen && memcmp(w + off, ldns_rdf_data(parent), plen) == 0;
+	return msg_name_under(ldns_rdf_data(name), ldns_rdf_size(name), ldns_rdf_data(parent),
+			      ldns_rdf_size(parent));
 }
 
 /* Does rr use a relative name while no origin was set (unset being the sentinel)? */
