@@ -609,12 +609,46 @@ static int config_views(struct cfgp *p, const struct yaml_node *v, void *obj)
 	return 0;
 }
 
+/* insecure-domains: domain names, normalised like forward zones. */
+static int config_insecure(struct cfgp *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	const struct yaml_item *s;
+	long count = ylist(p, v, "insecure-domains", &s);
+
+	if (count < 0)
+		return (int)count;
+	c->insecure_domains = config_calloc((size_t)count, sizeof(char *));
+	for (; s; s = s->next) {
+		int rc = yitem(p, s, "insecure-domains");
+		if (rc < 0)
+			return rc;
+		char *name = config_dname(s->node->text);
+		if (!name)
+			return cfgp_fail(p, s->node, "'%s' is not a domain name", s->node->text);
+		c->insecure_domains[c->n_insecure_domains++] = name;
+	}
+	return 0;
+}
+
+static const struct ykey dnssec_keys[] = {
+    {"validation", YK_BOOL, YFIELD(struct config, dnssec_validation)},
+    {"trust-anchor-file", YK_ZONES, YLIST(struct config, anchor_files, n_anchor_files)},
+    {"insecure-domains", YK_FUNC, .fn = config_insecure},
+};
+
+static int config_dnssec(struct cfgp *p, const struct yaml_node *v, void *obj)
+{
+	return ymap_walk(p, v, "dnssec", YKEYS(dnssec_keys), obj);
+}
+
 static const struct ykey top_keys[] = {
     {"server", YK_FUNC, .fn = config_server},
     {"upstreams", YK_ADDRS, YLIST(struct config, upstreams, n_upstreams)},
     {"forward-zones", YK_FUNC, .fn = config_fwd_zones},
     {"cache", YK_FUNC, .fn = config_cache},
     {"views", YK_FUNC, .fn = config_views},
+    {"dnssec", YK_FUNC, .fn = config_dnssec},
 };
 
 /* ---- loading ---- */
@@ -633,6 +667,7 @@ static struct config *config_new(const char *path)
 	c->cache_size = 64u << 20;
 	c->cache_min_ttl = 0;
 	c->cache_max_ttl = 86400;
+	c->dnssec_validation = true;
 	return c;
 }
 
@@ -789,6 +824,12 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; cfg->views && i < cfg->n_views; i++)
 		config_free_view(&cfg->views[i]);
 	free(cfg->views);
+	for (size_t i = 0; cfg->anchor_files && i < cfg->n_anchor_files; i++)
+		free(cfg->anchor_files[i].path);
+	free(cfg->anchor_files);
+	for (size_t i = 0; i < cfg->n_insecure_domains; i++)
+		free(cfg->insecure_domains[i]);
+	free(cfg->insecure_domains);
 	free(cfg);
 }
 

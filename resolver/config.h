@@ -83,6 +83,13 @@ struct config {
 
 	struct config_view *views;
 	size_t n_views;
+
+	/* dnssec: */
+	bool dnssec_validation;           /* dnssec.validation, default true */
+	struct config_zone *anchor_files; /* dnssec.trust-anchor-file; none: the root KSK */
+	size_t n_anchor_files;
+	char **insecure_domains; /* dnssec.insecure-domains: absolute, lower case */
+	size_t n_insecure_domains;
 };
 
 /*

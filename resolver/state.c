@@ -6,6 +6,35 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Trust anchors for a validating config; an unreadable file is reported at its config entry. */
+static int state_anchors(struct state *s, char *err, size_t errlen)
+{
+	const struct config *c = s->cfg;
+	const char *files[16];
+	char why[512];
+	if (!c->dnssec_validation)
+		return 0;
+	if (c->n_anchor_files > sizeof(files) / sizeof(files[0])) {
+		snprintf(err, errlen, "%s: at most 16 trust anchor files", c->path);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < c->n_anchor_files; i++)
+		files[i] = c->anchor_files[i].path;
+	int r = anchor_set_load(&s->anchors, files, c->n_anchor_files, c->insecure_domains,
+				c->n_insecure_domains, why, sizeof(why));
+	if (r == 0)
+		return 0;
+	snprintf(err, errlen, "%s", why);
+	for (size_t i = 0; i < c->n_anchor_files; i++) {
+		size_t pl = strlen(files[i]);
+		if (!strncmp(why, files[i], pl) && why[pl] == ':' && why[pl + 1] == ' ')
+			snprintf(err, errlen, "%s:%d:%d: trust anchor file %s", c->path,
+				 c->anchor_files[i].pos.line, c->anchor_files[i].pos.col, why);
+	}
+	return r;
+}
 
 int state_load(const char *config_path, const char *resolv_conf, struct state **out, char *err,
 	       size_t errlen)
@@ -24,9 +53,14 @@ int state_load(const char *config_path, const char *resolv_conf, struct state **
 	r = forward_init(&s->fwd, s->cfg, resolv_conf, err, errlen);
 	if (r < 0)
 		goto fail_views;
+	r = state_anchors(s, err, errlen);
+	if (r < 0)
+		goto fail_fwd;
 	s->refs = 1;
 	*out = s;
 	return 0;
+fail_fwd:
+	forward_close(&s->fwd);
 fail_views:
 	view_set_close(&s->views);
 fail_cfg:
@@ -46,6 +80,7 @@ void state_unref(struct state *s)
 {
 	if (!s || --s->refs > 0)
 		return;
+	anchor_set_free(s->anchors);
 	forward_close(&s->fwd);
 	view_set_close(&s->views);
 	config_free(s->cfg);

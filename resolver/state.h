@@ -9,6 +9,7 @@
 #ifndef MEGDNS_STATE_H
 #define MEGDNS_STATE_H
 
+#include "anchor.h"
 #include "config.h"
 #include "forward.h"
 #include "view.h"
@@ -17,6 +18,7 @@ struct state {
 	struct config *cfg; /* owned */
 	struct view_set views;
 	struct forward fwd;
+	struct anchor_set *anchors; /* NULL when dnssec.validation is off */
 	unsigned refs;
 };
 

@@ -4,11 +4,14 @@
 #include "worker.h"
 
 #include "cache.h"
-#include "request.h"
+#include "fetch.h"
+#include "keycache.h"
 #include "server.h"
 #include "upstream.h"
 
 #include <stdlib.h>
+
+#define WORKER_KEYCACHE 8192 /* zones whose DNSSEC state is remembered */
 
 int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err, size_t errlen)
 {
@@ -19,7 +22,8 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 	w->loop = loop;
 	w->cache = cache_new(cfg->cache_size);
 	w->pool = upstream_pool_new(loop, cfg->upstream_timeout_ms, cfg->edns_buffer_size);
-	w->fetches = request_fetches_new();
+	w->fetches = fetch_table_new();
+	w->keycache = keycache_new(WORKER_KEYCACHE);
 	w->state = state;
 	int r = server_open(w, cfg, &w->server, err, errlen);
 	if (r < 0) {
@@ -37,6 +41,8 @@ void worker_set_state(struct worker *w, struct state *state)
 	cache_set_limit(w->cache, cfg->cache_size);
 	upstream_pool_set_timeout(w->pool, cfg->upstream_timeout_ms);
 	server_configure(w->server, cfg);
+	/* Other trust anchors or negative trust anchors may change what is secure. */
+	keycache_clear(w->keycache);
 	state_unref(w->state);
 	w->state = state;
 }
@@ -46,7 +52,7 @@ void worker_stop(struct worker *w)
 	if (w->stopping)
 		return;
 	w->stopping = true;
-	request_cancel_all(w);
+	fetch_cancel_all(w);
 	server_close(w->server);
 	w->server = NULL;
 }
@@ -55,7 +61,8 @@ void worker_free(struct worker *w)
 {
 	if (!w)
 		return;
-	request_fetches_free(w->fetches);
+	fetch_table_free(w->fetches);
+	keycache_free(w->keycache);
 	upstream_pool_free(w->pool);
 	cache_free(w->cache);
 	state_unref(w->state);

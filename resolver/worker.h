@@ -18,7 +18,8 @@
 struct cache;
 struct upstream_pool;
 struct server;
-struct request_fetches;
+struct fetch_table;
+struct keycache;
 
 struct worker {
 	uv_loop_t *loop;
@@ -26,7 +27,8 @@ struct worker {
 	struct cache *cache;
 	struct upstream_pool *pool;
 	struct server *server;
-	struct request_fetches *fetches;
+	struct fetch_table *fetches;
+	struct keycache *keycache; /* DNSSEC: validated zone keys */
 	bool stopping;
 	/* Scratch for answers built and sent within one callback (the cache-hit path). */
 	uint8_t body[MSG_MAX_UDP];

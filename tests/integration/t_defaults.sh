@@ -39,8 +39,10 @@ dq printer.home.arpa. A
 expect_answer "192\.168\.1\.20\$" "README zone: printer from lan-extra.inc"
 dq -b 127.0.0.2 printer.home.arpa. A
 expect_status NXDOMAIN "wg view: printer is LAN-only (NXDOMAIN)"
-dq www.example.test. A
-expect_answer "192\.0\.2\.1\$" "a forwarded name resolves via resolv.conf's nameserver"
+# The shipped config validates against the real root, which this namespace cannot reach:
+# +cd shows the data forwarded from resolv.conf's nameserver, unvalidated.
+dq +cd www.example.test. A
+expect_answer "192\.0\.2\.1\$" "a forwarded name resolves via resolv.conf's nameserver (+cd)"
 stop_megdns
 assert_eq "$MEGDNS_RC" 0 "default config: exit 0 on SIGTERM"
 MPORT=53
@@ -49,6 +51,7 @@ cfg() { # LISTEN-LIST
 	cat >megdns.yaml <<EOF
 server:
   listen: $1
+dnssec: {validation: false}
 views:
   - name: all
     records: ["x.home.arpa. 60 IN A 192.168.1.1"]

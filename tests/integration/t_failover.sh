@@ -16,6 +16,7 @@ server:
   listen: [127.0.0.1@53]
   upstream-timeout: 800
 upstreams: [127.0.0.10@53]
+dnssec: {validation: false}   # unsigned test zones; t_dnssec covers validation
 views:
   - name: closed-first
     match-clients: [127.0.0.2/32]

@@ -32,6 +32,7 @@ cat >megdns.yaml <<'EOF'
 server:
   listen: [127.0.0.1@53]
 upstreams: [127.0.0.10@53]
+dnssec: {validation: false}   # unsigned test zones; t_dnssec covers validation
 forward-zones:
   - name: example.test.
     upstreams: [127.0.0.10]

@@ -21,6 +21,7 @@ cat >megdns.yaml <<'EOF'
 server:
   listen: [0.0.0.0@5353]
 upstreams: [127.0.0.10@53]
+dnssec: {validation: false}   # unsigned test zones; t_dnssec covers validation
 views:
   - name: wg
     match-interfaces: [vwg0]

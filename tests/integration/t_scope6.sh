@@ -29,6 +29,7 @@ wait_for 5 grep -q '^ready' "$T/fakedns-peer.log" || die "fakedns in the peer di
 cat >megdns.yaml <<'EOF'
 server:
   listen: ["fe80::1%vsc0@53", 127.0.0.1@53]
+dnssec: {validation: false}
 views:
   - name: ll-one
     match-clients: ["fe80::2%vsc0"]

@@ -37,6 +37,7 @@ cat >megdns.yaml <<'EOF'
 server:
   listen: [127.0.0.1@53]
 upstreams: [127.0.0.20@53]
+dnssec: {validation: false}   # unsigned test zones; t_dnssec covers validation
 views:
   - name: lan
     records: ["nas.home.test. 300 IN A 192.168.1.10"]

@@ -1,0 +1,454 @@
+/*
+ * fetch.c -- in-flight fetches: join, ask upstream, validate, cache, answer. See fetch.h.
+ *
+ * Life of a fetch: fetch_start puts it in the table and starts the upstream query; the reply
+ * is prepared (OPT removed, TTLs clamped, cache lifetime worked out); when validating, the
+ * validation asks for DS/DNSKEY RRsets, each served from the cache or by a sub-fetch whose
+ * waiter is this fetch; fetch_finish then leaves the table (before any callback can start the
+ * same fetch again), stores the answer and answers the waiters. Sub-fetches never validate
+ * (they carry CD), so a validation can never wait on itself.
+ */
+#include "fetch.h"
+
+#include "cache.h"
+#include "log.h"
+#include "request.h"
+#include "upstream.h"
+#include "validate.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FETCH_BUCKETS     4096
+#define FETCH_MAX         4096 /* bound on upstream work in flight per worker */
+#define FETCH_MAX_WAITERS 512  /* queries joined to one fetch */
+#define FETCH_BOGUS_TTL   60   /* seconds a bogus answer is remembered */
+#define TYPE_SOA          6
+#define TYPE_OPT          41
+#define CLASS_IN          1
+
+/* Someone waiting for a fetch: a client, or (parent set) a validation needing DS/DNSKEY. */
+struct fetch_waiter {
+	struct fetch_waiter *next;
+	struct fetch *parent;
+	struct server_client client;
+	struct msg_query q;
+	uint8_t *prefix; /* a local CNAME chain to put before the answer, or NULL */
+	size_t prefix_len;
+};
+
+/* An upstream reply made ready for the cache: a body with clamped TTLs and their offsets. */
+struct fetch_answer {
+	uint8_t *body;
+	size_t len;
+	uint16_t ttl_offs[MSG_MAX_TTL_RR];
+	size_t n_ttl;
+	uint32_t ttl; /* cache lifetime; 0 = do not cache */
+	uint8_t rcode;
+};
+
+struct fetch {
+	struct fetch *next; /* hash chain */
+	struct worker *w;
+	struct state *state;     /* reference: the view and upstream list live in it */
+	const struct view *view; /* in state */
+	struct upstream_query *uq;
+	struct validation *val;
+	struct fetch_answer *ans; /* while validating */
+	struct fetch_waiter *waiters;
+	unsigned n_waiters;
+	bool do_bit, cd, validate;
+	uint16_t qtype, qclass;
+	size_t lname_len;
+	uint8_t lname[MSG_MAX_NAME];
+	uint32_t hash;
+	size_t key_len;
+	uint8_t key[CACHE_KEY_MAX];
+};
+
+struct fetch_table {
+	size_t count;
+	struct fetch *buckets[FETCH_BUCKETS];
+};
+
+struct fetch_table *fetch_table_new(void)
+{
+	struct fetch_table *t = calloc(1, sizeof(*t));
+	if (!t)
+		abort();
+	return t;
+}
+
+void fetch_table_free(struct fetch_table *t)
+{
+	free(t);
+}
+
+size_t fetch_table_count(const struct fetch_table *t)
+{
+	return t->count;
+}
+
+static uint32_t fetch_hash(const uint8_t *key, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a: short keys, and the table is bounded */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
+static struct fetch *fetch_find(struct fetch_table *t, const uint8_t *key, size_t len,
+				uint32_t hash)
+{
+	for (struct fetch *f = t->buckets[hash % FETCH_BUCKETS]; f; f = f->next)
+		if (f->hash == hash && f->key_len == len && !memcmp(f->key, key, len))
+			return f;
+	return NULL;
+}
+
+static void fetch_unlink(struct fetch_table *t, struct fetch *f)
+{
+	struct fetch **pp = &t->buckets[f->hash % FETCH_BUCKETS];
+	while (*pp && *pp != f)
+		pp = &(*pp)->next;
+	if (*pp) {
+		*pp = f->next;
+		t->count--;
+	}
+}
+
+static void *fetch_alloc(size_t n)
+{
+	void *p = calloc(1, n);
+	if (!p)
+		abort();
+	return p;
+}
+
+static void fetch_waiter_free(struct fetch_waiter *r)
+{
+	if (!r->parent)
+		server_client_release(&r->client);
+	free(r->prefix);
+	free(r);
+}
+
+static void fetch_free(struct fetch *f)
+{
+	for (struct fetch_waiter *r = f->waiters, *next; r; r = next) {
+		next = r->next;
+		fetch_waiter_free(r);
+	}
+	validation_free(f->val);
+	free(f->ans);
+	state_unref(f->state);
+	free(f);
+}
+
+static uint32_t fetch_clamp(const struct config *cfg, uint32_t ttl)
+{
+	if (ttl > cfg->cache_max_ttl)
+		ttl = cfg->cache_max_ttl;
+	return ttl < cfg->cache_min_ttl ? cfg->cache_min_ttl : ttl;
+}
+
+/*
+ * A new answer holding reply without its OPT record, every TTL clamped, and how long it may
+ * be cached: the smallest TTL for data, the SOA rule of RFC 2308 section 5 for NXDOMAIN and
+ * NODATA. NULL when the reply cannot be used.
+ */
+static struct fetch_answer *fetch_prepare(const struct config *cfg, const uint8_t *reply,
+					  size_t len)
+{
+	struct fetch_answer *ans = fetch_alloc(sizeof(*ans) + len);
+	uint8_t *b = ans->body = (uint8_t *)(ans + 1);
+	struct msg_walk w;
+	struct msg_rr rr;
+	uint32_t min_ttl = UINT32_MAX, neg_ttl = 0;
+	size_t soa_off = 0;
+	bool overflow = false;
+	int r;
+	memcpy(b, reply, len);
+	ans->len = len;
+	if (msg_walk_init(&w, b, len) < 0)
+		goto bad;
+	while ((r = msg_walk_next(&w, &rr)) > 0) {
+		if (rr.type == TYPE_OPT) {
+			if (rr.end != len) /* cutting it out elsewhere would break compression */
+				goto bad;
+			ans->len = rr.owner;
+			msg_put16(b + 10, (uint16_t)(msg_get16(b + 10) - 1));
+			break;
+		}
+		uint32_t ttl = fetch_clamp(cfg, rr.ttl);
+		msg_put32(b + rr.ttl_off, ttl);
+		if (ttl < min_ttl)
+			min_ttl = ttl;
+		if (rr.type == TYPE_SOA && rr.section == 2 && rr.rdlen >= 22 && !soa_off) {
+			uint32_t minimum = msg_get32(b + rr.end - 4);
+			neg_ttl = fetch_clamp(cfg, ttl < minimum ? ttl : minimum);
+			soa_off = rr.ttl_off;
+		}
+		if (ans->n_ttl < MSG_MAX_TTL_RR)
+			ans->ttl_offs[ans->n_ttl++] = (uint16_t)rr.ttl_off;
+		else
+			overflow = true;
+	}
+	if (r < 0)
+		goto bad;
+	uint16_t flags = msg_get16(b + 2);
+	ans->rcode = flags & 0xf;
+	/* We are not the authority, and AD is ours to set only after validating. */
+	msg_put16(b + 2, (uint16_t)((flags & ~(MSG_AA | MSG_AD)) | MSG_RA));
+	bool negative = ans->rcode == MSG_NXDOMAIN || msg_get16(b + 6) == 0;
+	if (negative && soa_off)
+		msg_put32(b + soa_off, neg_ttl);
+	ans->ttl = overflow ? 0 : negative ? neg_ttl : (min_ttl == UINT32_MAX ? 0 : min_ttl);
+	return ans;
+bad:
+	free(ans);
+	return NULL;
+}
+
+/* The answer a client without DO gets: the same, without RRSIG/NSEC/NSEC3. */
+static struct fetch_answer *fetch_strip(const struct fetch *f, const struct fetch_answer *ans)
+{
+	uint8_t *tmp = fetch_alloc(ans->len);
+	size_t n = validate_strip(ans->body, ans->len, f->qtype, tmp, ans->len);
+	struct fetch_answer *out = n ? fetch_prepare(f->state->cfg, tmp, n) : NULL;
+	free(tmp);
+	return out;
+}
+
+/* Answer one client waiter with ans (sec: the validation outcome). */
+static void fetch_answer_client(struct fetch *f, struct fetch_waiter *r,
+				const struct fetch_answer *ans, uint8_t sec)
+{
+	uint16_t udp = f->state->cfg->edns_buffer_size;
+	struct msg_finish_args a = {.ede = -1};
+	if (FETCH_SEC_STATUS(sec) == VALIDATE_BOGUS) {
+		request_reply_error(&r->client, &r->q, MSG_SERVFAIL, FETCH_SEC_EDE(sec),
+				    "DNSSEC validation failed", udp);
+	} else if (r->prefix) {
+		request_reply_chain(&r->client, &r->q, r->prefix, r->prefix_len, ans->body,
+				    ans->len, NULL, 0, 0, udp);
+	} else {
+		a.ad = FETCH_SEC_STATUS(sec) == VALIDATE_SECURE &&
+		       (r->q.do_bit || (r->q.flags & MSG_AD));
+		request_reply(&r->client, &r->q, ans->body, ans->len, &a, udp);
+	}
+}
+
+static void fetch_validate_run(struct fetch *f);
+
+/* Done: leave the table, cache ans, answer everyone, free. ans is consumed. */
+static void fetch_finish(struct fetch *f, struct fetch_answer *ans, uint8_t sec)
+{
+	struct worker *w = f->w;
+	fetch_unlink(w->fetches, f);
+	if (f->validate && !f->do_bit) {
+		struct fetch_answer *stripped = fetch_strip(f, ans);
+		if (stripped) {
+			free(ans);
+			ans = stripped;
+		}
+	}
+	uint32_t ttl = ans->ttl;
+	if (FETCH_SEC_STATUS(sec) == VALIDATE_BOGUS && ttl > FETCH_BOGUS_TTL)
+		ttl = FETCH_BOGUS_TTL;
+	if (ttl > 0)
+		cache_store(w->cache, f->key, f->key_len, ans->body, ans->len, ans->ttl_offs,
+			    ans->n_ttl, ttl, ans->rcode, sec, worker_now(w));
+	for (struct fetch_waiter *r = f->waiters; r; r = r->next) {
+		if (r->parent) {
+			validation_feed(r->parent->val, ans->body, ans->len);
+			fetch_validate_run(r->parent);
+		} else {
+			fetch_answer_client(f, r, ans, sec);
+		}
+	}
+	free(ans);
+	fetch_free(f);
+}
+
+/* Nothing usable came back: SERVFAIL to clients, "no reply" to validations. */
+static void fetch_fail(struct fetch *f, int status)
+{
+	int ede = status == -ETIMEDOUT ? MSG_EDE_NO_REACHABLE_AUTHORITY : MSG_EDE_NETWORK_ERROR;
+	const char *text = status == -ETIMEDOUT ? "upstream timed out" : "upstream failed";
+	fetch_unlink(f->w->fetches, f);
+	log_debug("fetch failed: %s", strerror(-status));
+	for (struct fetch_waiter *r = f->waiters; r; r = r->next) {
+		if (r->parent) {
+			validation_feed(r->parent->val, NULL, 0);
+			fetch_validate_run(r->parent);
+		} else {
+			request_reply_error(&r->client, &r->q, MSG_SERVFAIL, ede, text,
+					    f->state->cfg->edns_buffer_size);
+		}
+	}
+	fetch_free(f);
+}
+
+static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t len)
+{
+	struct fetch *f = ud;
+	f->uq = NULL;
+	struct fetch_answer *ans = status == 0 ? fetch_prepare(f->state->cfg, reply, len) : NULL;
+	if (!ans) {
+		fetch_fail(f, status < 0 ? status : -EBADMSG);
+		return;
+	}
+	if (!f->validate) {
+		fetch_finish(f, ans, FETCH_SEC(VALIDATE_UNCHECKED, -1));
+		return;
+	}
+	struct worker *w = f->w;
+	f->ans = ans;
+	f->val = validation_new(f->state->anchors, w->keycache, ans->body, ans->len, time(NULL),
+				worker_now(w));
+	fetch_validate_run(f);
+}
+
+/*
+ * A fetch for key (in the scope of view v) of lname/qtype/qclass with the key's DO/CD flags,
+ * in the table and asking upstream; or NULL when it cannot start (no upstreams, too busy).
+ */
+static struct fetch *fetch_start(struct worker *w, const struct view *v, const uint8_t *key,
+				 size_t key_len, uint32_t hash, const uint8_t *lname,
+				 size_t lname_len, uint16_t qtype, uint16_t qclass)
+{
+	struct fetch_table *t = w->fetches;
+	if (t->count >= FETCH_MAX)
+		return NULL;
+	struct fetch *f = fetch_alloc(sizeof(*f));
+	f->w = w;
+	f->view = v;
+	f->do_bit = (key[key_len - 1] & CACHE_KEY_DO) != 0;
+	f->cd = (key[key_len - 1] & CACHE_KEY_CD) != 0;
+	f->validate = w->state->anchors && !f->cd;
+	f->qtype = qtype;
+	f->qclass = qclass;
+	f->lname_len = lname_len;
+	memcpy(f->lname, lname, lname_len);
+	f->hash = hash;
+	f->key_len = key_len;
+	memcpy(f->key, key, key_len);
+	/* A validating fetch needs the signatures (DO) and the data even if bogus (CD). */
+	struct upstream_question qn = {
+	    f->lname, lname_len, qtype, qclass, f->do_bit || f->validate, f->cd || f->validate};
+	struct forward_set fs = forward_lookup(&w->state->fwd, v, lname, lname_len);
+	if (upstream_resolve(w->pool, fs.addrs, fs.n, &qn, fetch_upstream_cb, f, &f->uq) < 0) {
+		free(f);
+		return NULL;
+	}
+	f->state = state_ref(w->state);
+	f->next = t->buckets[hash % FETCH_BUCKETS];
+	t->buckets[hash % FETCH_BUCKETS] = f;
+	t->count++;
+	return f;
+}
+
+static void fetch_add_waiter(struct fetch *f, struct fetch_waiter *r)
+{
+	r->next = f->waiters;
+	f->waiters = r;
+	f->n_waiters++;
+}
+
+/* The validation of f needs need: from the cache (then true) or from a sub-fetch. */
+static bool fetch_sub(struct fetch *f, const struct validate_need *need)
+{
+	struct worker *w = f->w;
+	uint8_t key[CACHE_KEY_MAX];
+	size_t key_len = cache_key_make(key, f->view->scope, need->name, need->name_len, need->type,
+					CLASS_IN, CACHE_KEY_DO | CACHE_KEY_CD);
+	struct cache_entry e;
+	if (cache_lookup(w->cache, key, key_len, worker_now(w), &e)) {
+		validation_feed(f->val, e.body, e.body_len);
+		return true;
+	}
+	uint32_t hash = fetch_hash(key, key_len);
+	struct fetch *sub = fetch_find(w->fetches, key, key_len, hash);
+	if (!sub)
+		sub = fetch_start(w, f->view, key, key_len, hash, need->name, need->name_len,
+				  need->type, CLASS_IN);
+	if (!sub) {
+		validation_feed(f->val, NULL, 0);
+		return true;
+	}
+	struct fetch_waiter *r = fetch_alloc(sizeof(*r));
+	r->parent = f;
+	fetch_add_waiter(sub, r);
+	return false;
+}
+
+/* Advance f's validation until it needs a sub-fetch in flight, or finish f. */
+static void fetch_validate_run(struct fetch *f)
+{
+	struct validate_need need;
+	while (validation_step(f->val, &need) == VALIDATE_NEED)
+		if (!fetch_sub(f, &need))
+			return;
+	int ede;
+	enum validate_status st = validation_result(f->val, &ede);
+	struct fetch_answer *ans = f->ans;
+	f->ans = NULL;
+	if (st == VALIDATE_BOGUS) {
+		char name[MSG_MAX_NAME * 4];
+		ldns_rdf *d = ldns_dname_new_frm_data((uint16_t)f->lname_len, f->lname);
+		char *s = d ? ldns_rdf2str(d) : NULL;
+		snprintf(name, sizeof(name), "%s", s ? s : "?");
+		free(s);
+		ldns_rdf_deep_free(d);
+		log_info("validation: %s type %u is bogus (EDE %d)", name, f->qtype, ede);
+	}
+	fetch_finish(f, ans, FETCH_SEC(st, ede));
+}
+
+void fetch_client(struct worker *w, const struct view *v, const uint8_t *key, size_t key_len,
+		  const struct fetch_client *fc)
+{
+	uint32_t hash = fetch_hash(key, key_len);
+	struct fetch *f = fetch_find(w->fetches, key, key_len, hash);
+	if (!f)
+		f = fetch_start(w, v, key, key_len, hash, fc->lname, fc->lname_len, fc->q->qtype,
+				fc->q->qclass);
+	if (!f) {
+		request_reply_error(fc->client, fc->q, MSG_SERVFAIL, MSG_EDE_NO_REACHABLE_AUTHORITY,
+				    "no upstream to ask", w->state->cfg->edns_buffer_size);
+		return;
+	}
+	if (f->n_waiters >= FETCH_MAX_WAITERS)
+		return; /* drop: the client retries, by then the answer is cached */
+	struct fetch_waiter *r = fetch_alloc(sizeof(*r));
+	r->client = *fc->client;
+	r->q = *fc->q;
+	if (fc->prefix) {
+		r->prefix = malloc(fc->prefix_len);
+		if (!r->prefix)
+			abort();
+		memcpy(r->prefix, fc->prefix, fc->prefix_len);
+		r->prefix_len = fc->prefix_len;
+	}
+	server_client_hold(fc->client);
+	fetch_add_waiter(f, r);
+}
+
+void fetch_cancel_all(struct worker *w)
+{
+	struct fetch_table *t = w->fetches;
+	for (size_t i = 0; i < FETCH_BUCKETS; i++) {
+		while (t->buckets[i]) {
+			struct fetch *f = t->buckets[i];
+			t->buckets[i] = f->next;
+			t->count--;
+			if (f->uq)
+				upstream_cancel(f->uq);
+			fetch_free(f);
+		}
+	}
+}

@@ -1,0 +1,762 @@
+/*
+ * validate.c -- DNSSEC validation without I/O. See validate.h.
+ *
+ * validation_step runs two passes over the answer. The first lists the zones whose keys are
+ * needed (the signers of its RRSIGs, or for unsigned data the owner names) and walks the chain
+ * of trust to each through the keycache, asking for DS/DNSKEY replies as it goes; it does no
+ * signature checks on the answer itself, so a walk that has to pause costs nothing to redo.
+ * The second pass, once every zone's state is known, verifies each RRset and denial proof.
+ */
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define VAL_BOGUS_TTL      60    /* seconds a broken chain is remembered (Unbound's default) */
+#define VAL_MAX_KEY_TTL    86400 /* cap on how long a keycache entry lives */
+#define VAL_MAX_ITER       150   /* RFC 9276: more NSEC3 iterations than this is insecure */
+#define VAL_MAX_STEPS      64    /* walk steps per answer, against pathological trees */
+#define EDE_BOGUS          6
+#define EDE_SIG_EXPIRED    7
+#define EDE_SIG_NOT_YET    8
+#define EDE_DNSKEY_MISSING 9
+#define EDE_RRSIGS_MISSING 10
+#define EDE_NSEC_MISSING   12
+
+enum val_keys {
+	VAL_KEYS_SECURE,
+	VAL_KEYS_INSECURE,
+	VAL_KEYS_BOGUS,
+	VAL_KEYS_NEED,
+	VAL_KEYS_PROGRESS
+};
+
+struct validation {
+	const struct anchor_set *anchors;
+	struct keycache *kc;
+	time_t now;
+	uint64_t now_ms;
+	ldns_pkt *pkt;   /* the answer */
+	ldns_rdf *asked; /* the outstanding need */
+	ldns_rr_type asked_type;
+	bool fed;         /* a reply (or failure) for the need arrived */
+	ldns_pkt *reply;  /* that reply, NULL on failure */
+	ldns_rr_list *ds; /* validated DS set of `asked` while its DNSKEY is fetched */
+	unsigned steps;
+	bool done;
+	enum validate_status status;
+	int ede;
+};
+
+static void *val_check(void *p)
+{
+	if (!p)
+		abort();
+	return p;
+}
+
+struct validation *validation_new(const struct anchor_set *anchors, struct keycache *kc,
+				  const uint8_t *body, size_t len, time_t now, uint64_t now_ms)
+{
+	struct validation *v = val_check(calloc(1, sizeof(*v)));
+	v->anchors = anchors;
+	v->kc = kc;
+	v->now = now;
+	v->now_ms = now_ms;
+	if (ldns_wire2pkt(&v->pkt, body, len) != LDNS_STATUS_OK) {
+		v->pkt = NULL;
+		v->done = true;
+		v->status = VALIDATE_BOGUS;
+		v->ede = EDE_BOGUS;
+	}
+	return v;
+}
+
+void validation_free(struct validation *v)
+{
+	if (!v)
+		return;
+	ldns_pkt_free(v->pkt);
+	ldns_pkt_free(v->reply);
+	ldns_rdf_deep_free(v->asked);
+	ldns_rr_list_deep_free(v->ds);
+	free(v);
+}
+
+enum validate_status validation_result(const struct validation *v, int *ede)
+{
+	*ede = v->status == VALIDATE_BOGUS ? v->ede : -1;
+	return v->status;
+}
+
+void validation_feed(struct validation *v, const uint8_t *body, size_t len)
+{
+	ldns_pkt_free(v->reply);
+	v->reply = NULL;
+	v->fed = true;
+	if (body && ldns_wire2pkt(&v->reply, body, len) != LDNS_STATUS_OK)
+		v->reply = NULL;
+}
+
+static int val_ede_of(ldns_status st)
+{
+	switch (st) {
+	case LDNS_STATUS_CRYPTO_SIG_EXPIRED:
+		return EDE_SIG_EXPIRED;
+	case LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED:
+		return EDE_SIG_NOT_YET;
+	case LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY:
+	case LDNS_STATUS_CRYPTO_NO_DNSKEY:
+		return EDE_DNSKEY_MISSING;
+	default:
+		return EDE_BOGUS;
+	}
+}
+
+/* Lower-case copy of a name, owned by the caller. */
+static ldns_rdf *val_name(const ldns_rdf *name)
+{
+	ldns_rdf *n = val_check(ldns_rdf_clone(name));
+	ldns_dname2canonical(n);
+	return n;
+}
+
+static bool val_name_eq(const ldns_rdf *a, const ldns_rdf *b)
+{
+	return ldns_dname_compare(a, b) == 0;
+}
+
+/* The smallest TTL of a list, capped. */
+static uint32_t val_ttl(const ldns_rr_list *l)
+{
+	uint32_t ttl = VAL_MAX_KEY_TTL;
+	for (size_t i = 0; l && i < ldns_rr_list_rr_count(l); i++)
+		if (ldns_rr_ttl(ldns_rr_list_rr(l, i)) < ttl)
+			ttl = ldns_rr_ttl(ldns_rr_list_rr(l, i));
+	return ttl;
+}
+
+/*
+ * Check the RRSIGs (from sigs) of rrset made by zone with keys. Returns 0 when one verifies,
+ * else the EDE code: 10 when there is no RRSIG by that zone at all.
+ */
+static int val_verify(const struct validation *v, const ldns_rr_list *rrset,
+		      const ldns_rr_list *sigs, const ldns_rdf *zone, const ldns_rr_list *keys)
+{
+	const ldns_rr *first = ldns_rr_list_rr(rrset, 0);
+	ldns_status last = LDNS_STATUS_CRYPTO_NO_RRSIG;
+	bool found = false;
+	for (size_t i = 0; sigs && i < ldns_rr_list_rr_count(sigs); i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+		if (ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig)) != ldns_rr_get_type(first) ||
+		    !val_name_eq(ldns_rr_owner(sig), ldns_rr_owner(first)) ||
+		    !val_name_eq(ldns_rr_rrsig_signame(sig), zone))
+			continue;
+		found = true;
+		last = ldns_verify_rrsig_keylist_time(rrset, sig, keys, v->now, NULL);
+		if (last == LDNS_STATUS_OK)
+			return 0;
+	}
+	return found ? val_ede_of(last) : EDE_RRSIGS_MISSING;
+}
+
+/* RRSIGs and the RRset of (owner, type) in a section of pkt; caller frees both lists. */
+static ldns_rr_list *val_rrset(const ldns_pkt *pkt, const ldns_rdf *owner, ldns_rr_type type,
+			       ldns_pkt_section sec)
+{
+	return ldns_pkt_rr_list_by_name_and_type(pkt, owner, type, sec);
+}
+
+/* Can any DS of the set be used (algorithm and digest supported by this build)? */
+static bool val_ds_usable(const ldns_rr_list *ds)
+{
+	for (size_t i = 0; ds && i < ldns_rr_list_rr_count(ds); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ds, i);
+		if (ldns_rr_rd_count(rr) < 4)
+			continue;
+		uint8_t alg = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
+		uint8_t digest = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
+		if (ldns_key_algo_supported(alg) && (digest == 1 || digest == 2 || digest == 4))
+			return true;
+	}
+	return false;
+}
+
+static void val_put(struct validation *v, const ldns_rdf *name, enum keycache_state state,
+		    const ldns_rdf *zone, const ldns_rr_list *keys, int ede, uint32_t ttl)
+{
+	keycache_put(v->kc, name, state, zone, keys, ede,
+		     state == KEYCACHE_BOGUS ? VAL_BOGUS_TTL : ttl, v->now_ms);
+}
+
+/*
+ * The reply to (zone, DNSKEY) arrived: keep the key set if a key matching the trusted DS
+ * (or equal to a trusted DNSKEY) signs it.
+ */
+static void val_take_dnskey(struct validation *v, const ldns_rdf *zone, const ldns_rr_list *ds,
+			    const ldns_rr_list *akeys)
+{
+	ldns_rr_list *keys =
+	    v->reply ? val_rrset(v->reply, zone, LDNS_RR_TYPE_DNSKEY, LDNS_SECTION_ANSWER) : NULL;
+	ldns_rr_list *sigs =
+	    v->reply ? ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_ANSWER)
+		     : NULL;
+	ldns_rr_list *trusted = val_check(ldns_rr_list_new());
+	for (size_t i = 0; keys && i < ldns_rr_list_rr_count(keys); i++) {
+		ldns_rr *k = ldns_rr_list_rr(keys, i);
+		bool ok = false;
+		for (size_t j = 0; !ok && ds && j < ldns_rr_list_rr_count(ds); j++)
+			ok = ldns_rr_compare_ds(k, ldns_rr_list_rr(ds, j));
+		for (size_t j = 0; !ok && akeys && j < ldns_rr_list_rr_count(akeys); j++)
+			ok = ldns_rr_compare(k, ldns_rr_list_rr(akeys, j)) == 0;
+		if (ok)
+			ldns_rr_list_push_rr(trusted, k);
+	}
+	if (ldns_rr_list_rr_count(trusted) == 0) {
+		if (ds && ldns_rr_list_rr_count(ds) && !val_ds_usable(ds))
+			val_put(v, zone, KEYCACHE_INSECURE, NULL, NULL, -1, val_ttl(ds));
+		else
+			val_put(v, zone, KEYCACHE_BOGUS, NULL, NULL, EDE_DNSKEY_MISSING, 0);
+	} else {
+		int e = val_verify(v, keys, sigs, zone, trusted);
+		if (e == 0)
+			val_put(v, zone, KEYCACHE_SECURE, zone, keys, -1, val_ttl(keys));
+		else
+			val_put(v, zone, KEYCACHE_BOGUS, NULL, NULL, e, 0);
+	}
+	ldns_rr_list_free(trusted); /* shallow: its records belong to keys */
+	ldns_rr_list_deep_free(keys);
+	ldns_rr_list_deep_free(sigs);
+}
+
+/* Verify every NSEC/NSEC3 RRset of a section with the zone's keys: 0 or an EDE code. */
+static int val_verify_denials(const struct validation *v, const ldns_pkt *pkt,
+			      const ldns_rr_list *nsecs, const ldns_rdf *zone,
+			      const ldns_rr_list *keys)
+{
+	ldns_rr_list *sigs =
+	    ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_AUTHORITY);
+	int e = 0;
+	for (size_t i = 0; e == 0 && i < ldns_rr_list_rr_count(nsecs); i++) {
+		const ldns_rr *n = ldns_rr_list_rr(nsecs, i);
+		ldns_rr_list *set =
+		    val_rrset(pkt, ldns_rr_owner(n), ldns_rr_get_type(n), LDNS_SECTION_AUTHORITY);
+		e = val_verify(v, set, sigs, zone, keys);
+		ldns_rr_list_deep_free(set);
+	}
+	ldns_rr_list_deep_free(sigs);
+	return e;
+}
+
+/* What a type bitmap at name says about a zone cut there. */
+static enum keycache_state val_cut_from_bitmap(const ldns_rdf *bitmap, bool *cut)
+{
+	bool ns = ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_NS);
+	bool soa = ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_SOA);
+	bool ds = ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_DS);
+	*cut = ns && !soa;
+	if (ds) /* claims a DS that the reply did not give */
+		return KEYCACHE_BOGUS;
+	return *cut ? KEYCACHE_INSECURE : KEYCACHE_SECURE;
+}
+
+/*
+ * No DS for child in a reply signed by parent (entry e): from the proven NSEC or NSEC3,
+ * decide whether child is an unsigned delegation (INSECURE), not a zone cut (SECURE with the
+ * parent's keys), or the proof is missing or broken (BOGUS).
+ */
+static void val_take_no_ds(struct validation *v, const ldns_rdf *child,
+			   const struct keycache_entry *e)
+{
+	ldns_rr_list *nsec =
+	    ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_NSEC, LDNS_SECTION_AUTHORITY);
+	ldns_rr_list *nsec3 =
+	    ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY);
+	ldns_rr_list *proof = nsec ? nsec : nsec3;
+	enum keycache_state st = KEYCACHE_BOGUS;
+	int ede = EDE_NSEC_MISSING;
+	ldns_rdf *hashed = NULL;
+	bool cut = false;
+	if (!proof)
+		goto out;
+	ede = val_verify_denials(v, v->reply, proof, e->zone, e->keys);
+	if (ede)
+		goto out;
+	ede = EDE_NSEC_MISSING;
+	if (!nsec) {
+		const ldns_rr *first = ldns_rr_list_rr(nsec3, 0);
+		if (ldns_nsec3_iterations(first) > VAL_MAX_ITER) {
+			st = KEYCACHE_INSECURE; /* RFC 9276 section 3.2 */
+			goto out;
+		}
+		hashed = ldns_nsec3_hash_name_frm_nsec3(first, child);
+		if (!hashed || ldns_dname_cat(hashed, e->zone) != LDNS_STATUS_OK)
+			goto out;
+		ldns_dname2canonical(hashed);
+	}
+	const ldns_rdf *look = nsec ? child : hashed;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(proof); i++) {
+		ldns_rr *n = ldns_rr_list_rr(proof, i);
+		ldns_rdf *owner = val_name(ldns_rr_owner(n));
+		bool match = val_name_eq(owner, look);
+		ldns_rdf_deep_free(owner);
+		if (match) {
+			st = val_cut_from_bitmap(
+			    nsec ? ldns_nsec_get_bitmap(n) : ldns_nsec3_bitmap(n), &cut);
+			ede = st == KEYCACHE_BOGUS ? EDE_BOGUS : -1;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(proof); i++) {
+		ldns_rr *n = ldns_rr_list_rr(proof, i);
+		if (ldns_nsec_covers_name(n, look)) {
+			/* The name does not exist; an opt-out span may hide unsigned delegations.
+			 */
+			st = (!nsec && ldns_nsec3_optout(n)) ? KEYCACHE_INSECURE : KEYCACHE_SECURE;
+			ede = -1;
+			goto out;
+		}
+	}
+out:
+	if (st == KEYCACHE_SECURE)
+		val_put(v, child, st, e->zone, e->keys, -1, val_ttl(proof));
+	else
+		val_put(v, child, st, NULL, NULL, ede, val_ttl(proof));
+	ldns_rdf_deep_free(hashed);
+	ldns_rr_list_deep_free(nsec);
+	ldns_rr_list_deep_free(nsec3);
+}
+
+/* The reply to (child, DS) arrived; the parent's state is e. */
+static void val_take_ds(struct validation *v, const ldns_rdf *child, const struct keycache_entry *e)
+{
+	if (!v->reply) {
+		val_put(v, child, KEYCACHE_BOGUS, NULL, NULL, EDE_BOGUS, 0);
+		return;
+	}
+	ldns_rr_list *ds = val_rrset(v->reply, child, LDNS_RR_TYPE_DS, LDNS_SECTION_ANSWER);
+	if (!ds || ldns_pkt_get_rcode(v->reply) != LDNS_RCODE_NOERROR) {
+		ldns_rr_list_deep_free(ds);
+		val_take_no_ds(v, child, e);
+		return;
+	}
+	ldns_rr_list *sigs =
+	    ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_ANSWER);
+	int err = val_verify(v, ds, sigs, e->zone, e->keys);
+	ldns_rr_list_deep_free(sigs);
+	if (err) {
+		val_put(v, child, KEYCACHE_BOGUS, NULL, NULL, err, 0);
+		ldns_rr_list_deep_free(ds);
+	} else if (!val_ds_usable(ds)) {
+		val_put(v, child, KEYCACHE_INSECURE, NULL, NULL, -1, val_ttl(ds));
+		ldns_rr_list_deep_free(ds);
+	} else {
+		ldns_rr_list_deep_free(v->ds);
+		v->ds = ds; /* next: the child's DNSKEY, checked against these */
+	}
+}
+
+/* Ask for (name, type) unless that reply has already been fed: then return true. */
+static bool val_ask(struct validation *v, const ldns_rdf *name, ldns_rr_type type,
+		    struct validate_need *need)
+{
+	if (v->asked && v->fed && v->asked_type == type && val_name_eq(v->asked, name))
+		return true;
+	ldns_rdf_deep_free(v->asked);
+	v->asked = val_name(name);
+	v->asked_type = type;
+	v->fed = false;
+	need->name_len = ldns_rdf_size(v->asked);
+	memcpy(need->name, ldns_rdf_data(v->asked), need->name_len);
+	need->type = type;
+	return false;
+}
+
+/* The fed reply has been used: forget it. */
+static void val_consumed(struct validation *v)
+{
+	ldns_rdf_deep_free(v->asked);
+	v->asked = NULL;
+	v->fed = false;
+	ldns_pkt_free(v->reply);
+	v->reply = NULL;
+}
+
+/* A private copy of a keycache entry: keycache_put may free the original. */
+struct val_parent {
+	ldns_rdf *zone;
+	ldns_rr_list *keys;
+};
+
+/* One step down from known name n (entry e) toward t: fetch or take the child's DS/DNSKEY. */
+static enum val_keys val_descend(struct validation *v, const ldns_rdf *t, const ldns_rdf *n,
+				 const struct keycache_entry *e, struct validate_need *need)
+{
+	size_t tl = ldns_dname_label_count(t), nl = ldns_dname_label_count(n);
+	ldns_rdf *c = val_check(ldns_dname_clone_from(t, tl - nl - 1));
+	enum val_keys r = VAL_KEYS_NEED;
+	ldns_dname2canonical(c);
+	if (v->ds && val_name_eq(ldns_rr_owner(ldns_rr_list_rr(v->ds, 0)), c)) {
+		if (val_ask(v, c, LDNS_RR_TYPE_DNSKEY, need)) {
+			val_take_dnskey(v, c, v->ds, NULL);
+			ldns_rr_list_deep_free(v->ds);
+			v->ds = NULL;
+			val_consumed(v);
+			r = VAL_KEYS_PROGRESS;
+		}
+	} else if (val_ask(v, c, LDNS_RR_TYPE_DS, need)) {
+		struct keycache_entry copy = *e;
+		copy.zone = val_check(ldns_rdf_clone(e->zone));
+		copy.keys = val_check(ldns_rr_list_clone(e->keys));
+		val_take_ds(v, c, &copy);
+		ldns_rdf_deep_free(copy.zone);
+		ldns_rr_list_deep_free(copy.keys);
+		val_consumed(v);
+		r = VAL_KEYS_PROGRESS;
+	}
+	ldns_rdf_deep_free(c);
+	return r;
+}
+
+/*
+ * What is known of the keys for name t (lower case): walk from the deepest known point (or
+ * the closest trust anchor) toward t. SECURE and BOGUS set *out.
+ */
+static enum val_keys val_keys(struct validation *v, const ldns_rdf *t, struct validate_need *need,
+			      const struct keycache_entry **out)
+{
+	if (anchor_is_insecure(v->anchors, t))
+		return VAL_KEYS_INSECURE;
+	const struct anchor *a = anchor_find(v->anchors, t);
+	if (!a)
+		return VAL_KEYS_INSECURE;
+	ldns_rdf *n = val_name(t);
+	const struct keycache_entry *e;
+	while (!(e = keycache_get(v->kc, n, v->now_ms)) && !val_name_eq(n, a->zone)) {
+		ldns_rdf *p = val_check(ldns_dname_left_chop(n));
+		ldns_rdf_deep_free(n);
+		n = p;
+	}
+	enum val_keys r;
+	if (!e) {
+		r = VAL_KEYS_NEED;
+		if (val_ask(v, a->zone, LDNS_RR_TYPE_DNSKEY, need)) {
+			val_take_dnskey(v, a->zone, a->ds, a->key);
+			val_consumed(v);
+			r = VAL_KEYS_PROGRESS;
+		}
+	} else if (e->state != KEYCACHE_SECURE) {
+		*out = e;
+		r = e->state == KEYCACHE_INSECURE ? VAL_KEYS_INSECURE : VAL_KEYS_BOGUS;
+	} else if (val_name_eq(n, t)) {
+		*out = e;
+		r = VAL_KEYS_SECURE;
+	} else {
+		r = val_descend(v, t, n, e, need);
+	}
+	ldns_rdf_deep_free(n);
+	return r;
+}
+
+/* The signer of the first RRSIG covering (owner, type) in sigs, or NULL. */
+static const ldns_rdf *val_signer(const ldns_rr_list *sigs, const ldns_rdf *owner,
+				  ldns_rr_type type, const ldns_rr **sig_out)
+{
+	for (size_t i = 0; sigs && i < ldns_rr_list_rr_count(sigs); i++) {
+		const ldns_rr *s = ldns_rr_list_rr(sigs, i);
+		if (ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(s)) == type &&
+		    val_name_eq(ldns_rr_owner(s), owner)) {
+			if (sig_out)
+				*sig_out = s;
+			return ldns_rr_rrsig_signame(s);
+		}
+	}
+	return NULL;
+}
+
+/* The name a negative answer denies: the qname, or the end of the answer's CNAME chain. */
+static ldns_rdf *val_denied_name(const ldns_pkt *pkt)
+{
+	ldns_rdf *d = val_name(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(pkt), 0)));
+	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	for (int hops = 0; hops < 16; hops++) {
+		size_t i;
+		for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(an, i);
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+			    val_name_eq(ldns_rr_owner(rr), d))
+				break;
+		}
+		if (i == ldns_rr_list_rr_count(an))
+			break;
+		ldns_rdf_deep_free(d);
+		d = val_name(ldns_rr_rdf(ldns_rr_list_rr(an, i), 0));
+	}
+	return d;
+}
+
+/* Is this a NXDOMAIN/NODATA answer (after any CNAME chain)? */
+static bool val_negative(const ldns_pkt *pkt, const ldns_rdf *denied, ldns_rr_type qtype)
+{
+	if (ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NXDOMAIN)
+		return true;
+	if (qtype == LDNS_RR_TYPE_ANY || qtype == LDNS_RR_TYPE_CNAME)
+		return ldns_pkt_ancount(pkt) == 0;
+	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) == qtype && val_name_eq(ldns_rr_owner(rr), denied))
+			return false;
+	}
+	return true;
+}
+
+/* Fold one RRset's outcome into the answer's. */
+static void val_merge(struct validation *v, enum validate_status st, int ede)
+{
+	if (v->status == VALIDATE_BOGUS)
+		return;
+	if (st == VALIDATE_BOGUS) {
+		v->status = VALIDATE_BOGUS;
+		v->ede = ede;
+	} else if (st == VALIDATE_INSECURE) {
+		v->status = VALIDATE_INSECURE;
+	}
+}
+
+/* Is the RRSIG a wildcard expansion (fewer labels than its owner)? */
+static bool val_is_wildcard(const ldns_rr *sig)
+{
+	uint8_t labels = ldns_rdf2native_int8(ldns_rr_rrsig_labels(sig));
+	return labels < ldns_dname_label_count(ldns_rr_owner(sig));
+}
+
+/* A wildcard answer for owner needs proof that owner itself does not exist (RFC 4035 5.3.4). */
+static int val_wildcard_proof(struct validation *v, const ldns_rdf *owner, const ldns_rr *sig,
+			      const ldns_rdf *zone, const ldns_rr_list *keys)
+{
+	ldns_rr_list *nsec =
+	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_NSEC, LDNS_SECTION_AUTHORITY);
+	ldns_rr_list *nsec3 =
+	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY);
+	ldns_rr_list *proof = nsec ? nsec : nsec3;
+	int e = proof ? val_verify_denials(v, v->pkt, proof, zone, keys) : EDE_NSEC_MISSING;
+	ldns_rdf *look = NULL;
+	if (e == 0 && nsec) {
+		look = val_name(owner);
+	} else if (e == 0) { /* the next closer name: one label more than the wildcard's parent */
+		size_t keep = (size_t)ldns_rdf2native_int8(ldns_rr_rrsig_labels(sig)) + 1;
+		ldns_rdf *nc = ldns_dname_clone_from(owner, ldns_dname_label_count(owner) - keep);
+		look = nc ? ldns_nsec3_hash_name_frm_nsec3(ldns_rr_list_rr(nsec3, 0), nc) : NULL;
+		if (look && ldns_dname_cat(look, zone) == LDNS_STATUS_OK)
+			ldns_dname2canonical(look);
+		ldns_rdf_deep_free(nc);
+	}
+	bool covered = false;
+	for (size_t i = 0; e == 0 && look && i < ldns_rr_list_rr_count(proof); i++)
+		covered = covered || ldns_nsec_covers_name(ldns_rr_list_rr(proof, i), look);
+	if (e == 0 && !covered)
+		e = EDE_NSEC_MISSING;
+	ldns_rdf_deep_free(look);
+	ldns_rr_list_deep_free(nsec);
+	ldns_rr_list_deep_free(nsec3);
+	return e;
+}
+
+/*
+ * One RRset of the answer section: find its zone's keys and, when verify, check it.
+ * Returns NEED/PROGRESS while keys are being learnt, else SECURE.
+ */
+static enum val_keys val_rrset_check(struct validation *v, const ldns_rr *first, bool verify,
+				     struct validate_need *need)
+{
+	ldns_rr_list *sigs =
+	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_ANSWER);
+	const ldns_rr *sig = NULL;
+	const ldns_rdf *signer =
+	    val_signer(sigs, ldns_rr_owner(first), ldns_rr_get_type(first), &sig);
+	ldns_rdf *zone = val_name(signer ? signer : ldns_rr_owner(first));
+	const struct keycache_entry *e = NULL;
+	enum val_keys k = val_keys(v, zone, need, &e);
+	if (verify && k == VAL_KEYS_INSECURE) {
+		val_merge(v, VALIDATE_INSECURE, -1);
+	} else if (verify && k == VAL_KEYS_BOGUS) {
+		val_merge(v, VALIDATE_BOGUS, e->ede);
+	} else if (verify && k == VAL_KEYS_SECURE) {
+		ldns_rr_list *set = val_rrset(v->pkt, ldns_rr_owner(first), ldns_rr_get_type(first),
+					      LDNS_SECTION_ANSWER);
+		int err = signer ? val_verify(v, set, sigs, zone, e->keys) : EDE_RRSIGS_MISSING;
+		if (err == 0 && val_is_wildcard(sig))
+			err = val_wildcard_proof(v, ldns_rr_owner(first), sig, zone, e->keys);
+		if (err)
+			val_merge(v, VALIDATE_BOGUS, err);
+		ldns_rr_list_deep_free(set);
+	}
+	ldns_rdf_deep_free(zone);
+	ldns_rr_list_deep_free(sigs);
+	return k == VAL_KEYS_NEED || k == VAL_KEYS_PROGRESS ? k : VAL_KEYS_SECURE;
+}
+
+/* Check the denial (NSEC or NSEC3) of name/qtype in the authority section. 0 or an EDE. */
+static int val_denial(struct validation *v, const ldns_rdf *name, const ldns_rdf *zone,
+		      const ldns_rr_list *keys, bool *insecure)
+{
+	ldns_rr_type qtype = ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(v->pkt), 0));
+	ldns_rr_list *nsec =
+	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_NSEC, LDNS_SECTION_AUTHORITY);
+	ldns_rr_list *nsec3 =
+	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY);
+	ldns_rr_list *sigs =
+	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_AUTHORITY);
+	ldns_rr_list *proof = nsec ? nsec : nsec3;
+	int e = proof ? val_verify_denials(v, v->pkt, proof, zone, keys) : EDE_NSEC_MISSING;
+	if (e == 0 && !nsec && ldns_nsec3_iterations(ldns_rr_list_rr(nsec3, 0)) > VAL_MAX_ITER) {
+		*insecure = true; /* RFC 9276 section 3.2 */
+	} else if (e == 0) {
+		ldns_rr *q = val_check(ldns_rr_new());
+		ldns_rr_set_owner(q, ldns_rdf_clone(name));
+		ldns_rr_set_type(q, qtype);
+		ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
+		ldns_status st =
+		    nsec ? ldns_dnssec_verify_denial(q, nsec, sigs)
+			 : ldns_dnssec_verify_denial_nsec3(q, nsec3, sigs,
+							   ldns_pkt_get_rcode(v->pkt), qtype, true);
+		if (st != LDNS_STATUS_OK)
+			e = EDE_NSEC_MISSING;
+		ldns_rr_free(q);
+	}
+	ldns_rr_list_deep_free(nsec);
+	ldns_rr_list_deep_free(nsec3);
+	ldns_rr_list_deep_free(sigs);
+	return e;
+}
+
+/* The authority part of a NXDOMAIN/NODATA answer: keys of its zone and, if verify, proofs. */
+static enum val_keys val_negative_check(struct validation *v, bool verify,
+					struct validate_need *need)
+{
+	ldns_rdf *denied = val_denied_name(v->pkt);
+	ldns_rr_list *sigs =
+	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_AUTHORITY);
+	const ldns_rdf *signer = sigs ? ldns_rr_rrsig_signame(ldns_rr_list_rr(sigs, 0)) : NULL;
+	ldns_rdf *zone = val_name(signer ? signer : denied);
+	const struct keycache_entry *e = NULL;
+	enum val_keys k = val_keys(v, zone, need, &e);
+	if (verify && k == VAL_KEYS_INSECURE) {
+		val_merge(v, VALIDATE_INSECURE, -1);
+	} else if (verify && k == VAL_KEYS_BOGUS) {
+		val_merge(v, VALIDATE_BOGUS, e->ede);
+	} else if (verify && k == VAL_KEYS_SECURE) {
+		int err = signer ? 0 : EDE_RRSIGS_MISSING;
+		ldns_rr_list *soa =
+		    val_rrset(v->pkt, zone, LDNS_RR_TYPE_SOA, LDNS_SECTION_AUTHORITY);
+		if (err == 0 && soa)
+			err = val_verify(v, soa, sigs, zone, e->keys);
+		bool insecure = false;
+		if (err == 0)
+			err = val_denial(v, denied, zone, e->keys, &insecure);
+		if (err)
+			val_merge(v, VALIDATE_BOGUS, err);
+		else if (insecure)
+			val_merge(v, VALIDATE_INSECURE, -1);
+		ldns_rr_list_deep_free(soa);
+	}
+	ldns_rdf_deep_free(zone);
+	ldns_rdf_deep_free(denied);
+	ldns_rr_list_deep_free(sigs);
+	return k == VAL_KEYS_NEED || k == VAL_KEYS_PROGRESS ? k : VAL_KEYS_SECURE;
+}
+
+/* One pass over the answer; NEED/PROGRESS while keys are missing, else SECURE (= finished). */
+static enum val_keys val_pass(struct validation *v, bool verify, struct validate_need *need)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(v->pkt);
+	v->status = VALIDATE_SECURE;
+	v->ede = -1;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG)
+			continue;
+		bool seen = false; /* one check per RRset */
+		for (size_t j = 0; j < i && !seen; j++) {
+			const ldns_rr *o = ldns_rr_list_rr(an, j);
+			seen = ldns_rr_get_type(o) == ldns_rr_get_type(rr) &&
+			       val_name_eq(ldns_rr_owner(o), ldns_rr_owner(rr));
+		}
+		enum val_keys k = seen ? VAL_KEYS_SECURE : val_rrset_check(v, rr, verify, need);
+		if (k != VAL_KEYS_SECURE)
+			return k;
+	}
+	ldns_rdf *denied = val_denied_name(v->pkt);
+	ldns_rr_type qtype = ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(v->pkt), 0));
+	bool negative = val_negative(v->pkt, denied, qtype);
+	ldns_rdf_deep_free(denied);
+	return negative ? val_negative_check(v, verify, need) : VAL_KEYS_SECURE;
+}
+
+enum validate_step validation_step(struct validation *v, struct validate_need *need)
+{
+	while (!v->done) {
+		if (++v->steps > VAL_MAX_STEPS || !ldns_pkt_question(v->pkt) ||
+		    ldns_rr_list_rr_count(ldns_pkt_question(v->pkt)) != 1) {
+			v->status = VALIDATE_BOGUS;
+			v->ede = EDE_BOGUS;
+			v->done = true;
+			break;
+		}
+		enum val_keys k = val_pass(v, false, need);
+		if (k == VAL_KEYS_NEED)
+			return VALIDATE_NEED;
+		if (k == VAL_KEYS_PROGRESS)
+			continue;
+		/* Every zone's state is known: now the crypto, once. */
+		k = val_pass(v, true, need);
+		if (k == VAL_KEYS_NEED)
+			return VALIDATE_NEED;
+		v->done = k == VAL_KEYS_SECURE;
+	}
+	return VALIDATE_DONE;
+}
+
+size_t validate_strip(const uint8_t *body, size_t len, uint16_t qtype, uint8_t *out, size_t cap)
+{
+	ldns_pkt *p = NULL;
+	size_t n = 0;
+	if (ldns_wire2pkt(&p, body, len) != LDNS_STATUS_OK)
+		return 0;
+	ldns_pkt_section secs[] = {LDNS_SECTION_ANSWER, LDNS_SECTION_AUTHORITY,
+				   LDNS_SECTION_ADDITIONAL};
+	ldns_rr_list *lists[] = {ldns_pkt_answer(p), ldns_pkt_authority(p), ldns_pkt_additional(p)};
+	for (size_t s = 0; s < 3; s++) {
+		ldns_rr_list *keep = val_check(ldns_rr_list_new());
+		for (size_t i = 0; i < ldns_rr_list_rr_count(lists[s]); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(lists[s], i);
+			ldns_rr_type t = ldns_rr_get_type(rr);
+			bool dnssec = t == LDNS_RR_TYPE_RRSIG || t == LDNS_RR_TYPE_NSEC ||
+				      t == LDNS_RR_TYPE_NSEC3;
+			if (dnssec && !(s == 0 && t == qtype))
+				ldns_rr_free(rr);
+			else
+				ldns_rr_list_push_rr(keep, rr);
+		}
+		ldns_rr_list_free(lists[s]);
+		if (s == 0)
+			ldns_pkt_set_answer(p, keep);
+		else if (s == 1)
+			ldns_pkt_set_authority(p, keep);
+		else
+			ldns_pkt_set_additional(p, keep);
+		ldns_pkt_set_section_count(p, secs[s], (uint16_t)ldns_rr_list_rr_count(keep));
+	}
+	uint8_t *wire;
+	size_t wlen;
+	if (ldns_pkt2wire(&wire, p, &wlen) == LDNS_STATUS_OK) {
+		if (wlen <= cap) {
+			memcpy(out, wire, wlen);
+			n = wlen;
+		}
+		free(wire);
+	}
+	ldns_pkt_free(p);
+	return n;
+}
