@@ -597,6 +597,47 @@ static enum val_keys val_rrset_check(struct validation *v, const ldns_rr *first,
 	return k == VAL_KEYS_NEED || k == VAL_KEYS_PROGRESS ? k : VAL_KEYS_SECURE;
 }
 
+/* Does an NSEC3 of the list own hash(name) with a bitmap that lacks qtype and CNAME? */
+static bool val_nsec3_nodata_at(const ldns_rdf *name, ldns_rr_type qtype, const ldns_rr_list *nsec3,
+				const ldns_rdf *zone)
+{
+	ldns_rdf *h = ldns_nsec3_hash_name_frm_nsec3(ldns_rr_list_rr(nsec3, 0), name);
+	bool ok = false;
+	if (h && ldns_dname_cat(h, zone) == LDNS_STATUS_OK) {
+		ldns_dname2canonical(h);
+		for (size_t i = 0; !ok && i < ldns_rr_list_rr_count(nsec3); i++) {
+			const ldns_rr *n = ldns_rr_list_rr(nsec3, i);
+			ldns_rdf *owner = val_name(ldns_rr_owner(n));
+			ok =
+			    val_name_eq(owner, h) &&
+			    !ldns_nsec_bitmap_covers_type(ldns_nsec3_bitmap(n), qtype) &&
+			    !ldns_nsec_bitmap_covers_type(ldns_nsec3_bitmap(n), LDNS_RR_TYPE_CNAME);
+			ldns_rdf_deep_free(owner);
+		}
+	}
+	ldns_rdf_deep_free(h);
+	return ok;
+}
+
+/*
+ * NODATA with NSEC3 (RFC 5155 8.5-8.7): the name's own NSEC3 lacks the type, or the
+ * wildcard at its closest encloser does. Done here because ldns's NODATA branch of
+ * ldns_dnssec_verify_denial_nsec3 leaks the hashed name on every call.
+ */
+static ldns_status val_nsec3_nodata(const ldns_rdf *name, ldns_rr_type qtype,
+				    const ldns_rr_list *nsec3, const ldns_rdf *zone)
+{
+	if (val_nsec3_nodata_at(name, qtype, nsec3, zone))
+		return LDNS_STATUS_OK;
+	ldns_rdf *ce = ldns_dnssec_nsec3_closest_encloser(name, qtype, (ldns_rr_list *)nsec3);
+	ldns_rdf *wild = ce ? ldns_dname_new_frm_str("*") : NULL;
+	bool ok = wild && ldns_dname_cat(wild, ce) == LDNS_STATUS_OK &&
+		  val_nsec3_nodata_at(wild, qtype, nsec3, zone);
+	ldns_rdf_deep_free(wild);
+	ldns_rdf_deep_free(ce);
+	return ok ? LDNS_STATUS_OK : LDNS_STATUS_DNSSEC_NSEC_RR_NOT_COVERED;
+}
+
 /* Check the denial (NSEC or NSEC3) of name/qtype in the authority section. 0 or an EDE. */
 static int val_denial(struct validation *v, const ldns_rdf *name, const ldns_rdf *zone,
 		      const ldns_rr_list *keys, bool *insecure)
@@ -617,10 +658,14 @@ static int val_denial(struct validation *v, const ldns_rdf *name, const ldns_rdf
 		ldns_rr_set_owner(q, ldns_rdf_clone(name));
 		ldns_rr_set_type(q, qtype);
 		ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
-		ldns_status st =
-		    nsec ? ldns_dnssec_verify_denial(q, nsec, sigs)
-			 : ldns_dnssec_verify_denial_nsec3(q, nsec3, sigs,
-							   ldns_pkt_get_rcode(v->pkt), qtype, true);
+		ldns_status st;
+		if (nsec)
+			st = ldns_dnssec_verify_denial(q, nsec, sigs);
+		else if (ldns_pkt_get_rcode(v->pkt) == LDNS_RCODE_NXDOMAIN)
+			st = ldns_dnssec_verify_denial_nsec3(q, nsec3, sigs, LDNS_RCODE_NXDOMAIN,
+							     qtype, false);
+		else
+			st = val_nsec3_nodata(name, qtype, nsec3, zone);
 		if (st != LDNS_STATUS_OK)
 			e = EDE_NSEC_MISSING;
 		ldns_rr_free(q);
