@@ -712,6 +712,38 @@ static enum val_keys val_negative_check(struct validation *v, bool verify,
 	return k == VAL_KEYS_NEED || k == VAL_KEYS_PROGRESS ? k : VAL_KEYS_SECURE;
 }
 
+/*
+ * Is cname the unsigned CNAME a server synthesises from a DNAME in the same answer (RFC 6672
+ * 5.3.1)? Its owner is prefix + DNAME owner and its target prefix + DNAME target; the DNAME
+ * RRset itself is validated as usual.
+ */
+static bool val_cname_from_dname(const ldns_pkt *pkt, const ldns_rr *cname)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	ldns_rdf *owner = val_name(ldns_rr_owner(cname));
+	ldns_rdf *target = val_name(ldns_rr_rdf(cname, 0));
+	size_t olen = ldns_rdf_size(owner);
+	bool ok = false;
+	for (size_t i = 0; !ok && i < ldns_rr_list_rr_count(an); i++) {
+		const ldns_rr *d = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(d) != LDNS_RR_TYPE_DNAME)
+			continue;
+		ldns_rdf *downer = val_name(ldns_rr_owner(d));
+		ldns_rdf *dtarget = val_name(ldns_rr_rdf(d, 0));
+		size_t dlen = ldns_rdf_size(downer), plen = olen - dlen;
+		ok = olen > dlen && anchor_name_under(owner, downer) &&
+		     ldns_rdf_size(target) == plen + ldns_rdf_size(dtarget) &&
+		     !memcmp(ldns_rdf_data(target), ldns_rdf_data(owner), plen) &&
+		     !memcmp(ldns_rdf_data(target) + plen, ldns_rdf_data(dtarget),
+			     ldns_rdf_size(dtarget));
+		ldns_rdf_deep_free(downer);
+		ldns_rdf_deep_free(dtarget);
+	}
+	ldns_rdf_deep_free(owner);
+	ldns_rdf_deep_free(target);
+	return ok;
+}
+
 /* One pass over the answer; NEED/PROGRESS while keys are missing, else SECURE (= finished). */
 static enum val_keys val_pass(struct validation *v, bool verify, struct validate_need *need)
 {
@@ -728,6 +760,9 @@ static enum val_keys val_pass(struct validation *v, bool verify, struct validate
 			seen = ldns_rr_get_type(o) == ldns_rr_get_type(rr) &&
 			       val_name_eq(ldns_rr_owner(o), ldns_rr_owner(rr));
 		}
+		if (!seen && ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+		    val_cname_from_dname(v->pkt, rr))
+			seen = true; /* stands or falls with its DNAME */
 		enum val_keys k = seen ? VAL_KEYS_SECURE : val_rrset_check(v, rr, verify, need);
 		if (k != VAL_KEYS_SECURE)
 			return k;

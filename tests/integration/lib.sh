@@ -7,7 +7,7 @@
 #
 # Addresses used by the tests (all on the namespace's loopback):
 #   megdns   127.0.0.1@53 (+ ::1@53)        clients play views with dig -b 127.0.0.x
-#   NSD      127.0.0.10, .11, .12 @53       Unbound 127.0.0.20@53     fakedns 127.0.0.30@53
+#   NSD      127.0.0.10, .11, .12 @53       Unbound 127.0.0.20@53 (+ .21)   fakedns 127.0.0.30@53
 # shellcheck shell=bash
 set -u
 
@@ -142,6 +142,38 @@ zone_soa() {
 @		IN	NS	ns1.$origin
 ns1		IN	A	127.0.0.10
 EOF
+}
+
+# --- DNSSEC: keys and signed zones (ldnsutils) ------------------------------------------------
+# dnssec_key ZONE ALG [ksk]: a new key pair for ZONE in $T/keys (ldns-keygen; ALG is a name
+# such as ECDSAP256SHA256, RSASHA256, ED25519); "ksk" sets the SEP flag (DNSKEY flags 257).
+# Sets DNSSEC_KEY to the key's path without .key/.private (what ldns-signzone takes).
+DNSSEC_KEY=
+dnssec_key() {
+	local zone=$1 alg=$2 role=${3:-} out args=(-a "$2")
+	[ "$role" = ksk ] && args+=(-k)
+	[[ $alg == RSA* ]] && args+=(-b 2048)
+	mkdir -p "$T/keys"
+	out=$(cd "$T/keys" && ldns-keygen "${args[@]}" "$zone" 2>&1) || die "ldns-keygen ${args[*]} $zone: $out"
+	[ -f "$T/keys/$out.private" ] || die "ldns-keygen ${args[*]} $zone made no key: $out"
+	DNSSEC_KEY=$T/keys/$out
+}
+
+# dnssec_ds KEY: the DS record (SHA-256 digest) of a key made by dnssec_key, as a zone-file line.
+dnssec_ds() { ldns-key2ds -n -2 "$1.key"; }
+
+# dnssec_sign ORIGIN FILE KEYS [LDNS-SIGNZONE OPTIONS...]: sign the zone file FILE with the keys
+# (base names, space-separated; a KSK signs the DNSKEY set, a ZSK the rest, a lone key all) into
+# FILE.signed. NSEC unless the options say -n. Without -i the signatures start an hour ago, so
+# a fresh signature is never "not yet valid" by a second of clock granularity.
+dnssec_sign() {
+	local origin=$1 file=$2 keys=$3 out
+	shift 3
+	local opts=("$@")
+	[[ " $* " == *" -i "* ]] || opts+=(-i "$(date -u -d '-1 hour' +%Y%m%d%H%M%S)")
+	# shellcheck disable=SC2086
+	out=$(ldns-signzone "${opts[@]}" -o "$origin" -f "$file.signed" "$file" $keys 2>&1) ||
+		die "ldns-signzone ${opts[*]} -o $origin $file: $out"
 }
 
 # --- NSD ---------------------------------------------------------------------------------------
