@@ -9,12 +9,13 @@
  */
 #include "validate.h"
 
+#include "denial.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #define VAL_BOGUS_TTL      60    /* seconds a broken chain is remembered (Unbound's default) */
 #define VAL_MAX_KEY_TTL    86400 /* cap on how long a keycache entry lives */
-#define VAL_MAX_ITER       150   /* RFC 9276: more NSEC3 iterations than this is insecure */
 #define VAL_MAX_STEPS      64    /* walk steps per answer, against pathological trees */
 #define EDE_BOGUS          6
 #define EDE_SIG_EXPIRED    7
@@ -248,18 +249,6 @@ static int val_verify_denials(const struct validation *v, const ldns_pkt *pkt,
 	return e;
 }
 
-/* What a type bitmap at name says about a zone cut there. */
-static enum keycache_state val_cut_from_bitmap(const ldns_rdf *bitmap, bool *cut)
-{
-	bool ns = ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_NS);
-	bool soa = ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_SOA);
-	bool ds = ldns_nsec_bitmap_covers_type(bitmap, LDNS_RR_TYPE_DS);
-	*cut = ns && !soa;
-	if (ds) /* claims a DS that the reply did not give */
-		return KEYCACHE_BOGUS;
-	return *cut ? KEYCACHE_INSECURE : KEYCACHE_SECURE;
-}
-
 /*
  * No DS for child in a reply signed by parent (entry e): from the proven NSEC or NSEC3,
  * decide whether child is an unsigned delegation (INSECURE), not a zone cut (SECURE with the
@@ -271,58 +260,33 @@ static void val_take_no_ds(struct validation *v, const ldns_rdf *child,
 	ldns_rr_list *nsec =
 	    ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_NSEC, LDNS_SECTION_AUTHORITY);
 	ldns_rr_list *nsec3 =
-	    ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY);
+	    nsec ? NULL
+		 : ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY);
 	ldns_rr_list *proof = nsec ? nsec : nsec3;
 	enum keycache_state st = KEYCACHE_BOGUS;
-	int ede = EDE_NSEC_MISSING;
-	ldns_rdf *hashed = NULL;
-	bool cut = false;
-	if (!proof)
-		goto out;
-	ede = val_verify_denials(v, v->reply, proof, e->zone, e->keys);
-	if (ede)
-		goto out;
-	ede = EDE_NSEC_MISSING;
-	if (!nsec) {
-		const ldns_rr *first = ldns_rr_list_rr(nsec3, 0);
-		if (ldns_nsec3_iterations(first) > VAL_MAX_ITER) {
-			st = KEYCACHE_INSECURE; /* RFC 9276 section 3.2 */
-			goto out;
-		}
-		hashed = ldns_nsec3_hash_name_frm_nsec3(first, child);
-		if (!hashed || ldns_dname_cat(hashed, e->zone) != LDNS_STATUS_OK)
-			goto out;
-		ldns_dname2canonical(hashed);
-	}
-	const ldns_rdf *look = nsec ? child : hashed;
-	for (size_t i = 0; i < ldns_rr_list_rr_count(proof); i++) {
-		ldns_rr *n = ldns_rr_list_rr(proof, i);
-		ldns_rdf *owner = val_name(ldns_rr_owner(n));
-		bool match = val_name_eq(owner, look);
-		ldns_rdf_deep_free(owner);
-		if (match) {
-			st = val_cut_from_bitmap(
-			    nsec ? ldns_nsec_get_bitmap(n) : ldns_nsec3_bitmap(n), &cut);
-			ede = st == KEYCACHE_BOGUS ? EDE_BOGUS : -1;
-			goto out;
+	int ede =
+	    proof ? val_verify_denials(v, v->reply, proof, e->zone, e->keys) : EDE_NSEC_MISSING;
+	if (ede == 0) {
+		switch (denial_of_ds(nsec, nsec3, child, e->zone)) {
+		case DENIAL_NO_CUT:
+			st = KEYCACHE_SECURE;
+			break;
+		case DENIAL_UNSIGNED_CUT:
+		case DENIAL_OPT_OUT:
+			st = KEYCACHE_INSECURE;
+			break;
+		case DENIAL_CLAIMS_DS:
+			ede = EDE_BOGUS;
+			break;
+		case DENIAL_NO_PROOF:
+			ede = EDE_NSEC_MISSING;
+			break;
 		}
 	}
-	for (size_t i = 0; i < ldns_rr_list_rr_count(proof); i++) {
-		ldns_rr *n = ldns_rr_list_rr(proof, i);
-		if (ldns_nsec_covers_name(n, look)) {
-			/* The name does not exist; an opt-out span may hide unsigned delegations.
-			 */
-			st = (!nsec && ldns_nsec3_optout(n)) ? KEYCACHE_INSECURE : KEYCACHE_SECURE;
-			ede = -1;
-			goto out;
-		}
-	}
-out:
 	if (st == KEYCACHE_SECURE)
 		val_put(v, child, st, e->zone, e->keys, -1, val_ttl(proof));
 	else
-		val_put(v, child, st, NULL, NULL, ede, val_ttl(proof));
-	ldns_rdf_deep_free(hashed);
+		val_put(v, child, st, NULL, NULL, st == KEYCACHE_BOGUS ? ede : -1, val_ttl(proof));
 	ldns_rr_list_deep_free(nsec);
 	ldns_rr_list_deep_free(nsec3);
 }
@@ -381,12 +345,6 @@ static void val_consumed(struct validation *v)
 	ldns_pkt_free(v->reply);
 	v->reply = NULL;
 }
-
-/* A private copy of a keycache entry: keycache_put may free the original. */
-struct val_parent {
-	ldns_rdf *zone;
-	ldns_rr_list *keys;
-};
 
 /* One step down from known name n (entry e) toward t: fetch or take the child's DS/DNSKEY. */
 static enum val_keys val_descend(struct validation *v, const ldns_rdf *t, const ldns_rdf *n,
@@ -538,26 +496,13 @@ static int val_wildcard_proof(struct validation *v, const ldns_rdf *owner, const
 	ldns_rr_list *nsec =
 	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_NSEC, LDNS_SECTION_AUTHORITY);
 	ldns_rr_list *nsec3 =
-	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY);
+	    nsec ? NULL
+		 : ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY);
 	ldns_rr_list *proof = nsec ? nsec : nsec3;
 	int e = proof ? val_verify_denials(v, v->pkt, proof, zone, keys) : EDE_NSEC_MISSING;
-	ldns_rdf *look = NULL;
-	if (e == 0 && nsec) {
-		look = val_name(owner);
-	} else if (e == 0) { /* the next closer name: one label more than the wildcard's parent */
-		size_t keep = (size_t)ldns_rdf2native_int8(ldns_rr_rrsig_labels(sig)) + 1;
-		ldns_rdf *nc = ldns_dname_clone_from(owner, ldns_dname_label_count(owner) - keep);
-		look = nc ? ldns_nsec3_hash_name_frm_nsec3(ldns_rr_list_rr(nsec3, 0), nc) : NULL;
-		if (look && ldns_dname_cat(look, zone) == LDNS_STATUS_OK)
-			ldns_dname2canonical(look);
-		ldns_rdf_deep_free(nc);
-	}
-	bool covered = false;
-	for (size_t i = 0; e == 0 && look && i < ldns_rr_list_rr_count(proof); i++)
-		covered = covered || ldns_nsec_covers_name(ldns_rr_list_rr(proof, i), look);
-	if (e == 0 && !covered)
+	unsigned labels = ldns_rdf2native_int8(ldns_rr_rrsig_labels(sig));
+	if (e == 0 && !denial_of_wildcard_owner(nsec, nsec3, owner, labels, zone))
 		e = EDE_NSEC_MISSING;
-	ldns_rdf_deep_free(look);
 	ldns_rr_list_deep_free(nsec);
 	ldns_rr_list_deep_free(nsec3);
 	return e;
@@ -597,47 +542,6 @@ static enum val_keys val_rrset_check(struct validation *v, const ldns_rr *first,
 	return k == VAL_KEYS_NEED || k == VAL_KEYS_PROGRESS ? k : VAL_KEYS_SECURE;
 }
 
-/* Does an NSEC3 of the list own hash(name) with a bitmap that lacks qtype and CNAME? */
-static bool val_nsec3_nodata_at(const ldns_rdf *name, ldns_rr_type qtype, const ldns_rr_list *nsec3,
-				const ldns_rdf *zone)
-{
-	ldns_rdf *h = ldns_nsec3_hash_name_frm_nsec3(ldns_rr_list_rr(nsec3, 0), name);
-	bool ok = false;
-	if (h && ldns_dname_cat(h, zone) == LDNS_STATUS_OK) {
-		ldns_dname2canonical(h);
-		for (size_t i = 0; !ok && i < ldns_rr_list_rr_count(nsec3); i++) {
-			const ldns_rr *n = ldns_rr_list_rr(nsec3, i);
-			ldns_rdf *owner = val_name(ldns_rr_owner(n));
-			ok =
-			    val_name_eq(owner, h) &&
-			    !ldns_nsec_bitmap_covers_type(ldns_nsec3_bitmap(n), qtype) &&
-			    !ldns_nsec_bitmap_covers_type(ldns_nsec3_bitmap(n), LDNS_RR_TYPE_CNAME);
-			ldns_rdf_deep_free(owner);
-		}
-	}
-	ldns_rdf_deep_free(h);
-	return ok;
-}
-
-/*
- * NODATA with NSEC3 (RFC 5155 8.5-8.7): the name's own NSEC3 lacks the type, or the
- * wildcard at its closest encloser does. Done here because ldns's NODATA branch of
- * ldns_dnssec_verify_denial_nsec3 leaks the hashed name on every call.
- */
-static ldns_status val_nsec3_nodata(const ldns_rdf *name, ldns_rr_type qtype,
-				    const ldns_rr_list *nsec3, const ldns_rdf *zone)
-{
-	if (val_nsec3_nodata_at(name, qtype, nsec3, zone))
-		return LDNS_STATUS_OK;
-	ldns_rdf *ce = ldns_dnssec_nsec3_closest_encloser(name, qtype, (ldns_rr_list *)nsec3);
-	ldns_rdf *wild = ce ? ldns_dname_new_frm_str("*") : NULL;
-	bool ok = wild && ldns_dname_cat(wild, ce) == LDNS_STATUS_OK &&
-		  val_nsec3_nodata_at(wild, qtype, nsec3, zone);
-	ldns_rdf_deep_free(wild);
-	ldns_rdf_deep_free(ce);
-	return ok ? LDNS_STATUS_OK : LDNS_STATUS_DNSSEC_NSEC_RR_NOT_COVERED;
-}
-
 /* Check the denial (NSEC or NSEC3) of name/qtype in the authority section. 0 or an EDE. */
 static int val_denial(struct validation *v, const ldns_rdf *name, const ldns_rdf *zone,
 		      const ldns_rr_list *keys, bool *insecure)
@@ -646,30 +550,15 @@ static int val_denial(struct validation *v, const ldns_rdf *name, const ldns_rdf
 	ldns_rr_list *nsec =
 	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_NSEC, LDNS_SECTION_AUTHORITY);
 	ldns_rr_list *nsec3 =
-	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY);
+	    nsec ? NULL
+		 : ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY);
 	ldns_rr_list *sigs =
 	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_AUTHORITY);
 	ldns_rr_list *proof = nsec ? nsec : nsec3;
+	bool nxdomain = ldns_pkt_get_rcode(v->pkt) == LDNS_RCODE_NXDOMAIN;
 	int e = proof ? val_verify_denials(v, v->pkt, proof, zone, keys) : EDE_NSEC_MISSING;
-	if (e == 0 && !nsec && ldns_nsec3_iterations(ldns_rr_list_rr(nsec3, 0)) > VAL_MAX_ITER) {
-		*insecure = true; /* RFC 9276 section 3.2 */
-	} else if (e == 0) {
-		ldns_rr *q = val_check(ldns_rr_new());
-		ldns_rr_set_owner(q, ldns_rdf_clone(name));
-		ldns_rr_set_type(q, qtype);
-		ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
-		ldns_status st;
-		if (nsec)
-			st = ldns_dnssec_verify_denial(q, nsec, sigs);
-		else if (ldns_pkt_get_rcode(v->pkt) == LDNS_RCODE_NXDOMAIN)
-			st = ldns_dnssec_verify_denial_nsec3(q, nsec3, sigs, LDNS_RCODE_NXDOMAIN,
-							     qtype, false);
-		else
-			st = val_nsec3_nodata(name, qtype, nsec3, zone);
-		if (st != LDNS_STATUS_OK)
-			e = EDE_NSEC_MISSING;
-		ldns_rr_free(q);
-	}
+	if (e == 0 && !denial_of_answer(nsec, nsec3, sigs, name, qtype, nxdomain, zone, insecure))
+		e = EDE_NSEC_MISSING;
 	ldns_rr_list_deep_free(nsec);
 	ldns_rr_list_deep_free(nsec3);
 	ldns_rr_list_deep_free(sigs);
