@@ -45,12 +45,21 @@ static const ldns_rr *denial_at(const ldns_rr_list *list, const ldns_rdf *name)
 	return NULL;
 }
 
-/* The record of list whose span covers name, or NULL. */
+/*
+ * The record of list whose span strictly covers name (owner < name < next), or NULL.
+ * ldns_nsec_covers_name also counts owner == name, which proves existence, not absence.
+ */
 static const ldns_rr *denial_covering(const ldns_rr_list *list, const ldns_rdf *name)
 {
-	for (size_t i = 0; i < ldns_rr_list_rr_count(list); i++)
-		if (ldns_nsec_covers_name(ldns_rr_list_rr(list, i), name))
-			return ldns_rr_list_rr(list, i);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(list); i++) {
+		const ldns_rr *n = ldns_rr_list_rr(list, i);
+		ldns_rdf *owner = denial_lower(ldns_rr_owner(n));
+		bool strict =
+		    ldns_dname_compare(owner, name) != 0 && ldns_nsec_covers_name(n, name);
+		ldns_rdf_deep_free(owner);
+		if (strict)
+			return n;
+	}
 	return NULL;
 }
 
@@ -113,6 +122,21 @@ static bool denial_nsec3_nodata(const ldns_rr_list *nsec3, const ldns_rdf *name,
 	return ok;
 }
 
+/*
+ * NODATA at an empty non-terminal (RFC 4035 3.1.3.2, RFC 7129 3): name has no records but
+ * names below it exist, so the NSEC that covers it points at one of its descendants.
+ */
+static bool denial_nsec_ent(const ldns_rr_list *nsec, const ldns_rdf *name)
+{
+	const ldns_rr *n = denial_covering(nsec, name);
+	if (!n || ldns_rr_rd_count(n) < 1)
+		return false;
+	ldns_rdf *next = denial_lower(ldns_rr_rdf(n, 0));
+	bool below = ldns_dname_is_subdomain(next, name);
+	ldns_rdf_deep_free(next);
+	return below;
+}
+
 bool denial_of_answer(const ldns_rr_list *nsec, const ldns_rr_list *nsec3, ldns_rr_list *sigs,
 		      const ldns_rdf *name, ldns_rr_type qtype, bool nxdomain, const ldns_rdf *zone,
 		      bool *insecure)
@@ -125,6 +149,20 @@ bool denial_of_answer(const ldns_rr_list *nsec, const ldns_rr_list *nsec3, ldns_
 	}
 	if (!nsec && !nxdomain)
 		return denial_nsec3_nodata(nsec3, name, qtype, zone);
+	if (nsec) {
+		ldns_rdf *lname = denial_lower(name);
+		const ldns_rr *at = denial_at(nsec, lname);
+		bool ent = !at && !nxdomain && denial_nsec_ent(nsec, lname);
+		ldns_rdf_deep_free(lname);
+		if (at && nxdomain)
+			return false; /* an NSEC at the name proves that it exists */
+		if (at)
+			return !ldns_nsec_bitmap_covers_type(ldns_nsec_get_bitmap(at), qtype) &&
+			       !ldns_nsec_bitmap_covers_type(ldns_nsec_get_bitmap(at),
+							     LDNS_RR_TYPE_CNAME);
+		if (ent)
+			return true;
+	}
 	ldns_rr *q = ldns_rr_new();
 	if (!q)
 		abort();
@@ -141,18 +179,20 @@ bool denial_of_answer(const ldns_rr_list *nsec, const ldns_rr_list *nsec3, ldns_
 bool denial_of_wildcard_owner(const ldns_rr_list *nsec, const ldns_rr_list *nsec3,
 			      const ldns_rdf *owner, unsigned sig_labels, const ldns_rdf *zone)
 {
+	/* The next closer name: the wildcard's parent plus one label of owner (RFC 5155 8.8);
+	 * its absence, strictly covered, is what allows the expansion. */
+	size_t labels = ldns_dname_label_count(owner);
+	if (!(nsec || nsec3) || sig_labels + 1 > labels)
+		return false;
+	ldns_rdf *nc = ldns_dname_clone_from(owner, labels - (sig_labels + 1));
 	ldns_rdf *look = NULL;
-	if (nsec) {
-		look = denial_lower(owner);
-	} else if (nsec3) { /* the next closer name: one label more than the wildcard's parent */
-		size_t labels = ldns_dname_label_count(owner);
-		ldns_rdf *nc = sig_labels + 1 <= labels
-				   ? ldns_dname_clone_from(owner, labels - (sig_labels + 1))
-				   : NULL;
-		look = nc ? denial_hash(ldns_rr_list_rr(nsec3, 0), nc, zone) : NULL;
-		ldns_rdf_deep_free(nc);
+	if (nc && nsec) {
+		look = denial_lower(nc);
+	} else if (nc) {
+		look = denial_hash(ldns_rr_list_rr(nsec3, 0), nc, zone);
 	}
 	bool covered = look && denial_covering(nsec ? nsec : nsec3, look);
 	ldns_rdf_deep_free(look);
+	ldns_rdf_deep_free(nc);
 	return covered;
 }

@@ -168,6 +168,28 @@ static ldns_rr_list *val_rrset(const ldns_pkt *pkt, const ldns_rdf *owner, ldns_
 	return ldns_pkt_rr_list_by_name_and_type(pkt, owner, type, sec);
 }
 
+/*
+ * DNSSEC signing algorithms we validate (RFC 8624: RSASHA1(-NSEC3), RSASHA256/512, ECDSA
+ * P-256/P-384, Ed25519, Ed448) and that this ldns/OpenSSL build supports. ldns would also
+ * accept RSAMD5, DSA and the HMAC numbers, which must not count as DNSSEC algorithms.
+ */
+static bool val_algorithm_ok(uint8_t alg)
+{
+	switch (alg) {
+	case 5:
+	case 7:
+	case 8:
+	case 10:
+	case 13:
+	case 14:
+	case 15:
+	case 16:
+		return ldns_key_algo_supported(alg);
+	default:
+		return false;
+	}
+}
+
 /* Can any DS of the set be used (algorithm and digest supported by this build)? */
 static bool val_ds_usable(const ldns_rr_list *ds)
 {
@@ -177,7 +199,7 @@ static bool val_ds_usable(const ldns_rr_list *ds)
 			continue;
 		uint8_t alg = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
 		uint8_t digest = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
-		if (ldns_key_algo_supported(alg) && (digest == 1 || digest == 2 || digest == 4))
+		if (val_algorithm_ok(alg) && (digest == 1 || digest == 2 || digest == 4))
 			return true;
 	}
 	return false;
@@ -416,6 +438,16 @@ static enum val_keys val_keys(struct validation *v, const ldns_rdf *t, struct va
 	return r;
 }
 
+/* Could zone signer hold name, i.e. is name at or below it (RFC 4035 5.3.1)? */
+static bool val_signs_for(const ldns_rdf *signer, const ldns_rdf *name)
+{
+	ldns_rdf *z = val_name(signer), *n = val_name(name);
+	bool ok = anchor_name_under(n, z);
+	ldns_rdf_deep_free(z);
+	ldns_rdf_deep_free(n);
+	return ok;
+}
+
 /* The signer of the first RRSIG covering (owner, type) in sigs, or NULL. */
 static const ldns_rdf *val_signer(const ldns_rr_list *sigs, const ldns_rdf *owner,
 				  ldns_rr_type type, const ldns_rr **sig_out)
@@ -520,6 +552,8 @@ static enum val_keys val_rrset_check(struct validation *v, const ldns_rr *first,
 	const ldns_rr *sig = NULL;
 	const ldns_rdf *signer =
 	    val_signer(sigs, ldns_rr_owner(first), ldns_rr_get_type(first), &sig);
+	if (signer && !val_signs_for(signer, ldns_rr_owner(first)))
+		signer = NULL; /* a zone can only sign its own names: as good as unsigned */
 	ldns_rdf *zone = val_name(signer ? signer : ldns_rr_owner(first));
 	const struct keycache_entry *e = NULL;
 	enum val_keys k = val_keys(v, zone, need, &e);
@@ -572,7 +606,12 @@ static enum val_keys val_negative_check(struct validation *v, bool verify,
 	ldns_rdf *denied = val_denied_name(v->pkt);
 	ldns_rr_list *sigs =
 	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_AUTHORITY);
-	const ldns_rdf *signer = sigs ? ldns_rr_rrsig_signame(ldns_rr_list_rr(sigs, 0)) : NULL;
+	const ldns_rdf *signer = NULL;
+	for (size_t i = 0; !signer && sigs && i < ldns_rr_list_rr_count(sigs); i++) {
+		const ldns_rdf *s = ldns_rr_rrsig_signame(ldns_rr_list_rr(sigs, i));
+		if (val_signs_for(s, denied)) /* only the denied name's own zone may deny it */
+			signer = s;
+	}
 	ldns_rdf *zone = val_name(signer ? signer : denied);
 	const struct keycache_entry *e = NULL;
 	enum val_keys k = val_keys(v, zone, need, &e);
@@ -581,7 +620,8 @@ static enum val_keys val_negative_check(struct validation *v, bool verify,
 	} else if (verify && k == VAL_KEYS_BOGUS) {
 		val_merge(v, VALIDATE_BOGUS, e->ede);
 	} else if (verify && k == VAL_KEYS_SECURE) {
-		int err = signer ? 0 : EDE_RRSIGS_MISSING;
+		/* RRSIGs only from other zones: a proof from the wrong zone proves nothing. */
+		int err = signer ? 0 : sigs ? EDE_NSEC_MISSING : EDE_RRSIGS_MISSING;
 		ldns_rr_list *soa =
 		    val_rrset(v->pkt, zone, LDNS_RR_TYPE_SOA, LDNS_SECTION_AUTHORITY);
 		if (err == 0 && soa)
