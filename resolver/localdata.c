@@ -550,6 +550,11 @@ size_t localdata_answer(const struct localdata *ld, const struct msg_query *q, u
 		return 0;
 	if (q->qname_len == 0 || cap < MSG_HDR_LEN + q->qname_len + 4u)
 		return 0;
+	/* Most queries are not local: find that out before allocating anything. */
+	ldns_rdf name = ld_view(q->lname, q->qname_len);
+	if ((ld->n_zones == 0 && ld->records->count == 0) ||
+	    ld_lookup(ld, &name, q->qtype).kind == LD_NONE)
+		return 0;
 	struct ld_out o = {.buf = out, .cap = cap, .qname = q->lname, .qname_len = q->qname_len};
 	o.len = MSG_HDR_LEN;
 	memcpy(out + o.len, q->qname, q->qname_len);

@@ -15,6 +15,7 @@ cat >megdns.yaml <<'EOF'
 server:
   listen: [127.0.0.1@53]
 upstreams: [127.0.0.10@53]
+dnssec: {validation: false}   # unsigned test zones; t_dnssec covers validation
 views:
   - name: all
     records: ["x.home.arpa. 60 IN A 192.168.1.1"]
