@@ -143,6 +143,7 @@ static int ybool(struct cfgp *p, const struct yaml_node *v, const char *what, bo
 static long ylist(struct cfgp *p, const struct yaml_node *v, const char *what,
 		  const struct yaml_item **items)
 {
+	*items = NULL;
 	if (v->type == YAML_MAP)
 		return cfgp_fail(p, v, "%s must be a list, not a mapping", what);
 	if (v->null) {
