@@ -21,8 +21,11 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define SERVER_UDP_BATCH   64         /* datagrams read per readable event */
-#define SERVER_TCP_PENDING 64         /* pipelined queries in progress per connection */
+#define SERVER_UDP_BATCH   32   /* datagrams per recvmmsg/sendmmsg */
+#define SERVER_UDP_ROUNDS  4    /* recvmmsg calls per readable event, then others get a turn */
+#define SERVER_UDP_RX      4096 /* larger queries arrive cut (MSG_TRUNC) and are dropped */
+#define SERVER_UDP_TX      4096 /* larger replies are sent on their own */
+#define SERVER_TCP_PENDING 64   /* pipelined queries in progress per connection */
 #define SERVER_TCP_WQ_MAX  (1u << 20) /* bytes queued to a slow reader before we give up */
 #define SERVER_IFCACHE     32
 #define SERVER_IFCACHE_MS  2000
@@ -53,6 +56,30 @@ struct server_tcp {
 	struct server_tcp *prev, *next;
 };
 
+union server_ctl {
+	struct cmsghdr align;
+	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) * 2];
+};
+
+/*
+ * Datagrams read with one recvmmsg and the replies made while handling them, sent with one
+ * sendmmsg: on a busy resolver the system calls, not the lookups, are the cost of a query.
+ */
+struct server_batch {
+	struct mmsghdr rx[SERVER_UDP_BATCH];
+	struct iovec rx_iov[SERVER_UDP_BATCH];
+	struct sockaddr_storage rx_peer[SERVER_UDP_BATCH];
+	union server_ctl rx_ctl[SERVER_UDP_BATCH];
+	uint8_t rx_buf[SERVER_UDP_BATCH][SERVER_UDP_RX];
+	struct server_udp *tx_sock; /* replies for this socket are queued, NULL: send at once */
+	unsigned n_tx;
+	struct mmsghdr tx[SERVER_UDP_BATCH];
+	struct iovec tx_iov[SERVER_UDP_BATCH];
+	struct sockaddr_storage tx_peer[SERVER_UDP_BATCH];
+	union server_ctl tx_ctl[SERVER_UDP_BATCH];
+	uint8_t tx_buf[SERVER_UDP_BATCH][SERVER_UDP_TX];
+};
+
 struct server_ifname {
 	unsigned index;
 	uint64_t at;
@@ -72,6 +99,7 @@ struct server {
 	uint32_t tcp_max;
 	bool closing;
 	struct server_ifname ifcache[SERVER_IFCACHE];
+	struct server_batch *batch;
 };
 
 /* Name of interface index, from a small cache refreshed every few seconds. */
@@ -95,6 +123,7 @@ static void server_maybe_free(struct server *s)
 	if (s->closing && s->open_handles == 0 && s->n_conns == 0) {
 		free(s->udp);
 		free(s->tcp);
+		free(s->batch);
 		free(s);
 	}
 }
@@ -138,84 +167,133 @@ static void server_udp_pktinfo(struct msghdr *mh, struct server_client *c)
 	}
 }
 
+/* Turn received datagram i of the batch into a client and hand it to the pipeline. */
+static void server_udp_one(struct server_udp *u, struct server_batch *b, unsigned i)
+{
+	struct server *s = u->srv;
+	struct server_client c;
+	memset(&c, 0, offsetof(struct server_client, ifname));
+	c.ifname[0] = '\0';
+	c.udp = u;
+	struct msghdr *mh = &b->rx[i].msg_hdr;
+	if (mh->msg_flags & MSG_TRUNC)
+		return; /* a query this large is not one megdns can have been sent */
+	memcpy(&c.peer, &b->rx_peer[i], sizeof(c.peer));
+	server_udp_pktinfo(mh, &c);
+	if (!c.has_local) {
+		memcpy(&c.local, &u->addr.ss, sizeof(c.local));
+		c.has_local = true;
+	}
+	const char *ifn = server_ifname(s, c.ifindex);
+	memcpy(c.ifname, ifn, sizeof(c.ifname));
+	request_handle(s->w, &c, b->rx_buf[i], b->rx[i].msg_len);
+}
+
+/* Send the queued replies; a full socket buffer drops the rest, as the network would. */
+static void server_udp_flush(struct server_batch *b)
+{
+	unsigned done = 0;
+	while (done < b->n_tx) {
+		int n = sendmmsg(b->tx_sock->fd, b->tx + done, b->n_tx - done, MSG_DONTWAIT);
+		if (n <= 0) {
+			log_debug("udp send: %s", strerror(errno));
+			break;
+		}
+		done += (unsigned)n;
+	}
+	b->n_tx = 0;
+}
+
 static void server_udp_poll_cb(uv_poll_t *poll, int status, int events)
 {
 	struct server_udp *u = poll->data;
 	struct server *s = u->srv;
-	struct worker *w = s->w;
+	struct server_batch *b = s->batch;
 	if (status < 0 || !(events & UV_READABLE) || s->closing)
 		return;
-	uint8_t pkt[MSG_MAX_UDP];
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) * 2];
-	} ctl;
-	for (int i = 0; i < SERVER_UDP_BATCH && !s->closing; i++) {
-		struct server_client c;
-		memset(&c, 0, offsetof(struct server_client, ifname));
-		c.ifname[0] = '\0';
-		c.udp = u;
-		struct iovec iov = {pkt, sizeof(pkt)};
-		struct msghdr mh = {.msg_name = &c.peer,
-				    .msg_namelen = sizeof(c.peer),
-				    .msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = ctl.buf,
-				    .msg_controllen = sizeof(ctl.buf)};
-		ssize_t n = recvmsg(u->fd, &mh, MSG_DONTWAIT);
-		if (n < 0)
-			break; /* EAGAIN: drained; other errors (ICMP reports) are not ours */
-		server_udp_pktinfo(&mh, &c);
-		if (!c.has_local) {
-			memcpy(&c.local, &u->addr.ss, sizeof(c.local));
-			c.has_local = true;
+	for (int round = 0; round < SERVER_UDP_ROUNDS && !s->closing; round++) {
+		for (unsigned i = 0; i < SERVER_UDP_BATCH; i++) {
+			struct msghdr *mh = &b->rx[i].msg_hdr;
+			mh->msg_name = &b->rx_peer[i];
+			mh->msg_namelen = sizeof(b->rx_peer[i]);
+			mh->msg_control = b->rx_ctl[i].buf;
+			mh->msg_controllen = sizeof(b->rx_ctl[i].buf);
+			mh->msg_flags = 0;
 		}
-		const char *ifn = server_ifname(s, c.ifindex);
-		memcpy(c.ifname, ifn, sizeof(c.ifname));
-		request_handle(w, &c, pkt, (size_t)n);
+		int n = recvmmsg(u->fd, b->rx, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break; /* EAGAIN: drained; other errors (ICMP reports) are not ours */
+		b->tx_sock = u;
+		for (int i = 0; i < n && !s->closing; i++)
+			server_udp_one(u, b, (unsigned)i);
+		server_udp_flush(b);
+		b->tx_sock = NULL;
+		if (n < SERVER_UDP_BATCH)
+			break;
 	}
 }
 
-/* Send from the address the client wrote to: on a wildcard socket, say so in IP(V6)_PKTINFO. */
+/*
+ * Fill mh to send pkt to c. On a wildcard socket the reply must leave from the address the
+ * client wrote to: say so in IP(V6)_PKTINFO, using ctl.
+ */
+static void server_udp_msg(const struct server_client *c, struct msghdr *mh, struct iovec *iov,
+			   union server_ctl *ctl)
+{
+	mh->msg_name = (void *)&c->peer;
+	mh->msg_namelen = c->peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							: sizeof(struct sockaddr_in);
+	mh->msg_iov = iov;
+	mh->msg_iovlen = 1;
+	mh->msg_control = NULL;
+	mh->msg_controllen = 0;
+	mh->msg_flags = 0;
+	if (!c->udp->wildcard || !c->has_local)
+		return;
+	memset(ctl, 0, sizeof(*ctl));
+	mh->msg_control = ctl->buf;
+	struct cmsghdr *cm = (struct cmsghdr *)ctl->buf;
+	if (c->local.ss_family == AF_INET) {
+		struct in_pktinfo pi = {0};
+		pi.ipi_spec_dst = ((const struct sockaddr_in *)&c->local)->sin_addr;
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = {0};
+		pi.ipi6_addr = ((const struct sockaddr_in6 *)&c->local)->sin6_addr;
+		pi.ipi6_ifindex = c->ifindex;
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+	}
+}
+
+/* Queue the reply when its socket's batch is being handled, else send it now. */
 static void server_udp_send(const struct server_client *c, const uint8_t *pkt, size_t len)
 {
-	const struct server_udp *u = c->udp;
-	struct iovec iov = {(void *)pkt, len};
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} ctl;
-	struct msghdr mh = {.msg_name = (void *)&c->peer,
-			    .msg_namelen = c->peer.ss_family == AF_INET6
-					       ? sizeof(struct sockaddr_in6)
-					       : sizeof(struct sockaddr_in),
-			    .msg_iov = &iov,
-			    .msg_iovlen = 1};
-	if (u->wildcard && c->has_local) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		struct cmsghdr *cm = (struct cmsghdr *)ctl.buf;
-		if (c->local.ss_family == AF_INET) {
-			struct in_pktinfo pi = {0};
-			pi.ipi_spec_dst = ((const struct sockaddr_in *)&c->local)->sin_addr;
-			cm->cmsg_level = IPPROTO_IP;
-			cm->cmsg_type = IP_PKTINFO;
-			cm->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-		} else {
-			struct in6_pktinfo pi = {0};
-			pi.ipi6_addr = ((const struct sockaddr_in6 *)&c->local)->sin6_addr;
-			pi.ipi6_ifindex = c->ifindex;
-			cm->cmsg_level = IPPROTO_IPV6;
-			cm->cmsg_type = IPV6_PKTINFO;
-			cm->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-		}
+	struct server_batch *b = c->udp->srv->batch;
+	if (b->tx_sock == c->udp && len <= SERVER_UDP_TX) {
+		if (b->n_tx == SERVER_UDP_BATCH)
+			server_udp_flush(b);
+		unsigned i = b->n_tx++;
+		memcpy(b->tx_buf[i], pkt, len);
+		memcpy(&b->tx_peer[i], &c->peer, sizeof(c->peer));
+		b->tx_iov[i] = (struct iovec){b->tx_buf[i], len};
+		struct server_client copy = *c;
+		server_udp_msg(&copy, &b->tx[i].msg_hdr, &b->tx_iov[i], &b->tx_ctl[i]);
+		b->tx[i].msg_hdr.msg_name = &b->tx_peer[i];
+		return;
 	}
-	/* A full socket buffer drops the reply, as the network would: the client retries. */
-	if (sendmsg(u->fd, &mh, MSG_DONTWAIT) < 0)
+	struct iovec iov = {(void *)pkt, len};
+	union server_ctl ctl;
+	struct msghdr mh;
+	server_udp_msg(c, &mh, &iov, &ctl);
+	if (sendmsg(c->udp->fd, &mh, MSG_DONTWAIT) < 0)
 		log_debug("udp send: %s", strerror(errno));
 }
 
@@ -539,10 +617,16 @@ int server_open(struct worker *w, const struct config *cfg, struct server **out,
 	if (!s)
 		abort();
 	s->w = w;
+	s->batch = calloc(1, sizeof(*s->batch));
 	s->udp = calloc(cfg->n_listen + 1, sizeof(*s->udp));
 	s->tcp = calloc(cfg->n_listen + 1, sizeof(*s->tcp));
-	if (!s->udp || !s->tcp)
+	if (!s->udp || !s->tcp || !s->batch)
 		abort();
+	for (unsigned i = 0; i < SERVER_UDP_BATCH; i++) {
+		s->batch->rx_iov[i] = (struct iovec){s->batch->rx_buf[i], SERVER_UDP_RX};
+		s->batch->rx[i].msg_hdr.msg_iov = &s->batch->rx_iov[i];
+		s->batch->rx[i].msg_hdr.msg_iovlen = 1;
+	}
 	server_configure(s, cfg);
 	int r = 0;
 	for (size_t i = 0; i < cfg->n_listen && r == 0; i++) {
