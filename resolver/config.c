@@ -413,6 +413,7 @@ static const struct ykey server_keys[] = {
     {"tcp-max-connections", YK_U32, YFIELD(struct config, tcp_max_connections), 0, 1, 1000000},
     {"upstream-timeout", YK_U32, YFIELD(struct config, upstream_timeout_ms), 0, 10, 60000},
     {"verbosity", YK_INT, YFIELD(struct config, verbosity), 0, 0, 3},
+    {"threads", YK_U32, YFIELD(struct config, threads), 0, 1, 64},
 };
 
 static int config_server(struct cfgp *p, const struct yaml_node *v, void *obj)
@@ -665,6 +666,7 @@ static struct config *config_new(const char *path)
 	c->tcp_max_connections = 256;
 	c->upstream_timeout_ms = 1500;
 	c->verbosity = 2;
+	c->threads = 1;
 	c->cache_size = 64u << 20;
 	c->cache_min_ttl = 0;
 	c->cache_max_ttl = 86400;

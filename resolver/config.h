@@ -69,6 +69,7 @@ struct config {
 	uint32_t tcp_max_connections; /* server.tcp-max-connections, default 256 */
 	uint32_t upstream_timeout_ms; /* server.upstream-timeout (ms in YAML), default 1500 */
 	int verbosity;                /* server.verbosity 0..3 (log_level), default 2 (info) */
+	uint32_t threads;             /* server.threads: worker loops, default 1 */
 
 	/* upstreams: the default forwarders for "."; empty means /etc/resolv.conf */
 	struct addr *upstreams;

@@ -4,22 +4,23 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
-/* Written before loops start (see log.h); read-only while serving. */
-static enum log_level log_threshold = LOG_INFO;
+/* Set by the main thread (start, reload), read by every worker: atomic, relaxed. */
+static atomic_int log_threshold = LOG_INFO;
 
 static const char *const log_names[] = {"error", "warning", "info", "debug"};
 
 void log_set_level(enum log_level level)
 {
-	log_threshold = level;
+	atomic_store_explicit(&log_threshold, (int)level, memory_order_relaxed);
 }
 
 int log_enabled(enum log_level level)
 {
-	return level <= log_threshold;
+	return (int)level <= atomic_load_explicit(&log_threshold, memory_order_relaxed);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -3,7 +3,7 @@
  *
  * megdns runs in the foreground under systemd or a terminal, so logging is one line per event
  * on stderr ("megdns[pid]: level: message"). The level threshold is the only process-wide
- * setting: it is written once at start-up (and at reload) before any loop runs.
+ * setting: the main thread writes it at start-up and reload, workers read it (atomically).
  */
 #ifndef MEGDNS_LOG_H
 #define MEGDNS_LOG_H

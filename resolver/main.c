@@ -7,7 +7,7 @@
  */
 #include "log.h"
 #include "state.h"
-#include "worker.h"
+#include "threads.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -20,14 +20,13 @@
 #define MAIN_DEFAULT_CONFIG "/etc/megdns/megdns.yaml"
 #define MAIN_RESOLV_CONF    "/etc/resolv.conf"
 #define MAIN_EXIT_CONFIG    2
-#define MAIN_STOP_GRACE_MS  1500
 
 struct main_ctx {
 	const char *config_path;
 	uv_loop_t *loop;
-	struct worker *worker;
+	struct threads *threads;
+	struct state *state; /* the current one, for comparing reloads */
 	uv_signal_t sig_term, sig_int, sig_hup;
-	uv_timer_t stop_timer;
 	bool verbose;
 };
 
@@ -85,26 +84,15 @@ static void main_reload(struct main_ctx *m)
 		return;
 	}
 	config_lint(s->cfg, main_print_warning, NULL);
-	if (!main_same_listen(m->worker->state->cfg, s->cfg))
+	if (!main_same_listen(m->state->cfg, s->cfg))
 		log_warn("reload: server.listen changed; restart megdns to apply it");
+	if (m->state->cfg->threads != s->cfg->threads)
+		log_warn("reload: server.threads changed; restart megdns to apply it");
 	log_set_level(m->verbose ? LOG_DEBUG : (enum log_level)s->cfg->verbosity);
-	worker_set_state(m->worker, s);
+	threads_set_state(m->threads, s);
+	state_unref(m->state);
+	m->state = s;
 	log_info("reloaded %s", m->config_path);
-}
-
-static void main_walk_cb(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h) && uv_has_ref(h))
-		log_debug("still open at exit: %s handle", uv_handle_type_name(h->type));
-}
-
-static void main_stop_timer_cb(uv_timer_t *t)
-{
-	/* Handles still open after the grace period: leave anyway, promptly. */
-	uv_walk(t->loop, main_walk_cb, NULL);
-	log_info("stopped (grace period over)");
-	exit(0);
 }
 
 static void main_close_cb(uv_handle_t *h)
@@ -120,13 +108,11 @@ static void main_signal_cb(uv_signal_t *sig, int signum)
 		return;
 	}
 	log_info("signal %d: stopping", signum);
-	worker_stop(m->worker);
+	threads_stop(m->threads); /* each worker gives its queries a short grace period */
+	m->threads = NULL;
 	uv_close((uv_handle_t *)&m->sig_term, main_close_cb);
 	uv_close((uv_handle_t *)&m->sig_int, main_close_cb);
 	uv_close((uv_handle_t *)&m->sig_hup, main_close_cb);
-	uv_timer_init(m->loop, &m->stop_timer);
-	uv_timer_start(&m->stop_timer, main_stop_timer_cb, MAIN_STOP_GRACE_MS, 0);
-	uv_unref((uv_handle_t *)&m->stop_timer);
 }
 
 static void main_signals(struct main_ctx *m)
@@ -163,11 +149,12 @@ static int main_run(struct main_ctx *m)
 	log_set_level(m->verbose ? LOG_DEBUG : (enum log_level)s->cfg->verbosity);
 	main_raise_nofile();
 	m->loop = uv_default_loop();
-	if (worker_new(m->loop, s, &m->worker, err, sizeof(err)) < 0) {
+	if (threads_start(&m->threads, s, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		state_unref(s);
 		return 1;
 	}
+	m->state = s;
 	main_signals(m);
 	for (size_t i = 0; i < s->cfg->n_listen; i++) {
 		char buf[ADDR_STRLEN];
@@ -177,9 +164,10 @@ static int main_run(struct main_ctx *m)
 	if (s->fwd.from_resolv_conf)
 		log_info("no upstreams configured: forwarding to the %zu nameserver(s) of %s",
 			 s->fwd.n_defaults, MAIN_RESOLV_CONF);
-	log_info("megdns %s ready, %zu view(s)", MEGDNS_VERSION, s->cfg->n_views);
+	log_info("megdns %s ready, %zu view(s), %u thread(s)", MEGDNS_VERSION, s->cfg->n_views,
+		 (unsigned)s->cfg->threads);
 	uv_run(m->loop, UV_RUN_DEFAULT);
-	worker_free(m->worker);
+	state_unref(m->state);
 	uv_loop_close(m->loop);
 	log_info("stopped");
 	return 0;

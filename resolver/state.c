@@ -56,7 +56,7 @@ int state_load(const char *config_path, const char *resolv_conf, struct state **
 	r = state_anchors(s, err, errlen);
 	if (r < 0)
 		goto fail_fwd;
-	s->refs = 1;
+	atomic_init(&s->refs, 1);
 	*out = s;
 	return 0;
 fail_fwd:
@@ -72,13 +72,13 @@ fail:
 
 struct state *state_ref(struct state *s)
 {
-	s->refs++;
+	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
 	return s;
 }
 
 void state_unref(struct state *s)
 {
-	if (!s || --s->refs > 0)
+	if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) > 1)
 		return;
 	anchor_set_free(s->anchors);
 	forward_close(&s->fwd);

@@ -14,12 +14,14 @@
 #include "forward.h"
 #include "view.h"
 
+#include <stdatomic.h>
+
 struct state {
 	struct config *cfg; /* owned */
 	struct view_set views;
 	struct forward fwd;
 	struct anchor_set *anchors; /* NULL when dnssec.validation is off */
-	unsigned refs;
+	atomic_uint refs;           /* workers on several threads hold references */
 };
 
 /*

@@ -13,6 +13,12 @@
 
 #define WORKER_KEYCACHE 8192 /* zones whose DNSSEC state is remembered */
 
+/* Each worker has its own cache: cache.size is shared out between them. */
+static size_t worker_cache_share(const struct config *cfg)
+{
+	return (size_t)(cfg->cache_size / (cfg->threads ? cfg->threads : 1));
+}
+
 int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err, size_t errlen)
 {
 	struct worker *w = calloc(1, sizeof(*w));
@@ -20,7 +26,7 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 		abort();
 	const struct config *cfg = state->cfg;
 	w->loop = loop;
-	w->cache = cache_new(cfg->cache_size);
+	w->cache = cache_new(worker_cache_share(cfg));
 	w->pool = upstream_pool_new(loop, cfg->upstream_timeout_ms, cfg->edns_buffer_size);
 	w->fetches = fetch_table_new();
 	w->keycache = keycache_new(WORKER_KEYCACHE);
@@ -38,7 +44,7 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 void worker_set_state(struct worker *w, struct state *state)
 {
 	const struct config *cfg = state->cfg;
-	cache_set_limit(w->cache, cfg->cache_size);
+	cache_set_limit(w->cache, worker_cache_share(cfg));
 	upstream_pool_set_timeout(w->pool, cfg->upstream_timeout_ms);
 	server_configure(w->server, cfg);
 	/* Other trust anchors or negative trust anchors may change what is secure. */
