@@ -1,0 +1,630 @@
+#!/usr/bin/env bash
+# megdns vs Unbound, side by side in one run: cache hits, cache misses, latency, memory and
+# instructions per query, printed as one Markdown table (see contrib/bench/README.md).
+#
+#   bash contrib/bench/bench.sh [--quick] [--megdns PATH | --build DIR] [--out FILE] [--keep]
+#                               [--edns] [--no-callgrind] [--time-limit SECS]
+#
+# Run as root (or where `unshare -r -n` works) on a machine with 2+ cores; the default run
+# takes about 70 s and is ended after --time-limit (300) seconds; --quick about 25 s.
+# It builds nothing and installs nothing: a missing tool or binary is reported with the
+# command that provides it. Progress goes to stderr, the report to stdout (and --out FILE).
+#
+# Setup. The script re-executes itself in a private network namespace (`unshare -n`, then
+# `ip link set lo up`): every packet stays on that namespace's loopback, port 53 is free, and
+# the namespace goes away with the run. It stops only the processes it started, by PID.
+# Inside, on 127.0.0.0/8:
+#   NSD     127.0.0.2  authoritative for bench.test. (SOA, NS, n0..n199999 A; TTL 3600),
+#                      minimal-responses (the answer only: both servers then send the
+#                      same 47-byte answers; Unbound strips authority and additional
+#                      records by default, megdns passes what its upstream sent)
+#   megdns  127.0.0.3  upstreams: [NSD], one catch-all view, cache.size 64MiB,
+#                      dnssec.validation: false (Unbound below runs no validator either)
+#   Unbound 127.0.0.4  num-threads 1, forward-zone "." -> NSD, module-config "iterator",
+#                      msg-cache 128m / rrset-cache 256m, access-control 127.0.0.0/8 allow,
+#                      qname-minimisation off (megdns forwards whole names), local-zone
+#                      "test." nodefault (else Unbound answers test. itself); else defaults
+# Each server runs one thread pinned to core 1 (taskset -c 1); dnsperf and NSD are pinned to
+# core 0. Phases alternate megdns, Unbound, megdns, Unbound..., so a slow drift of the machine
+# touches both. Nothing else should run meanwhile (the report shows the load average).
+#
+# Method, per server (one row of the table each):
+#   A. Fresh start. RSS idle: VmRSS (/proc/PID/status) 1 s after the first answer.
+#      Warm the 1,000 hit names (n0..n999, one pass), then `dnsperf -c 4 -q 200 -l 15`
+#      replays them. Cache-hit QPS: dnsperf's "Queries per second". Server CPU share: delta
+#      of utime+stime in /proc/PID/stat (all threads) across the dnsperf run, divided by
+#      dnsperf's run time, in % of one core. Queries per server CPU-second: queries completed / server CPU seconds (the
+#      same as QPS / CPU share). Then `dnsperf -Q 20000 -l 10 -v` replays the hit names at a
+#      fixed 20,000 QPS; p50/p99 are the percentiles of the per-query latencies that -v
+#      prints (dnsperf 2.10 has no histogram option); they include dnsperf's own delays.
+#   B. Restart (cold cache). `dnsperf -c 4 -q 200 -n 1` sends 100,000 distinct names once,
+#      each forwarded to NSD: cache-miss QPS. RSS 1 s later: RSS with 100,000 names cached.
+#      A replay of the same names then checks they are still cached (notes: the NSD CPU
+#      spent meanwhile; 0 ticks means every answer came from the cache).
+#   C. Start under `valgrind --tool=callgrind`, warm the hit names, `callgrind_control -z`
+#      (zero the counters), replay them 20 times with at most 20 queries outstanding
+#      (20,000 queries; none may be lost), `callgrind_control -d` (dump). Instructions per
+#      cache-hit query: the dump's Ir summary / queries completed. That counts user-space
+#      instructions (server, libc, libuv/libevent, OpenSSL), not the kernel's. `perf stat -e
+#      instructions` is not used: it counts nothing on many VMs, and callgrind's counts do
+#      not vary with the load of a shared machine.
+# Figures vary about ±15 % between runs on a shared machine: compare within one run.
+#
+# Options:
+#   --quick           smoke run: 3 s phases, 20,000 miss names, 2,000 callgrind queries
+#   --megdns PATH     the megdns binary (default: BUILD/megdns)
+#   --build DIR       a build folder holding megdns (default: <repo>/build)
+#   --out FILE        also write the report to FILE
+#   --keep            keep the work folder (configs, logs, dnsperf outputs)
+#   --edns            dnsperf sends EDNS(0) (default: plain queries, like a libc stub)
+#   --no-callgrind    skip the instructions row
+#   --time-limit S    hard bound on the whole run in seconds (default 300)
+# Build megdns first (Release is what the README reports):
+set -uo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/../.." && pwd)
+export PATH="$PATH:/usr/sbin:/sbin"
+export LC_ALL=C
+BUILD_HINT="cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build"
+
+usage() {
+	sed -n '/^# Options:/,/^# Build megdns/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	echo "  $BUILD_HINT"
+}
+
+ORIG_ARGS=("$@")
+QUICK=0 MEGDNS="" BUILD="" OUT="" KEEP=0 EDNS=0 CALLGRIND=1 TIME_LIMIT=300
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--megdns) MEGDNS=${2:?--megdns needs a path}; shift ;;
+	--megdns=*) MEGDNS=${1#*=} ;;
+	--build) BUILD=${2:?--build needs a folder}; shift ;;
+	--build=*) BUILD=${1#*=} ;;
+	--out) OUT=${2:?--out needs a file}; shift ;;
+	--out=*) OUT=${1#*=} ;;
+	--keep) KEEP=1 ;;
+	--edns) EDNS=1 ;;
+	--no-callgrind) CALLGRIND=0 ;;
+	--time-limit) TIME_LIMIT=${2:?--time-limit needs seconds}; shift ;;
+	--time-limit=*) TIME_LIMIT=${1#*=} ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "bench: unknown argument: $1 (try --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+[[ $TIME_LIMIT =~ ^[0-9]+$ ]] || { echo "bench: --time-limit takes seconds" >&2; exit 2; }
+[ -n "$MEGDNS" ] || MEGDNS=${BUILD:-$ROOT/build}/megdns
+[[ $MEGDNS == /* ]] || MEGDNS=$PWD/$MEGDNS
+[ -z "$OUT" ] || [[ $OUT == /* ]] || OUT=$PWD/$OUT
+
+log() { echo "bench: $(date +%T) $*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+# --- outside: check, then re-execute in a private network namespace -------------------------
+if [ -z "${MEGDNS_BENCH_INSIDE:-}" ]; then
+	missing=() pkgs=()
+	need() { # need TOOL PACKAGE
+		command -v "$1" >/dev/null 2>&1 && return
+		missing+=("$1")
+		[[ " ${pkgs[*]} " == *" $2 "* ]] || pkgs+=("$2")
+	}
+	need nsd nsd
+	need nsd-checkconf nsd
+	need unbound unbound
+	need unbound-checkconf unbound
+	need dnsperf dnsperf
+	need dig bind9-dnsutils
+	need taskset util-linux
+	need unshare util-linux
+	need ip iproute2
+	need timeout coreutils
+	need getconf libc-bin
+	need awk mawk
+	if [ "$CALLGRIND" = 1 ]; then
+		need valgrind valgrind
+		need callgrind_control valgrind
+	fi
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "bench: missing: ${missing[*]}" >&2
+		echo "bench: install them with:  apt-get install -y ${pkgs[*]}" >&2
+		exit 1
+	fi
+	if [ ! -x "$MEGDNS" ]; then
+		echo "bench: no megdns binary at $MEGDNS; build it first (in $ROOT):" >&2
+		echo "  $BUILD_HINT" >&2
+		echo "or name one with --megdns PATH or --build DIR" >&2
+		exit 1
+	fi
+	ns_args=(-n)
+	[ "$(id -u)" -ne 0 ] && ns_args=(-r -n)
+	unshare "${ns_args[@]}" true 2>/dev/null ||
+		die "cannot create a network namespace (unshare ${ns_args[*]}): run as root"
+	cmd="bash ${BASH_SOURCE[0]#"$ROOT"/}"
+	[ ${#ORIG_ARGS[@]} -gt 0 ] && cmd+=" $(printf '%q ' "${ORIG_ARGS[@]}")"
+	export MEGDNS_BENCH_INSIDE=1 MEGDNS_BENCH_CMD="${cmd% }"
+	MEGDNS_BENCH_START=$(date +%s.%N)
+	MEGDNS_BENCH_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+	awk '{ exit !($1 > 0.5) }' /proc/loadavg &&
+		log "warning: load average ${MEGDNS_BENCH_LOAD%% *}: something else runs; figures will suffer"
+	export MEGDNS_BENCH_START MEGDNS_BENCH_LOAD
+	# timeout ends the namespace's shell (TERM) when the bound is reached, and passes on a
+	# TERM sent to it; that shell's EXIT trap then stops what it started. timeout runs in a
+	# process group of its own, so Ctrl-C reaches this shell, which passes it on as TERM.
+	timeout -k 15 "$TIME_LIMIT" unshare "${ns_args[@]}" -- "$BASH" "${BASH_SOURCE[0]}" \
+		"${ORIG_ARGS[@]}" &
+	tpid=$!
+	trap 'kill -TERM "$tpid" 2>/dev/null' INT TERM HUP
+	wait "$tpid"
+	rc=$?
+	while kill -0 "$tpid" 2>/dev/null; do # wait was interrupted by a signal
+		wait "$tpid"
+		rc=$?
+	done
+	[ $rc -eq 124 ] && echo "bench: stopped after the --time-limit of ${TIME_LIMIT}s" >&2
+	exit $rc
+fi
+
+# --- inside the private network namespace ----------------------------------------------------
+ip link set lo up || die "cannot bring lo up in the namespace"
+
+if [ "$QUICK" = 1 ]; then
+	HIT_SECS=3 LAT_SECS=3 MISS_N=20000 CG_PASSES=2 MISS_LIMIT=60
+else
+	HIT_SECS=15 LAT_SECS=10 MISS_N=100000 CG_PASSES=20 MISS_LIMIT=100
+fi
+HIT_N=1000 ZONE_N=200000 LAT_QPS=20000
+LOAD=(-c 4 -q 200) # enough outstanding queries to keep a one-thread server busy
+NSD_ADDR=127.0.0.2
+declare -A ADDR=([megdns]=127.0.0.3 [unbound]=127.0.0.4)
+SERVERS=(megdns unbound)
+CLK_TCK=$(getconf CLK_TCK)
+NCPU=$(nproc)
+SCPU=1 CCPU=0
+if [ "$NCPU" -lt 2 ]; then
+	SCPU=0
+	log "warning: one core only: server and dnsperf share it"
+fi
+DNSPERF_EXTRA=()
+[ "$EDNS" = 1 ] && DNSPERF_EXTRA=(-e)
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/megdns-bench.XXXXXX") || die "cannot make a work folder"
+STARTED=() # PIDs this run started and that may still run; stopped by PID at exit
+OWN_NET=$(stat -L -c %i /proc/self/ns/net)
+# ours PID: it runs in this run's network namespace (so a reused PID is never signalled).
+ours() { [ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$OWN_NET" ]; }
+forget() { # forget PID: it has ended
+	local i
+	for i in "${!STARTED[@]}"; do
+		[ "${STARTED[i]}" = "$1" ] && unset 'STARTED[i]'
+	done
+}
+cleanup() {
+	local pid i live=() pids=("${STARTED[@]}")
+	trap - EXIT
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do # newest first
+		pid=${pids[i]}
+		ours "$pid" && { kill -TERM "$pid" 2>/dev/null; live+=("$pid"); }
+	done
+	for pid in "${live[@]}"; do
+		for ((i = 0; i < 40; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		ours "$pid" && kill -KILL "$pid" 2>/dev/null
+	done
+	if [ "$KEEP" = 1 ]; then
+		log "work folder kept: $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
+
+# stop_pid PID: TERM, up to 5 s, then KILL; waits until it is gone.
+stop_pid() {
+	local pid=$1 i
+	if ours "$pid"; then
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		ours "$pid" && kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	forget "$pid"
+	return 0
+}
+
+# cpu_ticks PID...: utime+stime of the processes (all their threads), in clock ticks.
+cpu_ticks() {
+	local pid sum=0 t
+	for pid in "$@"; do
+		t=$(user_sys "$pid" | awk '{ print $1 + $2 }')
+		sum=$((sum + ${t:-0}))
+	done
+	echo "$sum"
+}
+# user_sys PID: "utime stime" in clock ticks (fields after "(comm) ": utime 12, stime 13).
+user_sys() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12, $13 }'; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# core_stat N: "busy total" jiffies of core N from /proc/stat.
+core_stat() {
+	awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i;
+		print t - $5 - $6, t }' /proc/stat
+}
+now() { date +%s.%N; }
+
+# dp NAME ADDR DNSPERF-ARGS...: dnsperf on the client core; output in $W/NAME.out.
+dp() {
+	local name=$1 addr=$2
+	shift 2
+	local pid rc
+	# In the background, so that a TERM (time limit, Ctrl-C) is handled at once.
+	taskset -c "$CCPU" dnsperf -s "$addr" -p 53 "${DNSPERF_EXTRA[@]}" "$@" \
+		>"$W/$name.out" 2>"$W/$name.err" &
+	pid=$!
+	STARTED+=("$pid")
+	wait "$pid"
+	rc=$?
+	forget "$pid"
+	return $rc
+}
+# dpv NAME FIELD: one figure of a dnsperf summary.
+dpv() {
+	local f=$W/$1.out
+	case $2 in
+	sent) awk '/^ *Queries sent:/ { print $3 }' "$f" ;;
+	completed) awk '/^ *Queries completed:/ { print $3 }' "$f" ;;
+	lost) awk '/^ *Queries lost:/ { print $3 }' "$f" ;;
+	qps) awk '/^ *Queries per second:/ { printf "%.0f\n", $4 }' "$f" ;;
+	runtime) awk '/^ *Run time \(s\):/ { print $4 }' "$f" ;;
+	rcodes) sed -n 's/^ *Response codes: *//p' "$f" ;;
+	rsize) sed -n 's/^ *Average packet size:.*response \([0-9]*\).*/\1/p' "$f" ;;
+	esac
+}
+
+# wait_ready ADDR PID SECS: until ADDR answers bench.test. SOA (through NSD) with NOERROR.
+wait_ready() {
+	local addr=$1 pid=$2 secs=$3 end
+	end=$(($(date +%s) + secs))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		dig +tries=1 +time=1 "@$addr" bench.test. SOA 2>/dev/null | grep -q 'status: NOERROR' &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- data and configs --------------------------------------------------------------------------
+awk -v n="$ZONE_N" -v ns="$NSD_ADDR" 'BEGIN {
+	print "$ORIGIN bench.test.\n$TTL 3600"
+	print "@\tIN\tSOA\tns1 hostmaster 1 3600 600 86400 3600"
+	print "@\tIN\tNS\tns1\nns1\tIN\tA\t" ns
+	for (i = 0; i < n; i++)
+		printf "n%d\tIN\tA\t10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256
+}' >"$W/bench.test.zone"
+awk -v n="$HIT_N" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.bench.test. A\n", i }' >"$W/hit.txt"
+awk -v n="$MISS_N" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.bench.test. A\n", 100000 + i }' \
+	>"$W/miss.txt"
+
+cat >"$W/nsd.conf" <<EOF
+server:
+	ip-address: $NSD_ADDR
+	port: 53
+	do-ip6: no
+	username: ""
+	chroot: ""
+	zonesdir: "$W"
+	pidfile: "$W/nsd.pid"
+	xfrdfile: "$W/xfrd.state"
+	xfrdir: "$W"
+	zonelistfile: "$W/zone.list"
+	database: ""
+	logfile: "$W/nsd.log"
+	server-count: 1
+	verbosity: 0
+	minimal-responses: yes   # answer section only, as a recursive upstream would send
+	hide-version: yes
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
+remote-control:
+	control-enable: no
+zone:
+	name: "bench.test."
+	zonefile: "$W/bench.test.zone"
+EOF
+
+cat >"$W/megdns.yaml" <<EOF
+# megdns side of the benchmark: forward everything to NSD, one catch-all view.
+server:
+  listen: [${ADDR[megdns]}@53]
+  verbosity: 1
+upstreams: [$NSD_ADDR@53]
+cache:
+  size: 64MiB
+dnssec:
+  validation: false   # Unbound runs module-config "iterator": no validator on either side
+views:
+  - name: all
+EOF
+
+cat >"$W/unbound.conf" <<EOF
+# Unbound side of the benchmark: forward everything to NSD, one thread, no validator.
+server:
+	interface: ${ADDR[unbound]}
+	port: 53
+	do-ip6: no
+	num-threads: 1
+	username: ""
+	chroot: ""
+	directory: "$W"
+	pidfile: "$W/unbound.pid"
+	do-daemonize: no
+	use-syslog: no
+	logfile: ""
+	verbosity: 1
+	access-control: 127.0.0.0/8 allow
+	do-not-query-localhost: no
+	module-config: "iterator"
+	qname-minimisation: no
+	local-zone: "test." nodefault   # RFC 6761 default zone: forward it like megdns does
+	msg-cache-size: 128m
+	rrset-cache-size: 256m
+remote-control:
+	control-enable: no
+forward-zone:
+	name: "."
+	forward-addr: $NSD_ADDR@53
+EOF
+
+out=$(nsd-checkconf "$W/nsd.conf" 2>&1) || die "nsd-checkconf: $out"
+out=$(unbound-checkconf "$W/unbound.conf" 2>&1) || die "unbound-checkconf: $out"
+out=$("$MEGDNS" -t -c "$W/megdns.yaml" 2>&1) || die "megdns -t: $out"
+
+# --- servers -----------------------------------------------------------------------------------
+NSD_PIDS=()
+start_nsd() {
+	local pid kid
+	taskset -c "$CCPU" nsd -d -c "$W/nsd.conf" >>"$W/nsd.out" 2>&1 &
+	pid=$!
+	STARTED+=("$pid")
+	wait_ready "$NSD_ADDR" "$pid" 30 ||
+		die "NSD does not answer: $(tail -n 5 "$W/nsd.out" "$W/nsd.log" 2>/dev/null)"
+	NSD_PIDS=("$pid")
+	for kid in $(pgrep -P "$pid"); do # its xfrd and server children, by parent PID
+		STARTED+=("$kid")
+		NSD_PIDS+=("$kid")
+	done
+}
+
+SPID=
+# start_server NAME [callgrind]: sets SPID; returns 1 when it does not come up.
+start_server() {
+	local s=$1 mode=${2:-} wrap=() secs=10
+	if [ "$mode" = callgrind ]; then
+		wrap=(valgrind --tool=callgrind --dump-instr=no "--callgrind-out-file=$W/cg.$s.%p")
+		secs=60
+	fi
+	case $s in
+	megdns) taskset -c "$SCPU" "${wrap[@]}" "$MEGDNS" -c "$W/megdns.yaml" >>"$W/$s.log" 2>&1 & ;;
+	unbound) taskset -c "$SCPU" "${wrap[@]}" unbound -d -c "$W/unbound.conf" >>"$W/$s.log" 2>&1 & ;;
+	esac
+	SPID=$!
+	STARTED+=("$SPID")
+	if ! wait_ready "${ADDR[$s]}" "$SPID" "$secs"; then
+		note "$s did not answer after start${mode:+ under $mode}: $(tail -n 3 "$W/$s.log" | tr '\n' ' ')"
+		stop_pid "$SPID"
+		return 1
+	fi
+	return 0
+}
+# alive NAME PHASE: the server is still running, else a note with its last log lines.
+alive() {
+	kill -0 "$SPID" 2>/dev/null && return 0
+	wait "$SPID" 2>/dev/null
+	note "**$1 exited during $2** (status $?): $(tail -n 3 "$W/$1.log" | tr '\n' ' ')"
+	forget "$SPID"
+	return 1
+}
+
+declare -A R=()
+NOTES=()
+note() { NOTES+=("$*"); log "note: $*"; }
+
+# Phase A: idle RSS, cache-hit throughput and CPU, latency at fixed load.
+phase_hits() {
+	local s=$1 a=${ADDR[$1]} c0 c1 k0 k1 n u0 u1 y0 y1 p50 p99
+	log "$s: start, warm $HIT_N names, hit run ${HIT_SECS}s"
+	start_server "$s" || return
+	sleep 1
+	R[$s.rss_idle]=$(rss_kib "$SPID")
+	dp "warm.$s" "$a" -d "$W/hit.txt" -n 1 -c 1 -q 50 -t 2
+	n=$(dpv "warm.$s" completed)
+	[ "${n:-0}" = "$HIT_N" ] || note "$s: warm-up answered ${n:-0} of $HIT_N ($(dpv "warm.$s" rcodes))"
+	k0=$(core_stat "$CCPU")
+	read -r u0 y0 < <(user_sys "$SPID")
+	dp "hit.$s" "$a" -d "$W/hit.txt" -l "$HIT_SECS" "${LOAD[@]}" -t 2
+	read -r u1 y1 < <(user_sys "$SPID")
+	k1=$(core_stat "$CCPU")
+	c0=$((u0 + y0)) c1=$((u1 + y1))
+	R[$s.hit_user]=$(awk -v u=$((u1 - u0)) -v c=$((c1 - c0)) 'BEGIN { if (c > 0) printf "%.0f", 100 * u / c }')
+	alive "$s" "the hit run" || return
+	R[$s.hit_qps]=$(dpv "hit.$s" qps)
+	# Over dnsperf's own run time (what its QPS divides by): the server idles before and after.
+	R[$s.hit_cpu]=$(awk -v c=$((c1 - c0)) -v hz="$CLK_TCK" -v t="$(dpv "hit.$s" runtime)" \
+		'BEGIN { if (t > 0) printf "%.1f", 100 * c / hz / t }')
+	R[$s.hit_per_cpu]=$(awk -v q="$(dpv "hit.$s" completed)" -v c=$((c1 - c0)) -v hz="$CLK_TCK" \
+		'BEGIN { if (c > 0) printf "%.0f", q / (c / hz) }')
+	R[$s.client_busy]=$(echo "$k0 $k1" | awk '{ if ($4 > $2) printf "%.0f", 100 * ($3 - $1) / ($4 - $2) }')
+	R[$s.hit_lost]=$(dpv "hit.$s" lost)
+	R[$s.hit_rcodes]=$(dpv "hit.$s" rcodes)
+	R[$s.rsize]=$(dpv "hit.$s" rsize)
+
+	log "$s: ${LAT_QPS} QPS for ${LAT_SECS}s (latency)"
+	dp "lat.$s" "$a" -d "$W/hit.txt" -l "$LAT_SECS" -Q "$LAT_QPS" "${LOAD[@]}" -t 2 -v
+	alive "$s" "the latency run" || return
+	R[$s.lat_qps]=$(dpv "lat.$s" qps)
+	R[$s.lat_lost]=$(dpv "lat.$s" lost)
+	# Per-query lines: "> RCODE NAME TYPE SECONDS"; lost queries have no latency.
+	read -r p50 p99 < <(awk '$1 == ">" && $NF ~ /^[0-9.]+$/ { print $NF * 1e6 }' \
+		"$W/lat.$s.out" | sort -g | awk '{ v[NR] = $1 } END {
+			if (NR == 0) { print "- -"; exit }
+			i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++
+			i99 = int(NR * 0.99); if (i99 < NR * 0.99) i99++
+			printf "%.0f %.0f\n", v[i50], v[i99] }')
+	R[$s.p50]=$p50 R[$s.p99]=$p99
+	stop_pid "$SPID"
+}
+
+# Phase B: cold cache, distinct names forwarded to NSD; RSS with them cached; replay check.
+phase_misses() {
+	local s=$1 a=${ADDR[$1]} c0 c1 n0 n1
+	log "$s: restart, $MISS_N distinct names on a cold cache"
+	start_server "$s" || return
+	c0=$(cpu_ticks "$SPID")
+	dp "miss.$s" "$a" -d "$W/miss.txt" -n 1 -l "$MISS_LIMIT" "${LOAD[@]}" -t 3
+	c1=$(cpu_ticks "$SPID")
+	alive "$s" "the miss run" || return
+	R[$s.miss_qps]=$(dpv "miss.$s" qps)
+	R[$s.miss_done]=$(dpv "miss.$s" completed)
+	R[$s.miss_lost]=$(dpv "miss.$s" lost)
+	R[$s.miss_rcodes]=$(dpv "miss.$s" rcodes)
+	[ "${R[$s.miss_done]:-0}" = "$MISS_N" ] ||
+		note "$s: the miss run answered ${R[$s.miss_done]:-0} of $MISS_N names within ${MISS_LIMIT}s"
+	R[$s.miss_per_cpu]=$(awk -v q="${R[$s.miss_done]}" -v c=$((c1 - c0)) -v hz="$CLK_TCK" \
+		'BEGIN { if (c > 0) printf "%.0f", q / (c / hz) }')
+	sleep 1
+	R[$s.rss_full]=$(rss_kib "$SPID")
+	n0=$(cpu_ticks "${NSD_PIDS[@]}")
+	dp "replay.$s" "$a" -d "$W/miss.txt" -n 1 -l 30 "${LOAD[@]}" -t 2
+	n1=$(cpu_ticks "${NSD_PIDS[@]}")
+	alive "$s" "the replay" || return
+	R[$s.replay_qps]=$(dpv "replay.$s" qps)
+	R[$s.replay_nsd]=$((n1 - n0))
+	stop_pid "$SPID"
+}
+
+# Phase C: user-space instructions per cache-hit query under callgrind.
+phase_callgrind() {
+	local s=$1 a=${ADDR[$1]} n lost dump out n0 n1
+	log "$s: callgrind, $((CG_PASSES * HIT_N)) cache-hit queries"
+	start_server "$s" callgrind || return
+	# Two passes: under valgrind dnsperf may give up on the first burst of a cold server
+	# (Unbound and megdns alike); the second pass finds every name cached.
+	dp "cgwarm.$s" "$a" -d "$W/hit.txt" -n 2 -c 1 -q 20 -t 5
+	if ! out=$(callgrind_control -z "$SPID" 2>&1); then
+		note "$s: callgrind_control -z failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+		stop_pid "$SPID"
+		return
+	fi
+	n0=$(cpu_ticks "${NSD_PIDS[@]}")
+	dp "cg.$s" "$a" -d "$W/hit.txt" -n "$CG_PASSES" -c 1 -q 20 -t 5
+	n1=$(cpu_ticks "${NSD_PIDS[@]}")
+	R[$s.cg_nsd]=$((n1 - n0))
+	out=$(callgrind_control -d "$SPID" 2>&1) ||
+		note "$s: callgrind_control -d failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+	alive "$s" "the callgrind run" || return
+	stop_pid "$SPID"
+	dump=$W/cg.$s.$SPID.1 # the first dump (the final one at exit has no suffix)
+	n=$(dpv "cg.$s" completed)
+	lost=$(dpv "cg.$s" lost)
+	[ "${lost:-1}" = 0 ] || note "$s: ${lost:-?} queries lost under callgrind (figure is approximate)"
+	[ -s "$dump" ] || { note "$s: no callgrind dump"; return; }
+	R[$s.instr]=$(awk -v n="${n:-0}" '/^summary:/ { if (n > 0) printf "%.0f", $2 / n }' "$dump")
+}
+
+# --- run ---------------------------------------------------------------------------------------
+log "work folder $W; NSD on core $CCPU loads $ZONE_N names"
+start_nsd
+for s in "${SERVERS[@]}"; do phase_hits "$s"; done
+for s in "${SERVERS[@]}"; do phase_misses "$s"; done
+if [ "$CALLGRIND" = 1 ]; then
+	for s in "${SERVERS[@]}"; do phase_callgrind "$s"; done
+fi
+ELAPSED=$(awk -v s="$MEGDNS_BENCH_START" -v e="$(now)" 'BEGIN { printf "%.0f", e - s }')
+
+# --- report ------------------------------------------------------------------------------------
+group() { # 1234567 -> 1,234,567; anything else unchanged
+	echo "$1" | awk '/^[0-9]+$/ { s = $0; o = ""; while (length(s) > 3) {
+		o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) }
+		print s o; next } { print }'
+}
+mib() { [ -n "$1" ] && awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+ratio() {
+	awk -v m="$1" -v u="$2" 'BEGIN { if (m ~ /^[0-9.]+$/ && u ~ /^[0-9.]+$/ && u > 0)
+		printf "%.2f", m / u; else printf "n/a" }'
+}
+row() { # row LABEL MEGDNS UNBOUND [FORMAT: int|mib|plain]
+	local m=${2:-} u=${3:-} fm fu
+	case ${4:-int} in
+	mib) fm=$(mib "$m") fu=$(mib "$u") ;;
+	int) fm=$(group "$m") fu=$(group "$u") ;;
+	*) fm=$m fu=$u ;;
+	esac
+	printf '| %s | %s | %s | %s |\n' "$1" "${fm:-n/a}" "${fu:-n/a}" "$(ratio "$m" "$u")"
+}
+version_of() {
+	case $1 in
+	megdns) "$MEGDNS" --version 2>&1 | head -n 1 ;;
+	unbound) echo "Unbound $(unbound -V 2>&1 | sed -n 's/^Version //p' | head -n 1)" ;;
+	nsd) nsd -v 2>&1 | head -n 1 ;;
+	dnsperf) dnsperf -h 2>&1 | sed -n 's/^Version //p' | head -n 1 ;;
+	valgrind) valgrind --version 2>/dev/null ;;
+	esac
+}
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$MEGDNS")/CMakeCache.txt" 2>/dev/null)
+grep -q '^MEGDNS_SANITIZE:BOOL=ON' "$(dirname "$MEGDNS")/CMakeCache.txt" 2>/dev/null &&
+	build_type+=", ASan/UBSan (not a fair figure)"
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+mem=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+
+report() {
+	echo "### megdns vs Unbound ($([ "$QUICK" = 1 ] && echo "quick smoke run, not for publication" || echo "contrib/bench/bench.sh"))"
+	echo
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); whole run ${ELAPSED} s"
+	echo "- machine: $NCPU cores, ${cpu_model:-unknown CPU}, $mem RAM, Linux $(uname -r); load average before the run: $MEGDNS_BENCH_LOAD"
+	echo "- versions: $(version_of megdns) (${build_type:-build type unknown}: $MEGDNS), $(version_of unbound), $(version_of nsd), dnsperf $(version_of dnsperf)$([ "$CALLGRIND" = 1 ] && echo ", $(version_of valgrind)")"
+	echo "- command: \`$MEGDNS_BENCH_CMD\`"
+	echo "- setup: one server thread on core $SCPU, dnsperf and NSD on core $CCPU; both servers forward to NSD (bench.test., $(group $ZONE_N) names); megdns with \`dnssec: {validation: false}\`, Unbound with \`module-config: \"iterator\"\` (neither validates); queries $([ "$EDNS" = 1 ] && echo "with" || echo "without") EDNS"
+	echo
+	echo "| metric | megdns | unbound | megdns/unbound |"
+	echo "|---|---:|---:|---:|"
+	row "cache-hit QPS ($(group $HIT_N) names, dnsperf ${LOAD[*]}, ${HIT_SECS} s)" "${R[megdns.hit_qps]:-}" "${R[unbound.hit_qps]:-}"
+	row "server CPU during the hit run (% of one core)" "${R[megdns.hit_cpu]:-}" "${R[unbound.hit_cpu]:-}" plain
+	row "**queries per server CPU-second** (hits)" "${R[megdns.hit_per_cpu]:-}" "${R[unbound.hit_per_cpu]:-}"
+	row "p50 latency at $(group $LAT_QPS) QPS, hits (µs)" "${R[megdns.p50]:-}" "${R[unbound.p50]:-}"
+	row "p99 latency at $(group $LAT_QPS) QPS, hits (µs)" "${R[megdns.p99]:-}" "${R[unbound.p99]:-}"
+	row "cache-miss QPS ($(group $MISS_N) distinct names, cold cache)" "${R[megdns.miss_qps]:-}" "${R[unbound.miss_qps]:-}"
+	row "RSS idle (MiB)" "${R[megdns.rss_idle]:-}" "${R[unbound.rss_idle]:-}" mib
+	row "RSS with $(group $MISS_N) names cached (MiB)" "${R[megdns.rss_full]:-}" "${R[unbound.rss_full]:-}" mib
+	if [ "$CALLGRIND" = 1 ]; then
+		row "instructions per cache-hit query (callgrind, user space)" "${R[megdns.instr]:-}" "${R[unbound.instr]:-}"
+	fi
+	echo
+	echo "Higher is better for QPS and queries per CPU-second; lower for CPU, latency, RSS and instructions."
+	echo "Runs vary about ±15 %: compare the two columns of one run, not figures of different runs."
+	echo
+	echo "Checks of this run:"
+	local s
+	for s in "${SERVERS[@]}"; do
+		echo "- $s: hit run ${R[$s.hit_rcodes]:-n/a}, lost ${R[$s.hit_lost]:-n/a}, response ${R[$s.rsize]:-?} B, server CPU ${R[$s.hit_user]:-?} % user / rest kernel, load-generator core busy ${R[$s.client_busy]:-?} %;" \
+			"latency run reached $(group "${R[$s.lat_qps]:-?}") QPS, lost ${R[$s.lat_lost]:-?};" \
+			"miss run $(group "${R[$s.miss_done]:-?}") answered (${R[$s.miss_rcodes]:-n/a}), lost ${R[$s.miss_lost]:-?}, $(group "${R[$s.miss_per_cpu]:-?}") misses per server CPU-second;" \
+			"replay of the miss names $(group "${R[$s.replay_qps]:-?}") QPS with ${R[$s.replay_nsd]:-?} NSD CPU ticks (0: all cached)$([ "$CALLGRIND" = 1 ] && echo "; NSD CPU ticks during the callgrind count: ${R[$s.cg_nsd]:-?}")"
+	done
+	[ "${R[megdns.rsize]:-x}" = "${R[unbound.rsize]:-y}" ] ||
+		echo "- **answers differ in size**: megdns ${R[megdns.rsize]:-?} B, Unbound ${R[unbound.rsize]:-?} B on average (dnsperf)"
+	for s in "${NOTES[@]}"; do echo "- $s"; done
+}
+
+report_text=$(report)
+echo "$report_text"
+if [ -n "$OUT" ]; then
+	echo "$report_text" >"$OUT" || log "cannot write $OUT"
+fi
+log "done in ${ELAPSED} s"
