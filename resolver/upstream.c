@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #define UPSTREAM_MAX_SERVERS 16
 #define UPSTREAM_HOLD_DOWN   10000 /* ms a failing server is tried last */
@@ -32,6 +33,8 @@ struct upstream_server {
 
 struct upstream_pool {
 	uv_loop_t *loop;
+	uint8_t rnd[1024]; /* getrandom output, consumed two bytes per query ID */
+	size_t rnd_used;
 	struct upstream_server *servers;
 	size_t n_servers, cap;
 	uint32_t timeout_ms;
@@ -77,12 +80,36 @@ struct upstream_try {
 
 static void upstream_attempt(struct upstream_query *q);
 
+/*
+ * An unpredictable query ID. glibc's arc4random makes a getrandom system call each time;
+ * taking the kernel's CSPRNG output a kilobyte at a time costs one call per 512 queries.
+ */
+static uint16_t upstream_random_id(struct upstream_pool *p)
+{
+	if (p->rnd_used + 2 > sizeof(p->rnd)) {
+		size_t got = 0;
+		while (got < sizeof(p->rnd)) {
+			ssize_t n = getrandom(p->rnd + got, sizeof(p->rnd) - got, 0);
+			if (n > 0)
+				got += (size_t)n;
+			else if (errno != EINTR)
+				abort(); /* no entropy source at all: refuse to send guessable IDs
+					  */
+		}
+		p->rnd_used = 0;
+	}
+	uint16_t id = (uint16_t)(p->rnd[p->rnd_used] << 8 | p->rnd[p->rnd_used + 1]);
+	p->rnd_used += 2;
+	return id;
+}
+
 struct upstream_pool *upstream_pool_new(uv_loop_t *loop, uint32_t timeout_ms, uint16_t edns_size)
 {
 	struct upstream_pool *p = calloc(1, sizeof(*p));
 	if (!p)
 		abort();
 	p->loop = loop;
+	p->rnd_used = sizeof(p->rnd); /* empty: filled on first use */
 	p->timeout_ms = timeout_ms;
 	p->edns_size = edns_size;
 	return p;
@@ -469,7 +496,7 @@ static void upstream_attempt(struct upstream_query *q)
 	q->attempt++;
 	q->cur = t;
 	t->rbuf = t->udpbuf;
-	t->id = (uint16_t)arc4random();
+	t->id = upstream_random_id(p);
 	t->qlen =
 	    msg_build_query(q->qn.lname, q->qn.lname_len, q->qn.qtype, q->qn.qclass, t->id,
 			    q->qn.do_bit, q->qn.cd, p->edns_size, t->qbuf + 2, sizeof(t->qbuf) - 2);
