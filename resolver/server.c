@@ -71,7 +71,7 @@ struct server_batch {
 	struct sockaddr_storage rx_peer[SERVER_UDP_BATCH];
 	union server_ctl rx_ctl[SERVER_UDP_BATCH];
 	uint8_t rx_buf[SERVER_UDP_BATCH][SERVER_UDP_RX];
-	struct server_udp *tx_sock; /* replies for this socket are queued, NULL: send at once */
+	struct server_udp *tx_sock; /* the socket the queued replies go out on (NULL: none) */
 	unsigned n_tx;
 	struct mmsghdr tx[SERVER_UDP_BATCH];
 	struct iovec tx_iov[SERVER_UDP_BATCH];
@@ -100,6 +100,7 @@ struct server {
 	bool closing;
 	struct server_ifname ifcache[SERVER_IFCACHE];
 	struct server_batch *batch;
+	uv_check_t flush; /* sends replies queued during a loop iteration */
 };
 
 /* Name of interface index, from a small cache refreshed every few seconds. */
@@ -134,6 +135,13 @@ static void server_udp_close_cb(uv_handle_t *h)
 	close(u->fd);
 	u->srv->open_handles--;
 	server_maybe_free(u->srv);
+}
+
+static void server_check_close_cb(uv_handle_t *h)
+{
+	struct server *s = h->data;
+	s->open_handles--;
+	server_maybe_free(s);
 }
 
 static void server_listener_close_cb(uv_handle_t *h)
@@ -202,6 +210,18 @@ static void server_udp_flush(struct server_batch *b)
 		done += (unsigned)n;
 	}
 	b->n_tx = 0;
+	b->tx_sock = NULL;
+}
+
+/*
+ * After each poll phase of the loop: send what upstream replies (cache misses, answered from
+ * other callbacks of this iteration) queued, in one sendmmsg.
+ */
+static void server_flush_check_cb(uv_check_t *check)
+{
+	struct server *s = check->data;
+	if (s->batch->n_tx)
+		server_udp_flush(s->batch);
 }
 
 static void server_udp_poll_cb(uv_poll_t *poll, int status, int events)
@@ -223,11 +243,10 @@ static void server_udp_poll_cb(uv_poll_t *poll, int status, int events)
 		int n = recvmmsg(u->fd, b->rx, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break; /* EAGAIN: drained; other errors (ICMP reports) are not ours */
-		b->tx_sock = u;
 		for (int i = 0; i < n && !s->closing; i++)
 			server_udp_one(u, b, (unsigned)i);
-		server_udp_flush(b);
-		b->tx_sock = NULL;
+		if (b->n_tx)
+			server_udp_flush(b);
 		if (n < SERVER_UDP_BATCH)
 			break;
 	}
@@ -273,28 +292,31 @@ static void server_udp_msg(const struct server_client *c, struct msghdr *mh, str
 	}
 }
 
-/* Queue the reply when its socket's batch is being handled, else send it now. */
+/*
+ * Queue the reply; the queue goes out with one sendmmsg at the end of the batch being
+ * handled, or after this loop iteration's callbacks (server_flush_check_cb).
+ */
 static void server_udp_send(const struct server_client *c, const uint8_t *pkt, size_t len)
 {
 	struct server_batch *b = c->udp->srv->batch;
-	if (b->tx_sock == c->udp && len <= SERVER_UDP_TX) {
-		if (b->n_tx == SERVER_UDP_BATCH)
-			server_udp_flush(b);
-		unsigned i = b->n_tx++;
-		memcpy(b->tx_buf[i], pkt, len);
-		memcpy(&b->tx_peer[i], &c->peer, sizeof(c->peer));
-		b->tx_iov[i] = (struct iovec){b->tx_buf[i], len};
-		struct server_client copy = *c;
-		server_udp_msg(&copy, &b->tx[i].msg_hdr, &b->tx_iov[i], &b->tx_ctl[i]);
-		b->tx[i].msg_hdr.msg_name = &b->tx_peer[i];
+	if (len > SERVER_UDP_TX) {
+		struct iovec iov = {(void *)pkt, len};
+		union server_ctl ctl;
+		struct msghdr mh;
+		server_udp_msg(c, &mh, &iov, &ctl);
+		if (sendmsg(c->udp->fd, &mh, MSG_DONTWAIT) < 0)
+			log_debug("udp send: %s", strerror(errno));
 		return;
 	}
-	struct iovec iov = {(void *)pkt, len};
-	union server_ctl ctl;
-	struct msghdr mh;
-	server_udp_msg(c, &mh, &iov, &ctl);
-	if (sendmsg(c->udp->fd, &mh, MSG_DONTWAIT) < 0)
-		log_debug("udp send: %s", strerror(errno));
+	if (b->n_tx && (b->n_tx == SERVER_UDP_BATCH || b->tx_sock != c->udp))
+		server_udp_flush(b);
+	b->tx_sock = c->udp;
+	unsigned i = b->n_tx++;
+	memcpy(b->tx_buf[i], pkt, len);
+	memcpy(&b->tx_peer[i], &c->peer, sizeof(c->peer));
+	b->tx_iov[i] = (struct iovec){b->tx_buf[i], len};
+	server_udp_msg(c, &b->tx[i].msg_hdr, &b->tx_iov[i], &b->tx_ctl[i]);
+	b->tx[i].msg_hdr.msg_name = &b->tx_peer[i];
 }
 
 /* A bound, non-blocking socket for a listen address (UDP or TCP); fd or a negative errno. */
@@ -628,6 +650,10 @@ int server_open(struct worker *w, const struct config *cfg, struct server **out,
 		s->batch->rx[i].msg_hdr.msg_iovlen = 1;
 	}
 	server_configure(s, cfg);
+	uv_check_init(w->loop, &s->flush);
+	s->flush.data = s;
+	s->open_handles++;
+	uv_check_start(&s->flush, server_flush_check_cb);
 	int r = 0;
 	for (size_t i = 0; i < cfg->n_listen && r == 0; i++) {
 		r = server_open_udp(s, &cfg->listen[i], err, errlen);
@@ -647,6 +673,8 @@ void server_close(struct server *s)
 	if (!s || s->closing)
 		return;
 	s->closing = true;
+	s->batch->n_tx = 0; /* replies not yet sent are dropped with their sockets */
+	uv_close((uv_handle_t *)&s->flush, server_check_close_cb);
 	for (size_t i = 0; i < s->n_udp; i++)
 		uv_close((uv_handle_t *)&s->udp[i].poll, server_udp_close_cb);
 	for (size_t i = 0; i < s->n_tcp; i++)
