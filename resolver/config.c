@@ -414,6 +414,7 @@ static const struct ykey server_keys[] = {
     {"upstream-timeout", YK_U32, YFIELD(struct config, upstream_timeout_ms), 0, 10, 60000},
     {"verbosity", YK_INT, YFIELD(struct config, verbosity), 0, 0, 3},
     {"threads", YK_U32, YFIELD(struct config, threads), 0, 1, 64},
+    {"query-log", YK_BOOL, YFIELD(struct config, query_log)},
 };
 
 static int config_server(struct cfgp *p, const struct yaml_node *v, void *obj)

@@ -70,6 +70,7 @@ struct config {
 	uint32_t upstream_timeout_ms; /* server.upstream-timeout (ms in YAML), default 1500 */
 	int verbosity;                /* server.verbosity 0..3 (log_level), default 2 (info) */
 	uint32_t threads;             /* server.threads: worker loops, default 1 */
+	bool query_log;               /* server.query-log: one line per query, default false */
 
 	/* upstreams: the default forwarders for "."; empty means /etc/resolv.conf */
 	struct addr *upstreams;

@@ -36,7 +36,9 @@ struct fetch_waiter {
 	struct fetch *parent;
 	struct server_client client;
 	struct msg_query q;
-	uint8_t *prefix; /* a local CNAME chain to put before the answer, or NULL */
+	unsigned slot;     /* stats slot of the client's view */
+	uint64_t start_ns; /* when the client's query arrived */
+	uint8_t *prefix;   /* a local CNAME chain to put before the answer, or NULL */
 	size_t prefix_len;
 };
 
@@ -227,18 +229,18 @@ static struct fetch_answer *fetch_strip(const struct fetch *f, const struct fetc
 static void fetch_answer_client(struct fetch *f, struct fetch_waiter *r,
 				const struct fetch_answer *ans, uint8_t sec)
 {
-	uint16_t udp = f->state->cfg->edns_buffer_size;
+	struct request_who who = {&r->client, &r->q, r->slot, r->start_ns};
 	struct msg_finish_args a = {.ede = -1};
 	if (FETCH_SEC_STATUS(sec) == VALIDATE_BOGUS) {
-		request_reply_error(&r->client, &r->q, MSG_SERVFAIL, FETCH_SEC_EDE(sec),
-				    "DNSSEC validation failed", udp);
+		request_reply_error(f->w, &who, STATS_UPSTREAM, MSG_SERVFAIL, FETCH_SEC_EDE(sec),
+				    "DNSSEC validation failed");
 	} else if (r->prefix) {
-		request_reply_chain(&r->client, &r->q, r->prefix, r->prefix_len, ans->body,
-				    ans->len, NULL, 0, 0, udp);
+		request_reply_chain(f->w, &who, STATS_UPSTREAM, r->prefix, r->prefix_len, ans->body,
+				    ans->len, NULL, 0, 0);
 	} else {
 		a.ad = FETCH_SEC_STATUS(sec) == VALIDATE_SECURE &&
 		       (r->q.do_bit || (r->q.flags & MSG_AD));
-		request_reply(&r->client, &r->q, ans->body, ans->len, &a, udp);
+		request_reply(f->w, &who, STATS_UPSTREAM, ans->body, ans->len, &a);
 	}
 }
 
@@ -262,6 +264,7 @@ static void fetch_finish(struct fetch *f, struct fetch_answer *ans, uint8_t sec)
 	if (ttl > 0)
 		cache_store(w->cache, f->key, f->key_len, ans->body, ans->len, ans->ttl_offs,
 			    ans->n_ttl, ttl, ans->rcode, sec, worker_now(w));
+	w->stats.dnssec[FETCH_SEC_STATUS(sec)]++;
 	for (struct fetch_waiter *r = f->waiters; r; r = r->next) {
 		if (r->parent) {
 			validation_feed(r->parent->val, ans->body, ans->len);
@@ -286,8 +289,8 @@ static void fetch_fail(struct fetch *f, int status)
 			validation_feed(r->parent->val, NULL, 0);
 			fetch_validate_run(r->parent);
 		} else {
-			request_reply_error(&r->client, &r->q, MSG_SERVFAIL, ede, text,
-					    f->state->cfg->edns_buffer_size);
+			struct request_who who = {&r->client, &r->q, r->slot, r->start_ns};
+			request_reply_error(f->w, &who, STATS_UPSTREAM, MSG_SERVFAIL, ede, text);
 		}
 	}
 	fetch_free(f);
@@ -415,18 +418,20 @@ void fetch_client(struct worker *w, const struct view *v, const uint8_t *key, si
 	uint32_t hash = fetch_hash(key, key_len);
 	struct fetch *f = fetch_find(w->fetches, key, key_len, hash);
 	if (!f)
-		f = fetch_start(w, v, key, key_len, hash, fc->lname, fc->lname_len, fc->q->qtype,
-				fc->q->qclass);
+		f = fetch_start(w, v, key, key_len, hash, fc->lname, fc->lname_len,
+				fc->who->q->qtype, fc->who->q->qclass);
 	if (!f) {
-		request_reply_error(fc->client, fc->q, MSG_SERVFAIL, MSG_EDE_NO_REACHABLE_AUTHORITY,
-				    "no upstream to ask", w->state->cfg->edns_buffer_size);
+		request_reply_error(w, fc->who, STATS_ERROR, MSG_SERVFAIL,
+				    MSG_EDE_NO_REACHABLE_AUTHORITY, "no upstream to ask");
 		return;
 	}
 	if (f->n_waiters >= FETCH_MAX_WAITERS)
 		return; /* drop: the client retries, by then the answer is cached */
 	struct fetch_waiter *r = fetch_alloc(sizeof(*r));
-	r->client = *fc->client;
-	r->q = *fc->q;
+	r->client = *fc->who->c;
+	r->q = *fc->who->q;
+	r->slot = fc->who->slot;
+	r->start_ns = fc->who->start_ns;
 	if (fc->prefix) {
 		r->prefix = malloc(fc->prefix_len);
 		if (!r->prefix)
@@ -434,7 +439,7 @@ void fetch_client(struct worker *w, const struct view *v, const uint8_t *key, si
 		memcpy(r->prefix, fc->prefix, fc->prefix_len);
 		r->prefix_len = fc->prefix_len;
 	}
-	server_client_hold(fc->client);
+	server_client_hold(fc->who->c);
 	fetch_add_waiter(f, r);
 }
 

@@ -11,6 +11,7 @@
 #define MEGDNS_FETCH_H
 
 #include "msg.h"
+#include "request.h"
 #include "server.h"
 #include "view.h"
 
@@ -36,8 +37,7 @@ size_t fetch_table_count(const struct fetch_table *t);
 
 /* What a client waits for: its query, and for a chased local CNAME the local part. */
 struct fetch_client {
-	const struct server_client *client;
-	const struct msg_query *q;
+	const struct request_who *who;
 	const uint8_t *lname; /* the name to fetch: q's, or the CNAME target */
 	size_t lname_len;
 	const uint8_t *prefix; /* local CNAME chain to put in front, or NULL */

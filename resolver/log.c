@@ -35,3 +35,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	/* One fprintf per line keeps lines whole when threads log at once. */
 	fprintf(stderr, "megdns[%d]: %s: %s\n", (int)getpid(), log_names[level], line);
 }
+
+void log_tagged(const char *tag, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "megdns[%d]: %s: %s\n", (int)getpid(), tag, line);
+}

@@ -18,6 +18,9 @@ int log_enabled(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A line that is not about a problem (the query log): printed whatever the level. */
+void log_tagged(const char *tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MSG_TYPE_OPT   41
@@ -100,6 +101,45 @@ bool msg_name_under(const uint8_t *name, size_t name_len, const uint8_t *zone, s
 	while (p < name_len && name_len - p > zone_len)
 		p += 1u + name[p];
 	return p <= name_len && name_len - p == zone_len && memcmp(name + p, zone, zone_len) == 0;
+}
+
+char *msg_name_to_str(const uint8_t *name, size_t len, char *out, size_t cap)
+{
+	size_t o = 0, p = 0;
+	if (cap < 2)
+		return out;
+	while (p < len && name[p] && o + 2 < cap) {
+		uint8_t lab = name[p++];
+		for (unsigned i = 0; i < lab && p < len && o + 5 < cap; i++, p++) {
+			uint8_t c = name[p];
+			if (c == '.' || c == '\\' || c <= ' ' || c >= 0x7f)
+				o += (size_t)snprintf(out + o, cap - o, "\\%03u", c);
+			else
+				out[o++] = (char)c;
+		}
+		out[o++] = '.';
+	}
+	if (o == 0)
+		out[o++] = '.';
+	out[o] = '\0';
+	return out;
+}
+
+const char *msg_type_str(uint16_t type)
+{
+	static const struct {
+		uint16_t type;
+		const char *name;
+	} types[] = {{1, "A"},      {2, "NS"},    {5, "CNAME"},   {6, "SOA"},    {12, "PTR"},
+		     {15, "MX"},    {16, "TXT"},  {28, "AAAA"},   {33, "SRV"},   {43, "DS"},
+		     {46, "RRSIG"}, {47, "NSEC"}, {48, "DNSKEY"}, {50, "NSEC3"}, {64, "SVCB"},
+		     {65, "HTTPS"}, {255, "ANY"}};
+	static _Thread_local char buf[16];
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].type == type)
+			return types[i].name;
+	snprintf(buf, sizeof(buf), "TYPE%u", type);
+	return buf;
 }
 
 int msg_name_from_str(const char *text, uint8_t *out, size_t *outlen)

@@ -125,6 +125,12 @@ bool msg_name_equal(const uint8_t *a, const uint8_t *b);
 /* Is the lower-case wire name `name` equal to or below `zone` (also lower-case wire)? */
 bool msg_name_under(const uint8_t *name, size_t name_len, const uint8_t *zone, size_t zone_len);
 
+/* Write wire name (len bytes) as text ("www.example.org.") into out; returns out. */
+char *msg_name_to_str(const uint8_t *name, size_t len, char *out, size_t cap);
+
+/* The mnemonic of a query type ("AAAA"), or "TYPEnnn" in a static buffer per thread. */
+const char *msg_type_str(uint16_t type);
+
 /* Convert a presentation name ("corp.example.") to lower-case wire; 0 or -EINVAL. */
 int msg_name_from_str(const char *text, uint8_t *out, size_t *outlen);
 

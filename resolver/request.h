@@ -12,6 +12,7 @@
 
 #include "msg.h"
 #include "server.h"
+#include "stats.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,24 +23,31 @@ struct worker;
 void request_handle(struct worker *w, const struct server_client *c, const uint8_t *pkt,
 		    size_t len);
 
-/*
- * Send body (msg.h format) to c as the reply to q, finished per a (ID, case, TTLs, EDNS, AD,
- * truncation); server_udp is our EDNS buffer size.
- */
-void request_reply(const struct server_client *c, const struct msg_query *q, const uint8_t *body,
-		   size_t body_len, struct msg_finish_args *a, uint16_t server_udp);
-
-/* Reply to q with an rcode and no records, with an Extended DNS Error when ede >= 0. */
-void request_reply_error(const struct server_client *c, const struct msg_query *q,
-			 enum msg_rcode rcode, int ede, const char *text, uint16_t server_udp);
+/* Who is being answered: the client, its query, its view's stats slot, when it arrived. */
+struct request_who {
+	const struct server_client *c;
+	const struct msg_query *q;
+	unsigned slot;     /* stats slot of its view (0: none) */
+	uint64_t start_ns; /* uv_hrtime() when the query arrived */
+};
 
 /*
- * Reply to q with a local CNAME chain (local, a body) followed by the resolved answer body
- * (whose TTLs at ttl_offs are lowered by elapsed); SERVFAIL if the two cannot be joined.
+ * Send body (msg.h format) to who as the reply to its query, finished per a (ID, case, TTLs,
+ * EDNS, AD, truncation), and count it under source.
  */
-void request_reply_chain(const struct server_client *c, const struct msg_query *q,
+void request_reply(struct worker *w, const struct request_who *who, enum stats_source source,
+		   const uint8_t *body, size_t body_len, struct msg_finish_args *a);
+
+/* Reply with an rcode and no records, with an Extended DNS Error when ede >= 0. */
+void request_reply_error(struct worker *w, const struct request_who *who, enum stats_source source,
+			 enum msg_rcode rcode, int ede, const char *text);
+
+/*
+ * Reply with a local CNAME chain (local, a body) followed by the resolved answer body (whose
+ * TTLs at ttl_offs are lowered by elapsed); SERVFAIL if the two cannot be joined.
+ */
+void request_reply_chain(struct worker *w, const struct request_who *who, enum stats_source source,
 			 const uint8_t *local, size_t local_len, const uint8_t *body,
-			 size_t body_len, const uint16_t *ttl_offs, size_t n_ttl, uint32_t elapsed,
-			 uint16_t server_udp);
+			 size_t body_len, const uint16_t *ttl_offs, size_t n_ttl, uint32_t elapsed);
 
 #endif

@@ -31,6 +31,8 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 	w->fetches = fetch_table_new();
 	w->keycache = keycache_new(WORKER_KEYCACHE);
 	w->state = state;
+	stats_init(&w->stats);
+	stats_set_views(&w->stats, &state->views);
 	int r = server_open(w, cfg, &w->server, err, errlen);
 	if (r < 0) {
 		w->state = NULL;
@@ -49,6 +51,7 @@ void worker_set_state(struct worker *w, struct state *state)
 	server_configure(w->server, cfg);
 	/* Other trust anchors or negative trust anchors may change what is secure. */
 	keycache_clear(w->keycache);
+	stats_set_views(&w->stats, &state->views);
 	state_unref(w->state);
 	w->state = state;
 }
@@ -71,6 +74,7 @@ void worker_free(struct worker *w)
 	keycache_free(w->keycache);
 	upstream_pool_free(w->pool);
 	cache_free(w->cache);
+	stats_close(&w->stats);
 	state_unref(w->state);
 	free(w);
 }

@@ -11,6 +11,7 @@
 
 #include "msg.h"
 #include "state.h"
+#include "stats.h"
 
 #include <stdbool.h>
 #include <uv.h>
@@ -30,6 +31,7 @@ struct worker {
 	struct fetch_table *fetches;
 	struct keycache *keycache; /* DNSSEC: validated zone keys */
 	bool stopping;
+	struct stats stats; /* counters, read by the main thread only through worker jobs */
 	/* Scratch for answers built and sent within one callback (the cache-hit path). */
 	uint8_t body[MSG_MAX_UDP];
 	uint8_t reply[MSG_MAX_UDP + 512];
