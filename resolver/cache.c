@@ -343,6 +343,18 @@ size_t cache_key_make(uint8_t *out, const char *scope, const uint8_t *lname, siz
 	return (size_t)(p - out);
 }
 
+static void cache_entry_of(struct cache_node *n, struct cache_entry *e)
+{
+	e->ttl_offs = cache_node_offs(n);
+	e->n_ttl = n->n_ttl;
+	e->body = cache_node_body(n);
+	e->body_len = n->body_len;
+	e->expire_ms = n->expire_ms;
+	e->stored_ms = n->expire_ms - (uint64_t)n->ttl * 1000;
+	e->rcode = n->rcode;
+	e->sec = n->sec;
+}
+
 bool cache_lookup(struct cache *c, const uint8_t *key, size_t key_len, uint64_t now_ms,
 		  struct cache_entry *e)
 {
@@ -359,14 +371,7 @@ bool cache_lookup(struct cache *c, const uint8_t *key, size_t key_len, uint64_t 
 		cache_lru_unlink(&n->lru);
 		cache_lru_push(c, &n->lru);
 	}
-	e->ttl_offs = cache_node_offs(n);
-	e->n_ttl = n->n_ttl;
-	e->body = cache_node_body(n);
-	e->body_len = n->body_len;
-	e->expire_ms = n->expire_ms;
-	e->stored_ms = n->expire_ms - (uint64_t)n->ttl * 1000;
-	e->rcode = n->rcode;
-	e->sec = n->sec;
+	cache_entry_of(n, e);
 	return true;
 }
 
@@ -442,4 +447,36 @@ size_t cache_count(const struct cache *c)
 size_t cache_bytes(const struct cache *c)
 {
 	return c->bytes;
+}
+
+void cache_walk(struct cache *c,
+		void (*cb)(void *ud, const uint8_t *key, size_t key_len,
+			   const struct cache_entry *e),
+		void *ud)
+{
+	for (struct cache_link *l = c->lru.next; l != &c->lru; l = l->next) {
+		struct cache_node *n = (struct cache_node *)(void *)l;
+		struct cache_entry e;
+		cache_entry_of(n, &e);
+		cb(ud, n->data, n->key_len, &e);
+	}
+}
+
+size_t cache_remove_if(struct cache *c, bool (*match)(void *ud, const uint8_t *key, size_t key_len),
+		       void *ud)
+{
+	size_t removed = 0;
+	struct cache_link *l = c->lru.next;
+	while (l != &c->lru) {
+		struct cache_node *n = (struct cache_node *)(void *)l, **pp;
+		l = l->next;
+		if (!match(ud, n->data, n->key_len))
+			continue;
+		pp = &c->tab[cache_hash(c, n->data, n->key_len) & c->mask];
+		while (*pp != n)
+			pp = &(*pp)->hnext;
+		cache_drop(c, pp);
+		removed++;
+	}
+	return removed;
 }

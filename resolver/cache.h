@@ -67,6 +67,16 @@ int cache_store(struct cache *c, const uint8_t *key, size_t key_len, const uint8
 		size_t body_len, const uint16_t *ttl_offs, size_t n_ttl, uint32_t ttl,
 		uint8_t rcode, uint8_t sec, uint64_t now_ms);
 
+/* Call cb for every live or expired entry, most recently used first. cb must not modify c. */
+void cache_walk(struct cache *c,
+		void (*cb)(void *ud, const uint8_t *key, size_t key_len,
+			   const struct cache_entry *e),
+		void *ud);
+
+/* Remove every entry whose key match() accepts; returns how many. */
+size_t cache_remove_if(struct cache *c, bool (*match)(void *ud, const uint8_t *key, size_t key_len),
+		       void *ud);
+
 /* Remove every entry. */
 void cache_clear(struct cache *c);
 

@@ -405,6 +405,19 @@ static int config_listen(struct cfgp *p, const struct yaml_node *v, void *obj)
 	return 0;
 }
 
+static int config_user(struct cfgp *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = yscalar(p, v, "user");
+	if (rc < 0)
+		return rc;
+	if (!v->text[0])
+		return cfgp_fail(p, v, "user must not be empty");
+	free(c->user);
+	c->user = config_strdup(v->text);
+	return 0;
+}
+
 static const struct ykey server_keys[] = {
     {"listen", YK_FUNC, .fn = config_listen},
     {"view-query", YK_BOOL, YFIELD(struct config, view_query)},
@@ -415,6 +428,7 @@ static const struct ykey server_keys[] = {
     {"verbosity", YK_INT, YFIELD(struct config, verbosity), 0, 0, 3},
     {"threads", YK_U32, YFIELD(struct config, threads), 0, 1, 64},
     {"query-log", YK_BOOL, YFIELD(struct config, query_log)},
+    {"user", YK_FUNC, .fn = config_user},
 };
 
 static int config_server(struct cfgp *p, const struct yaml_node *v, void *obj)
@@ -645,6 +659,54 @@ static int config_dnssec(struct cfgp *p, const struct yaml_node *v, void *obj)
 	return ymap_walk(p, v, "dnssec", YKEYS(dnssec_keys), obj);
 }
 
+/* control.socket: a path, relative to the config folder; "" turns the socket off. */
+static int config_control_socket(struct cfgp *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = yscalar(p, v, "socket");
+	if (rc < 0)
+		return rc;
+	free(c->control_socket);
+	if (!v->text[0] || v->text[0] == '/') {
+		c->control_socket = config_strdup(v->text);
+		return 0;
+	}
+	size_t len = strlen(p->cfg->dir) + strlen(v->text) + 2;
+	c->control_socket = config_calloc(len, 1);
+	snprintf(c->control_socket, len, "%s/%s", p->cfg->dir, v->text);
+	return 0;
+}
+
+static const struct ykey control_keys[] = {
+    {"socket", YK_FUNC, .fn = config_control_socket},
+};
+
+static int config_control(struct cfgp *p, const struct yaml_node *v, void *obj)
+{
+	return ymap_walk(p, v, "control", YKEYS(control_keys), obj);
+}
+
+static int config_metrics_listen(struct cfgp *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = yscalar(p, v, "listen");
+	if (rc < 0)
+		return rc;
+	if (addr_parse(v->text, 9153, &c->metrics_listen) < 0)
+		return cfgp_fail(p, v, "'%s' is not an address (ADDR or ADDR@PORT)", v->text);
+	c->metrics = true;
+	return 0;
+}
+
+static const struct ykey metrics_keys[] = {
+    {"listen", YK_FUNC, .fn = config_metrics_listen},
+};
+
+static int config_metrics(struct cfgp *p, const struct yaml_node *v, void *obj)
+{
+	return ymap_walk(p, v, "metrics", YKEYS(metrics_keys), obj);
+}
+
 static const struct ykey top_keys[] = {
     {"server", YK_FUNC, .fn = config_server},
     {"upstreams", YK_ADDRS, YLIST(struct config, upstreams, n_upstreams)},
@@ -652,6 +714,8 @@ static const struct ykey top_keys[] = {
     {"cache", YK_FUNC, .fn = config_cache},
     {"views", YK_FUNC, .fn = config_views},
     {"dnssec", YK_FUNC, .fn = config_dnssec},
+    {"control", YK_FUNC, .fn = config_control},
+    {"metrics", YK_FUNC, .fn = config_metrics},
 };
 
 /* ---- loading ---- */
@@ -672,6 +736,7 @@ static struct config *config_new(const char *path)
 	c->cache_min_ttl = 0;
 	c->cache_max_ttl = 86400;
 	c->dnssec_validation = true;
+	c->control_socket = config_strdup(CONFIG_CONTROL_SOCKET);
 	return c;
 }
 
@@ -834,6 +899,8 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_insecure_domains; i++)
 		free(cfg->insecure_domains[i]);
 	free(cfg->insecure_domains);
+	free(cfg->user);
+	free(cfg->control_socket);
 	free(cfg);
 }
 

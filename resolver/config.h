@@ -56,6 +56,8 @@ struct config_fwd_zone {
 	size_t n_upstreams;
 };
 
+#define CONFIG_CONTROL_SOCKET "/run/megdns/control.sock"
+
 struct config {
 	char *path; /* the file as given */
 	char *dir;  /* its folder, for relative paths */
@@ -71,6 +73,12 @@ struct config {
 	int verbosity;                /* server.verbosity 0..3 (log_level), default 2 (info) */
 	uint32_t threads;             /* server.threads: worker loops, default 1 */
 	bool query_log;               /* server.query-log: one line per query, default false */
+	char *user;                   /* server.user: drop to this user after binding, or NULL */
+
+	/* control: and metrics: */
+	char *control_socket;       /* control.socket, resolved; "" disables */
+	struct addr metrics_listen; /* metrics.listen */
+	bool metrics;               /* metrics.listen was given */
 
 	/* upstreams: the default forwarders for "."; empty means /etc/resolv.conf */
 	struct addr *upstreams;

@@ -7,6 +7,7 @@
  */
 #include "log.h"
 #include "state.h"
+#include "control.h"
 #include "threads.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <uv.h>
 
 #define MAIN_DEFAULT_CONFIG "/etc/megdns/megdns.yaml"
@@ -25,6 +27,7 @@ struct main_ctx {
 	const char *config_path;
 	uv_loop_t *loop;
 	struct threads *threads;
+	struct control *control;
 	struct state *state; /* the current one, for comparing reloads */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	bool verbose;
@@ -75,13 +78,13 @@ static bool main_same_listen(const struct config *a, const struct config *b)
 	return true;
 }
 
-static void main_reload(struct main_ctx *m)
+/* Reload like SIGHUP: build the new state beside the old, swap only if all of it loaded. */
+static int main_reload(struct main_ctx *m, char *err, size_t errlen)
 {
 	struct state *s;
-	char err[1024];
-	if (state_load(m->config_path, MAIN_RESOLV_CONF, &s, err, sizeof(err)) < 0) {
+	if (state_load(m->config_path, MAIN_RESOLV_CONF, &s, err, errlen) < 0) {
 		log_err("reload failed, still serving the previous configuration: %s", err);
-		return;
+		return -1;
 	}
 	config_lint(s->cfg, main_print_warning, NULL);
 	if (!main_same_listen(m->state->cfg, s->cfg))
@@ -93,6 +96,37 @@ static void main_reload(struct main_ctx *m)
 	state_unref(m->state);
 	m->state = s;
 	log_info("reloaded %s", m->config_path);
+	return 0;
+}
+
+static int main_host_reload(void *ud, char *err, size_t errlen)
+{
+	return main_reload(ud, err, errlen);
+}
+
+static struct threads *main_host_threads(void *ud)
+{
+	return ((struct main_ctx *)ud)->threads;
+}
+
+static struct state *main_host_state(void *ud)
+{
+	return ((struct main_ctx *)ud)->state;
+}
+
+/* The control socket is a convenience: without it (no permission, say) megdns still serves. */
+static void main_control(struct main_ctx *m)
+{
+	const char *path = m->state->cfg->control_socket;
+	struct control_host host = {m, main_host_threads, main_host_state, main_host_reload,
+				    time(NULL)};
+	char err[512];
+	if (!path[0])
+		return;
+	if (control_open(&m->control, m->loop, path, &host, err, sizeof(err)) < 0)
+		log_warn("%s; megdns-control will not work", err);
+	else
+		log_info("control socket %s", path);
 }
 
 static void main_close_cb(uv_handle_t *h)
@@ -104,10 +138,13 @@ static void main_signal_cb(uv_signal_t *sig, int signum)
 {
 	struct main_ctx *m = sig->data;
 	if (signum == SIGHUP) {
-		main_reload(m);
+		char err[1024];
+		main_reload(m, err, sizeof(err));
 		return;
 	}
 	log_info("signal %d: stopping", signum);
+	control_close(m->control);
+	m->control = NULL;
 	threads_stop(m->threads); /* each worker gives its queries a short grace period */
 	m->threads = NULL;
 	uv_close((uv_handle_t *)&m->sig_term, main_close_cb);
@@ -156,6 +193,7 @@ static int main_run(struct main_ctx *m)
 	}
 	m->state = s;
 	main_signals(m);
+	main_control(m);
 	for (size_t i = 0; i < s->cfg->n_listen; i++) {
 		char buf[ADDR_STRLEN];
 		log_info("listening on %s (udp, tcp)",

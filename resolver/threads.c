@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #define THREADS_GRACE_MS 1500 /* after a stop, a loop that still has handles is left anyway */
+#define THREADS_JOB_NS   2000000000ull /* a worker job that takes longer is given up */
 
 struct threads_one {
 	uv_loop_t loop;
@@ -23,11 +24,19 @@ struct threads_one {
 	_Atomic(struct state *) pending; /* a new state to take, or NULL */
 	atomic_bool stop;
 	bool started;
+	size_t index;
+	/* A job from the main thread, under threads.lock. */
+	void (*job)(struct worker *w, size_t index, void *arg);
+	void *job_arg;
+	bool job_done;
+	struct threads *all;
 };
 
 struct threads {
 	struct threads_one *one;
 	size_t n;
+	uv_mutex_t lock;
+	uv_cond_t done;
 };
 
 static void threads_grace_cb(uv_timer_t *timer)
@@ -44,6 +53,13 @@ static void threads_close_cb(uv_handle_t *h)
 static void threads_wake_cb(uv_async_t *a)
 {
 	struct threads_one *o = a->data;
+	uv_mutex_lock(&o->all->lock);
+	if (o->job && !o->job_done) {
+		o->job(o->worker, o->index, o->job_arg);
+		o->job_done = true;
+		uv_cond_broadcast(&o->all->done);
+	}
+	uv_mutex_unlock(&o->all->lock);
 	struct state *s = atomic_exchange(&o->pending, NULL);
 	if (s)
 		worker_set_state(o->worker, s);
@@ -102,6 +118,12 @@ int threads_start(struct threads **out, struct state *state, char *err, size_t e
 	size_t n = state->cfg->threads ? state->cfg->threads : 1;
 	if (!t || !(t->one = calloc(n, sizeof(*t->one))))
 		abort();
+	uv_mutex_init(&t->lock);
+	uv_cond_init(&t->done);
+	for (size_t i = 0; i < n; i++) {
+		t->one[i].index = i;
+		t->one[i].all = t;
+	}
 	int r = 0;
 	for (t->n = 0; t->n < n && r == 0; t->n++) {
 		r = threads_prepare(&t->one[t->n], state, err, errlen);
@@ -152,6 +174,37 @@ void threads_stop(struct threads *t)
 		}
 		state_unref(atomic_exchange(&o->pending, NULL));
 	}
+	uv_mutex_destroy(&t->lock);
+	uv_cond_destroy(&t->done);
 	free(t->one);
 	free(t);
+}
+
+size_t threads_count(const struct threads *t)
+{
+	return t->n;
+}
+
+int threads_each(struct threads *t, void (*fn)(struct worker *w, size_t index, void *arg),
+		 void *arg)
+{
+	int r = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		struct threads_one *o = &t->one[i];
+		uv_mutex_lock(&t->lock);
+		o->job = fn;
+		o->job_arg = arg;
+		o->job_done = false;
+		uv_mutex_unlock(&t->lock);
+		uv_async_send(&o->wake);
+		uv_mutex_lock(&t->lock);
+		while (!o->job_done)
+			if (uv_cond_timedwait(&t->done, &t->lock, THREADS_JOB_NS) != 0)
+				break;
+		if (!o->job_done)
+			r = -ETIMEDOUT;
+		o->job = NULL; /* a late worker will not run it any more */
+		uv_mutex_unlock(&t->lock);
+	}
+	return r;
 }

@@ -26,6 +26,18 @@ int threads_start(struct threads **out, struct state *state, char *err, size_t e
 /* Hand a new state to every worker (each takes its reference). The caller keeps its own. */
 void threads_set_state(struct threads *t, struct state *state);
 
+/* Number of workers. */
+size_t threads_count(const struct threads *t);
+
+/*
+ * Run fn(w, index, arg) in each worker's own thread, one worker after the other, and return
+ * when all have run (a worker that does not answer within 2 s is skipped: -ETIMEDOUT). This is
+ * how the control socket and the metrics read or change what only a worker may touch.
+ */
+struct worker;
+int threads_each(struct threads *t, void (*fn)(struct worker *w, size_t index, void *arg),
+		 void *arg);
+
 /* Stop every worker (in-flight queries are dropped), wait for the threads and free all. */
 void threads_stop(struct threads *t);
 

@@ -29,6 +29,7 @@ struct upstream_server {
 	uint32_t rttvar_us;
 	uint64_t down_until; /* loop ms; 0 = healthy */
 	unsigned fails;      /* consecutive timeouts/errors */
+	uint64_t queries, timeouts, errors;
 };
 
 struct upstream_pool {
@@ -126,6 +127,18 @@ void upstream_pool_free(struct upstream_pool *p)
 void upstream_pool_set_timeout(struct upstream_pool *p, uint32_t timeout_ms)
 {
 	p->timeout_ms = timeout_ms;
+}
+
+size_t upstream_pool_stats(const struct upstream_pool *p, struct upstream_stats *out, size_t max)
+{
+	uint64_t now = uv_now(p->loop);
+	for (size_t i = 0; i < p->n_servers && i < max; i++) {
+		const struct upstream_server *s = &p->servers[i];
+		out[i] = (struct upstream_stats){s->addr,    s->known,   s->down_until > now,
+						 s->srtt_us, s->queries, s->timeouts,
+						 s->errors};
+	}
+	return p->n_servers;
 }
 
 size_t upstream_pool_active(const struct upstream_pool *p)
@@ -254,6 +267,11 @@ static void upstream_done(struct upstream_query *q, int status, const uint8_t *r
 static void upstream_try_failed(struct upstream_try *t, int err, bool server_fault)
 {
 	struct upstream_query *q = t->q;
+	struct upstream_server *s = &q->pool->servers[t->srv];
+	if (err == -ETIMEDOUT)
+		s->timeouts++;
+	else
+		s->errors++;
 	if (server_fault)
 		upstream_note_failure(q->pool, t->srv);
 	if (q->last_err != -ETIMEDOUT || err != -EREMOTEIO)
@@ -476,6 +494,7 @@ static int upstream_send_udp(struct upstream_try *t)
 		return r;
 	uv_buf_t b = uv_buf_init((char *)t->qbuf + 2, (unsigned)t->qlen);
 	t->sent_ns = uv_hrtime();
+	p->servers[t->srv].queries++;
 	r = uv_udp_try_send(&t->udp, &b, 1, NULL);
 	return r < 0 ? r : 0;
 }

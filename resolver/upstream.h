@@ -59,6 +59,20 @@ int upstream_resolve(struct upstream_pool *p, const struct addr *servers, size_t
 /* Stop a query; its callback is not called. */
 void upstream_cancel(struct upstream_query *q);
 
+/* What the pool knows of one server, for status and metrics. */
+struct upstream_stats {
+	struct addr addr;
+	bool known;        /* has answered */
+	bool down;         /* in hold-down after timeouts or errors */
+	uint32_t srtt_us;  /* smoothed RTT */
+	uint64_t queries;  /* attempts sent */
+	uint64_t timeouts; /* attempts that timed out */
+	uint64_t errors;   /* attempts refused, unreachable or answered with an error rcode */
+};
+
+/* Fill out[0..max) with the pool's servers; returns how many there are. */
+size_t upstream_pool_stats(const struct upstream_pool *p, struct upstream_stats *out, size_t max);
+
 /* Number of queries in progress (for shutdown and stats). */
 size_t upstream_pool_active(const struct upstream_pool *p);
 
