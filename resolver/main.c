@@ -8,6 +8,7 @@
 #include "log.h"
 #include "state.h"
 #include "control.h"
+#include "metrics.h"
 #include "threads.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@ struct main_ctx {
 	uv_loop_t *loop;
 	struct threads *threads;
 	struct control *control;
+	struct metrics *metrics;
 	struct state *state; /* the current one, for comparing reloads */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	bool verbose;
@@ -121,12 +123,14 @@ static void main_control(struct main_ctx *m)
 	struct control_host host = {m, main_host_threads, main_host_state, main_host_reload,
 				    time(NULL)};
 	char err[512];
-	if (!path[0])
-		return;
-	if (control_open(&m->control, m->loop, path, &host, err, sizeof(err)) < 0)
+	if (path[0] && control_open(&m->control, m->loop, path, &host, err, sizeof(err)) < 0)
 		log_warn("%s; megdns-control will not work", err);
-	else
+	else if (path[0])
 		log_info("control socket %s", path);
+	if (m->state->cfg->metrics &&
+	    metrics_open(&m->metrics, m->loop, &m->state->cfg->metrics_listen, &host, err,
+			 sizeof(err)) < 0)
+		log_warn("%s; no metrics", err);
 }
 
 static void main_close_cb(uv_handle_t *h)
@@ -145,6 +149,8 @@ static void main_signal_cb(uv_signal_t *sig, int signum)
 	log_info("signal %d: stopping", signum);
 	control_close(m->control);
 	m->control = NULL;
+	metrics_close(m->metrics);
+	m->metrics = NULL;
 	threads_stop(m->threads); /* each worker gives its queries a short grace period */
 	m->threads = NULL;
 	uv_close((uv_handle_t *)&m->sig_term, main_close_cb);

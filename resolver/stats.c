@@ -129,9 +129,10 @@ static void stats_add_view(struct stats_view *d, const struct stats_view *v)
 
 void stats_add(struct stats *dst, const struct stats *src)
 {
-	for (size_t i = 0; i < src->n_views; i++)
-		stats_add_view(&dst->views[stats_slot_named(dst, src->views[i].name)],
-			       &src->views[i]);
+	for (size_t i = 0; i < src->n_views; i++) {
+		unsigned slot = stats_slot_named(dst, src->views[i].name); /* may move views */
+		stats_add_view(&dst->views[slot], &src->views[i]);
+	}
 	for (size_t i = 0; i < 4; i++)
 		dst->dnssec[i] += src->dnssec[i];
 }

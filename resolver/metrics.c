@@ -1,0 +1,307 @@
+/*
+ * metrics.c -- Prometheus exposition over HTTP. See metrics.h.
+ */
+#include "metrics.h"
+
+#include "cache.h"
+#include "stats.h"
+#include "upstream.h"
+#include "worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define METRICS_REQ_MAX  4096
+#define METRICS_UPSTREAM 64
+
+struct metrics {
+	uv_tcp_t tcp;
+	struct control_host host;
+};
+
+struct metrics_conn {
+	uv_tcp_t tcp;
+	uv_write_t write;
+	struct metrics *m;
+	char *reply;
+	size_t reply_len, len;
+	char req[METRICS_REQ_MAX];
+};
+
+/* What the workers report, summed. */
+struct metrics_sum {
+	struct stats stats;
+	size_t entries, bytes;
+	struct upstream_stats up[METRICS_UPSTREAM];
+	size_t n_up;
+	unsigned rtt_n[METRICS_UPSTREAM];
+};
+
+static void metrics_job(struct worker *w, size_t index, void *arg)
+{
+	struct metrics_sum *s = arg;
+	struct upstream_stats us[METRICS_UPSTREAM];
+	(void)index;
+	stats_add(&s->stats, &w->stats);
+	s->entries += cache_count(w->cache);
+	s->bytes += cache_bytes(w->cache);
+	size_t n = upstream_pool_stats(w->pool, us, METRICS_UPSTREAM);
+	for (size_t i = 0; i < n && i < METRICS_UPSTREAM; i++) {
+		size_t j = 0;
+		while (j < s->n_up && !addr_equal(&s->up[j].addr, &us[i].addr))
+			j++;
+		if (j == s->n_up) {
+			if (s->n_up == METRICS_UPSTREAM)
+				continue;
+			memset(&s->up[j], 0, sizeof(s->up[j]));
+			s->up[j].addr = us[i].addr;
+			s->n_up++;
+		}
+		s->up[j].queries += us[i].queries;
+		s->up[j].timeouts += us[i].timeouts;
+		s->up[j].errors += us[i].errors;
+		if (us[i].known) {
+			s->up[j].srtt_us += us[i].srtt_us; /* averaged below */
+			s->rtt_n[j]++;
+		}
+	}
+}
+
+static void metrics_head(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void metrics_views(const struct stats *st, FILE *out)
+{
+	metrics_head(out, "megdns_queries_total", "counter",
+		     "Queries answered, by view and protocol.");
+	for (size_t i = 0; i < st->n_views; i++)
+		for (int p = 0; p < 2; p++)
+			fprintf(out, "megdns_queries_total{view=\"%s\",protocol=\"%s\"} %llu\n",
+				st->views[i].name, p ? "tcp" : "udp",
+				(unsigned long long)st->views[i].queries[p]);
+	metrics_head(out, "megdns_queries_by_type_total", "counter", "Queries by view and type.");
+	for (size_t i = 0; i < st->n_views; i++)
+		for (size_t t = 0; t < STATS_N_TYPES; t++)
+			if (st->views[i].qtype[t])
+				fprintf(
+				    out,
+				    "megdns_queries_by_type_total{view=\"%s\",type=\"%s\"} %llu\n",
+				    st->views[i].name, stats_type_name(t),
+				    (unsigned long long)st->views[i].qtype[t]);
+	metrics_head(out, "megdns_responses_total", "counter", "Responses by view and rcode.");
+	for (size_t i = 0; i < st->n_views; i++)
+		for (size_t r = 0; r < STATS_N_RCODES; r++)
+			fprintf(out, "megdns_responses_total{view=\"%s\",rcode=\"%s\"} %llu\n",
+				st->views[i].name, stats_rcode_name(r),
+				(unsigned long long)st->views[i].rcode[r]);
+	metrics_head(out, "megdns_answers_total", "counter",
+		     "Answers by view and source (local data, cache, upstream, error).");
+	for (size_t i = 0; i < st->n_views; i++)
+		for (size_t s = 0; s < STATS_N_SOURCES; s++)
+			fprintf(out, "megdns_answers_total{view=\"%s\",source=\"%s\"} %llu\n",
+				st->views[i].name, stats_source_name(s),
+				(unsigned long long)st->views[i].source[s]);
+	metrics_head(out, "megdns_cache_hits_total", "counter", "Answers from the cache, by view.");
+	for (size_t i = 0; i < st->n_views; i++)
+		fprintf(out, "megdns_cache_hits_total{view=\"%s\"} %llu\n", st->views[i].name,
+			(unsigned long long)st->views[i].source[STATS_CACHE]);
+	metrics_head(out, "megdns_cache_misses_total", "counter",
+		     "Answers that had to be fetched upstream, by view.");
+	for (size_t i = 0; i < st->n_views; i++)
+		fprintf(out, "megdns_cache_misses_total{view=\"%s\"} %llu\n", st->views[i].name,
+			(unsigned long long)st->views[i].source[STATS_UPSTREAM]);
+}
+
+static void metrics_latency(const struct stats *st, FILE *out)
+{
+	metrics_head(out, "megdns_query_duration_seconds", "histogram",
+		     "Time from a query's arrival to its answer, by view.");
+	for (size_t i = 0; i < st->n_views; i++) {
+		const struct stats_view *v = &st->views[i];
+		uint64_t cum = 0;
+		for (size_t b = 0; b < STATS_N_BUCKETS; b++) {
+			cum += v->latency[b];
+			if (b + 1 < STATS_N_BUCKETS)
+				fprintf(out,
+					"megdns_query_duration_seconds_bucket{view=\"%s\",le=\"%"
+					"g\"} %llu\n",
+					v->name, (double)stats_bucket_us[b] / 1e6,
+					(unsigned long long)cum);
+			else
+				fprintf(out,
+					"megdns_query_duration_seconds_bucket{view=\"%s\",le=\"+"
+					"Inf\"} %llu\n",
+					v->name, (unsigned long long)cum);
+		}
+		fprintf(out, "megdns_query_duration_seconds_sum{view=\"%s\"} %g\n", v->name,
+			(double)v->latency_sum_us / 1e6);
+		fprintf(out, "megdns_query_duration_seconds_count{view=\"%s\"} %llu\n", v->name,
+			(unsigned long long)cum);
+	}
+}
+
+static void metrics_upstreams(const struct metrics_sum *s, FILE *out)
+{
+	static const char *const names[3] = {"megdns_upstream_queries_total",
+					     "megdns_upstream_timeouts_total",
+					     "megdns_upstream_errors_total"};
+	for (int k = 0; k < 3; k++) {
+		metrics_head(out, names[k], "counter", "Upstream attempts, by server.");
+		for (size_t i = 0; i < s->n_up; i++) {
+			char a[ADDR_STRLEN];
+			uint64_t v = k == 0   ? s->up[i].queries
+				     : k == 1 ? s->up[i].timeouts
+					      : s->up[i].errors;
+			fprintf(out, "%s{upstream=\"%s\"} %llu\n", names[k],
+				addr_format(&s->up[i].addr, a, sizeof(a)), (unsigned long long)v);
+		}
+	}
+	metrics_head(out, "megdns_upstream_rtt_seconds", "gauge", "Smoothed RTT per upstream.");
+	for (size_t i = 0; i < s->n_up; i++) {
+		char a[ADDR_STRLEN];
+		if (s->rtt_n[i])
+			fprintf(out, "megdns_upstream_rtt_seconds{upstream=\"%s\"} %g\n",
+				addr_format(&s->up[i].addr, a, sizeof(a)),
+				(double)s->up[i].srtt_us / s->rtt_n[i] / 1e6);
+	}
+}
+
+void metrics_write(const struct control_host *host, FILE *out)
+{
+	static const char *const sec[4] = {"unchecked", "insecure", "secure", "bogus"};
+	struct metrics_sum *s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	stats_init(&s->stats);
+	threads_each(host->threads(host->ud), metrics_job, s);
+	metrics_views(&s->stats, out);
+	metrics_latency(&s->stats, out);
+	metrics_head(out, "megdns_dnssec_total", "counter", "Fetched answers by DNSSEC outcome.");
+	for (int i = 0; i < 4; i++)
+		fprintf(out, "megdns_dnssec_total{status=\"%s\"} %llu\n", sec[i],
+			(unsigned long long)s->stats.dnssec[i]);
+	metrics_head(out, "megdns_cache_entries", "gauge", "Entries in the answer cache.");
+	fprintf(out, "megdns_cache_entries %zu\n", s->entries);
+	metrics_head(out, "megdns_cache_bytes", "gauge", "Bytes charged to the answer cache.");
+	fprintf(out, "megdns_cache_bytes %zu\n", s->bytes);
+	metrics_upstreams(s, out);
+	stats_close(&s->stats);
+	free(s);
+}
+
+static void metrics_conn_close_cb(uv_handle_t *h)
+{
+	struct metrics_conn *mc = h->data;
+	free(mc->reply);
+	free(mc);
+}
+
+static void metrics_write_cb(uv_write_t *req, int status)
+{
+	struct metrics_conn *mc = req->data;
+	(void)status;
+	uv_close((uv_handle_t *)&mc->tcp, metrics_conn_close_cb);
+}
+
+/* A complete request head has arrived: answer it. */
+static void metrics_respond(struct metrics_conn *mc)
+{
+	char *body = NULL;
+	size_t body_len = 0;
+	FILE *b = open_memstream(&body, &body_len);
+	FILE *out = open_memstream(&mc->reply, &mc->reply_len);
+	if (!b || !out)
+		abort();
+	bool ok = !strncmp(mc->req, "GET /metrics ", 13) || !strncmp(mc->req, "GET /metrics?", 13);
+	if (ok)
+		metrics_write(&mc->m->host, b);
+	else
+		fprintf(b, "megdns: only GET /metrics is served here\n");
+	fclose(b);
+	fprintf(out,
+		"HTTP/1.0 %s\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+		"Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		ok ? "200 OK" : "404 Not Found", body_len, body);
+	fclose(out);
+	free(body);
+	uv_buf_t buf = uv_buf_init(mc->reply, (unsigned)mc->reply_len);
+	mc->write.data = mc;
+	if (uv_write(&mc->write, (uv_stream_t *)&mc->tcp, &buf, 1, metrics_write_cb) < 0)
+		uv_close((uv_handle_t *)&mc->tcp, metrics_conn_close_cb);
+}
+
+static void metrics_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
+{
+	struct metrics_conn *mc = h->data;
+	(void)size;
+	*buf = uv_buf_init(mc->req + mc->len, (unsigned)(sizeof(mc->req) - 1 - mc->len));
+}
+
+static void metrics_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct metrics_conn *mc = s->data;
+	(void)buf;
+	if (nread < 0) {
+		uv_close((uv_handle_t *)&mc->tcp, metrics_conn_close_cb);
+		return;
+	}
+	mc->len += (size_t)nread;
+	mc->req[mc->len] = '\0';
+	if (!strstr(mc->req, "\r\n\r\n") && !strstr(mc->req, "\n\n") &&
+	    mc->len < sizeof(mc->req) - 1)
+		return;
+	uv_read_stop(s);
+	metrics_respond(mc);
+}
+
+static void metrics_accept_cb(uv_stream_t *server, int status)
+{
+	struct metrics *m = server->data;
+	if (status < 0)
+		return;
+	struct metrics_conn *mc = calloc(1, sizeof(*mc));
+	if (!mc)
+		abort();
+	mc->m = m;
+	uv_tcp_init(server->loop, &mc->tcp);
+	mc->tcp.data = mc;
+	if (uv_accept(server, (uv_stream_t *)&mc->tcp) < 0 ||
+	    uv_read_start((uv_stream_t *)&mc->tcp, metrics_alloc_cb, metrics_read_cb) < 0)
+		uv_close((uv_handle_t *)&mc->tcp, metrics_conn_close_cb);
+}
+
+static void metrics_close_cb(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+int metrics_open(struct metrics **out, uv_loop_t *loop, const struct addr *addr,
+		 const struct control_host *host, char *err, size_t errlen)
+{
+	struct metrics *m = calloc(1, sizeof(*m));
+	char buf[ADDR_STRLEN];
+	if (!m)
+		abort();
+	m->host = *host;
+	uv_tcp_init(loop, &m->tcp);
+	m->tcp.data = m;
+	int r = uv_tcp_bind(&m->tcp, (const struct sockaddr *)&addr->ss, 0);
+	if (r == 0)
+		r = uv_listen((uv_stream_t *)&m->tcp, 16, metrics_accept_cb);
+	if (r < 0) {
+		snprintf(err, errlen, "metrics.listen %s: %s", addr_format(addr, buf, sizeof(buf)),
+			 uv_strerror(r));
+		uv_close((uv_handle_t *)&m->tcp, metrics_close_cb);
+		return r;
+	}
+	*out = m;
+	return 0;
+}
+
+void metrics_close(struct metrics *m)
+{
+	if (m)
+		uv_close((uv_handle_t *)&m->tcp, metrics_close_cb);
+}
