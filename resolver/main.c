@@ -9,14 +9,18 @@
 #include "state.h"
 #include "control.h"
 #include "metrics.h"
+#include "notify.h"
 #include "threads.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <time.h>
 #include <uv.h>
 
@@ -84,8 +88,10 @@ static bool main_same_listen(const struct config *a, const struct config *b)
 static int main_reload(struct main_ctx *m, char *err, size_t errlen)
 {
 	struct state *s;
+	notify_send("RELOADING=1");
 	if (state_load(m->config_path, MAIN_RESOLV_CONF, &s, err, errlen) < 0) {
 		log_err("reload failed, still serving the previous configuration: %s", err);
+		notify_send("READY=1");
 		return -1;
 	}
 	config_lint(s->cfg, main_print_warning, NULL);
@@ -98,6 +104,7 @@ static int main_reload(struct main_ctx *m, char *err, size_t errlen)
 	state_unref(m->state);
 	m->state = s;
 	log_info("reloaded %s", m->config_path);
+	notify_send("READY=1");
 	return 0;
 }
 
@@ -147,6 +154,7 @@ static void main_signal_cb(uv_signal_t *sig, int signum)
 		return;
 	}
 	log_info("signal %d: stopping", signum);
+	notify_send("STOPPING=1");
 	control_close(m->control);
 	m->control = NULL;
 	metrics_close(m->metrics);
@@ -168,6 +176,28 @@ static void main_signals(struct main_ctx *m)
 		uv_signal_start(sigs[i], main_signal_cb, nums[i]);
 	}
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * Started as root outside systemd: the sockets are bound, so become server.user (and its
+ * groups) for good. Under systemd, DynamicUser/User= already did this and we are not root.
+ */
+static int main_drop_privileges(const struct config *cfg)
+{
+	if (!cfg->user || geteuid() != 0)
+		return 0;
+	struct passwd *pw = getpwnam(cfg->user);
+	if (!pw) {
+		log_err("server.user '%s': no such user", cfg->user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		log_err("server.user '%s': cannot switch: %s", cfg->user, strerror(errno));
+		return -1;
+	}
+	log_info("running as user %s (uid %u)", pw->pw_name, (unsigned)pw->pw_uid);
+	return 0;
 }
 
 /* Each upstream query holds a socket: allow as many as the hard limit permits. */
@@ -208,6 +238,11 @@ static int main_run(struct main_ctx *m)
 	if (s->fwd.from_resolv_conf)
 		log_info("no upstreams configured: forwarding to the %zu nameserver(s) of %s",
 			 s->fwd.n_defaults, MAIN_RESOLV_CONF);
+	if (main_drop_privileges(s->cfg) < 0) {
+		threads_stop(m->threads);
+		return 1;
+	}
+	notify_send("READY=1");
 	log_info("megdns %s ready, %zu view(s), %u thread(s)", MEGDNS_VERSION, s->cfg->n_views,
 		 (unsigned)s->cfg->threads);
 	uv_run(m->loop, UV_RUN_DEFAULT);

@@ -330,6 +330,9 @@ static int server_socket(const struct addr *a, int type)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* Bind addresses that do not exist yet (wg0 comes up after megdns): IP_FREEBIND works
+	 * for both families. Queries arrive as soon as the address appears. */
+	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
 	if (type == SOCK_DGRAM) {
 		if (family == AF_INET)
 			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
