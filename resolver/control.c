@@ -25,12 +25,16 @@
 #define CONTROL_ARGS_MAX 16
 
 struct control {
+	struct control_conn *conns; /* open client connections, closed on stop */
+	bool closing;
+	bool listener_closed;
 	uv_pipe_t pipe;
 	char *path;
 	struct control_host host;
 };
 
 struct control_conn {
+	struct control_conn *prev, *next;
 	uv_pipe_t pipe;
 	uv_write_t write;
 	struct control *ctl;
@@ -247,6 +251,10 @@ int control_run(const struct control_host *h, const char *line, FILE *out)
 		fprintf(out, "empty command\n");
 		return -1;
 	}
+	if (!h->threads(h->ud)) {
+		fprintf(out, "megdns is stopping\n");
+		return -1;
+	}
 	const char *cmd = argv[0];
 	if (!strcmp(cmd, "status") && argc == 1)
 		return control_status(h, out);
@@ -278,11 +286,28 @@ int control_run(const struct control_host *h, const char *line, FILE *out)
 
 /* ---- the socket ---- */
 
+/* The listener and every connection are closed: nothing refers to it any more. */
+static void control_maybe_free(struct control *x)
+{
+	if (!x->closing || !x->listener_closed || x->conns)
+		return;
+	free(x->path);
+	free(x);
+}
+
 static void control_conn_close_cb(uv_handle_t *h)
 {
 	struct control_conn *cc = h->data;
+	if (cc->prev)
+		cc->prev->next = cc->next;
+	else
+		cc->ctl->conns = cc->next;
+	if (cc->next)
+		cc->next->prev = cc->prev;
 	free(cc->reply);
+	struct control *owner = cc->ctl;
 	free(cc);
+	control_maybe_free(owner);
 }
 
 static void control_write_cb(uv_write_t *req, int status)
@@ -342,7 +367,7 @@ static void control_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *
 static void control_accept_cb(uv_stream_t *server, int status)
 {
 	struct control *c = server->data;
-	if (status < 0)
+	if (status < 0 || c->closing)
 		return;
 	struct control_conn *cc = calloc(1, sizeof(*cc));
 	if (!cc)
@@ -350,6 +375,10 @@ static void control_accept_cb(uv_stream_t *server, int status)
 	cc->ctl = c;
 	uv_pipe_init(server->loop, &cc->pipe, 0);
 	cc->pipe.data = cc;
+	cc->next = c->conns;
+	if (c->conns)
+		c->conns->prev = cc;
+	c->conns = cc;
 	if (uv_accept(server, (uv_stream_t *)&cc->pipe) < 0 ||
 	    uv_read_start((uv_stream_t *)&cc->pipe, control_alloc_cb, control_read_cb) < 0)
 		uv_close((uv_handle_t *)&cc->pipe, control_conn_close_cb);
@@ -358,8 +387,9 @@ static void control_accept_cb(uv_stream_t *server, int status)
 static void control_close_cb(uv_handle_t *h)
 {
 	struct control *c = h->data;
-	free(c->path);
-	free(c);
+	c->listener_closed = true;
+	c->closing = true;
+	control_maybe_free(c);
 }
 
 int control_open(struct control **out, uv_loop_t *loop, const char *path,
@@ -391,6 +421,10 @@ void control_close(struct control *c)
 {
 	if (!c)
 		return;
+	c->closing = true;
 	unlink(c->path);
+	for (struct control_conn *cc = c->conns; cc; cc = cc->next)
+		if (!uv_is_closing((uv_handle_t *)&cc->pipe))
+			uv_close((uv_handle_t *)&cc->pipe, control_conn_close_cb);
 	uv_close((uv_handle_t *)&c->pipe, control_close_cb);
 }

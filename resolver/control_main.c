@@ -121,6 +121,23 @@ int main(int argc, char **argv)
 		control_usage(stderr);
 		return CONTROL_EXIT_USAGE;
 	}
+	static const char *const known[] = {"status",     "reload",     "flush",  "stats",
+					    "dump-cache", "load-cache", "explain"};
+	size_t k = 0;
+	while (k < sizeof(known) / sizeof(known[0]) && strcmp(known[k], argv[optind]))
+		k++;
+	if (k == sizeof(known) / sizeof(known[0])) {
+		fprintf(stderr, "megdns-control: unknown command '%s'\n", argv[optind]);
+		control_usage(stderr);
+		return CONTROL_EXIT_USAGE;
+	}
+	/* The daemon opens dump files itself, from its own working folder: send absolute paths. */
+	char cwd[2048], abs[4096];
+	if ((k == 4 || k == 5) && optind + 1 < argc && argv[optind + 1][0] != '/' &&
+	    getcwd(cwd, sizeof(cwd))) {
+		snprintf(abs, sizeof(abs), "%s/%s", cwd, argv[optind + 1]);
+		argv[optind + 1] = abs;
+	}
 	char *path = socket_path ? strdup(socket_path)
 		     : config    ? control_socket_of(config)
 				 : strdup(CONFIG_CONTROL_SOCKET);

@@ -191,6 +191,11 @@ static int main_drop_privileges(const struct config *cfg)
 		log_err("server.user '%s': no such user", cfg->user);
 		return -1;
 	}
+	/* The control socket was made as root: hand it over, or the user could not remove it
+	 * at exit and only root could talk to it. */
+	const char *sock = cfg->control_socket;
+	if (sock[0] && chown(sock, pw->pw_uid, pw->pw_gid) < 0)
+		log_warn("control socket %s: chown: %s", sock, strerror(errno));
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
 		log_err("server.user '%s': cannot switch: %s", cfg->user, strerror(errno));

@@ -15,11 +15,15 @@
 #define METRICS_UPSTREAM 64
 
 struct metrics {
+	struct metrics_conn *conns; /* open client connections, closed on stop */
+	bool closing;
+	bool listener_closed;
 	uv_tcp_t tcp;
 	struct control_host host;
 };
 
 struct metrics_conn {
+	struct metrics_conn *prev, *next;
 	uv_tcp_t tcp;
 	uv_write_t write;
 	struct metrics *m;
@@ -147,8 +151,12 @@ static void metrics_upstreams(const struct metrics_sum *s, FILE *out)
 	static const char *const names[3] = {"megdns_upstream_queries_total",
 					     "megdns_upstream_timeouts_total",
 					     "megdns_upstream_errors_total"};
+	static const char *const help[3] = {
+	    "Upstream attempts sent, by server.", "Upstream attempts that timed out, by server.",
+	    "Upstream attempts that failed (refused, unreachable, error "
+	    "rcode), by server."};
 	for (int k = 0; k < 3; k++) {
-		metrics_head(out, names[k], "counter", "Upstream attempts, by server.");
+		metrics_head(out, names[k], "counter", help[k]);
 		for (size_t i = 0; i < s->n_up; i++) {
 			char a[ADDR_STRLEN];
 			uint64_t v = k == 0   ? s->up[i].queries
@@ -191,11 +199,27 @@ void metrics_write(const struct control_host *host, FILE *out)
 	free(s);
 }
 
+/* The listener and every connection are closed: nothing refers to it any more. */
+static void metrics_maybe_free(struct metrics *x)
+{
+	if (!x->closing || !x->listener_closed || x->conns)
+		return;
+	free(x);
+}
+
 static void metrics_conn_close_cb(uv_handle_t *h)
 {
 	struct metrics_conn *mc = h->data;
+	if (mc->prev)
+		mc->prev->next = mc->next;
+	else
+		mc->m->conns = mc->next;
+	if (mc->next)
+		mc->next->prev = mc->prev;
 	free(mc->reply);
+	struct metrics *owner = mc->m;
 	free(mc);
+	metrics_maybe_free(owner);
 }
 
 static void metrics_write_cb(uv_write_t *req, int status)
@@ -214,7 +238,9 @@ static void metrics_respond(struct metrics_conn *mc)
 	FILE *out = open_memstream(&mc->reply, &mc->reply_len);
 	if (!b || !out)
 		abort();
-	bool ok = !strncmp(mc->req, "GET /metrics ", 13) || !strncmp(mc->req, "GET /metrics?", 13);
+	bool ok =
+	    (!strncmp(mc->req, "GET /metrics ", 13) || !strncmp(mc->req, "GET /metrics?", 13)) &&
+	    mc->m->host.threads(mc->m->host.ud) != NULL;
 	if (ok)
 		metrics_write(&mc->m->host, b);
 	else
@@ -259,7 +285,7 @@ static void metrics_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void metrics_accept_cb(uv_stream_t *server, int status)
 {
 	struct metrics *m = server->data;
-	if (status < 0)
+	if (status < 0 || m->closing)
 		return;
 	struct metrics_conn *mc = calloc(1, sizeof(*mc));
 	if (!mc)
@@ -267,6 +293,10 @@ static void metrics_accept_cb(uv_stream_t *server, int status)
 	mc->m = m;
 	uv_tcp_init(server->loop, &mc->tcp);
 	mc->tcp.data = mc;
+	mc->next = m->conns;
+	if (m->conns)
+		m->conns->prev = mc;
+	m->conns = mc;
 	if (uv_accept(server, (uv_stream_t *)&mc->tcp) < 0 ||
 	    uv_read_start((uv_stream_t *)&mc->tcp, metrics_alloc_cb, metrics_read_cb) < 0)
 		uv_close((uv_handle_t *)&mc->tcp, metrics_conn_close_cb);
@@ -274,7 +304,10 @@ static void metrics_accept_cb(uv_stream_t *server, int status)
 
 static void metrics_close_cb(uv_handle_t *h)
 {
-	free(h->data);
+	struct metrics *m = h->data;
+	m->listener_closed = true;
+	m->closing = true;
+	metrics_maybe_free(m);
 }
 
 int metrics_open(struct metrics **out, uv_loop_t *loop, const struct addr *addr,
@@ -302,6 +335,11 @@ int metrics_open(struct metrics **out, uv_loop_t *loop, const struct addr *addr,
 
 void metrics_close(struct metrics *m)
 {
-	if (m)
-		uv_close((uv_handle_t *)&m->tcp, metrics_close_cb);
+	if (!m)
+		return;
+	m->closing = true;
+	for (struct metrics_conn *mc = m->conns; mc; mc = mc->next)
+		if (!uv_is_closing((uv_handle_t *)&mc->tcp))
+			uv_close((uv_handle_t *)&mc->tcp, metrics_conn_close_cb);
+	uv_close((uv_handle_t *)&m->tcp, metrics_close_cb);
 }

@@ -25,7 +25,8 @@
 #define SERVER_UDP_ROUNDS  4    /* recvmmsg calls per readable event, then others get a turn */
 #define SERVER_UDP_RX      4096 /* larger queries arrive cut (MSG_TRUNC) and are dropped */
 #define SERVER_UDP_TX      4096 /* larger replies are sent on their own */
-#define SERVER_TCP_PENDING 64   /* pipelined queries in progress per connection */
+#define SERVER_UDP_RCVBUF  (4 << 20)
+#define SERVER_TCP_PENDING 64         /* pipelined queries in progress per connection */
 #define SERVER_TCP_WQ_MAX  (1u << 20) /* bytes queued to a slow reader before we give up */
 #define SERVER_IFCACHE     32
 #define SERVER_IFCACHE_MS  2000
@@ -334,6 +335,11 @@ static int server_socket(const struct addr *a, int type)
 	 * for both families. Queries arrive as soon as the address appears. */
 	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
 	if (type == SOCK_DGRAM) {
+		/* Room for bursts: a full receive buffer drops queries silently. As root the
+		 * kernel's rmem_max does not apply (FORCE); otherwise it caps the request. */
+		int rcvbuf = SERVER_UDP_RCVBUF;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 		if (family == AF_INET)
 			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 		else
@@ -633,6 +639,42 @@ void server_configure(struct server *s, const struct config *cfg)
 {
 	s->tcp_idle_ms = cfg->tcp_idle_timeout_ms;
 	s->tcp_max = cfg->tcp_max_connections;
+}
+
+int server_probe(const struct config *cfg, char *err, size_t errlen)
+{
+	/* Listeners use SO_REUSEPORT so the workers can share a port, which would also let a
+	 * second megdns join silently and take part of the traffic. A socket without the
+	 * option cannot bind where anyone listens: try one per address first. */
+	for (size_t i = 0; i < cfg->n_listen; i++) {
+		static const int types[] = {SOCK_DGRAM, SOCK_STREAM};
+		for (size_t k = 0; k < 2; k++) {
+			const struct addr *a = &cfg->listen[i];
+			int type = types[k];
+			int fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC, 0), one = 1, r = 0;
+			if (fd < 0)
+				continue;
+			if (a->ss.ss_family == AF_INET6)
+				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+			setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+			if (type == SOCK_STREAM)
+				setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 &&
+			    errno == EADDRINUSE)
+				r = -EADDRINUSE;
+			close(fd);
+			if (r < 0) {
+				char buf[ADDR_STRLEN];
+				snprintf(err, errlen,
+					 "listen %s %s: address already in use "
+					 "(another megdns or DNS server?)",
+					 type == SOCK_DGRAM ? "udp" : "tcp",
+					 addr_format(a, buf, sizeof(buf)));
+				return r;
+			}
+		}
+	}
+	return 0;
 }
 
 int server_open(struct worker *w, const struct config *cfg, struct server **out, char *err,

@@ -36,6 +36,13 @@ struct server_client {
 };
 
 /*
+ * Before any worker opens its listeners: fail with -EADDRINUSE (err set) when something
+ * already listens on one of cfg's addresses, since SO_REUSEPORT would otherwise let megdns
+ * share the port with it silently.
+ */
+int server_probe(const struct config *cfg, char *err, size_t errlen);
+
+/*
  * Open UDP and TCP listeners on every cfg->listen address for worker w. On error returns a
  * negative errno with err set ("listen 127.0.0.1@53: Address already in use").
  */

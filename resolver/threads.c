@@ -4,6 +4,7 @@
 #include "threads.h"
 
 #include "log.h"
+#include "server.h"
 #include "worker.h"
 
 #include <errno.h>
@@ -124,7 +125,7 @@ int threads_start(struct threads **out, struct state *state, char *err, size_t e
 		t->one[i].index = i;
 		t->one[i].all = t;
 	}
-	int r = 0;
+	int r = server_probe(state->cfg, err, errlen);
 	for (t->n = 0; t->n < n && r == 0; t->n++) {
 		r = threads_prepare(&t->one[t->n], state, err, errlen);
 		if (r < 0)

@@ -34,7 +34,8 @@ struct upstream_server {
 
 struct upstream_pool {
 	uv_loop_t *loop;
-	uint8_t rnd[1024]; /* getrandom output, consumed two bytes per query ID */
+	uint8_t rnd[1024];               /* getrandom output, consumed two bytes per query ID */
+	uint8_t rxbuf[UPSTREAM_UDP_BUF]; /* every attempt's UDP replies land here */
 	size_t rnd_used;
 	struct upstream_server *servers;
 	size_t n_servers, cap;
@@ -61,7 +62,8 @@ struct upstream_query {
 
 struct upstream_try {
 	struct upstream_query *q; /* NULL once detached */
-	size_t srv;               /* pool index */
+	struct upstream_pool *pool;
+	size_t srv; /* pool index */
 	uv_timer_t timer;
 	uv_udp_t udp;
 	uv_tcp_t tcp;
@@ -74,9 +76,8 @@ struct upstream_try {
 	uint64_t sent_ns;
 	size_t qlen;
 	uint8_t qbuf[MSG_HDR_LEN + MSG_MAX_NAME + 4 + 11 + 2];
-	uint8_t *rbuf; /* TCP: malloc'd 2 + 65535; UDP: udpbuf */
+	uint8_t *rbuf; /* TCP only: malloc'd 2 + 65535 */
 	size_t rlen;
-	uint8_t udpbuf[UPSTREAM_UDP_BUF];
 };
 
 static void upstream_attempt(struct upstream_query *q);
@@ -233,8 +234,7 @@ static void upstream_try_close_cb(uv_handle_t *h)
 {
 	struct upstream_try *t = h->data;
 	if (--t->open == 0) {
-		if (t->rbuf != t->udpbuf)
-			free(t->rbuf);
+		free(t->rbuf);
 		free(t);
 	}
 }
@@ -362,14 +362,15 @@ static void upstream_udp_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
 {
 	struct upstream_try *t = h->data;
 	(void)size;
-	*buf = uv_buf_init((char *)t->udpbuf, sizeof(t->udpbuf));
+	/* One buffer per pool: a datagram is fully handled (and copied if kept) in its
+	 * callback before the loop reads the next, so attempts need no buffer of their own. */
+	*buf = uv_buf_init((char *)t->pool->rxbuf, sizeof(t->pool->rxbuf));
 }
 
 static void upstream_udp_recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 				 const struct sockaddr *from, unsigned flags)
 {
 	struct upstream_try *t = udp->data;
-	(void)buf;
 	(void)from; /* the socket is connected: the kernel only passes the server's datagrams */
 	if (!t->q || (nread == 0 && !from))
 		return;
@@ -381,7 +382,7 @@ static void upstream_udp_recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *b
 		upstream_start_tcp(t);
 		return;
 	}
-	upstream_on_reply(t, t->udpbuf, (size_t)nread, false);
+	upstream_on_reply(t, (const uint8_t *)buf->base, (size_t)nread, false);
 }
 
 static void upstream_tcp_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
@@ -511,10 +512,10 @@ static void upstream_attempt(struct upstream_query *q)
 	if (!t)
 		abort();
 	t->q = q;
+	t->pool = p;
 	t->srv = q->srv[q->attempt % q->n_srv];
 	q->attempt++;
 	q->cur = t;
-	t->rbuf = t->udpbuf;
 	t->id = upstream_random_id(p);
 	t->qlen =
 	    msg_build_query(q->qn.lname, q->qn.lname_len, q->qn.qtype, q->qn.qclass, t->id,
