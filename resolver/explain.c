@@ -135,17 +135,24 @@ static void explain_cache_job(struct worker *w, size_t index, void *arg)
 {
 	static const char *const sec[4] = {"not validated", "insecure", "secure", "bogus"};
 	struct explain_cache *ec = arg;
-	struct cache_entry e;
 	uint64_t now = worker_now(w);
-	if (!cache_lookup(w->cache, ec->key, ec->key_len, now, &e)) {
-		fprintf(ec->out, "    worker %zu: not cached\n", index);
-		return;
+	/* Clients with and without DO are cached apart (the former get the RRSIGs). */
+	for (int dnssec = 0; dnssec < 2; dnssec++) {
+		struct cache_entry e;
+		const char *who = dnssec ? "for DO clients" : "for plain queries";
+		ec->key[ec->key_len - 1] = dnssec ? CACHE_KEY_DO : 0;
+		if (!cache_lookup(w->cache, ec->key, ec->key_len, now, &e)) {
+			fprintf(ec->out, "    worker %zu: not cached %s\n", index, who);
+			continue;
+		}
+		fprintf(ec->out, "    worker %zu: cached %s, %llu s left, DNSSEC %s", index, who,
+			(unsigned long long)((e.expire_ms - now) / 1000),
+			sec[FETCH_SEC_STATUS(e.sec)]);
+		if (FETCH_SEC_STATUS(e.sec) == VALIDATE_BOGUS)
+			fprintf(ec->out, " (EDE %d): the client gets SERVFAIL",
+				FETCH_SEC_EDE(e.sec));
+		fputc('\n', ec->out);
 	}
-	fprintf(ec->out, "    worker %zu: cached, %llu s left, DNSSEC %s", index,
-		(unsigned long long)((e.expire_ms - now) / 1000), sec[FETCH_SEC_STATUS(e.sec)]);
-	if (FETCH_SEC_STATUS(e.sec) == VALIDATE_BOGUS)
-		fprintf(ec->out, " (EDE %d): the client gets SERVFAIL", FETCH_SEC_EDE(e.sec));
-	fputc('\n', ec->out);
 }
 
 /* Which rule of forward.c picks the upstreams for name in view v. */
@@ -232,9 +239,13 @@ int explain_run(const struct control_host *h, int argc, char **argv, FILE *out)
 		return -1;
 	struct state *st = h->state(h->ud);
 	char buf[ADDR_STRLEN];
-	struct addr shown = a.client;
-	fprintf(out, "client %s%s%s\n", addr_format(&shown, buf, sizeof(buf)),
-		a.ifname ? " on interface " : "", a.ifname ? a.ifname : "");
+	/* The address without "@53": a client's port plays no part in view selection. */
+	const char *text = addr_format(&a.client, buf, sizeof(buf));
+	char *at = strrchr(buf, '@');
+	if (at)
+		*at = '\0';
+	fprintf(out, "client %s%s%s\n", text, a.ifname ? " on interface " : "",
+		a.ifname ? a.ifname : "");
 	for (size_t i = 0; i < st->views.n_views; i++)
 		if (explain_view(&st->views.views[i], &a, out))
 			return explain_answer(h, st, &st->views.views[i], &a, out);

@@ -166,6 +166,11 @@ static size_t upstream_server_index(struct upstream_pool *p, const struct addr *
 	return p->n_servers++;
 }
 
+void upstream_pool_know(struct upstream_pool *p, const struct addr *a)
+{
+	upstream_server_index(p, a);
+}
+
 /* Sort key: healthy servers by RTT (unknown ones first, to learn theirs), failing ones last. */
 static uint64_t upstream_rank(const struct upstream_pool *p, size_t i, uint64_t now)
 {

@@ -59,6 +59,9 @@ int upstream_resolve(struct upstream_pool *p, const struct addr *servers, size_t
 /* Stop a query; its callback is not called. */
 void upstream_cancel(struct upstream_query *q);
 
+/* Make a configured server known to the pool before its first use (status shows it). */
+void upstream_pool_know(struct upstream_pool *p, const struct addr *a);
+
 /* What the pool knows of one server, for status and metrics. */
 struct upstream_stats {
 	struct addr addr;

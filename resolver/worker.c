@@ -19,6 +19,19 @@ static size_t worker_cache_share(const struct config *cfg)
 	return (size_t)(cfg->cache_size / (cfg->threads ? cfg->threads : 1));
 }
 
+/* Tell the upstream pool every server the state names, so status lists them from the start. */
+static void worker_know_upstreams(struct worker *w, const struct state *s)
+{
+	for (size_t i = 0; i < s->fwd.n_defaults; i++)
+		upstream_pool_know(w->pool, &s->fwd.defaults[i]);
+	for (size_t i = 0; i < s->fwd.n_zones; i++)
+		for (size_t j = 0; j < s->fwd.zones[i].n_upstreams; j++)
+			upstream_pool_know(w->pool, &s->fwd.zones[i].upstreams[j]);
+	for (size_t i = 0; i < s->views.n_views; i++)
+		for (size_t j = 0; j < s->views.views[i].cfg->n_upstreams; j++)
+			upstream_pool_know(w->pool, &s->views.views[i].cfg->upstreams[j]);
+}
+
 int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err, size_t errlen)
 {
 	struct worker *w = calloc(1, sizeof(*w));
@@ -31,6 +44,7 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 	w->fetches = fetch_table_new();
 	w->keycache = keycache_new(WORKER_KEYCACHE);
 	w->state = state;
+	worker_know_upstreams(w, state);
 	stats_init(&w->stats);
 	stats_set_views(&w->stats, &state->views);
 	int r = server_open(w, cfg, &w->server, err, errlen);
@@ -52,6 +66,7 @@ void worker_set_state(struct worker *w, struct state *state)
 	/* Other trust anchors or negative trust anchors may change what is secure. */
 	keycache_clear(w->keycache);
 	stats_set_views(&w->stats, &state->views);
+	worker_know_upstreams(w, state);
 	state_unref(w->state);
 	w->state = state;
 }

@@ -399,6 +399,65 @@ expect_alive() {
 	fi
 }
 
+# --- megdns-control -----------------------------------------------------------------------
+# ctl ARGS...: megdns-control -s $CTL_SOCK ARGS (bounded to 10 s); stdout in $CTL_OUT, stderr
+# in $CTL_ERR, exit status in $CTL_RC. CTL_SOCK is where the tests' configs put control.socket.
+MEGDNS_CONTROL=${MEGDNS_CONTROL:-$(dirname "$MEGDNS")/megdns-control}
+CTL_SOCK=$T/control.sock
+CTL_OUT=
+CTL_ERR=
+CTL_RC=0
+CTL_CMD=
+ctl() {
+	CTL_CMD="megdns-control -s $CTL_SOCK $*"
+	CTL_OUT=$(timeout 10 "$MEGDNS_CONTROL" -s "$CTL_SOCK" "$@" 2>"$T/ctl.stderr")
+	CTL_RC=$?
+	CTL_ERR=$(cat "$T/ctl.stderr")
+}
+# ctl_raw ARGS...: the same without -s (to test -c and the tool's own usage errors).
+ctl_raw() {
+	CTL_CMD="megdns-control $*"
+	CTL_OUT=$(timeout 10 "$MEGDNS_CONTROL" "$@" 2>"$T/ctl.stderr")
+	CTL_RC=$?
+	CTL_ERR=$(cat "$T/ctl.stderr")
+}
+show_ctl() {
+	echo "      command: $CTL_CMD (exit $CTL_RC)"
+	[ -z "$CTL_OUT" ] || { echo "      stdout:"; printf '%s\n' "$CTL_OUT" | indent; }
+	[ -z "$CTL_ERR" ] || { echo "      stderr:"; printf '%s\n' "$CTL_ERR" | indent; }
+}
+expect_ctl_rc() { # WANT DESC: the exit status of the last ctl
+	if [ "$CTL_RC" = "$1" ]; then ok "$2 (exit $1)"; else
+		fail "$2: expected exit $1, got $CTL_RC"
+		show_ctl
+	fi
+}
+expect_ctl_out() { # REGEX DESC: a line of the last ctl's stdout matches (extended)
+	if printf '%s\n' "$CTL_OUT" | grep -Eq -- "$1"; then ok "$2"; else
+		fail "$2: no stdout line matches /$1/"
+		show_ctl
+	fi
+}
+expect_ctl_no_out() { # REGEX DESC: no line of the last ctl's stdout matches
+	if ! printf '%s\n' "$CTL_OUT" | grep -Eq -- "$1"; then ok "$2"; else
+		fail "$2: a stdout line unexpectedly matches /$1/"
+		show_ctl
+	fi
+}
+expect_ctl_err() { # REGEX DESC: a line of the last ctl's stderr matches
+	if printf '%s\n' "$CTL_ERR" | grep -Eq -- "$1"; then ok "$2"; else
+		fail "$2: no stderr line matches /$1/"
+		show_ctl
+	fi
+}
+# ctl_block HEADER-REGEX: the lines of $CTL_OUT from the first line matching HEADER-REGEX up to
+# the next line that is not indented (e.g. one view of `explain`, or its "cache" part).
+ctl_block() {
+	printf '%s\n' "$CTL_OUT" | awk -v re="$1" 'f && !/^[[:space:]]/ { exit } f { print } !f && $0 ~ re { f = 1; print }'
+}
+# ctl_value KEY: the value of "KEY VALUE" in the last ctl's stdout (stats).
+ctl_value() { printf '%s\n' "$CTL_OUT" | awk -v k="$1" '$1 == k { print $2; exit }'; }
+
 # --- dig -----------------------------------------------------------------------------------------
 # dq [DIG ARGS...]: query megdns ($MADDR@$MPORT); output in $DQ, dig's status in $DQ_RC.
 # dqs ADDR PORT [DIG ARGS...]: the same for any server.
