@@ -6,7 +6,7 @@
 #                               [--edns] [--no-callgrind] [--time-limit SECS]
 #
 # Run as root (or where `unshare -r -n` works) on a machine with 2+ cores; the default run
-# takes about 70 s and is ended after --time-limit (300) seconds; --quick about 25 s.
+# takes about 2 minutes and is ended after --time-limit (300) seconds; --quick about 50 s.
 # It builds nothing and installs nothing: a missing tool or binary is reported with the
 # command that provides it. Progress goes to stderr, the report to stdout (and --out FILE).
 #
@@ -24,9 +24,10 @@
 #                      msg-cache 128m / rrset-cache 256m, access-control 127.0.0.0/8 allow,
 #                      qname-minimisation off (megdns forwards whole names), local-zone
 #                      "test." nodefault (else Unbound answers test. itself); else defaults
-# Each server runs one thread pinned to core 1 (taskset -c 1); dnsperf and NSD are pinned to
-# core 0. Phases alternate megdns, Unbound, megdns, Unbound..., so a slow drift of the machine
-# touches both. Nothing else should run meanwhile (the report shows the load average).
+# In phases A-C and E each server runs one thread pinned to core 1 (taskset -c 1); dnsperf and
+# NSD are pinned to core 0. Phase D (threads) pins nothing but NSD. Phases alternate megdns,
+# Unbound, megdns, Unbound..., so a slow drift of the machine touches both. Nothing else
+# should run meanwhile (the report shows the load average).
 #
 # Method, per server (one row of the table each):
 #   A. Fresh start. RSS idle: VmRSS (/proc/PID/status) 1 s after the first answer.
@@ -48,10 +49,25 @@
 #      instructions (server, libc, libuv/libevent, OpenSSL), not the kernel's. `perf stat -e
 #      instructions` is not used: it counts nothing on many VMs, and callgrind's counts do
 #      not vary with the load of a shared machine.
+#   D. Threads (megdns 1, 2, Unbound 2, 1 threads; server and dnsperf not pinned). Start with
+#      server.threads / num-threads T, warm the hit names over 16 sockets, then `dnsperf -T 2
+#      -c 16 -q 100 -l 10`: QPS per wall-second, the server's CPU (all its threads, so up to
+#      200 % of one core), queries per server CPU-second, and the ratio 2 threads / 1 thread
+#      of the latter (1.00: a second thread answers as cheaply as the first, no contention).
+#      The per-thread CPU (/proc/PID/task/*/stat) checks that both threads answered. The
+#      issue's "2 threads answer >= 1.7x the queries per wall-second" cannot be shown here:
+#      on 2 cores dnsperf needs about one core itself (see README.md).
+#   E. megdns only, 1 thread, pinned. With cache.size 64KiB, fill with 100,000 distinct names
+#      (dnsperf -c 4 -q 200): the RSS growth is the miss path's own memory, the fixed
+#      overhead. Then with cache.size 4MiB: RSS idle, RSS after 100,000 distinct names (about
+#      three times what fits), after 100,000 more; the growth is checked against 4 MiB +
+#      1 MiB slack (loudly), and also less the fixed overhead. The last 10,000 names are then
+#      replayed: NSD must spend no CPU (the cache still holds what fits).
 # Figures vary about ±15 % between runs on a shared machine: compare within one run.
 #
 # Options:
 #   --quick           smoke run: 3 s phases, 20,000 miss names, 2,000 callgrind queries
+#                     (the cache-bound phase E still uses 100,000 names)
 #   --megdns PATH     the megdns binary (default: BUILD/megdns)
 #   --build DIR       a build folder holding megdns (default: <repo>/build)
 #   --out FILE        also write the report to FILE
@@ -170,12 +186,20 @@ fi
 ip link set lo up || die "cannot bring lo up in the namespace"
 
 if [ "$QUICK" = 1 ]; then
-	HIT_SECS=3 LAT_SECS=3 MISS_N=20000 CG_PASSES=2 MISS_LIMIT=60
+	HIT_SECS=3 LAT_SECS=3 MISS_N=20000 CG_PASSES=2 MISS_LIMIT=60 SCALE_SECS=3
 else
-	HIT_SECS=15 LAT_SECS=10 MISS_N=100000 CG_PASSES=20 MISS_LIMIT=100
+	HIT_SECS=15 LAT_SECS=10 MISS_N=100000 CG_PASSES=20 MISS_LIMIT=100 SCALE_SECS=10
 fi
 HIT_N=1000 ZONE_N=200000 LAT_QPS=20000
 LOAD=(-c 4 -q 200) # enough outstanding queries to keep a one-thread server busy
+# Thread scaling: one dnsperf with two threads, unpinned like the server. 16 sockets (source
+# ports) so SO_REUSEPORT's hash of the client address spreads them over both server threads;
+# 100 queries outstanding keep two server threads busy, while 400 overflow a server socket's
+# receive buffer in dnsperf's first burst (each lost query then holds a slot for -t seconds).
+SCALE_LOAD=(-T 2 -c 16 -q 100)
+# Cache bound: megdns with a small cache, filled twice with 100,000 distinct names (about
+# three times what fits), also in --quick (the check means nothing unless the cache overflows).
+BOUND_SIZE_MIB=4 BOUND_SLACK_MIB=1 BOUND_N=100000 BOUND_REPLAY=10000
 NSD_ADDR=127.0.0.2
 declare -A ADDR=([megdns]=127.0.0.3 [unbound]=127.0.0.4)
 SERVERS=(megdns unbound)
@@ -250,21 +274,37 @@ cpu_ticks() {
 }
 # user_sys PID: "utime stime" in clock ticks (fields after "(comm) ": utime 12, stime 13).
 user_sys() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12, $13 }'; }
+# task_ticks PID: "TID utime+stime" of each of its threads (/proc/PID/task/TID/stat).
+task_ticks() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		sed 's/^.*) //' "$t/stat" 2>/dev/null | awk -v tid="${t##*/}" '{ print tid, $12 + $13 }'
+	done
+}
+# udp_drops: datagrams the kernel dropped because a socket's receive buffer was full (this
+# namespace's /proc/net/snmp, Udp RcvbufErrors).
+udp_drops() {
+	awk '$1 == "Udp:" { if (!k) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") k = i }
+		else { print $k; exit } }' /proc/net/snmp
+}
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-# core_stat N: "busy total" jiffies of core N from /proc/stat.
+# core_stat N: "busy total" jiffies of core N from /proc/stat; core_stat "" for all cores.
 core_stat() {
 	awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i;
 		print t - $5 - $6, t }' /proc/stat
 }
 now() { date +%s.%N; }
 
-# dp NAME ADDR DNSPERF-ARGS...: dnsperf on the client core; output in $W/NAME.out.
+# dp NAME ADDR DNSPERF-ARGS...: dnsperf on the client core (on any core when DP_CPU is set
+# to ""); output in $W/NAME.out.
+DP_CPU=$CCPU
 dp() {
 	local name=$1 addr=$2
 	shift 2
-	local pid rc
+	local pid rc pin=()
+	[ -n "$DP_CPU" ] && pin=(taskset -c "$DP_CPU")
 	# In the background, so that a TERM (time limit, Ctrl-C) is handled at once.
-	taskset -c "$CCPU" dnsperf -s "$addr" -p 53 "${DNSPERF_EXTRA[@]}" "$@" \
+	"${pin[@]}" dnsperf -s "$addr" -p 53 "${DNSPERF_EXTRA[@]}" "$@" \
 		>"$W/$name.out" 2>"$W/$name.err" &
 	pid=$!
 	STARTED+=("$pid")
@@ -311,6 +351,11 @@ awk -v n="$ZONE_N" -v ns="$NSD_ADDR" 'BEGIN {
 awk -v n="$HIT_N" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.bench.test. A\n", i }' >"$W/hit.txt"
 awk -v n="$MISS_N" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.bench.test. A\n", 100000 + i }' \
 	>"$W/miss.txt"
+awk -v n="$BOUND_N" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.bench.test. A\n", 100000 + i }' \
+	>"$W/bound1.txt"
+awk -v n="$BOUND_N" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.bench.test. A\n", i }' \
+	>"$W/bound2.txt"
+tail -n "$BOUND_REPLAY" "$W/bound2.txt" >"$W/bound2.tail.txt"
 
 cat >"$W/nsd.conf" <<EOF
 server:
@@ -382,9 +427,23 @@ forward-zone:
 	forward-addr: $NSD_ADDR@53
 EOF
 
+# Variants: two threads (thread scaling), and megdns with a small cache (cache bound).
+sed 's/^  verbosity: 1$/&\n  threads: 2/' "$W/megdns.yaml" >"$W/megdns-t2.yaml"
+sed "s/^  size: 64MiB\$/  size: ${BOUND_SIZE_MIB}MiB/" "$W/megdns.yaml" >"$W/megdns-bound.yaml"
+sed "s/^  size: 64MiB\$/  size: 64KiB/" "$W/megdns.yaml" >"$W/megdns-bound0.yaml"
+sed 's/^\tnum-threads: 1$/\tnum-threads: 2/' "$W/unbound.conf" >"$W/unbound-t2.conf"
+grep -q '^  threads: 2$' "$W/megdns-t2.yaml" && grep -q "^  size: ${BOUND_SIZE_MIB}MiB\$" \
+	"$W/megdns-bound.yaml" && grep -q '^  size: 64KiB$' "$W/megdns-bound0.yaml" &&
+	grep -q 'num-threads: 2' "$W/unbound-t2.conf" ||
+	die "cannot derive the 2-thread and small-cache configs"
+
 out=$(nsd-checkconf "$W/nsd.conf" 2>&1) || die "nsd-checkconf: $out"
-out=$(unbound-checkconf "$W/unbound.conf" 2>&1) || die "unbound-checkconf: $out"
-out=$("$MEGDNS" -t -c "$W/megdns.yaml" 2>&1) || die "megdns -t: $out"
+for f in unbound.conf unbound-t2.conf; do
+	out=$(unbound-checkconf "$W/$f" 2>&1) || die "unbound-checkconf $f: $out"
+done
+for f in megdns.yaml megdns-t2.yaml megdns-bound.yaml megdns-bound0.yaml; do
+	out=$("$MEGDNS" -t -c "$W/$f" 2>&1) || die "megdns -t -c $f: $out"
+done
 
 # --- servers -----------------------------------------------------------------------------------
 NSD_PIDS=()
@@ -403,21 +462,41 @@ start_nsd() {
 }
 
 SPID=
-# start_server NAME [callgrind]: sets SPID; returns 1 when it does not come up.
+# start_server NAME [MODE]: sets SPID; returns 1 when it does not come up. MODE: none (the
+# config of the table, pinned to core SCPU), callgrind (the same under valgrind), t1 / t2
+# (1 or 2 threads, not pinned), bound / bound0 (megdns with cache.size BOUND_SIZE_MIB /
+# 64KiB, pinned).
 start_server() {
-	local s=$1 mode=${2:-} wrap=() secs=10
-	if [ "$mode" = callgrind ]; then
-		wrap=(valgrind --tool=callgrind --dump-instr=no "--callgrind-out-file=$W/cg.$s.%p")
+	local s=$1 mode=${2:-} wrap=(taskset -c "$SCPU") secs=10 conf
+	case $s.$mode in
+	megdns.t2) conf=$W/megdns-t2.yaml ;;
+	megdns.bound) conf=$W/megdns-bound.yaml ;;
+	megdns.bound0) conf=$W/megdns-bound0.yaml ;;
+	megdns.*) conf=$W/megdns.yaml ;;
+	unbound.t2) conf=$W/unbound-t2.conf ;;
+	*) conf=$W/unbound.conf ;;
+	esac
+	case $mode in
+	callgrind)
+		wrap+=(valgrind --tool=callgrind --dump-instr=no "--callgrind-out-file=$W/cg.$s.%p")
 		secs=60
+		;;
+	t1 | t2) wrap=() ;;
+	esac
+	# SO_REUSEPORT (both servers set it) would let a new server share the port with one still
+	# running from an earlier phase, splitting the queries silently: nothing may answer yet.
+	if dig +tries=1 +time=1 "@${ADDR[$s]}" bench.test. SOA 2>/dev/null | grep -q 'status:'; then
+		note "$s${mode:+ ($mode)} not started: something still answers on ${ADDR[$s]}"
+		return 1
 	fi
 	case $s in
-	megdns) taskset -c "$SCPU" "${wrap[@]}" "$MEGDNS" -c "$W/megdns.yaml" >>"$W/$s.log" 2>&1 & ;;
-	unbound) taskset -c "$SCPU" "${wrap[@]}" unbound -d -c "$W/unbound.conf" >>"$W/$s.log" 2>&1 & ;;
+	megdns) "${wrap[@]}" "$MEGDNS" -c "$conf" >>"$W/$s.log" 2>&1 & ;;
+	unbound) "${wrap[@]}" unbound -d -c "$conf" >>"$W/$s.log" 2>&1 & ;;
 	esac
 	SPID=$!
 	STARTED+=("$SPID")
 	if ! wait_ready "${ADDR[$s]}" "$SPID" "$secs"; then
-		note "$s did not answer after start${mode:+ under $mode}: $(tail -n 3 "$W/$s.log" | tr '\n' ' ')"
+		note "$s did not answer after start${mode:+ ($mode)}: $(tail -n 3 "$W/$s.log" | tr '\n' ' ')"
 		stop_pid "$SPID"
 		return 1
 	fi
@@ -538,11 +617,116 @@ phase_callgrind() {
 	R[$s.instr]=$(awk -v n="${n:-0}" '/^summary:/ { if (n > 0) printf "%.0f", $2 / n }' "$dump")
 }
 
+# Phase D: thread scaling. The server with T threads (T = 1 or 2) and dnsperf with two
+# threads, nothing pinned: QPS per wall-second, the server's CPU summed over all its threads,
+# queries per server CPU-second, how busy the whole machine was, and how the server's CPU was
+# split between its threads (with 2 threads both must have answered).
+phase_scale() {
+	local s=$1 t=$2 a=${ADDR[$1]} k=$1.t$2 c0 c1 m0 m1 n0 n1 d0 d1
+	log "$s: $t thread(s), not pinned: warm, hit run ${SCALE_SECS}s with dnsperf ${SCALE_LOAD[*]}"
+	start_server "$s" "t$t" || return
+	# Several sockets, so that every thread's cache shard sees the names (the rest are
+	# fetched in the run: the NSD CPU in the checks shows how many).
+	DP_CPU="" dp "swarm.$k" "$a" -d "$W/hit.txt" -n 2 -c 16 -q 50 -t 2
+	n0=$(cpu_ticks "${NSD_PIDS[@]}")
+	d0=$(udp_drops)
+	m0=$(core_stat "")
+	task_ticks "$SPID" >"$W/tasks0.$k"
+	c0=$(cpu_ticks "$SPID")
+	DP_CPU="" dp "scale.$k" "$a" -d "$W/hit.txt" -l "$SCALE_SECS" "${SCALE_LOAD[@]}" -t 2
+	c1=$(cpu_ticks "$SPID")
+	task_ticks "$SPID" >"$W/tasks1.$k"
+	m1=$(core_stat "")
+	d1=$(udp_drops)
+	n1=$(cpu_ticks "${NSD_PIDS[@]}")
+	alive "$s" "the $t-thread hit run" || return
+	R[$k.qps]=$(dpv "scale.$k" qps)
+	R[$k.lost]=$(dpv "scale.$k" lost)
+	R[$k.rcodes]=$(dpv "scale.$k" rcodes)
+	R[$k.nsd]=$((n1 - n0))
+	R[$k.drops]=$((d1 - d0))
+	R[$k.cpu]=$(awk -v c=$((c1 - c0)) -v hz="$CLK_TCK" -v t="$(dpv "scale.$k" runtime)" \
+		'BEGIN { if (t > 0) printf "%.1f", 100 * c / hz / t }')
+	R[$k.per_cpu]=$(awk -v q="$(dpv "scale.$k" completed)" -v c=$((c1 - c0)) -v hz="$CLK_TCK" \
+		'BEGIN { if (c > 0) printf "%.0f", q / (c / hz) }')
+	# All cores: 100 % = every core busy (server, dnsperf, kernel).
+	R[$k.busy]=$(echo "$m0 $m1" | awk '{ if ($4 > $2) printf "%.0f", 100 * ($3 - $1) / ($4 - $2) }')
+	# The rest of the busy time (dnsperf, NSD, the kernel's own threads), in % of one core.
+	R[$k.other]=$(echo "$m0 $m1" | awk -v c=$((c1 - c0)) -v n="$NCPU" '{
+		if ($4 > $2) printf "%.0f", 100 * ($3 - $1 - c) / (($4 - $2) / n) }')
+	# Per thread: each thread's share of the server's CPU, busiest first; the T busiest are
+	# the workers (megdns: its main thread only handles signals; Unbound: the main thread
+	# is worker 0). ok = each of them had at least 10 % (it answered its share of sockets).
+	read -r "R[$k.ok]" "R[$k.split]" < <(awk 'NR == FNR { a[$1] = $2; next }
+		{ d = $2 - ($1 in a ? a[$1] : 0); print (d > 0 ? d : 0) }' \
+		"$W/tasks0.$k" "$W/tasks1.$k" | sort -rn | awk -v t="$t" '{ v[NR] = $1; sum += $1 }
+		END {
+			if (sum == 0) { print "0 no CPU used"; exit }
+			ok = NR >= t; o = ""; rest = 0
+			for (i = 1; i <= NR; i++) {
+				if (i <= t) {
+					if (v[i] < 0.1 * sum) ok = 0
+					o = o (i > 1 ? " / " : "") sprintf("%.0f %%", 100 * v[i] / sum)
+				} else
+					rest += v[i]
+			}
+			printf "%d %s (other threads together: %.0f %%)\n", ok, o, 100 * rest / sum }')
+	stop_pid "$SPID"
+}
+
+# Phase E: cache bound. megdns (1 thread, pinned) with the smallest cache.size (64KiB) is
+# filled with 100,000 distinct names: its RSS growth is the miss path's own memory (buffers,
+# allocator slack), the fixed overhead. Then megdns with cache.size BOUND_SIZE_MIB: RSS idle,
+# after 100,000 distinct names, after 100,000 more (no creep); the last 10,000 names replayed
+# must still be cached (the bound is not met by caching nothing).
+phase_bound() {
+	local a=${ADDR[megdns]} m f n0 n1
+	for m in bound0 bound; do
+		if [ $m = bound ]; then
+			log "megdns: cache.size ${BOUND_SIZE_MIB}MiB, $BOUND_N + $BOUND_N distinct names"
+		else
+			log "megdns: cache.size 64KiB, $BOUND_N distinct names (fixed overhead)"
+		fi
+		start_server megdns "$m" || return
+		sleep 1
+		R[$m.idle]=$(rss_kib "$SPID")
+		for f in bound1 bound2; do
+			[ $m = bound0 ] && [ $f = bound2 ] && continue
+			dp "$m.$f" "$a" -d "$W/$f.txt" -n 1 -l "$MISS_LIMIT" "${LOAD[@]}" -t 3
+			alive megdns "the cache-bound fill ($m, $f)" || return
+			sleep 1
+			R[$m.rss.$f]=$(rss_kib "$SPID")
+			R[$m.done.$f]=$(dpv "$m.$f" completed)
+			R[$m.lost.$f]=$(dpv "$m.$f" lost)
+		done
+		if [ $m = bound ]; then
+			n0=$(cpu_ticks "${NSD_PIDS[@]}")
+			dp "bound.replay" "$a" -d "$W/bound2.tail.txt" -n 1 -l 30 "${LOAD[@]}" -t 2
+			n1=$(cpu_ticks "${NSD_PIDS[@]}")
+			alive megdns "the cache-bound replay" || return
+			R[bound.replay_nsd]=$((n1 - n0))
+			R[bound.replay_done]=$(dpv "bound.replay" completed)
+		fi
+		stop_pid "$SPID"
+	done
+}
+
 # --- run ---------------------------------------------------------------------------------------
 log "work folder $W; NSD on core $CCPU loads $ZONE_N names"
 start_nsd
 for s in "${SERVERS[@]}"; do phase_hits "$s"; done
 for s in "${SERVERS[@]}"; do phase_misses "$s"; done
+if [ "$NCPU" -ge 2 ]; then
+	# megdns 1, 2 and Unbound 2, 1: each 2-thread run sits next to its 1-thread run and next
+	# to the other server's 2-thread run.
+	phase_scale megdns 1
+	phase_scale megdns 2
+	phase_scale unbound 2
+	phase_scale unbound 1
+else
+	note "thread scaling skipped: one core only"
+fi
+phase_bound
 if [ "$CALLGRIND" = 1 ]; then
 	for s in "${SERVERS[@]}"; do phase_callgrind "$s"; done
 fi
@@ -554,7 +738,9 @@ group() { # 1234567 -> 1,234,567; anything else unchanged
 		o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) }
 		print s o; next } { print }'
 }
-mib() { [ -n "$1" ] && awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+mib() { # KiB -> MiB; anything else unchanged
+	[ -n "$1" ] && awk -v k="$1" 'BEGIN { if (k ~ /^-?[0-9.]+$/) printf "%.1f", k / 1024; else print k }'
+}
 ratio() {
 	awk -v m="$1" -v u="$2" 'BEGIN { if (m ~ /^[0-9.]+$/ && u ~ /^[0-9.]+$/ && u > 0)
 		printf "%.2f", m / u; else printf "n/a" }'
@@ -583,6 +769,37 @@ grep -q '^MEGDNS_SANITIZE:BOOL=ON' "$(dirname "$MEGDNS")/CMakeCache.txt" 2>/dev/
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 mem=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 
+# The cache-bound line of the checks: the RSS growth against cache.size + slack, as it is
+# (loud when over) and less the fixed overhead measured with the 64KiB cache.
+bound_check() {
+	local idle=${R[bound.idle]:-} g0 g1 g2 max lim
+	if [ -z "$idle" ] || [ -z "${R[bound.rss.bound2]:-}" ] || [ -z "${R[bound0.rss.bound1]:-}" ]; then
+		echo "- **megdns cache bound: not measured** (see the notes)"
+		return
+	fi
+	g0=$((${R[bound0.rss.bound1]} - ${R[bound0.idle]})) # the fixed overhead
+	g1=$((${R[bound.rss.bound1]} - idle)) g2=$((${R[bound.rss.bound2]} - idle))
+	max=$((g1 > g2 ? g1 : g2)) lim=$(((BOUND_SIZE_MIB + BOUND_SLACK_MIB) * 1024))
+	printf '%s' "- megdns cache bound (1 thread, fills with dnsperf ${LOAD[*]}): with cache.size ${BOUND_SIZE_MIB}MiB RSS idle" \
+		" $(mib "$idle") MiB, **growth +$(mib $g1) MiB after $(group $BOUND_N) distinct names**, +$(mib $g2) MiB after" \
+		" $(group $BOUND_N) more (answered $(group "${R[bound.done.bound1]:-?}") and $(group "${R[bound.done.bound2]:-?}")," \
+		" lost ${R[bound.lost.bound1]:-?} and ${R[bound.lost.bound2]:-?}); fixed overhead +$(mib $g0) MiB (growth with" \
+		" cache.size 64KiB after $(group $BOUND_N) names: the miss path's buffers for the queries in flight and" \
+		" allocator slack). "
+	if [ "$max" -le "$lim" ]; then
+		printf '%s' "Growth ≤ ${BOUND_SIZE_MIB} MiB + ${BOUND_SLACK_MIB} MiB slack: OK."
+	else
+		printf '%s' "**FAIL: RSS grew $(mib $max) MiB, more than ${BOUND_SIZE_MIB} MiB + ${BOUND_SLACK_MIB} MiB slack**."
+		log "FAIL: cache bound: RSS grew $(mib $max) MiB with cache.size ${BOUND_SIZE_MIB}MiB (limit $((BOUND_SIZE_MIB + BOUND_SLACK_MIB)) MiB)"
+	fi
+	if [ $((max - g0)) -le "$lim" ]; then
+		printf '%s' " Less the fixed overhead $(mib $((max - g0))) MiB ≤ ${BOUND_SIZE_MIB} MiB + ${BOUND_SLACK_MIB} MiB: what the cache itself added stays within cache.size + slack."
+	else
+		printf '%s' " **FAIL: even less the fixed overhead $(mib $((max - g0))) MiB > ${BOUND_SIZE_MIB} MiB + ${BOUND_SLACK_MIB} MiB: cache.size is not a hard bound**."
+	fi
+	echo " The last $(group $BOUND_REPLAY) names replayed ($(group "${R[bound.replay_done]:-?}") answered) with ${R[bound.replay_nsd]:-?} NSD CPU ticks (0: still cached)."
+}
+
 report() {
 	echo "### megdns vs Unbound ($([ "$QUICK" = 1 ] && echo "quick smoke run, not for publication" || echo "contrib/bench/bench.sh"))"
 	echo
@@ -590,7 +807,7 @@ report() {
 	echo "- machine: $NCPU cores, ${cpu_model:-unknown CPU}, $mem RAM, Linux $(uname -r); load average before the run: $MEGDNS_BENCH_LOAD"
 	echo "- versions: $(version_of megdns) (${build_type:-build type unknown}: $MEGDNS), $(version_of unbound), $(version_of nsd), dnsperf $(version_of dnsperf)$([ "$CALLGRIND" = 1 ] && echo ", $(version_of valgrind)")"
 	echo "- command: \`$MEGDNS_BENCH_CMD\`"
-	echo "- setup: one server thread on core $SCPU, dnsperf and NSD on core $CCPU; both servers forward to NSD (bench.test., $(group $ZONE_N) names); megdns with \`dnssec: {validation: false}\`, Unbound with \`module-config: \"iterator\"\` (neither validates); queries $([ "$EDNS" = 1 ] && echo "with" || echo "without") EDNS"
+	echo "- setup: one server thread on core $SCPU, dnsperf and NSD on core $CCPU; both servers forward to NSD (bench.test., $(group $ZONE_N) names); megdns with \`dnssec: {validation: false}\`, Unbound with \`module-config: \"iterator\"\` (neither validates); queries $([ "$EDNS" = 1 ] && echo "with" || echo "without") EDNS; the thread rows pin nothing (server and dnsperf share all $NCPU cores); the cache.size ${BOUND_SIZE_MIB}MiB row is megdns alone (1 thread, pinned)"
 	echo
 	echo "| metric | megdns | unbound | megdns/unbound |"
 	echo "|---|---:|---:|---:|"
@@ -605,6 +822,17 @@ report() {
 	if [ "$CALLGRIND" = 1 ]; then
 		row "instructions per cache-hit query (callgrind, user space)" "${R[megdns.instr]:-}" "${R[unbound.instr]:-}"
 	fi
+	if [ "$NCPU" -ge 2 ]; then
+		row "cache-hit QPS, 1 thread, server and dnsperf not pinned (dnsperf ${SCALE_LOAD[*]}, ${SCALE_SECS} s)" "${R[megdns.t1.qps]:-}" "${R[unbound.t1.qps]:-}"
+		row "cache-hit QPS, 2 threads, not pinned (same load; the cores are shared with dnsperf)" "${R[megdns.t2.qps]:-}" "${R[unbound.t2.qps]:-}"
+		row "server CPU, 2 threads (% of one core, all threads summed)" "${R[megdns.t2.cpu]:-}" "${R[unbound.t2.cpu]:-}" plain
+		row "queries per server CPU-second, 1 thread, not pinned" "${R[megdns.t1.per_cpu]:-}" "${R[unbound.t1.per_cpu]:-}"
+		row "**queries per server CPU-second, 2 threads**" "${R[megdns.t2.per_cpu]:-}" "${R[unbound.t2.per_cpu]:-}"
+		row "2 threads / 1 thread, queries per server CPU-second (1.00: each core as efficient as one thread alone)" \
+			"$(ratio "${R[megdns.t2.per_cpu]:-}" "${R[megdns.t1.per_cpu]:-}")" \
+			"$(ratio "${R[unbound.t2.per_cpu]:-}" "${R[unbound.t1.per_cpu]:-}")" plain
+	fi
+	row "RSS after $(group $BOUND_N) names with cache.size ${BOUND_SIZE_MIB}MiB (MiB)" "${R[bound.rss.bound1]:-}" "not run" mib
 	echo
 	echo "Higher is better for QPS and queries per CPU-second; lower for CPU, latency, RSS and instructions."
 	echo "Runs vary about ±15 %: compare the two columns of one run, not figures of different runs."
@@ -617,6 +845,16 @@ report() {
 			"miss run $(group "${R[$s.miss_done]:-?}") answered (${R[$s.miss_rcodes]:-n/a}), lost ${R[$s.miss_lost]:-?}, $(group "${R[$s.miss_per_cpu]:-?}") misses per server CPU-second;" \
 			"replay of the miss names $(group "${R[$s.replay_qps]:-?}") QPS with ${R[$s.replay_nsd]:-?} NSD CPU ticks (0: all cached)$([ "$CALLGRIND" = 1 ] && echo "; NSD CPU ticks during the callgrind count: ${R[$s.cg_nsd]:-?}")"
 	done
+	if [ "$NCPU" -ge 2 ]; then
+		for s in "${SERVERS[@]}"; do
+			echo "- $s thread scaling (server and dnsperf ${SCALE_LOAD[*]} on any core): 1 thread $(group "${R[$s.t1.qps]:-?}") QPS at ${R[$s.t1.cpu]:-?} % server CPU," \
+				"2 threads $(group "${R[$s.t2.qps]:-?}") QPS at ${R[$s.t2.cpu]:-?} % server CPU; wall QPS 2/1 threads $(ratio "${R[$s.t2.qps]:-}" "${R[$s.t1.qps]:-}")" \
+				"(not the issue's 1.7× test: dnsperf shares the cores; all cores busy ${R[$s.t1.busy]:-?} % / ${R[$s.t2.busy]:-?} %, of which dnsperf and the rest ${R[$s.t1.other]:-?} % / ${R[$s.t2.other]:-?} % of one core);" \
+				"per-thread CPU with 2 threads: ${R[$s.t2.split]:-?}$([ "${R[$s.t2.ok]:-0}" = 1 ] && echo ", both threads answered" || echo ", **NOT both threads answered (one got < 10 % of the server's CPU)**");" \
+				"lost ${R[$s.t1.lost]:-?} / ${R[$s.t2.lost]:-?} (kernel receive-buffer drops ${R[$s.t1.drops]:-?} / ${R[$s.t2.drops]:-?}), ${R[$s.t2.rcodes]:-n/a}; NSD CPU ticks (misses after warming) ${R[$s.t1.nsd]:-?} / ${R[$s.t2.nsd]:-?}"
+		done
+	fi
+	bound_check
 	[ "${R[megdns.rsize]:-x}" = "${R[unbound.rsize]:-y}" ] ||
 		echo "- **answers differ in size**: megdns ${R[megdns.rsize]:-?} B, Unbound ${R[unbound.rsize]:-?} B on average (dnsperf)"
 	for s in "${NOTES[@]}"; do echo "- $s"; done
