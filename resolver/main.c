@@ -226,6 +226,12 @@ static int main_run(struct main_ctx *m)
 	config_lint(s->cfg, main_print_warning, NULL);
 	log_set_level(m->verbose ? LOG_DEBUG : (enum log_level)s->cfg->verbosity);
 	main_raise_nofile();
+	if (s->cfg->user && geteuid() == 0 && !getpwnam(s->cfg->user)) {
+		/* Found out before anything is bound or started, so the exit is clean. */
+		log_err("server.user '%s': no such user", s->cfg->user);
+		state_unref(s);
+		return 1;
+	}
 	m->loop = uv_default_loop();
 	if (threads_start(&m->threads, s, err, sizeof(err)) < 0) {
 		log_err("%s", err);
@@ -243,10 +249,8 @@ static int main_run(struct main_ctx *m)
 	if (s->fwd.from_resolv_conf)
 		log_info("no upstreams configured: forwarding to the %zu nameserver(s) of %s",
 			 s->fwd.n_defaults, MAIN_RESOLV_CONF);
-	if (main_drop_privileges(s->cfg) < 0) {
-		threads_stop(m->threads);
-		return 1;
-	}
+	if (main_drop_privileges(s->cfg) < 0)
+		_exit(1); /* never serve as root by accident; threads are running: no cleanup */
 	notify_send("READY=1");
 	log_info("megdns %s ready, %zu view(s), %u thread(s)", MEGDNS_VERSION, s->cfg->n_views,
 		 (unsigned)s->cfg->threads);
