@@ -514,6 +514,19 @@ static void val_merge(struct validation *v, enum validate_status st, int ede)
 	}
 }
 
+/*
+ * Fold a zone whose keys are not usable (INSECURE, BOGUS) into the outcome. Returns true
+ * when the keys are SECURE and the caller has signatures to check.
+ */
+static bool val_merge_keys(struct validation *v, enum val_keys k, const struct keycache_entry *e)
+{
+	if (k == VAL_KEYS_INSECURE)
+		val_merge(v, VALIDATE_INSECURE, -1);
+	else if (k == VAL_KEYS_BOGUS)
+		val_merge(v, VALIDATE_BOGUS, e->ede);
+	return k == VAL_KEYS_SECURE;
+}
+
 /* Is the RRSIG a wildcard expansion (fewer labels than its owner)? */
 static bool val_is_wildcard(const ldns_rr *sig)
 {
@@ -557,11 +570,7 @@ static enum val_keys val_rrset_check(struct validation *v, const ldns_rr *first,
 	ldns_rdf *zone = val_name(signer ? signer : ldns_rr_owner(first));
 	const struct keycache_entry *e = NULL;
 	enum val_keys k = val_keys(v, zone, need, &e);
-	if (verify && k == VAL_KEYS_INSECURE) {
-		val_merge(v, VALIDATE_INSECURE, -1);
-	} else if (verify && k == VAL_KEYS_BOGUS) {
-		val_merge(v, VALIDATE_BOGUS, e->ede);
-	} else if (verify && k == VAL_KEYS_SECURE) {
+	if (verify && val_merge_keys(v, k, e)) {
 		ldns_rr_list *set = val_rrset(v->pkt, ldns_rr_owner(first), ldns_rr_get_type(first),
 					      LDNS_SECTION_ANSWER);
 		int err = signer ? val_verify(v, set, sigs, zone, e->keys) : EDE_RRSIGS_MISSING;
@@ -615,11 +624,7 @@ static enum val_keys val_negative_check(struct validation *v, bool verify,
 	ldns_rdf *zone = val_name(signer ? signer : denied);
 	const struct keycache_entry *e = NULL;
 	enum val_keys k = val_keys(v, zone, need, &e);
-	if (verify && k == VAL_KEYS_INSECURE) {
-		val_merge(v, VALIDATE_INSECURE, -1);
-	} else if (verify && k == VAL_KEYS_BOGUS) {
-		val_merge(v, VALIDATE_BOGUS, e->ede);
-	} else if (verify && k == VAL_KEYS_SECURE) {
+	if (verify && val_merge_keys(v, k, e)) {
 		/* RRSIGs only from other zones: a proof from the wrong zone proves nothing. */
 		int err = signer ? 0 : sigs ? EDE_NSEC_MISSING : EDE_RRSIGS_MISSING;
 		ldns_rr_list *soa =
