@@ -118,7 +118,7 @@ int cachefile_load(struct worker *w, const char *path, time_t now, size_t *loade
 	FILE *in = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0, lineno = 1;
-	long long dumped;
+	long long dumped = 0;
 	int r = 0;
 	*loaded = *expired = 0;
 	if (!in) {

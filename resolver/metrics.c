@@ -153,8 +153,7 @@ static void metrics_upstreams(const struct metrics_sum *s, FILE *out)
 					     "megdns_upstream_errors_total"};
 	static const char *const help[3] = {
 	    "Upstream attempts sent, by server.", "Upstream attempts that timed out, by server.",
-	    "Upstream attempts that failed (refused, unreachable, error "
-	    "rcode), by server."};
+	    "Upstream attempts that failed (refused, unreachable, error rcode), by server."};
 	for (int k = 0; k < 3; k++) {
 		metrics_head(out, names[k], "counter", help[k]);
 		for (size_t i = 0; i < s->n_up; i++) {
