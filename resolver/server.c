@@ -7,9 +7,11 @@
  */
 #include "server.h"
 
+#include "framer.h"
 #include "log.h"
 #include "request.h"
 #include "worker.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <ifaddrs.h>
@@ -47,13 +49,18 @@ struct server_tcp_listener {
 struct server_tcp {
 	struct server *srv;
 	uv_tcp_t handle;
-	uv_timer_t idle;
+	uv_timer_t idle; /* the connection's one deadline (server_tcp_arm) */
+	uv_shutdown_t shutdown;
 	struct server_client client;
-	uint8_t *buf;
-	size_t len, cap;
-	unsigned pending; /* queries not answered yet (each holds the connection) */
-	unsigned handles; /* open libuv handles */
+	struct framer in;
+	uint64_t frame_start; /* loop ms: first byte of the incomplete frame held */
+	uint64_t last_active; /* loop ms: accepted, or last query taken or answer sent */
+	unsigned pending;     /* queries not answered yet (each holds the connection) */
+	unsigned handles;     /* open libuv handles */
 	bool closing, reading;
+	bool incomplete; /* an incomplete frame is held */
+	bool eof;        /* the client has sent all it will (half-close) */
+	bool shutting;   /* answers written, FIN on its way */
 	struct server_tcp *prev, *next;
 };
 
@@ -93,8 +100,9 @@ struct server {
 	size_t n_udp;
 	struct server_tcp_listener *tcp;
 	size_t n_tcp;
-	struct server_tcp *conns; /* open connections, for closing them all */
+	struct server_tcp *conns; /* connections not yet freed, for closing them all */
 	unsigned n_conns;
+	unsigned n_open;       /* of them, not closing: what tcp-max-connections limits */
 	unsigned open_handles; /* listener handles not yet closed */
 	uint32_t tcp_idle_ms;
 	uint32_t tcp_max;
@@ -368,7 +376,7 @@ static void server_tcp_free_maybe(struct server_tcp *t)
 	if (t->next)
 		t->next->prev = t->prev;
 	s->n_conns--;
-	free(t->buf);
+	framer_close(&t->in);
 	free(t);
 	server_maybe_free(s);
 }
@@ -385,37 +393,77 @@ static void server_tcp_close(struct server_tcp *t)
 	if (t->closing)
 		return;
 	t->closing = true;
+	t->srv->n_open--;
 	uv_close((uv_handle_t *)&t->handle, server_tcp_close_cb);
 	uv_close((uv_handle_t *)&t->idle, server_tcp_close_cb);
+}
+
+static void server_tcp_idle_cb(uv_timer_t *timer);
+
+/*
+ * Set the connection's one deadline. An incomplete frame must be whole within the idle
+ * timeout of its first byte, however slowly it trickles in, so a client cannot hold a slot by
+ * sending a byte now and then. Between frames, the connection may stay idle that long after
+ * its last query or answer.
+ */
+static void server_tcp_arm(struct server_tcp *t)
+{
+	if (t->closing)
+		return;
+	uint64_t now = uv_now(t->srv->w->loop);
+	uint64_t due = (t->incomplete ? t->frame_start : t->last_active) + t->srv->tcp_idle_ms;
+	uv_timer_start(&t->idle, server_tcp_idle_cb, due > now ? due - now : 0, 0);
 }
 
 static void server_tcp_idle_cb(uv_timer_t *timer)
 {
 	struct server_tcp *t = timer->data;
-	if (t->pending == 0)
+	if (t->incomplete) {
+		log_debug("tcp: closing a connection whose query did not arrive in time");
+	} else if (t->pending > 0) {
+		/* Answers still being worked on; upstream deadlines bound how long. */
+		t->last_active = uv_now(t->srv->w->loop);
+		server_tcp_arm(t);
+		return;
+	}
+	server_tcp_close(t);
+}
+
+static void server_tcp_shutdown_cb(uv_shutdown_t *req, int status)
+{
+	(void)status;
+	server_tcp_close(req->data);
+}
+
+/*
+ * After a half-close (RFC 7766 6.2.4): once every query the client sent is answered and
+ * written, send FIN and close. uv_shutdown waits for the queued writes.
+ */
+static void server_tcp_finish_maybe(struct server_tcp *t)
+{
+	if (!t->eof || t->closing || t->shutting || t->pending > 0)
+		return;
+	t->shutting = true;
+	t->shutdown.data = t;
+	if (uv_shutdown(&t->shutdown, (uv_stream_t *)&t->handle, server_tcp_shutdown_cb) < 0)
 		server_tcp_close(t);
 }
 
 static void server_tcp_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
 {
 	struct server_tcp *t = h->data;
+	uint8_t *space;
+	size_t n;
 	(void)size;
-	if (t->cap - t->len < 512 && t->cap < 2 + 65535) {
-		size_t cap = t->cap * 2 > 2 + 65535 ? 2 + 65535 : t->cap * 2;
-		uint8_t *nb = realloc(t->buf, cap);
-		if (!nb)
-			abort();
-		t->buf = nb;
-		t->cap = cap;
-	}
-	*buf = uv_buf_init((char *)t->buf + t->len, (unsigned)(t->cap - t->len));
+	framer_space(&t->in, &space, &n);
+	*buf = uv_buf_init((char *)space, (unsigned)n);
 }
 
 static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 
 static void server_tcp_update_reading(struct server_tcp *t)
 {
-	bool want = !t->closing && t->pending < SERVER_TCP_PENDING;
+	bool want = !t->closing && !t->eof && t->pending < SERVER_TCP_PENDING;
 	if (want && !t->reading)
 		uv_read_start((uv_stream_t *)&t->handle, server_tcp_alloc_cb, server_tcp_read_cb);
 	else if (!want && t->reading && !t->closing)
@@ -423,35 +471,49 @@ static void server_tcp_update_reading(struct server_tcp *t)
 	t->reading = want;
 }
 
-/* Hand every complete frame in the buffer to the pipeline. */
+/* Hand every complete frame held to the pipeline, up to the pipelining limit. */
 static void server_tcp_frames(struct server_tcp *t)
 {
-	size_t off = 0;
-	while (!t->closing && t->len - off >= 2 && t->pending < SERVER_TCP_PENDING) {
-		size_t flen = msg_get16(t->buf + off);
-		if (t->len - off < 2 + flen)
-			break;
-		if (flen == 0) { /* nothing to answer and no way to resynchronise */
-			server_tcp_close(t);
-			return;
-		}
-		request_handle(t->srv->w, &t->client, t->buf + off + 2, flen);
-		off += 2 + flen;
+	const uint8_t *msg;
+	size_t len;
+	bool took = false;
+	int r = 0;
+	while (!t->closing && t->pending < SERVER_TCP_PENDING &&
+	       (r = framer_next(&t->in, &msg, &len)) > 0) {
+		took = true;
+		request_handle(t->srv->w, &t->client, msg, len);
 	}
-	memmove(t->buf, t->buf + off, t->len - off);
-	t->len -= off;
+	if (r < 0) { /* a zero-length frame: nothing to answer, no way to stay in step */
+		server_tcp_close(t);
+		return;
+	}
+	uint64_t now = uv_now(t->srv->w->loop);
+	bool incomplete = framer_incomplete(&t->in);
+	if (incomplete && (!t->incomplete || took))
+		t->frame_start = now; /* a new frame has begun */
+	t->incomplete = incomplete;
+	if (took)
+		t->last_active = now;
+	server_tcp_arm(t);
 }
 
 static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
 	struct server_tcp *t = stream->data;
 	(void)buf;
+	if (nread == UV_EOF && !t->closing) {
+		t->eof = true; /* answer what was asked first, then close */
+		server_tcp_update_reading(t);
+		server_tcp_finish_maybe(t);
+		return;
+	}
 	if (nread < 0) {
 		server_tcp_close(t);
 		return;
 	}
-	t->len += (size_t)nread;
-	uv_timer_again(&t->idle);
+	if (nread == 0)
+		return;
+	framer_commit(&t->in, (size_t)nread);
 	server_tcp_frames(t);
 	server_tcp_update_reading(t);
 }
@@ -479,27 +541,48 @@ static void server_tcp_ifname(const struct sockaddr_storage *sa, struct server_c
 	freeifaddrs(ifa);
 }
 
+/*
+ * The table is full: make room by closing the connection idle the longest (nothing being
+ * answered; as Unbound and Knot Resolver do), so that clients holding slots without using
+ * them cannot lock others out. False when every connection has queries in progress.
+ */
+static bool server_tcp_make_room(struct server *s)
+{
+	struct server_tcp *victim = NULL;
+	for (struct server_tcp *t = s->conns; t; t = t->next)
+		if (!t->closing && t->pending == 0 &&
+		    (!victim || t->last_active < victim->last_active))
+			victim = t;
+	if (!victim)
+		return false;
+	log_debug("tcp: %u connections open, closing the longest idle one", s->n_open);
+	server_tcp_close(victim);
+	return true;
+}
+
 static void server_tcp_accept_cb(uv_stream_t *listener, int status)
 {
 	struct server_tcp_listener *l = listener->data;
 	struct server *s = l->srv;
 	if (status < 0 || s->closing)
 		return;
-	struct server_tcp *t = calloc(1, sizeof(*t));
-	if (!t)
-		abort();
+	struct server_tcp *t = xcalloc(1, sizeof(*t));
 	t->srv = s;
 	uv_tcp_init(s->w->loop, &t->handle);
 	uv_timer_init(s->w->loop, &t->idle);
 	t->handle.data = t->idle.data = t;
 	t->handles = 2;
+	framer_init(&t->in);
+	t->last_active = uv_now(s->w->loop); /* the newest: never the one to make room */
 	t->next = s->conns;
 	if (s->conns)
 		s->conns->prev = t;
 	s->conns = t;
 	s->n_conns++;
-	if (uv_accept(listener, (uv_stream_t *)&t->handle) < 0 || s->n_conns > s->tcp_max) {
-		if (s->n_conns > s->tcp_max)
+	s->n_open++;
+	bool room = s->n_open <= s->tcp_max || server_tcp_make_room(s);
+	if (uv_accept(listener, (uv_stream_t *)&t->handle) < 0 || !room) {
+		if (!room)
 			log_debug("tcp: connection limit %u reached, closing new one", s->tcp_max);
 		server_tcp_close(t);
 		return;
@@ -512,11 +595,7 @@ static void server_tcp_accept_cb(uv_stream_t *listener, int status)
 	c->tcp = t;
 	if (c->has_local)
 		server_tcp_ifname(&c->local, c);
-	t->cap = 1024;
-	t->buf = malloc(t->cap);
-	if (!t->buf)
-		abort();
-	uv_timer_start(&t->idle, server_tcp_idle_cb, s->tcp_idle_ms, s->tcp_idle_ms);
+	server_tcp_arm(t);
 	server_tcp_update_reading(t);
 }
 
@@ -539,9 +618,8 @@ static void server_tcp_send(struct server_tcp *t, const uint8_t *pkt, size_t len
 		server_tcp_close(t); /* the client does not read its answers */
 		return;
 	}
-	struct server_write *wr = malloc(sizeof(*wr) + 2 + len);
-	if (!wr)
-		abort();
+	struct server_write *wr = xmalloc(sizeof(*wr) + 2 + len);
+	t->last_active = uv_now(t->srv->w->loop);
 	msg_put16(wr->data, (uint16_t)len);
 	memcpy(wr->data + 2, pkt, len);
 	uv_buf_t b = uv_buf_init((char *)wr->data, (unsigned)(2 + len));
@@ -583,6 +661,7 @@ void server_client_release(const struct server_client *c)
 	/* Frames held back by the pipelining limit can go now. */
 	server_tcp_frames(t);
 	server_tcp_update_reading(t);
+	server_tcp_finish_maybe(t);
 }
 
 static int server_open_udp(struct server *s, const struct addr *a, char *err, size_t errlen)

@@ -2,7 +2,9 @@
 # TCP and truncation: dig +tcp works (v4, v6); an RRset larger than 1232 bytes makes NSD
 # truncate over UDP, megdns retries upstream over TCP and has the whole answer for TCP clients
 # while UDP clients with small buffers get TC; pipelined TCP queries are answered out of order;
-# idle connections time out; the connection limit does not starve later clients.
+# idle connections time out; an incomplete query must arrive within the idle timeout of its
+# first byte; a full table makes room by closing the longest idle connection; a client that
+# half-closes after its query still gets the answer (RFC 7766 6.2.4).
 . "$(dirname "$0")/lib.sh"
 
 # 12 TXT records of 200 bytes: ~2.5 KB, more than any UDP answer size here.
@@ -21,6 +23,7 @@ dqs 127.0.0.10 53 +norec +bufsize=1232 +notcp +ignore big.example.test. TXT
 expect_flag tc "precondition: NSD itself truncates big.example.test TXT over UDP"
 
 start_fakedns slow 127.0.0.30 53 --mode delay --delay 1.5
+start_fakedns half 127.0.0.31 53 --mode delay --delay 0.5 --ip 192.0.2.77
 
 cat >megdns.yaml <<'EOF'
 server:
@@ -32,6 +35,8 @@ dnssec: {validation: false}   # unsigned test zones; t_dnssec covers validation
 forward-zones:
   - name: slow.test.
     upstreams: [127.0.0.30@53]
+  - name: half.test.
+    upstreams: [127.0.0.31@53]
 views:
   - name: all
     records: ["fast.home.arpa. 300 IN A 192.168.1.1"]
@@ -145,6 +150,30 @@ expect_alive "after TCP clients left with queries in flight"
 dq +tcp fast.home.arpa. A
 expect_answer "192\.168\.1\.1\$" "TCP still works after clients left early"
 
+# Half-close: the client sends its query and shuts its sending side at once; the answer (a
+# cache miss, 0.5 s upstream) must still come before megdns closes.
+out=$(python3 - "$IT_DIR" <<'EOF' 2>&1
+import socket, struct, sys
+sys.path.insert(0, sys.argv[1])
+from fakedns import build_query, parse_reply, recv_exact
+for i, name in enumerate(["a.half.test.", "b.half.test."]):
+    s = socket.create_connection(("127.0.0.1", 53), timeout=5)
+    q = build_query(name, qid=700 + i)
+    s.sendall(struct.pack("!H", len(q)) + q)
+    s.shutdown(socket.SHUT_WR)
+    try:
+        n = struct.unpack("!H", recv_exact(s, 2))[0]
+        p = parse_reply(recv_exact(s, n))
+        print("half id=%d rcode=%d an=%d" % (p["id"], p["rcode"], len(p["answers"])))
+        print("then %r" % s.recv(10))
+    except Exception as e:
+        print("half %s: no answer (%s)" % (name, e))
+EOF
+)
+assert_match "$out" "half id=700 rcode=0 an=1" "a query followed by SHUT_WR is answered (cache miss)" "$out"
+assert_match "$out" "half id=701 rcode=0 an=1" "...and a second such client too" "$out"
+assert_match "$out" "then b''" "after the answer megdns closes the connection (EOF)" "$out"
+
 # Idle timeout: a connection that sends nothing is closed after about tcp-idle-timeout (2 s).
 out=$(python3 - <<'EOF' 2>&1
 import socket, time
@@ -160,6 +189,37 @@ except ConnectionResetError:
 EOF
 )
 assert_match "$out" "^closed after [1-4]\.[0-9] s" "an idle TCP connection is closed after ~2 s"
+
+# Trickling: 8 clients (the limit) each send one byte of a query every 0.5 s, never finishing
+# it. Each byte is activity, but the frame must be whole within tcp-idle-timeout (2 s) of its
+# first byte: every one is closed after about 2 s, not kept forever.
+out=$(python3 - <<'EOF' 2>&1
+import socket, threading, time
+res = []
+def trickle(i):
+    s = socket.create_connection(("127.0.0.1", 53), timeout=1)
+    t0 = time.time()
+    try:
+        for k in range(16):  # up to 8 s
+            s.send(b"\x00" if k == 0 else b"\x01")
+            time.sleep(0.5)
+            s.settimeout(0.01)
+            try:
+                if s.recv(10) == b"":
+                    res.append("closed after %.1f s" % (time.time() - t0)); return
+            except socket.timeout:
+                pass
+    except OSError as e:
+        res.append("closed after %.1f s (%s)" % (time.time() - t0, e.__class__.__name__)); return
+    res.append("still open after %.1f s" % (time.time() - t0))
+ts = [threading.Thread(target=trickle, args=(i,)) for i in range(8)]
+for t in ts: t.start()
+for t in ts: t.join()
+print("\n".join(sorted(res)))
+print("closed in time: %d" % sum(1 for r in res if r.startswith("closed after") and float(r.split()[2]) < 4))
+EOF
+)
+assert_match "$out" "closed in time: 8" "8 trickling clients are each closed ~2 s after their first byte" "$out"
 
 # Connection limit: 20 idle connections (limit 8) must not lock TCP clients out for good.
 python3 - <<'EOF' >conns.out 2>&1 &
@@ -177,7 +237,7 @@ holder=$!
 track_pid $holder
 sleep 0.5
 dq +tcp fast.home.arpa. A
-note "dig +tcp while 20 idle connections are open: status '$(dq_status)'"
+expect_answer "192\.168\.1\.1\$" "dig +tcp while 20 idle connections hold the table (limit 8): the longest idle one makes room"
 sleep 3 # past the idle timeout: the idle connections are gone from megdns's side
 dq +tcp fast.home.arpa. A
 expect_answer "192\.168\.1\.1\$" "TCP works again once idle connections timed out (limit 8, 20 opened)"
