@@ -698,8 +698,19 @@ static int config_metrics_listen(struct cfgp *p, const struct yaml_node *v, void
 	return 0;
 }
 
+/* metrics.allow replaces the default (loopback) list. */
+static int config_metrics_allow(struct cfgp *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	free(c->metrics_allow);
+	c->metrics_allow = NULL;
+	c->n_metrics_allow = 0;
+	return yprefixes(p, v, "allow", &c->metrics_allow, &c->n_metrics_allow);
+}
+
 static const struct ykey metrics_keys[] = {
     {"listen", YK_FUNC, .fn = config_metrics_listen},
+    {"allow", YK_FUNC, .fn = config_metrics_allow},
 };
 
 static int config_metrics(struct cfgp *p, const struct yaml_node *v, void *obj)
@@ -737,6 +748,11 @@ static struct config *config_new(const char *path)
 	c->cache_max_ttl = 86400;
 	c->dnssec_validation = true;
 	c->control_socket = config_strdup(CONFIG_CONTROL_SOCKET);
+	c->n_metrics_allow = 2;
+	c->metrics_allow = config_calloc(2, sizeof(*c->metrics_allow));
+	if (prefix_parse("127.0.0.0/8", &c->metrics_allow[0]) < 0 ||
+	    prefix_parse("::1/128", &c->metrics_allow[1]) < 0)
+		abort();
 	return c;
 }
 
@@ -901,6 +917,7 @@ void config_free(struct config *cfg)
 	free(cfg->insecure_domains);
 	free(cfg->user);
 	free(cfg->control_socket);
+	free(cfg->metrics_allow);
 	free(cfg);
 }
 

@@ -76,9 +76,11 @@ struct config {
 	char *user;                   /* server.user: drop to this user after binding, or NULL */
 
 	/* control: and metrics: */
-	char *control_socket;       /* control.socket, resolved; "" disables */
-	struct addr metrics_listen; /* metrics.listen */
-	bool metrics;               /* metrics.listen was given */
+	char *control_socket;         /* control.socket, resolved; "" disables */
+	struct addr metrics_listen;   /* metrics.listen */
+	bool metrics;                 /* metrics.listen was given */
+	struct prefix *metrics_allow; /* metrics.allow: who may scrape (default loopback) */
+	size_t n_metrics_allow;
 
 	/* upstreams: the default forwarders for "."; empty means /etc/resolv.conf */
 	struct addr *upstreams;

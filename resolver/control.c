@@ -9,40 +9,21 @@
 #include "fetch.h"
 #include "keycache.h"
 #include "log.h"
+#include "oplisten.h"
 #include "msg.h"
 #include "stats.h"
 #include "upstream.h"
 #include "worker.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define CONTROL_LINE_MAX 4096
 #define CONTROL_ARGS_MAX 16
-
-struct control {
-	struct control_conn *conns; /* open client connections, closed on stop */
-	bool closing;
-	bool listener_closed;
-	uv_pipe_t pipe;
-	char *path;
-	struct control_host host;
-};
-
-struct control_conn {
-	struct control_conn *prev, *next;
-	uv_pipe_t pipe;
-	uv_write_t write;
-	struct control *ctl;
-	char *reply; /* from open_memstream */
-	size_t reply_len;
-	size_t len;
-	char line[CONTROL_LINE_MAX];
-};
+#define CONTROL_LINE_MAX (OPLISTEN_REQ_MAX + 1)
 
 /* ---- status ---- */
 
@@ -286,131 +267,51 @@ int control_run(const struct control_host *h, const char *line, FILE *out)
 
 /* ---- the socket ---- */
 
-/* The listener and every connection are closed: nothing refers to it any more. */
-static void control_maybe_free(struct control *x)
+struct control {
+	struct oplisten *listener;
+	struct control_host host;
+};
+
+/* A request is one line. */
+static size_t control_complete(const char *buf, size_t len)
 {
-	if (!x->closing || !x->listener_closed || x->conns)
-		return;
-	free(x->path);
-	free(x);
+	const char *nl = memchr(buf, '\n', len);
+	return nl ? (size_t)(nl - buf) + 1 : 0;
 }
 
-static void control_conn_close_cb(uv_handle_t *h)
+static void control_answer(void *ud, const char *req, size_t len, bool whole, FILE *out)
 {
-	struct control_conn *cc = h->data;
-	if (cc->prev)
-		cc->prev->next = cc->next;
-	else
-		cc->ctl->conns = cc->next;
-	if (cc->next)
-		cc->next->prev = cc->prev;
-	free(cc->reply);
-	struct control *owner = cc->ctl;
-	free(cc);
-	control_maybe_free(owner);
-}
-
-static void control_write_cb(uv_write_t *req, int status)
-{
-	struct control_conn *cc = req->data;
-	(void)status;
-	uv_close((uv_handle_t *)&cc->pipe, control_conn_close_cb);
-}
-
-static void control_execute(struct control_conn *cc)
-{
-	char *text = NULL;
+	struct control *c = ud;
+	char *text = NULL, *line = xmalloc(len + 1);
 	size_t text_len = 0;
+	memcpy(line, req, len);
+	line[len && line[len - 1] == '\n' ? len - 1 : len] = '\0';
 	FILE *tmp = open_memstream(&text, &text_len);
 	if (!tmp)
 		abort();
-	cc->line[cc->len] = '\0';
-	int r = control_run(&cc->ctl->host, cc->line, tmp);
+	int r = -EINVAL;
+	if (whole)
+		r = control_run(&c->host, line, tmp);
+	else
+		fprintf(tmp, "command longer than %d bytes\n", OPLISTEN_REQ_MAX);
 	fclose(tmp);
-	FILE *out = open_memstream(&cc->reply, &cc->reply_len);
-	if (!out)
-		abort();
 	fprintf(out, "%s\n%s", r == 0 ? "ok" : "error", text);
-	fclose(out);
 	free(text);
-	uv_buf_t b = uv_buf_init(cc->reply, (unsigned)cc->reply_len);
-	cc->write.data = cc;
-	if (uv_write(&cc->write, (uv_stream_t *)&cc->pipe, &b, 1, control_write_cb) < 0)
-		uv_close((uv_handle_t *)&cc->pipe, control_conn_close_cb);
-}
-
-static void control_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
-{
-	struct control_conn *cc = h->data;
-	(void)size;
-	*buf = uv_buf_init(cc->line + cc->len, (unsigned)(sizeof(cc->line) - 1 - cc->len));
-}
-
-static void control_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
-{
-	struct control_conn *cc = stream->data;
-	(void)buf;
-	if (nread < 0) {
-		uv_close((uv_handle_t *)&cc->pipe, control_conn_close_cb);
-		return;
-	}
-	cc->len += (size_t)nread;
-	char *nl = memchr(cc->line, '\n', cc->len);
-	if (!nl && cc->len < sizeof(cc->line) - 1)
-		return;
-	uv_read_stop(stream);
-	if (nl)
-		cc->len = (size_t)(nl - cc->line);
-	control_execute(cc);
-}
-
-static void control_accept_cb(uv_stream_t *server, int status)
-{
-	struct control *c = server->data;
-	if (status < 0 || c->closing)
-		return;
-	struct control_conn *cc = calloc(1, sizeof(*cc));
-	if (!cc)
-		abort();
-	cc->ctl = c;
-	uv_pipe_init(server->loop, &cc->pipe, 0);
-	cc->pipe.data = cc;
-	cc->next = c->conns;
-	if (c->conns)
-		c->conns->prev = cc;
-	c->conns = cc;
-	if (uv_accept(server, (uv_stream_t *)&cc->pipe) < 0 ||
-	    uv_read_start((uv_stream_t *)&cc->pipe, control_alloc_cb, control_read_cb) < 0)
-		uv_close((uv_handle_t *)&cc->pipe, control_conn_close_cb);
-}
-
-static void control_close_cb(uv_handle_t *h)
-{
-	struct control *c = h->data;
-	c->listener_closed = true;
-	c->closing = true;
-	control_maybe_free(c);
+	free(line);
 }
 
 int control_open(struct control **out, uv_loop_t *loop, const char *path,
 		 const struct control_host *host, char *err, size_t errlen)
 {
-	struct control *c = calloc(1, sizeof(*c));
-	if (!c)
-		abort();
+	struct control *c = xcalloc(1, sizeof(*c));
 	c->host = *host;
-	c->path = strdup(path);
-	uv_pipe_init(loop, &c->pipe, 0);
-	c->pipe.data = c;
-	unlink(path);             /* a socket left by a previous run */
-	mode_t old = umask(0117); /* 0660: the service user and its group */
-	int r = uv_pipe_bind(&c->pipe, path);
-	umask(old);
-	if (r == 0)
-		r = uv_listen((uv_stream_t *)&c->pipe, 16, control_accept_cb);
+	struct oplisten_handler h = {.ud = c,
+				     .name = "control socket",
+				     .complete = control_complete,
+				     .answer = control_answer};
+	int r = oplisten_pipe(&c->listener, loop, path, &h, err, errlen);
 	if (r < 0) {
-		snprintf(err, errlen, "control socket %s: %s", path, uv_strerror(r));
-		uv_close((uv_handle_t *)&c->pipe, control_close_cb);
+		free(c);
 		return r;
 	}
 	*out = c;
@@ -421,10 +322,6 @@ void control_close(struct control *c)
 {
 	if (!c)
 		return;
-	c->closing = true;
-	unlink(c->path);
-	for (struct control_conn *cc = c->conns; cc; cc = cc->next)
-		if (!uv_is_closing((uv_handle_t *)&cc->pipe))
-			uv_close((uv_handle_t *)&cc->pipe, control_conn_close_cb);
-	uv_close((uv_handle_t *)&c->pipe, control_close_cb);
+	oplisten_close(c->listener); /* no callback reaches c after this */
+	free(c);
 }

@@ -23,9 +23,8 @@
 #include <time.h>
 
 #define FETCH_BUCKETS     4096
-#define FETCH_MAX         4096 /* bound on upstream work in flight per worker */
-#define FETCH_MAX_WAITERS 512  /* queries joined to one fetch */
-#define FETCH_BOGUS_TTL   60   /* seconds a bogus answer is remembered */
+#define FETCH_MAX_WAITERS 512 /* queries joined to one fetch */
+#define FETCH_BOGUS_TTL   60  /* seconds a bogus answer is remembered */
 #define TYPE_SOA          6
 #define TYPE_OPT          41
 #define CLASS_IN          1

@@ -8,7 +8,9 @@
 #include "log.h"
 #include "state.h"
 #include "control.h"
+#include "fetch.h"
 #include "metrics.h"
+#include "oplisten.h"
 #include "notify.h"
 #include "threads.h"
 
@@ -205,14 +207,28 @@ static int main_drop_privileges(const struct config *cfg)
 	return 0;
 }
 
-/* Each upstream query holds a socket: allow as many as the hard limit permits. */
-static void main_raise_nofile(void)
+/*
+ * Each upstream query and TCP client holds a socket: allow as many as the hard limit permits,
+ * and say so when even that is less than the DNS service may need. The side listeners
+ * (control, metrics) are capped at OPLISTEN_MAX_CONNS each, so they can never eat into it.
+ */
+static void main_raise_nofile(const struct config *cfg)
 {
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	uint64_t per_worker = (uint64_t)cfg->tcp_max_connections + FETCH_MAX + 2 * cfg->n_listen;
+	uint64_t need = cfg->threads * per_worker + 2 * OPLISTEN_MAX_CONNS + 64;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		log_warn("open file limit %llu is below the %llu that %u thread(s) with "
+			 "tcp-max-connections %u and %u upstream queries each may need: raise it "
+			 "(LimitNOFILE= in the systemd unit, ulimit -n)",
+			 (unsigned long long)rl.rlim_cur, (unsigned long long)need,
+			 (unsigned)cfg->threads, (unsigned)cfg->tcp_max_connections, FETCH_MAX);
 }
 
 static int main_run(struct main_ctx *m)
@@ -225,7 +241,7 @@ static int main_run(struct main_ctx *m)
 	}
 	config_lint(s->cfg, main_print_warning, NULL);
 	log_set_level(m->verbose ? LOG_DEBUG : (enum log_level)s->cfg->verbosity);
-	main_raise_nofile();
+	main_raise_nofile(s->cfg);
 	if (s->cfg->user && geteuid() == 0 && !getpwnam(s->cfg->user)) {
 		/* Found out before anything is bound or started, so the exit is clean. */
 		log_err("server.user '%s': no such user", s->cfg->user);

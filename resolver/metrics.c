@@ -4,32 +4,21 @@
 #include "metrics.h"
 
 #include "cache.h"
+#include "log.h"
+#include "oplisten.h"
 #include "stats.h"
 #include "upstream.h"
 #include "worker.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define METRICS_REQ_MAX  4096
 #define METRICS_UPSTREAM 64
 
 struct metrics {
-	struct metrics_conn *conns; /* open client connections, closed on stop */
-	bool closing;
-	bool listener_closed;
-	uv_tcp_t tcp;
+	struct oplisten *listener;
 	struct control_host host;
-};
-
-struct metrics_conn {
-	struct metrics_conn *prev, *next;
-	uv_tcp_t tcp;
-	uv_write_t write;
-	struct metrics *m;
-	char *reply;
-	size_t reply_len, len;
-	char req[METRICS_REQ_MAX];
 };
 
 /* What the workers report, summed. */
@@ -198,134 +187,81 @@ void metrics_write(const struct control_host *host, FILE *out)
 	free(s);
 }
 
-/* The listener and every connection are closed: nothing refers to it any more. */
-static void metrics_maybe_free(struct metrics *x)
+/* ---- the listener ---- */
+
+/* A request head ends with an empty line. */
+static size_t metrics_complete(const char *buf, size_t len)
 {
-	if (!x->closing || !x->listener_closed || x->conns)
-		return;
-	free(x);
+	(void)len;
+	const char *end = strstr(buf, "\r\n\r\n");
+	if (end)
+		return (size_t)(end - buf) + 4;
+	end = strstr(buf, "\n\n");
+	return end ? (size_t)(end - buf) + 2 : 0;
 }
 
-static void metrics_conn_close_cb(uv_handle_t *h)
+static void metrics_answer(void *ud, const char *req, size_t len, bool whole, FILE *out)
 {
-	struct metrics_conn *mc = h->data;
-	if (mc->prev)
-		mc->prev->next = mc->next;
-	else
-		mc->m->conns = mc->next;
-	if (mc->next)
-		mc->next->prev = mc->prev;
-	free(mc->reply);
-	struct metrics *owner = mc->m;
-	free(mc);
-	metrics_maybe_free(owner);
-}
-
-static void metrics_write_cb(uv_write_t *req, int status)
-{
-	struct metrics_conn *mc = req->data;
-	(void)status;
-	uv_close((uv_handle_t *)&mc->tcp, metrics_conn_close_cb);
-}
-
-/* A complete request head has arrived: answer it. */
-static void metrics_respond(struct metrics_conn *mc)
-{
+	struct metrics *m = ud;
 	char *body = NULL;
 	size_t body_len = 0;
+	(void)len;
 	FILE *b = open_memstream(&body, &body_len);
-	FILE *out = open_memstream(&mc->reply, &mc->reply_len);
-	if (!b || !out)
+	if (!b)
 		abort();
-	bool ok =
-	    (!strncmp(mc->req, "GET /metrics ", 13) || !strncmp(mc->req, "GET /metrics?", 13)) &&
-	    mc->m->host.threads(mc->m->host.ud) != NULL;
+	bool get = !strncmp(req, "GET /metrics ", 13) || !strncmp(req, "GET /metrics?", 13);
+	bool ok = whole && get && m->host.threads(m->host.ud) != NULL;
 	if (ok)
-		metrics_write(&mc->m->host, b);
+		metrics_write(&m->host, b);
+	else if (!whole)
+		fprintf(b, "megdns: request head too long\n");
 	else
 		fprintf(b, "megdns: only GET /metrics is served here\n");
 	fclose(b);
 	fprintf(out,
 		"HTTP/1.0 %s\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
 		"Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		ok ? "200 OK" : "404 Not Found", body_len, body);
-	fclose(out);
+		ok      ? "200 OK"
+		: whole ? "404 Not Found"
+			: "431 Request Header Fields Too Large",
+		body_len, body);
 	free(body);
-	uv_buf_t buf = uv_buf_init(mc->reply, (unsigned)mc->reply_len);
-	mc->write.data = mc;
-	if (uv_write(&mc->write, (uv_stream_t *)&mc->tcp, &buf, 1, metrics_write_cb) < 0)
-		uv_close((uv_handle_t *)&mc->tcp, metrics_conn_close_cb);
 }
 
-static void metrics_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
+/* metrics.allow, read from the current state so a reload applies to the next client. */
+static bool metrics_admit(void *ud, const struct sockaddr_storage *peer)
 {
-	struct metrics_conn *mc = h->data;
-	(void)size;
-	*buf = uv_buf_init(mc->req + mc->len, (unsigned)(sizeof(mc->req) - 1 - mc->len));
+	struct metrics *m = ud;
+	const struct config *cfg = m->host.state(m->host.ud)->cfg;
+	for (size_t i = 0; i < cfg->n_metrics_allow; i++)
+		if (prefix_match(&cfg->metrics_allow[i], (const struct sockaddr *)peer, ""))
+			return true;
+	struct addr a;
+	char buf[ADDR_STRLEN];
+	addr_from_sockaddr(&a, (const struct sockaddr *)peer, sizeof(*peer));
+	log_debug("metrics: %s is not in metrics.allow", addr_format(&a, buf, sizeof(buf)));
+	return false;
 }
 
-static void metrics_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
-{
-	struct metrics_conn *mc = s->data;
-	(void)buf;
-	if (nread < 0) {
-		uv_close((uv_handle_t *)&mc->tcp, metrics_conn_close_cb);
-		return;
-	}
-	mc->len += (size_t)nread;
-	mc->req[mc->len] = '\0';
-	if (!strstr(mc->req, "\r\n\r\n") && !strstr(mc->req, "\n\n") &&
-	    mc->len < sizeof(mc->req) - 1)
-		return;
-	uv_read_stop(s);
-	metrics_respond(mc);
-}
-
-static void metrics_accept_cb(uv_stream_t *server, int status)
-{
-	struct metrics *m = server->data;
-	if (status < 0 || m->closing)
-		return;
-	struct metrics_conn *mc = calloc(1, sizeof(*mc));
-	if (!mc)
-		abort();
-	mc->m = m;
-	uv_tcp_init(server->loop, &mc->tcp);
-	mc->tcp.data = mc;
-	mc->next = m->conns;
-	if (m->conns)
-		m->conns->prev = mc;
-	m->conns = mc;
-	if (uv_accept(server, (uv_stream_t *)&mc->tcp) < 0 ||
-	    uv_read_start((uv_stream_t *)&mc->tcp, metrics_alloc_cb, metrics_read_cb) < 0)
-		uv_close((uv_handle_t *)&mc->tcp, metrics_conn_close_cb);
-}
-
-static void metrics_close_cb(uv_handle_t *h)
-{
-	struct metrics *m = h->data;
-	m->listener_closed = true;
-	m->closing = true;
-	metrics_maybe_free(m);
-}
+static const char metrics_forbidden[] =
+    "HTTP/1.0 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    "Content-Length: 52\r\nConnection: close\r\n\r\n"
+    "megdns: metrics.allow does not include your address\n";
 
 int metrics_open(struct metrics **out, uv_loop_t *loop, const struct addr *addr,
 		 const struct control_host *host, char *err, size_t errlen)
 {
-	struct metrics *m = calloc(1, sizeof(*m));
-	char buf[ADDR_STRLEN];
-	if (!m)
-		abort();
+	struct metrics *m = xcalloc(1, sizeof(*m));
 	m->host = *host;
-	uv_tcp_init(loop, &m->tcp);
-	m->tcp.data = m;
-	int r = uv_tcp_bind(&m->tcp, (const struct sockaddr *)&addr->ss, 0);
-	if (r == 0)
-		r = uv_listen((uv_stream_t *)&m->tcp, 16, metrics_accept_cb);
+	struct oplisten_handler h = {.ud = m,
+				     .name = "metrics.listen",
+				     .admit = metrics_admit,
+				     .refusal = metrics_forbidden,
+				     .complete = metrics_complete,
+				     .answer = metrics_answer};
+	int r = oplisten_tcp(&m->listener, loop, addr, &h, err, errlen);
 	if (r < 0) {
-		snprintf(err, errlen, "metrics.listen %s: %s", addr_format(addr, buf, sizeof(buf)),
-			 uv_strerror(r));
-		uv_close((uv_handle_t *)&m->tcp, metrics_close_cb);
+		free(m);
 		return r;
 	}
 	*out = m;
@@ -336,9 +272,6 @@ void metrics_close(struct metrics *m)
 {
 	if (!m)
 		return;
-	m->closing = true;
-	for (struct metrics_conn *mc = m->conns; mc; mc = mc->next)
-		if (!uv_is_closing((uv_handle_t *)&mc->tcp))
-			uv_close((uv_handle_t *)&mc->tcp, metrics_conn_close_cb);
-	uv_close((uv_handle_t *)&m->tcp, metrics_close_cb);
+	oplisten_close(m->listener); /* no callback reaches m after this */
+	free(m);
 }

@@ -337,7 +337,9 @@ start_megdns() {
 	echo "=== megdns -c $conf $*" >>"$MEGDNS_LOG"
 	MEGDNS_LOG_MARK=$(wc -l <"$MEGDNS_LOG") # expect_log looks at this run's lines only
 	# MEGDNS_CWD: start it from another folder (relative paths must not depend on the cwd).
-	(cd "${MEGDNS_CWD:-.}" && exec "$MEGDNS" -c "$conf" "$@") >>"$MEGDNS_LOG" 2>&1 &
+	# MEGDNS_NOFILE: run it under that open file limit (ulimit -n).
+	(cd "${MEGDNS_CWD:-.}" && { [ -z "${MEGDNS_NOFILE:-}" ] || ulimit -n "$MEGDNS_NOFILE"; } &&
+		exec "$MEGDNS" -c "$conf" "$@") >>"$MEGDNS_LOG" 2>&1 &
 	MEGDNS_PID=$!
 	track_pid "$MEGDNS_PID"
 	for ((i = 0; i < 150; i++)); do

@@ -67,6 +67,9 @@ static void assert_defaults_except_listen(const struct config *c)
 	ck_assert_uint_eq(c->n_upstreams, 0);
 	ck_assert_uint_eq(c->n_fwd_zones, 0);
 	ck_assert_uint_eq(c->n_views, 0);
+	ck_assert_uint_eq(c->n_metrics_allow, 2); /* loopback only */
+	ck_assert_str_eq(pfmt(&c->metrics_allow[0]), "127.0.0.0/8");
+	ck_assert_str_eq(pfmt(&c->metrics_allow[1]), "::1/128");
 }
 
 START_TEST(full_example)
@@ -284,6 +287,8 @@ static const struct {
     {"top-list.yaml", "1:1: the configuration must be a mapping of sections (server:, "
 		      "upstreams:, views:, ...), not a list"},
     {"two-docs.yaml", "2:1: only one YAML document is allowed"},
+    {"bad-metrics-allow.yaml",
+     "3:23: '192.168.1.1/24' is not an address prefix (ADDR/LEN, host bits zero)"},
 };
 
 START_TEST(bad_configs)
