@@ -22,9 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CONTROL_ARGS_MAX 16
-#define CONTROL_LINE_MAX (OPLISTEN_REQ_MAX + 1)
-
 /* ---- status ---- */
 
 static void control_status_job(struct worker *w, size_t index, void *arg)
@@ -101,18 +98,10 @@ static void control_flush_job(struct worker *w, size_t index, void *arg)
 	f->removed += cache_remove_if(w->cache, control_flush_match, f);
 }
 
-static int control_flush(const struct control_host *h, int argc, char **argv, FILE *out)
+static int control_flush(const struct control_host *h, const struct control_cmd *cmd, FILE *out)
 {
-	struct control_flush f = {.name_len = 0};
-	if (argc > 1 && msg_name_from_str(argv[1], f.name, &f.name_len) < 0) {
-		fprintf(out, "'%s' is not a domain name\n", argv[1]);
-		return -1;
-	}
-	f.below = argc > 2 && !strcmp(argv[2], "--below");
-	if (argc > 3 || (argc == 3 && !f.below)) {
-		fprintf(out, "usage: flush [NAME [--below]]\n");
-		return -1;
-	}
+	struct control_flush f = {.name_len = cmd->name_len, .below = cmd->below};
+	memcpy(f.name, cmd->name, cmd->name_len);
 	int r = threads_each(h->threads(h->ud), control_flush_job, &f);
 	fprintf(out, "flushed %zu cache entries\n", f.removed);
 	return r < 0 ? -1 : 0;
@@ -137,13 +126,9 @@ static void control_stats_job(struct worker *w, size_t index, void *arg)
 		stats_reset(&w->stats);
 }
 
-static int control_stats(const struct control_host *h, int argc, char **argv, FILE *out)
+static int control_stats(const struct control_host *h, const struct control_cmd *cmd, FILE *out)
 {
-	struct control_stats cs = {.reset = argc > 1 && !strcmp(argv[1], "--reset")};
-	if (argc > 2 || (argc == 2 && !cs.reset)) {
-		fprintf(out, "usage: stats [--reset]\n");
-		return -1;
-	}
+	struct control_stats cs = {.reset = cmd->reset};
 	stats_init(&cs.sum);
 	int r = threads_each(h->threads(h->ud), control_stats_job, &cs);
 	stats_print(&cs.sum, out);
@@ -183,15 +168,10 @@ static void control_load_job(struct worker *w, size_t index, void *arg)
 	}
 }
 
-static int control_cachefile(const struct control_host *h, int argc, char **argv, FILE *out)
+static int control_cachefile(const struct control_host *h, const struct control_cmd *cmd, FILE *out)
 {
-	struct control_file cf = {.path = argc == 2 ? argv[1] : NULL};
-	bool dump = !strcmp(argv[0], "dump-cache");
-	if (!cf.path) {
-		fprintf(out, "usage: %s FILE\n", argv[0]);
-		return -1;
-	}
-	if (dump) {
+	struct control_file cf = {.path = cmd->path};
+	if (cmd->kind == CONTROL_DUMP) {
 		cf.file = fopen(cf.path, "w");
 		if (!cf.file) {
 			fprintf(out, "%s: %s\n", cf.path, strerror(errno));
@@ -220,49 +200,125 @@ static int control_cachefile(const struct control_host *h, int argc, char **argv
 
 /* ---- dispatch ---- */
 
-int control_run(const struct control_host *h, const char *line, FILE *out)
+/* The arguments of flush, stats, dump-cache and load-cache. */
+static int control_parse_args(struct control_cmd *c, FILE *out)
 {
-	char copy[CONTROL_LINE_MAX], *argv[CONTROL_ARGS_MAX], *save = NULL;
-	int argc = 0;
-	snprintf(copy, sizeof(copy), "%s", line);
-	for (char *tok = strtok_r(copy, " \t\r\n", &save); tok && argc < CONTROL_ARGS_MAX;
-	     tok = strtok_r(NULL, " \t\r\n", &save))
-		argv[argc++] = tok;
-	if (argc == 0) {
-		fprintf(out, "empty command\n");
-		return -1;
-	}
-	if (!h->threads(h->ud)) {
-		fprintf(out, "megdns is stopping\n");
-		return -1;
-	}
-	const char *cmd = argv[0];
-	if (!strcmp(cmd, "status") && argc == 1)
-		return control_status(h, out);
-	if (!strcmp(cmd, "reload") && argc == 1) {
-		char err[1024];
-		if (h->reload(h->ud, err, sizeof(err)) < 0) {
-			fprintf(out,
-				"reload failed, still serving the previous configuration: %s\n",
-				err);
-			return -1;
+	switch (c->kind) {
+	case CONTROL_FLUSH:
+		if (c->argc > 1 && msg_name_from_str(c->argv[1], c->name, &c->name_len) < 0) {
+			fprintf(out, "'%s' is not a domain name\n", c->argv[1]);
+			return -EINVAL;
 		}
-		fprintf(out, "reloaded %s\n", h->state(h->ud)->cfg->path);
+		c->below = c->argc > 2 && !strcmp(c->argv[2], "--below");
+		if (c->argc > 3 || (c->argc == 3 && !c->below))
+			break;
 		return 0;
+	case CONTROL_STATS:
+		c->reset = c->argc > 1 && !strcmp(c->argv[1], "--reset");
+		if (c->argc > 2 || (c->argc == 2 && !c->reset))
+			break;
+		return 0;
+	case CONTROL_DUMP:
+	case CONTROL_LOAD:
+		if (c->argc != 2)
+			break;
+		c->path = c->argv[1];
+		if (c->path[0] != '/') { /* megdns's working folder is not the caller's */
+			fprintf(out, "%s needs an absolute path, not '%s'\n", c->argv[0], c->path);
+			return -EINVAL;
+		}
+		return 0;
+	case CONTROL_EXPLAIN:
+		return explain_parse(c->argc, c->argv, &c->expl, out);
+	default:
+		return c->argc == 1
+			   ? 0
+			   : (fprintf(out, "%s takes no arguments\n", c->argv[0]), -EINVAL);
 	}
-	if (!strcmp(cmd, "flush"))
-		return control_flush(h, argc, argv, out);
-	if (!strcmp(cmd, "stats"))
-		return control_stats(h, argc, argv, out);
-	if (!strcmp(cmd, "dump-cache") || !strcmp(cmd, "load-cache"))
-		return control_cachefile(h, argc, argv, out);
-	if (!strcmp(cmd, "explain"))
-		return explain_run(h, argc, argv, out);
+	static const char *const usage[] = {[CONTROL_FLUSH] = "flush [NAME [--below]]",
+					    [CONTROL_STATS] = "stats [--reset]",
+					    [CONTROL_DUMP] = "dump-cache FILE",
+					    [CONTROL_LOAD] = "load-cache FILE"};
+	fprintf(out, "usage: %s\n", usage[c->kind]);
+	return -EINVAL;
+}
+
+int control_parse(const char *line, struct control_cmd *c, FILE *out)
+{
+	static const char *const names[] = {
+	    [CONTROL_STATUS] = "status",   [CONTROL_RELOAD] = "reload",
+	    [CONTROL_FLUSH] = "flush",     [CONTROL_STATS] = "stats",
+	    [CONTROL_DUMP] = "dump-cache", [CONTROL_LOAD] = "load-cache",
+	    [CONTROL_EXPLAIN] = "explain"};
+	char *save = NULL;
+	c->argc = 0;
+	c->name_len = 0;
+	c->path = NULL;
+	snprintf(c->buf, sizeof(c->buf), "%s", line);
+	for (char *tok = strtok_r(c->buf, " \t\r\n", &save); tok && c->argc < CONTROL_ARGS_MAX;
+	     tok = strtok_r(NULL, " \t\r\n", &save))
+		c->argv[c->argc++] = tok;
+	if (c->argc == 0) {
+		fprintf(out, "empty command\n");
+		return -EINVAL;
+	}
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (!strcmp(c->argv[0], names[k])) {
+			c->kind = (enum control_kind)k;
+			return control_parse_args(c, out);
+		}
 	fprintf(out,
 		"unknown command '%s' (status, reload, flush, stats, dump-cache, load-cache, "
 		"explain)\n",
-		cmd);
-	return -1;
+		c->argv[0]);
+	return -EINVAL;
+}
+
+static int control_reload(const struct control_host *h, FILE *out)
+{
+	char err[1024];
+	if (h->reload(h->ud, err, sizeof(err)) < 0) {
+		fprintf(out, "reload failed, still serving the previous configuration: %s\n", err);
+		return -1;
+	}
+	fprintf(out, "reloaded %s\n", h->state(h->ud)->cfg->path);
+	return 0;
+}
+
+int control_run(const struct control_host *h, const char *line, FILE *out)
+{
+	struct control_cmd *cmd = xmalloc(sizeof(*cmd));
+	int r = -1;
+	if (control_parse(line, cmd, out) < 0)
+		goto done;
+	if (!h->threads(h->ud)) {
+		fprintf(out, "megdns is stopping\n");
+		goto done;
+	}
+	switch (cmd->kind) {
+	case CONTROL_STATUS:
+		r = control_status(h, out);
+		break;
+	case CONTROL_RELOAD:
+		r = control_reload(h, out);
+		break;
+	case CONTROL_FLUSH:
+		r = control_flush(h, cmd, out);
+		break;
+	case CONTROL_STATS:
+		r = control_stats(h, cmd, out);
+		break;
+	case CONTROL_DUMP:
+	case CONTROL_LOAD:
+		r = control_cachefile(h, cmd, out);
+		break;
+	case CONTROL_EXPLAIN:
+		r = explain_run(h, &cmd->expl, out);
+		break;
+	}
+done:
+	free(cmd);
+	return r;
 }
 
 /* ---- the socket ---- */
@@ -272,8 +328,7 @@ struct control {
 	struct control_host host;
 };
 
-/* A request is one line. */
-static size_t control_complete(const char *buf, size_t len)
+size_t control_request_end(const char *buf, size_t len)
 {
 	const char *nl = memchr(buf, '\n', len);
 	return nl ? (size_t)(nl - buf) + 1 : 0;
@@ -307,7 +362,7 @@ int control_open(struct control **out, uv_loop_t *loop, const char *path,
 	c->host = *host;
 	struct oplisten_handler h = {.ud = c,
 				     .name = "control socket",
-				     .complete = control_complete,
+				     .complete = control_request_end,
 				     .answer = control_answer};
 	int r = oplisten_pipe(&c->listener, loop, path, &h, err, errlen);
 	if (r < 0) {

@@ -11,11 +11,17 @@
 #ifndef MEGDNS_CONTROL_H
 #define MEGDNS_CONTROL_H
 
+#include "explain.h"
+#include "msg.h"
 #include "state.h"
 #include "threads.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <uv.h>
+
+#define CONTROL_LINE_MAX 4097 /* a request line, with its NUL */
+#define CONTROL_ARGS_MAX 16
 
 /* What the control socket needs from the process that owns it. */
 struct control_host {
@@ -38,6 +44,39 @@ int control_open(struct control **out, uv_loop_t *loop, const char *path,
 
 /* Stop listening and remove the socket file; NULL is a no-op. */
 void control_close(struct control *c);
+
+enum control_kind {
+	CONTROL_STATUS,
+	CONTROL_RELOAD,
+	CONTROL_FLUSH,
+	CONTROL_STATS,
+	CONTROL_DUMP,
+	CONTROL_LOAD,
+	CONTROL_EXPLAIN,
+};
+
+/* One command line, read and checked: everything but carrying it out. */
+struct control_cmd {
+	enum control_kind kind;
+	uint8_t name[MSG_MAX_NAME]; /* flush: the name (wire), name_len 0: everything */
+	size_t name_len;
+	bool below;               /* flush --below */
+	bool reset;               /* stats --reset */
+	const char *path;         /* dump-cache / load-cache: absolute, points into buf */
+	struct explain_args expl; /* explain: points into buf */
+	char buf[CONTROL_LINE_MAX];
+	char *argv[CONTROL_ARGS_MAX];
+	int argc;
+};
+
+/* A request is one line: the bytes up to and with its newline, or 0 while it has none. */
+size_t control_request_end(const char *buf, size_t len);
+
+/*
+ * Read one command line (without its newline) into *cmd. Returns 0, or -EINVAL with what is
+ * wrong (unknown command, bad arguments, usage) written to out. Pure: touches nothing else.
+ */
+int control_parse(const char *line, struct control_cmd *cmd, FILE *out);
 
 /* Run one command line, writing the reply text to out. Returns 0, or -1 for an error reply. */
 int control_run(const struct control_host *host, const char *line, FILE *out);

@@ -4,6 +4,7 @@
 #include "explain.h"
 
 #include "anchor.h"
+#include "control.h"
 #include "cache.h"
 #include "chase.h"
 #include "fetch.h"
@@ -13,19 +14,11 @@
 #include "validate.h"
 #include "worker.h"
 
+#include <errno.h>
 #include <ldns/ldns.h>
 #include <string.h>
 
-struct explain_args {
-	struct addr client;
-	struct addr dest;
-	bool has_dest;
-	const char *ifname;
-	const char *name;
-	uint16_t qtype;
-};
-
-static int explain_parse(int argc, char **argv, struct explain_args *a, FILE *out)
+int explain_parse(int argc, char **argv, struct explain_args *a, FILE *out)
 {
 	int pos = 0;
 	memset(a, 0, sizeof(*a));
@@ -53,7 +46,7 @@ static int explain_parse(int argc, char **argv, struct explain_args *a, FILE *ou
 usage:
 	fprintf(out, "usage: explain CLIENT-ADDR [--interface IF] [--destination ADDR] NAME "
 		     "[TYPE]\n");
-	return -1;
+	return -EINVAL;
 }
 
 /* Say whether one kind of criterion of view v matches, and why. */
@@ -232,11 +225,9 @@ static int explain_answer(const struct control_host *h, const struct state *st,
 	return 0;
 }
 
-int explain_run(const struct control_host *h, int argc, char **argv, FILE *out)
+int explain_run(const struct control_host *h, const struct explain_args *args, FILE *out)
 {
-	struct explain_args a;
-	if (explain_parse(argc, argv, &a, out) < 0)
-		return -1;
+	struct explain_args a = *args;
 	struct state *st = h->state(h->ud);
 	char buf[ADDR_STRLEN];
 	/* The address without "@53": a client's port plays no part in view selection. */

@@ -11,11 +11,31 @@
 #ifndef MEGDNS_EXPLAIN_H
 #define MEGDNS_EXPLAIN_H
 
-#include "control.h"
+#include "addr.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
-/* argv: "explain" CLIENT [--interface IF] [--destination ADDR] NAME [TYPE]. 0 or -1. */
-int explain_run(const struct control_host *h, int argc, char **argv, FILE *out);
+struct control_host;
+
+/* What to explain; the strings point into the argv given to explain_parse. */
+struct explain_args {
+	struct addr client;
+	struct addr dest;
+	bool has_dest;
+	const char *ifname;
+	const char *name;
+	uint16_t qtype;
+};
+
+/*
+ * argv: "explain" CLIENT [--interface IF] [--destination ADDR] NAME [TYPE]. Fills *a and
+ * returns 0, or writes the usage to out and returns -EINVAL. Pure.
+ */
+int explain_parse(int argc, char **argv, struct explain_args *a, FILE *out);
+
+/* Write the explanation of a to out. 0, or -1 (with the reason in out). */
+int explain_run(const struct control_host *h, const struct explain_args *a, FILE *out);
 
 #endif

@@ -189,8 +189,7 @@ void metrics_write(const struct control_host *host, FILE *out)
 
 /* ---- the listener ---- */
 
-/* A request head ends with an empty line. */
-static size_t metrics_complete(const char *buf, size_t len)
+size_t metrics_request_end(const char *buf, size_t len)
 {
 	(void)len;
 	const char *end = strstr(buf, "\r\n\r\n");
@@ -200,8 +199,21 @@ static size_t metrics_complete(const char *buf, size_t len)
 	return end ? (size_t)(end - buf) + 2 : 0;
 }
 
+enum metrics_req metrics_request_kind(const char *req, bool whole)
+{
+	if (!whole)
+		return METRICS_REQ_TOO_LONG;
+	if (!strncmp(req, "GET /metrics ", 13) || !strncmp(req, "GET /metrics?", 13))
+		return METRICS_REQ_GET;
+	return METRICS_REQ_OTHER;
+}
+
 static void metrics_answer(void *ud, const char *req, size_t len, bool whole, FILE *out)
 {
+	static const char *const status[] = {[METRICS_REQ_GET] = "200 OK",
+					     [METRICS_REQ_OTHER] = "404 Not Found",
+					     [METRICS_REQ_TOO_LONG] =
+						 "431 Request Header Fields Too Large"};
 	struct metrics *m = ud;
 	char *body = NULL;
 	size_t body_len = 0;
@@ -209,11 +221,12 @@ static void metrics_answer(void *ud, const char *req, size_t len, bool whole, FI
 	FILE *b = open_memstream(&body, &body_len);
 	if (!b)
 		abort();
-	bool get = !strncmp(req, "GET /metrics ", 13) || !strncmp(req, "GET /metrics?", 13);
-	bool ok = whole && get && m->host.threads(m->host.ud) != NULL;
-	if (ok)
+	enum metrics_req kind = metrics_request_kind(req, whole);
+	if (kind == METRICS_REQ_GET && !m->host.threads(m->host.ud))
+		kind = METRICS_REQ_OTHER; /* stopping */
+	if (kind == METRICS_REQ_GET)
 		metrics_write(&m->host, b);
-	else if (!whole)
+	else if (kind == METRICS_REQ_TOO_LONG)
 		fprintf(b, "megdns: request head too long\n");
 	else
 		fprintf(b, "megdns: only GET /metrics is served here\n");
@@ -221,10 +234,7 @@ static void metrics_answer(void *ud, const char *req, size_t len, bool whole, FI
 	fprintf(out,
 		"HTTP/1.0 %s\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
 		"Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		ok      ? "200 OK"
-		: whole ? "404 Not Found"
-			: "431 Request Header Fields Too Large",
-		body_len, body);
+		status[kind], body_len, body);
 	free(body);
 }
 
@@ -257,7 +267,7 @@ int metrics_open(struct metrics **out, uv_loop_t *loop, const struct addr *addr,
 				     .name = "metrics.listen",
 				     .admit = metrics_admit,
 				     .refusal = metrics_forbidden,
-				     .complete = metrics_complete,
+				     .complete = metrics_request_end,
 				     .answer = metrics_answer};
 	int r = oplisten_tcp(&m->listener, loop, addr, &h, err, errlen);
 	if (r < 0) {

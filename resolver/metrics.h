@@ -26,4 +26,19 @@ void metrics_close(struct metrics *m);
 /* Write the exposition text (also used by tests). */
 void metrics_write(const struct control_host *host, FILE *out);
 
+/*
+ * Where a request head ends (after its empty line): its length, or 0 while incomplete.
+ * buf is NUL-terminated at len.
+ */
+size_t metrics_request_end(const char *buf, size_t len);
+
+enum metrics_req {
+	METRICS_REQ_GET,      /* GET /metrics (a query string allowed): the scrape */
+	METRICS_REQ_OTHER,    /* another method or path: 404 */
+	METRICS_REQ_TOO_LONG, /* no end of head within the request limit: 431 */
+};
+
+/* What the request head req (NUL-terminated; whole: its end arrived) asks for. Pure. */
+enum metrics_req metrics_request_kind(const char *req, bool whole);
+
 #endif
