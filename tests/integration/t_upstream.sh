@@ -12,6 +12,7 @@ start_fakedns tc 127.0.0.32 53 --mode tc --ip 192.0.2.32
 start_fakedns plain 127.0.0.33 53 --mode answer --ip 192.0.2.33
 start_fakedns late 127.0.0.34 53 --mode delay --delay 2 --ip 192.0.2.34
 start_fakedns silent 127.0.0.35 53 --mode drop
+start_fakedns mute 127.0.0.36 53 --mode drop
 
 cat >megdns.yaml <<'EOF'
 server:
@@ -29,6 +30,8 @@ forward-zones:
     upstreams: [127.0.0.34@53]
   - name: silent.test.
     upstreams: [127.0.0.35@53]
+  - name: probe.test.
+    upstreams: [127.0.0.36@53, 127.0.0.33@53]
 views:
   - name: all
     records: ["x.home.arpa. 60 IN A 192.168.1.1"]
@@ -100,5 +103,18 @@ ms=$(($(now_ms) - t0))
 expect_status SERVFAIL "silent upstream: SERVFAIL"
 expect_out "EDE: 22( |\$)" "silent upstream: EDE 22 (No Reachable Authority)"
 assert_range "$ms" 0 2999 "silent upstream: SERVFAIL in under 3 s (ms)"
+
+# 7. A server never asked yet (127.0.0.36, silent) listed before one that answers (.33): it is
+# probed alongside the known server instead of ahead of it, and the probe, still waiting for
+# its reply when megdns is told to stop, neither delays the exit nor leaks.
+t0=$(now_ms)
+dq +time=5 www.probe.test. A
+ms=$(($(now_ms) - t0))
+expect_answer "192\.0\.2\.33\$" "untried silent server listed first: answer from the known one"
+assert_range "$ms" 0 500 "untried silent server listed first: no wait for it (ms)"
+assert_match "$(cat "$T/fakedns-mute.log")" " www\.probe\.test\. 1\$" "the untried server was probed alongside"
+stop_megdns TERM
+assert_eq "$MEGDNS_RC" 0 "SIGTERM with a probe in flight: megdns exits 0"
+assert_range "$MEGDNS_STOP_MS" 0 1000 "SIGTERM with a probe in flight: megdns is gone at once (ms)"
 
 finish
