@@ -381,3 +381,53 @@ size_t msg_build_query(const uint8_t *lname, size_t lname_len, uint16_t qtype, u
 	msg_put16(p + 9, 0);
 	return len;
 }
+
+/* Is the question of reply the question of query? Both headers are known to be there. */
+static bool msg_same_question(const uint8_t *query, size_t qlen, const uint8_t *reply, size_t rlen)
+{
+	size_t n = msg_name_len(query + MSG_HDR_LEN, qlen - MSG_HDR_LEN);
+	if (n == 0 || MSG_HDR_LEN + n + 4 > qlen || MSG_HDR_LEN + n + 4 > rlen)
+		return false;
+	/* Uncompressed and of the same length: a compression pointer here is refused. */
+	if (msg_name_len(reply + MSG_HDR_LEN, rlen - MSG_HDR_LEN) != n ||
+	    !msg_name_equal(reply + MSG_HDR_LEN, query + MSG_HDR_LEN))
+		return false;
+	return !memcmp(reply + MSG_HDR_LEN + n, query + MSG_HDR_LEN + n, 4); /* type, class */
+}
+
+enum msg_reply msg_reply_check(const uint8_t *query, size_t qlen, const uint8_t *reply, size_t rlen)
+{
+	if (qlen < MSG_HDR_LEN || rlen < MSG_HDR_LEN || msg_get16(reply) != msg_get16(query))
+		return MSG_REPLY_IGNORE;
+	uint16_t flags = msg_get16(reply + 2);
+	if (!(flags & MSG_QR) || ((flags >> 11) & 0xf) != 0 || msg_get16(reply + 4) != 1 ||
+	    !msg_same_question(query, qlen, reply, rlen))
+		return MSG_REPLY_IGNORE;
+	if (flags & MSG_TC)
+		return MSG_REPLY_TRUNCATED;
+	/* The whole message must parse before anything downstream trusts its offsets. */
+	struct msg_walk w;
+	struct msg_rr rr;
+	int r;
+	if (msg_walk_init(&w, reply, rlen) < 0)
+		return MSG_REPLY_IGNORE;
+	while ((r = msg_walk_next(&w, &rr)) > 0)
+		;
+	if (r < 0)
+		return MSG_REPLY_IGNORE;
+	unsigned rcode = flags & 0xf;
+	return rcode == MSG_NOERROR || rcode == MSG_NXDOMAIN ? MSG_REPLY_ACCEPT : MSG_REPLY_ERROR;
+}
+
+int msg_stream_frame(const uint8_t *buf, size_t len, size_t *msg_len)
+{
+	if (len < 2)
+		return 0;
+	size_t want = msg_get16(buf);
+	if (want < MSG_HDR_LEN)
+		return -EBADMSG;
+	if (len - 2 < want)
+		return 0;
+	*msg_len = want;
+	return 1;
+}

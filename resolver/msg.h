@@ -171,6 +171,32 @@ size_t msg_build_query(const uint8_t *lname, size_t lname_len, uint16_t qtype, u
 		       uint16_t id, bool do_bit, bool cd, uint16_t udp_size, uint8_t *out,
 		       size_t cap);
 
+/* What a datagram or TCP message is to the query we sent (msg_reply_check). */
+enum msg_reply {
+	MSG_REPLY_IGNORE,    /* not the reply to it, or malformed: drop it, keep waiting */
+	MSG_REPLY_ACCEPT,    /* well-formed, NOERROR or NXDOMAIN: the answer */
+	MSG_REPLY_TRUNCATED, /* its reply with TC set: ask again over TCP */
+	MSG_REPLY_ERROR,     /* well-formed, another rcode (SERVFAIL, REFUSED...): try elsewhere */
+};
+
+/*
+ * Does reply (rlen bytes, from anyone) answer query (qlen bytes, as msg_build_query wrote it)?
+ * It must be a response with the query's ID, opcode QUERY, one question equal to the query's
+ * (name compared case-insensitively, uncompressed), and, unless truncated, well-formed
+ * throughout, so that whoever keeps it may trust its record offsets. The caller checks the
+ * source address and port. Never reads outside either buffer; a malformed query gives IGNORE.
+ */
+enum msg_reply msg_reply_check(const uint8_t *query, size_t qlen, const uint8_t *reply,
+			       size_t rlen);
+
+/*
+ * A length-prefixed DNS message arriving over TCP (RFC 1035 4.2.2): len bytes of the stream
+ * are in buf. Returns 1 when the first message is whole (at buf + 2, *msg_len bytes), 0 when
+ * more bytes are needed, -EBADMSG when the prefix announces less than a DNS header (never a
+ * reply; the stream cannot be resynchronised). Bytes after the first message are not looked at.
+ */
+int msg_stream_frame(const uint8_t *buf, size_t len, size_t *msg_len);
+
 static inline uint16_t msg_get16(const uint8_t *p)
 {
 	return (uint16_t)((p[0] << 8) | p[1]);

@@ -1,15 +1,21 @@
 /*
  * upstream.c -- queries to upstream servers over UDP with TCP fallback. See upstream.h.
  *
- * An upstream_query walks an attempt plan over its servers; each attempt is an upstream_try
- * owning its libuv handles. A try is detached from its query the moment it ends (reply,
- * timeout, error) and frees itself when libuv has closed its handles, so a late datagram or
- * timer can never reach a finished query.
+ * An upstream_query walks an attempt plan over its servers (ordered by servsel.c); each
+ * attempt is an upstream_try owning its libuv handles. As in Unbound, a new attempt starts
+ * when the newest one's retransmit timeout fires or it fails, and earlier attempts keep
+ * listening until the query's deadline: the first acceptable reply from any of them wins, the
+ * rest are cancelled. A server in hold-down whose time is up is probed alongside the best one;
+ * when the query ends first, the probe lives on detached (in the pool's list) until its reply
+ * or its own timeout says how that server is doing. A try is detached from its query the
+ * moment either ends and frees itself when libuv has closed its handles, so a late datagram or
+ * timer never reaches a finished query.
  */
 #include "upstream.h"
 
 #include "log.h"
 #include "msg.h"
+#include "servsel.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -17,20 +23,15 @@
 #include <sys/random.h>
 
 #define UPSTREAM_MAX_SERVERS 16
-#define UPSTREAM_HOLD_DOWN   10000 /* ms a failing server is tried last */
-#define UPSTREAM_MIN_RTO     150   /* ms */
 #define UPSTREAM_UDP_BUF     4096
-#define UPSTREAM_DEADLINE    5000 /* ms for a whole query, all attempts */
 
 struct upstream_server {
 	struct addr addr;
-	bool known;       /* has answered at least once */
-	uint32_t srtt_us; /* smoothed RTT */
-	uint32_t rttvar_us;
-	uint64_t down_until; /* loop ms; 0 = healthy */
-	unsigned fails;      /* consecutive timeouts/errors */
+	struct servsel sel;
 	uint64_t queries, timeouts, errors;
 };
+
+struct upstream_try;
 
 struct upstream_pool {
 	uv_loop_t *loop;
@@ -42,17 +43,18 @@ struct upstream_pool {
 	uint32_t timeout_ms;
 	uint16_t edns_size;
 	size_t active;
+	struct upstream_try *probes; /* probes outliving their query */
+	bool stopping;               /* no more background probes */
 };
-
-struct upstream_try;
 
 struct upstream_query {
 	struct upstream_pool *pool;
 	size_t srv[UPSTREAM_MAX_SERVERS]; /* pool indices, in the order to try */
 	size_t n_srv;
+	size_t pos; /* next plan position */
 	unsigned attempt, max_attempts;
 	uint64_t deadline;
-	struct upstream_try *cur;
+	struct upstream_try *tries; /* live attempts and probe, newest first */
 	uint8_t lname[MSG_MAX_NAME];
 	struct upstream_question qn;
 	upstream_cb cb;
@@ -61,7 +63,8 @@ struct upstream_query {
 };
 
 struct upstream_try {
-	struct upstream_query *q; /* NULL once detached */
+	struct upstream_query *q;  /* NULL once detached */
+	struct upstream_try *next; /* in q->tries while attached, else in pool->probes */
 	struct upstream_pool *pool;
 	size_t srv; /* pool index */
 	uv_timer_t timer;
@@ -71,6 +74,9 @@ struct upstream_try {
 	uv_write_t write;
 	unsigned open; /* handles not yet closed */
 	bool has_udp, has_tcp;
+	bool closing; /* ended: callbacks still delivered (connect, write) are ignored */
+	bool probe;   /* sent alongside the best server to learn whether this one is back */
+	bool stale;   /* its retransmit timeout fired; it still listens until the deadline */
 	uint16_t id;
 	int err; /* a send error reported through the timer */
 	uint64_t sent_ns;
@@ -79,8 +85,6 @@ struct upstream_try {
 	uint8_t *rbuf; /* TCP only: malloc'd 2 + 65535 */
 	size_t rlen;
 };
-
-static void upstream_attempt(struct upstream_query *q);
 
 /*
  * An unpredictable query ID. glibc's arc4random makes a getrandom system call each time;
@@ -117,10 +121,23 @@ struct upstream_pool *upstream_pool_new(uv_loop_t *loop, uint32_t timeout_ms, ui
 	return p;
 }
 
+static void upstream_try_close(struct upstream_try *t);
+
+void upstream_pool_stop(struct upstream_pool *p)
+{
+	p->stopping = true;
+	while (p->probes) {
+		struct upstream_try *t = p->probes;
+		p->probes = t->next;
+		upstream_try_close(t);
+	}
+}
+
 void upstream_pool_free(struct upstream_pool *p)
 {
 	if (!p)
 		return;
+	upstream_pool_stop(p); /* normally done already, with the loop run since */
 	free(p->servers);
 	free(p);
 }
@@ -132,11 +149,10 @@ void upstream_pool_set_timeout(struct upstream_pool *p, uint32_t timeout_ms)
 
 size_t upstream_pool_stats(const struct upstream_pool *p, struct upstream_stats *out, size_t max)
 {
-	uint64_t now = uv_now(p->loop);
 	for (size_t i = 0; i < p->n_servers && i < max; i++) {
 		const struct upstream_server *s = &p->servers[i];
-		out[i] = (struct upstream_stats){s->addr,    s->known,   s->down_until > now,
-						 s->srtt_us, s->queries, s->timeouts,
+		out[i] = (struct upstream_stats){s->addr,        s->sel.known, s->sel.fails > 0,
+						 s->sel.srtt_us, s->queries,   s->timeouts,
 						 s->errors};
 	}
 	return p->n_servers;
@@ -171,68 +187,37 @@ void upstream_pool_know(struct upstream_pool *p, const struct addr *a)
 	upstream_server_index(p, a);
 }
 
-/* Sort key: healthy servers by RTT (unknown ones first, to learn theirs), failing ones last. */
-static uint64_t upstream_rank(const struct upstream_pool *p, size_t i, uint64_t now)
-{
-	const struct upstream_server *s = &p->servers[i];
-	if (s->down_until > now)
-		return (1ull << 40) + s->down_until;
-	return s->known ? s->srtt_us : 0;
-}
-
+/* The query's servers, best first (servsel_order), its attempt budget and deadline. */
 static void upstream_plan(struct upstream_query *q, const struct addr *servers, size_t n)
 {
 	struct upstream_pool *p = q->pool;
-	uint64_t now = uv_now(p->loop);
+	const struct servsel *sel[UPSTREAM_MAX_SERVERS];
+	size_t idx[UPSTREAM_MAX_SERVERS], order[UPSTREAM_MAX_SERVERS];
 	q->n_srv = n < UPSTREAM_MAX_SERVERS ? n : UPSTREAM_MAX_SERVERS;
 	for (size_t i = 0; i < q->n_srv; i++)
-		q->srv[i] = upstream_server_index(p, &servers[i]);
-	/* Insertion sort: lists are a handful of servers. */
-	for (size_t i = 1; i < q->n_srv; i++) {
-		size_t v = q->srv[i], j = i;
-		uint64_t rv = upstream_rank(p, v, now);
-		while (j > 0 && upstream_rank(p, q->srv[j - 1], now) > rv) {
-			q->srv[j] = q->srv[j - 1];
-			j--;
-		}
-		q->srv[j] = v;
-	}
+		idx[i] = upstream_server_index(p, &servers[i]);
+	/* Pointers only after every index exists: adding a server may move the array. */
+	for (size_t i = 0; i < q->n_srv; i++)
+		sel[i] = &p->servers[idx[i]].sel;
+	servsel_order(sel, q->n_srv, uv_now(p->loop), order);
+	for (size_t i = 0; i < q->n_srv; i++)
+		q->srv[i] = idx[order[i]];
 	q->max_attempts = (unsigned)(q->n_srv * 2 < 3 ? 3 : q->n_srv * 2);
-	q->deadline = now + UPSTREAM_DEADLINE;
+	uint32_t budget =
+	    p->timeout_ms > UPSTREAM_DEADLINE_MS ? p->timeout_ms : UPSTREAM_DEADLINE_MS;
+	q->deadline = uv_now(p->loop) + budget;
 }
 
-static void upstream_note_rtt(struct upstream_pool *p, size_t i, uint64_t rtt_ns)
+/* Plan position of the server to probe alongside the first attempt, or n_srv for none. */
+static size_t upstream_probe_pick(const struct upstream_query *q)
 {
-	struct upstream_server *s = &p->servers[i];
-	uint32_t rtt = (uint32_t)(rtt_ns / 1000);
-	if (!s->known) {
-		s->srtt_us = rtt;
-		s->rttvar_us = rtt / 2;
-		s->known = true;
-	} else {
-		uint32_t diff = rtt > s->srtt_us ? rtt - s->srtt_us : s->srtt_us - rtt;
-		s->rttvar_us = (3 * s->rttvar_us + diff) / 4;
-		s->srtt_us = (7 * s->srtt_us + rtt) / 8;
+	const struct servsel *sel[UPSTREAM_MAX_SERVERS];
+	size_t order[UPSTREAM_MAX_SERVERS];
+	for (size_t i = 0; i < q->n_srv; i++) {
+		sel[i] = &q->pool->servers[q->srv[i]].sel;
+		order[i] = i; /* q->srv is in plan order already */
 	}
-	s->fails = 0;
-	s->down_until = 0;
-}
-
-static void upstream_note_failure(struct upstream_pool *p, size_t i)
-{
-	struct upstream_server *s = &p->servers[i];
-	s->fails++;
-	s->down_until = uv_now(p->loop) + UPSTREAM_HOLD_DOWN;
-}
-
-/* Timeout of one attempt to server i, in ms. */
-static uint64_t upstream_rto(const struct upstream_pool *p, size_t i)
-{
-	const struct upstream_server *s = &p->servers[i];
-	if (!s->known)
-		return p->timeout_ms;
-	uint64_t rto = (s->srtt_us + 4ull * s->rttvar_us) / 1000 * 2 + UPSTREAM_MIN_RTO;
-	return rto < p->timeout_ms ? rto : p->timeout_ms;
+	return servsel_probe(sel, order, q->n_srv, uv_now(q->pool->loop));
 }
 
 static void upstream_try_close_cb(uv_handle_t *h)
@@ -244,13 +229,13 @@ static void upstream_try_close_cb(uv_handle_t *h)
 	}
 }
 
-/* Detach t from its query and release its handles. */
-static void upstream_try_end(struct upstream_try *t)
+/* Release t's handles; it must be unlinked already. */
+static void upstream_try_close(struct upstream_try *t)
 {
-	if (t->q) {
-		t->q->cur = NULL;
-		t->q = NULL;
-	}
+	t->q = NULL;
+	t->closing = true;
+	if (t->probe)
+		t->pool->servers[t->srv].sel.probing = false;
 	uv_close((uv_handle_t *)&t->timer, upstream_try_close_cb);
 	if (t->has_udp)
 		uv_close((uv_handle_t *)&t->udp, upstream_try_close_cb);
@@ -258,74 +243,126 @@ static void upstream_try_end(struct upstream_try *t)
 		uv_close((uv_handle_t *)&t->tcp, upstream_try_close_cb);
 }
 
-/* Finish the query: end the current try, report, free. */
+static void upstream_unlink(struct upstream_try **head, struct upstream_try *t)
+{
+	for (; *head; head = &(*head)->next)
+		if (*head == t) {
+			*head = t->next;
+			return;
+		}
+}
+
+/* Detach t from its query (or the pool's background probes) and release its handles. */
+static void upstream_try_end(struct upstream_try *t)
+{
+	upstream_unlink(t->q ? &t->q->tries : &t->pool->probes, t);
+	upstream_try_close(t);
+}
+
+/*
+ * Finish the query: cancel its tries, except that a probe still waiting for its first reply
+ * carries on in the background (its outcome is what the probe was for); report; free.
+ */
 static void upstream_done(struct upstream_query *q, int status, const uint8_t *reply, size_t len)
 {
-	if (q->cur)
-		upstream_try_end(q->cur);
-	q->pool->active--;
+	struct upstream_pool *p = q->pool;
+	while (q->tries) {
+		struct upstream_try *t = q->tries;
+		q->tries = t->next;
+		t->q = NULL;
+		if (t->probe && !t->stale && !p->stopping) {
+			t->next = p->probes;
+			p->probes = t;
+		} else {
+			upstream_try_close(t);
+		}
+	}
+	p->active--;
 	q->cb(q->ud, status, reply, len);
 	free(q);
 }
 
-/* The current try failed with err: move on to the next attempt or give up. */
-static void upstream_try_failed(struct upstream_try *t, int err, bool server_fault)
-{
-	struct upstream_query *q = t->q;
-	struct upstream_server *s = &q->pool->servers[t->srv];
-	if (err == -ETIMEDOUT)
-		s->timeouts++;
-	else
-		s->errors++;
-	if (server_fault)
-		upstream_note_failure(q->pool, t->srv);
-	if (q->last_err != -ETIMEDOUT || err != -EREMOTEIO)
-		q->last_err = err;
-	upstream_try_end(t);
-	upstream_attempt(q);
-}
-
 void upstream_cancel(struct upstream_query *q)
 {
-	if (q->cur)
-		upstream_try_end(q->cur);
+	while (q->tries) {
+		struct upstream_try *t = q->tries;
+		q->tries = t->next;
+		upstream_try_close(t);
+	}
 	q->pool->active--;
 	free(q);
 }
 
-enum upstream_verdict { UPSTREAM_IGNORE, UPSTREAM_ACCEPT, UPSTREAM_TRUNCATED, UPSTREAM_BAD_RCODE };
-
-/* Is pkt the reply to t's question, and what kind of reply? */
-static enum upstream_verdict upstream_check(const struct upstream_try *t, const uint8_t *pkt,
-					    size_t len)
+static void upstream_set_err(struct upstream_query *q, int err)
 {
-	const struct upstream_question *qn = &t->q->qn;
-	if (len < MSG_HDR_LEN || msg_get16(pkt) != t->id)
-		return UPSTREAM_IGNORE;
-	uint16_t flags = msg_get16(pkt + 2);
-	if (!(flags & MSG_QR) || ((flags >> 11) & 0xf) != 0 || msg_get16(pkt + 4) != 1)
-		return UPSTREAM_IGNORE;
-	size_t qend = MSG_HDR_LEN + qn->lname_len;
-	if (qend + 4 > len || msg_name_len(pkt + MSG_HDR_LEN, len - MSG_HDR_LEN) != qn->lname_len ||
-	    !msg_name_equal(pkt + MSG_HDR_LEN, qn->lname) || msg_get16(pkt + qend) != qn->qtype ||
-	    msg_get16(pkt + qend + 2) != qn->qclass)
-		return UPSTREAM_IGNORE;
-	if (flags & MSG_TC)
-		return UPSTREAM_TRUNCATED;
-	/* The whole message must parse before anything downstream trusts its offsets. */
-	struct msg_walk w;
-	struct msg_rr rr;
-	int r;
-	if (msg_walk_init(&w, pkt, len) < 0)
-		return UPSTREAM_IGNORE;
-	while ((r = msg_walk_next(&w, &rr)) > 0)
-		;
-	if (r < 0)
-		return UPSTREAM_IGNORE;
-	unsigned rcode = flags & 0xf;
-	if (rcode != MSG_NOERROR && rcode != MSG_NXDOMAIN)
-		return UPSTREAM_BAD_RCODE;
-	return UPSTREAM_ACCEPT;
+	/* A timeout says more than an error rcode from another server (EDE 22, not 23). */
+	if (q->last_err != -ETIMEDOUT || err != -EREMOTEIO)
+		q->last_err = err;
+}
+
+/* Does q wait on an attempt to srv (or, srv SIZE_MAX, on any attempt) whose timeout is ahead? */
+static bool upstream_fresh(const struct upstream_query *q, size_t srv, bool probes)
+{
+	for (const struct upstream_try *t = q->tries; t; t = t->next)
+		if (!t->stale && (probes || !t->probe) && (srv == SIZE_MAX || t->srv == srv))
+			return true;
+	return false;
+}
+
+static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe);
+
+/* Start the next attempt: the next server in plan order that has no attempt still fresh. */
+static void upstream_attempt(struct upstream_query *q)
+{
+	size_t pick = q->pos % q->n_srv;
+	for (size_t i = 0; i < q->n_srv; i++) {
+		size_t j = (q->pos + i) % q->n_srv;
+		if (!upstream_fresh(q, q->srv[j], true)) {
+			pick = j;
+			break;
+		}
+	}
+	q->pos = pick + 1;
+	q->attempt++;
+	upstream_try_start(q, q->srv[pick], false);
+}
+
+/*
+ * Something ended or went stale in q: finish at the deadline; else when no attempt is fresh,
+ * start the next one; with none left, finish once nothing listens any more.
+ */
+static void upstream_advance(struct upstream_query *q)
+{
+	if (uv_now(q->pool->loop) >= q->deadline) {
+		upstream_done(q, q->last_err ? q->last_err : -ETIMEDOUT, NULL, 0);
+		return;
+	}
+	if (upstream_fresh(q, SIZE_MAX, false))
+		return;
+	if (q->attempt < q->max_attempts)
+		upstream_attempt(q);
+	else if (!q->tries)
+		upstream_done(q, q->last_err ? q->last_err : -ETIMEDOUT, NULL, 0);
+	/* else the stale attempts (and the probe) listen on until the deadline */
+}
+
+/* Try t failed with err (a server's fault or not): end it and let its query go on. */
+static void upstream_try_failed(struct upstream_try *t, int err, bool server_fault)
+{
+	struct upstream_pool *p = t->pool;
+	struct upstream_server *s = &p->servers[t->srv];
+	struct upstream_query *q = t->q;
+	if (err == -ETIMEDOUT) /* a TCP connection that timed out */
+		s->timeouts++;
+	else
+		s->errors++;
+	if (server_fault)
+		servsel_failed(&s->sel, uv_now(p->loop));
+	upstream_try_end(t);
+	if (q) {
+		upstream_set_err(q, err);
+		upstream_advance(q);
+	}
 }
 
 static void upstream_start_tcp(struct upstream_try *t);
@@ -333,34 +370,59 @@ static void upstream_start_tcp(struct upstream_try *t);
 /* A candidate reply arrived on t (over UDP or TCP). */
 static void upstream_on_reply(struct upstream_try *t, const uint8_t *pkt, size_t len, bool tcp)
 {
-	struct upstream_query *q = t->q;
-	switch (upstream_check(t, pkt, len)) {
-	case UPSTREAM_IGNORE:
+	struct upstream_pool *p = t->pool;
+	enum msg_reply v = msg_reply_check(t->qbuf + 2, t->qlen, pkt, len);
+	if (v == MSG_REPLY_IGNORE || (v == MSG_REPLY_TRUNCATED && tcp)) {
 		if (tcp) /* a stream cannot resynchronise: give up on this server */
 			upstream_try_failed(t, -EBADMSG, true);
 		return;
-	case UPSTREAM_TRUNCATED:
-		if (tcp)
-			upstream_try_failed(t, -EBADMSG, true);
-		else
-			upstream_start_tcp(t);
-		return;
-	case UPSTREAM_BAD_RCODE:
-		upstream_note_rtt(q->pool, t->srv, uv_hrtime() - t->sent_ns);
-		upstream_try_failed(t, -EREMOTEIO, false);
-		return;
-	case UPSTREAM_ACCEPT:
-		upstream_note_rtt(q->pool, t->srv, uv_hrtime() - t->sent_ns);
-		upstream_done(q, 0, pkt, len);
+	}
+	if (v == MSG_REPLY_TRUNCATED && t->q) {
+		upstream_start_tcp(t);
 		return;
 	}
+	/* The server answered (a detached probe asks no more, not even after TC). */
+	servsel_answered(&p->servers[t->srv].sel, (uv_hrtime() - t->sent_ns) / 1000);
+	if (v == MSG_REPLY_ERROR) {
+		upstream_try_failed(t, -EREMOTEIO, false);
+		return;
+	}
+	struct upstream_query *q = t->q;
+	upstream_try_end(t);
+	if (q)
+		upstream_done(q, 0, pkt, len);
 }
 
+/*
+ * First expiry: the retransmit timeout. The attempt counts as timed out and its server is held
+ * down, but it keeps listening until the query's deadline (a slow server's reply still wins)
+ * while the query moves on. Second expiry: the deadline.
+ */
 static void upstream_timer_cb(uv_timer_t *timer)
 {
 	struct upstream_try *t = timer->data;
-	if (t->q)
-		upstream_try_failed(t, t->err ? t->err : -ETIMEDOUT, true);
+	struct upstream_pool *p = t->pool;
+	if (t->err) {
+		upstream_try_failed(t, t->err, true);
+		return;
+	}
+	struct upstream_query *q = t->q;
+	if (!t->stale) {
+		struct upstream_server *s = &p->servers[t->srv];
+		uint64_t now = uv_now(p->loop);
+		t->stale = true;
+		s->timeouts++;
+		servsel_failed(&s->sel, now);
+		if (!q) { /* a background probe: that is its answer */
+			upstream_try_end(t);
+			return;
+		}
+		upstream_set_err(q, -ETIMEDOUT);
+		if (q->deadline > now)
+			uv_timer_start(&t->timer, upstream_timer_cb, q->deadline - now, 0);
+	}
+	if (q)
+		upstream_advance(q);
 }
 
 static void upstream_udp_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
@@ -377,14 +439,15 @@ static void upstream_udp_recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *b
 {
 	struct upstream_try *t = udp->data;
 	(void)from; /* the socket is connected: the kernel only passes the server's datagrams */
-	if (!t->q || (nread == 0 && !from))
+	if (t->closing || (nread == 0 && !from))
 		return;
 	if (nread < 0) { /* ICMP unreachable or similar, reported on the connected socket */
 		upstream_try_failed(t, (int)nread, true);
 		return;
 	}
 	if (flags & UV_UDP_PARTIAL) { /* bigger than we advertised: fetch it whole over TCP */
-		upstream_start_tcp(t);
+		if (t->q)
+			upstream_start_tcp(t);
 		return;
 	}
 	upstream_on_reply(t, (const uint8_t *)buf->base, (size_t)nread, false);
@@ -400,34 +463,36 @@ static void upstream_tcp_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
 static void upstream_tcp_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct upstream_try *t = s->data;
+	size_t len;
 	(void)buf;
-	if (!t->q || nread == 0)
+	if (t->closing || nread == 0)
 		return;
 	if (nread < 0) {
 		upstream_try_failed(t, nread == UV_EOF ? -ECONNRESET : (int)nread, true);
 		return;
 	}
 	t->rlen += (size_t)nread;
-	if (t->rlen < 2)
-		return;
-	size_t want = msg_get16(t->rbuf);
-	if (t->rlen < 2 + want)
+	int r = msg_stream_frame(t->rbuf, t->rlen, &len);
+	if (r == 0)
 		return;
 	uv_read_stop(s);
-	upstream_on_reply(t, t->rbuf + 2, want, true);
+	if (r < 0)
+		upstream_try_failed(t, r, true);
+	else
+		upstream_on_reply(t, t->rbuf + 2, len, true);
 }
 
 static void upstream_tcp_write_cb(uv_write_t *w, int status)
 {
 	struct upstream_try *t = w->data;
-	if (t->q && status < 0)
+	if (!t->closing && status < 0)
 		upstream_try_failed(t, status, true);
 }
 
 static void upstream_tcp_connect_cb(uv_connect_t *c, int status)
 {
 	struct upstream_try *t = c->data;
-	if (!t->q)
+	if (t->closing)
 		return;
 	if (status < 0) {
 		upstream_try_failed(t, status, true);
@@ -454,9 +519,20 @@ static void upstream_sockaddr(const struct addr *a, struct sockaddr_storage *ss)
 	}
 }
 
+/* Ms until t's query's deadline, capped at cap (cap alone for a detached try). */
+static uint64_t upstream_until_deadline(const struct upstream_try *t, uint64_t cap)
+{
+	if (!t->q)
+		return cap;
+	uint64_t now = uv_now(t->pool->loop);
+	uint64_t left = t->q->deadline > now ? t->q->deadline - now : 0;
+	return cap < left ? cap : left;
+}
+
+/* The UDP reply was truncated: ask the same server over TCP, with a fresh timeout. */
 static void upstream_start_tcp(struct upstream_try *t)
 {
-	struct upstream_pool *p = t->q->pool;
+	struct upstream_pool *p = t->pool;
 	struct sockaddr_storage ss;
 	if (t->has_udp) {
 		uv_close((uv_handle_t *)&t->udp, upstream_try_close_cb);
@@ -466,13 +542,14 @@ static void upstream_start_tcp(struct upstream_try *t)
 	if (!t->rbuf)
 		abort();
 	t->rlen = 0;
+	t->stale = false;
 	uv_tcp_init(p->loop, &t->tcp);
 	t->tcp.data = t;
 	t->has_tcp = true;
 	t->open++;
 	upstream_sockaddr(&p->servers[t->srv].addr, &ss);
 	t->connect.data = t;
-	uv_timer_start(&t->timer, upstream_timer_cb, p->timeout_ms, 0);
+	uv_timer_start(&t->timer, upstream_timer_cb, upstream_until_deadline(t, p->timeout_ms), 0);
 	int r =
 	    uv_tcp_connect(&t->connect, &t->tcp, (struct sockaddr *)&ss, upstream_tcp_connect_cb);
 	if (r < 0)
@@ -482,7 +559,7 @@ static void upstream_start_tcp(struct upstream_try *t)
 /* Open a UDP socket to the try's server and send the query; 0 or a negative errno. */
 static int upstream_send_udp(struct upstream_try *t)
 {
-	struct upstream_pool *p = t->q->pool;
+	struct upstream_pool *p = t->pool;
 	struct sockaddr_storage ss;
 	upstream_sockaddr(&p->servers[t->srv].addr, &ss);
 	int r = uv_udp_init_ex(p->loop, &t->udp, ss.ss_family);
@@ -505,22 +582,21 @@ static int upstream_send_udp(struct upstream_try *t)
 	return r < 0 ? r : 0;
 }
 
-/* Start attempt number q->attempt, or finish the query when the plan is used up. */
-static void upstream_attempt(struct upstream_query *q)
+/* Send q's question to server srv on a new socket with a new ID: an attempt or the probe. */
+static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe)
 {
 	struct upstream_pool *p = q->pool;
-	if (q->attempt >= q->max_attempts || uv_now(p->loop) >= q->deadline) {
-		upstream_done(q, q->last_err ? q->last_err : -ETIMEDOUT, NULL, 0);
-		return;
-	}
 	struct upstream_try *t = calloc(1, sizeof(*t));
 	if (!t)
 		abort();
 	t->q = q;
 	t->pool = p;
-	t->srv = q->srv[q->attempt % q->n_srv];
-	q->attempt++;
-	q->cur = t;
+	t->srv = srv;
+	t->probe = probe;
+	if (probe)
+		p->servers[srv].sel.probing = true;
+	t->next = q->tries;
+	q->tries = t;
 	t->id = upstream_random_id(p);
 	t->qlen =
 	    msg_build_query(q->qn.lname, q->qn.lname_len, q->qn.qtype, q->qn.qclass, t->id,
@@ -529,14 +605,13 @@ static void upstream_attempt(struct upstream_query *q)
 	uv_timer_init(p->loop, &t->timer);
 	t->timer.data = t;
 	t->open = 1;
-	uint64_t rto = upstream_rto(p, t->srv);
-	uint64_t left = q->deadline - uv_now(p->loop);
-	uv_timer_start(&t->timer, upstream_timer_cb, rto < left ? rto : left, 0);
+	uint32_t rto = servsel_rto(&p->servers[srv].sel, p->timeout_ms);
+	uv_timer_start(&t->timer, upstream_timer_cb, upstream_until_deadline(t, rto), 0);
 	int r = upstream_send_udp(t);
 	if (r < 0) {
 		char buf[ADDR_STRLEN];
-		log_debug("upstream %s: %s",
-			  addr_format(&p->servers[t->srv].addr, buf, sizeof(buf)), uv_strerror(r));
+		log_debug("upstream %s: %s", addr_format(&p->servers[srv].addr, buf, sizeof(buf)),
+			  uv_strerror(r));
 		/* Report through the loop: upstream_resolve must not call back synchronously. */
 		t->err = r;
 		uv_timer_start(&t->timer, upstream_timer_cb, 0, 0);
@@ -563,6 +638,9 @@ int upstream_resolve(struct upstream_pool *p, const struct addr *servers, size_t
 	upstream_plan(q, servers, n);
 	p->active++;
 	*out = q;
+	size_t probe = upstream_probe_pick(q);
 	upstream_attempt(q);
+	if (probe < q->n_srv && !p->stopping)
+		upstream_try_start(q, q->srv[probe], true);
 	return 0;
 }

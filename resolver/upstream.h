@@ -3,10 +3,14 @@
  *
  * Each attempt uses a fresh UDP socket (random source port from the kernel) and a random ID;
  * a reply is accepted only from the server's address and port, with the same ID and question,
- * and well-formed throughout; anything else is ignored. A truncated reply is retried over TCP
- * to the same server. Attempts fail over across the servers, best first: the pool keeps a
- * smoothed RTT per server (RFC 6298 style) and puts servers that recently timed out or
- * refused last, probing them again after a hold-down. One pool belongs to one loop.
+ * and well-formed throughout (msg_reply_check); anything else is ignored. A truncated reply is
+ * retried over TCP to the same server. Attempts go to the servers best first (servsel.h: by
+ * smoothed RTT, servers that failed recently last). When an attempt's retransmit timeout
+ * (at most the pool's timeout_ms) passes, the next attempt is sent, but earlier ones keep
+ * listening: the first acceptable reply to any of them answers the query, until the query's
+ * deadline (UPSTREAM_DEADLINE_MS, or timeout_ms if longer) ends it with -ETIMEDOUT. A server
+ * whose hold-down is over is probed alongside the best one rather than ahead of it, so a dead
+ * server never makes a client wait. One pool belongs to one loop.
  */
 #ifndef MEGDNS_UPSTREAM_H
 #define MEGDNS_UPSTREAM_H
@@ -21,6 +25,9 @@
 struct upstream_pool;
 struct upstream_query;
 
+/* A query nobody answered ends this long after it started (ms); before clients give up. */
+#define UPSTREAM_DEADLINE_MS 2500
+
 /*
  * Result of a query: status 0 with the reply (valid only during the call), or -ETIMEDOUT when
  * no server answered in time, or another negative errno (refused, unreachable, only error
@@ -28,10 +35,22 @@ struct upstream_query;
  */
 typedef void (*upstream_cb)(void *ud, int status, const uint8_t *reply, size_t len);
 
-/* A pool for loop; timeout_ms bounds one attempt, edns_size is advertised upstream. */
+/*
+ * A pool for loop; timeout_ms bounds the retransmit timeout of one attempt (a known server's
+ * is derived from its RTT), edns_size is advertised upstream.
+ */
 struct upstream_pool *upstream_pool_new(uv_loop_t *loop, uint32_t timeout_ms, uint16_t edns_size);
 
-/* Free the pool; all its queries must have finished or been cancelled. NULL is a no-op. */
+/*
+ * Shutting down: end the background probes (run the loop afterwards to close their handles)
+ * and start no more.
+ */
+void upstream_pool_stop(struct upstream_pool *p);
+
+/*
+ * Free the pool; all its queries must have finished or been cancelled, and upstream_pool_stop
+ * been called with the loop run since. NULL is a no-op.
+ */
 void upstream_pool_free(struct upstream_pool *p);
 
 /* Change the attempt timeout (reload). */
@@ -66,10 +85,10 @@ void upstream_pool_know(struct upstream_pool *p, const struct addr *a);
 struct upstream_stats {
 	struct addr addr;
 	bool known;        /* has answered */
-	bool down;         /* in hold-down after timeouts or errors */
+	bool down;         /* failed (timeouts, errors) since it last answered: asked last */
 	uint32_t srtt_us;  /* smoothed RTT */
-	uint64_t queries;  /* attempts sent */
-	uint64_t timeouts; /* attempts that timed out */
+	uint64_t queries;  /* attempts and probes sent */
+	uint64_t timeouts; /* attempts with no reply within their retransmit timeout */
 	uint64_t errors;   /* attempts refused, unreachable or answered with an error rcode */
 };
 

@@ -77,6 +77,7 @@ void worker_stop(struct worker *w)
 		return;
 	w->stopping = true;
 	fetch_cancel_all(w);
+	upstream_pool_stop(w->pool);
 	server_close(w->server);
 	w->server = NULL;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Failover across upstreams: a first upstream on a closed port (ICMP port unreachable) costs
-# no time; a black-hole first upstream costs one timeout and is then avoided; an upstream that
+# no time; a black-hole first upstream costs one timeout and is then avoided, also after its
+# hold-down (it is probed alongside the good server, not ahead of it); an upstream that
 # REFUSES is skipped; when every upstream fails the client gets SERVFAIL with EDE 22 or 23,
 # promptly. Each view has its own upstream list so one megdns covers all cases.
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +16,7 @@ cat >megdns.yaml <<'EOF'
 server:
   listen: [127.0.0.1@53]
   upstream-timeout: 800
+control: {socket: control.sock}
 upstreams: [127.0.0.10@53]
 dnssec: {validation: false}   # unsigned test zones; t_dnssec covers validation
 views:
@@ -70,6 +72,29 @@ for i in 4 5 6 7 8 9; do
 	[ "$DQ_MS" -ge 500 ] && slow=$((slow + 1))
 done
 assert_range "$slow" 0 1 "after one timeout the dead upstream is avoided (slow answers among 6:$times)"
+
+# 2b. After the 10 s hold-down the black hole has still never answered: it must not rank ahead
+# of the server that does. It is probed alongside it, so no client waits for it.
+note "waiting out the 10 s hold-down of the black hole"
+sleep 11
+timed_dq +time=5 -b 127.0.0.3 n1.example.test. AAAA
+expect_status NOERROR "after the hold-down: black-hole first upstream, NOERROR"
+assert_range "$DQ_MS" 0 400 "after the hold-down: answered without waiting for the black hole (ms)" "$DQ"
+assert_match "$(cat "$T/fakedns-hole.log")" " n1\.example\.test\. 28\$" \
+	"after the hold-down the black hole was probed (alongside the good server)"
+for i in 2 3 4; do
+	timed_dq +time=5 -b 127.0.0.3 "n$i.example.test." AAAA
+	assert_range "$DQ_MS" 0 400 "after the hold-down: n$i AAAA answered at once (ms)" "$DQ"
+done
+sleep 1 # the probe's own timeout (800 ms) has passed
+ctl status
+hole=$(printf '%s\n' "$CTL_OUT" | grep -F 'upstream 127.0.0.30@53:')
+good=$(printf '%s\n' "$CTL_OUT" | grep -F 'upstream 127.0.0.10@53:')
+asked=$(grep -c ' n[0-9]*\.example\.test\. ' "$T/fakedns-hole.log")
+assert_match "$hole" "^ *upstream 127\.0\.0\.30@53: down, .* $asked queries, $asked timeouts, 0 errors\$" \
+	"status: the black hole is down; every query it got ($asked) counted, all timed out" "$CTL_OUT"
+assert_match "$good" "^ *upstream 127\.0\.0\.10@53: up, rtt [0-9]\.[0-9]+ ms, [0-9]+ queries, 0 timeouts" \
+	"status: the good server is up with a small RTT and no timeouts" "$CTL_OUT"
 
 # 3. An upstream answering REFUSED is not the last word when another upstream can answer.
 dq -b 127.0.0.6 n10.example.test. A

@@ -4,7 +4,9 @@
 #include "msg.h"
 
 #include <check.h>
+#include <errno.h>
 #include <ldns/ldns.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +216,139 @@ START_TEST(build_query_parses)
 }
 END_TEST
 
+/* The query megdns sends for name/qtype (ID 0x4d2), as msg_build_query writes it. */
+static size_t our_query(uint8_t *out, const char *name, uint16_t qtype)
+{
+	uint8_t lname[255];
+	size_t nl;
+	ck_assert_int_eq(msg_name_from_str(name, lname, &nl), 0);
+	return msg_build_query(lname, nl, qtype, 1, 0x4d2, true, true, 1232, out, 512);
+}
+
+/* A reply to it made by ldns: rcode, the question as given, one A record when NOERROR. */
+static size_t ldns_reply(uint8_t *out, const char *qname, ldns_rr_type t, uint16_t id,
+			 ldns_pkt_rcode rcode)
+{
+	ldns_pkt *p = NULL;
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, qname, t, LDNS_RR_CLASS_IN, LDNS_RD),
+			 LDNS_STATUS_OK);
+	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_rcode(p, rcode);
+	if (rcode == LDNS_RCODE_NOERROR && t == LDNS_RR_TYPE_A) {
+		ldns_rr *rr = NULL;
+		char text[300];
+		snprintf(text, sizeof(text), "%s 300 IN A 192.0.2.1", qname);
+		ck_assert_int_eq(ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL), LDNS_STATUS_OK);
+		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	}
+	uint8_t *wire;
+	size_t len;
+	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
+	memcpy(out, wire, len);
+	free(wire);
+	ldns_pkt_free(p);
+	return len;
+}
+
+START_TEST(reply_check_accepts_the_reply)
+{
+	uint8_t q[512], r[512];
+	size_t ql = our_query(q, "www.example.org.", 1);
+	size_t rl = ldns_reply(r, "www.example.org.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_NOERROR);
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_ACCEPT);
+	rl = ldns_reply(r, "WWW.Example.ORG.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_NOERROR);
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_ACCEPT); /* case is free */
+	rl = ldns_reply(r, "www.example.org.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_NXDOMAIN);
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_ACCEPT);
+	rl = ldns_reply(r, "www.example.org.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_SERVFAIL);
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_ERROR);
+	rl = ldns_reply(r, "www.example.org.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_REFUSED);
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_ERROR);
+	rl = ldns_reply(r, "www.example.org.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_NOERROR);
+	r[2] |= MSG_TC >> 8;
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_TRUNCATED);
+}
+END_TEST
+
+START_TEST(reply_check_ignores_others)
+{
+	uint8_t q[512], r[512];
+	size_t ql = our_query(q, "www.example.org.", 1), rl;
+	/* Another ID, name, type; not a response; another opcode; no question. */
+	rl = ldns_reply(r, "www.example.org.", LDNS_RR_TYPE_A, 0x4d3, LDNS_RCODE_NOERROR);
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_IGNORE);
+	rl = ldns_reply(r, "evil.example.org.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_NOERROR);
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_IGNORE);
+	rl = ldns_reply(r, "www.example.or.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_NOERROR);
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_IGNORE);
+	rl = ldns_reply(r, "www.example.org.", LDNS_RR_TYPE_AAAA, 0x4d2, LDNS_RCODE_NOERROR);
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_IGNORE);
+	rl = ldns_reply(r, "www.example.org.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_NOERROR);
+	r[2] &= 0x7f;
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_IGNORE);
+	r[2] |= 0x80 | (2 << 3); /* opcode STATUS */
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_IGNORE);
+	rl = ldns_reply(r, "www.example.org.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_NOERROR);
+	r[5] = 0; /* QDCOUNT 0 */
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_IGNORE);
+	/* The class differs. */
+	rl = ldns_reply(r, "www.example.org.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_NOERROR);
+	r[MSG_HDR_LEN + 17 + 3] = 3;
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_IGNORE);
+}
+END_TEST
+
+START_TEST(reply_check_malformed)
+{
+	uint8_t q[512], r[512];
+	size_t ql = our_query(q, "www.example.org.", 1);
+	size_t rl = ldns_reply(r, "www.example.org.", LDNS_RR_TYPE_A, 0x4d2, LDNS_RCODE_NOERROR);
+	/* Every strict prefix: a record cut short is never accepted (and never read past). */
+	for (size_t n = 0; n < rl; n++)
+		ck_assert_int_eq(msg_reply_check(q, ql, r, n), MSG_REPLY_IGNORE);
+	/* An ANCOUNT promising more records than there are. */
+	r[7] = 2;
+	ck_assert_int_eq(msg_reply_check(q, ql, r, rl), MSG_REPLY_IGNORE);
+	r[7] = 1;
+	/* A compressed question name, even one that reads the same, is refused. */
+	uint8_t c[512];
+	memcpy(c, r, MSG_HDR_LEN);
+	c[MSG_HDR_LEN] = 0xc0;
+	c[MSG_HDR_LEN + 1] = 12;
+	ck_assert_int_eq(msg_reply_check(q, ql, c, MSG_HDR_LEN + 6), MSG_REPLY_IGNORE);
+	/* A broken query (never ours, but the function must not care) matches nothing. */
+	ck_assert_int_eq(msg_reply_check(q, 11, r, rl), MSG_REPLY_IGNORE);
+	ck_assert_int_eq(msg_reply_check(q, MSG_HDR_LEN + 3, r, rl), MSG_REPLY_IGNORE);
+	uint8_t bad[64];
+	memcpy(bad, q, sizeof(bad));
+	bad[MSG_HDR_LEN] = 0x40; /* an obsolete label type */
+	ck_assert_int_eq(msg_reply_check(bad, ql, r, rl), MSG_REPLY_IGNORE);
+}
+END_TEST
+
+START_TEST(stream_frame)
+{
+	uint8_t b[2 + 40] = {0, 30};
+	size_t len = 0;
+	ck_assert_int_eq(msg_stream_frame(b, 0, &len), 0);
+	ck_assert_int_eq(msg_stream_frame(b, 1, &len), 0);
+	ck_assert_int_eq(msg_stream_frame(b, 2, &len), 0);
+	ck_assert_int_eq(msg_stream_frame(b, 31, &len), 0);
+	ck_assert_int_eq(msg_stream_frame(b, 32, &len), 1);
+	ck_assert_uint_eq(len, 30);
+	ck_assert_int_eq(msg_stream_frame(b, sizeof(b), &len), 1); /* more after it: not read */
+	ck_assert_uint_eq(len, 30);
+	b[1] = 0; /* an empty message, and one shorter than a header, are never replies */
+	ck_assert_int_eq(msg_stream_frame(b, sizeof(b), &len), -EBADMSG);
+	b[1] = MSG_HDR_LEN - 1;
+	ck_assert_int_eq(msg_stream_frame(b, 2, &len), -EBADMSG);
+	b[0] = 0xff;
+	b[1] = 0xff;
+	ck_assert_int_eq(msg_stream_frame(b, sizeof(b), &len), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("msg");
@@ -227,6 +362,10 @@ int main(void)
 	tcase_add_test(tc, finish_adds_ede);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, build_query_parses);
+	tcase_add_test(tc, reply_check_accepts_the_reply);
+	tcase_add_test(tc, reply_check_ignores_others);
+	tcase_add_test(tc, reply_check_malformed);
+	tcase_add_test(tc, stream_frame);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
