@@ -65,6 +65,11 @@ static bool yaml_is_break(char ch)
 	return ch == '\n' || ch == '\r';
 }
 
+static bool yaml_is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || yaml_is_break(ch);
+}
+
 /* Line and column of byte offset off, for the errors that libyaml gives as an offset. */
 static void yaml_offset_pos(const struct yaml_ctx *c, size_t off, int *line, int *col)
 {
@@ -148,9 +153,7 @@ static void yaml_skip_props(struct yaml_ctx *c, const yaml_mark_t *m, bool ancho
 		if ((ch == '&' && anchor) || (ch == '!' && tag)) {
 			anchor = anchor && ch != '&';
 			tag = tag && ch != '!';
-			for (; i < c->len && c->buf[i] != ' ' && c->buf[i] != '\t' &&
-			       !yaml_is_break(c->buf[i]);
-			     i++)
+			for (; i < c->len && !yaml_is_space(c->buf[i]); i++)
 				col++;
 		} else if (ch == ' ' || ch == '\t') {
 			i++;
