@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config clang-format
-      libldns-dev libuv1-dev libssl-dev check libfyaml-dev
+      libldns-dev libuv1-dev libssl-dev check libyaml-dev
       ldnsutils bind9-dnsutils nsd unbound iproute2 python3 util-linux curl
       nix-bin)  # nix-bin: tests/integration/t_nixos.sh parses the NixOS module
 

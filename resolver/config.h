@@ -1,8 +1,8 @@
 /*
  * config.h -- the YAML configuration, parsed once into an immutable struct config.
  *
- * config_load reads the file with libfyaml, checks every key and value, and reports the first
- * problem as "FILE:LINE:COL: what is wrong". The result is never modified afterwards: reload
+ * config_load reads the file with libyaml (yaml.h), checks every key and value, and reports the
+ * first problem as "FILE:LINE:COL: what is wrong". The result is never modified afterwards: reload
  * builds a new one beside the old. Relative paths (zone files) are resolved against the config
  * file's folder here, so nothing downstream cares where megdns was started.
  * config_lint adds the non-fatal warnings of `megdns -t`.

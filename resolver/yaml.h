@@ -1,11 +1,16 @@
 /*
  * yaml.h -- a YAML file as a small read-only tree whose nodes know their line and column.
  *
- * The config reports every problem at the offending node, but libfyaml's document API does
- * not say where a mapping or sequence starts. So yaml_parse builds its own tree from
- * libfyaml's events, which do carry positions. The tree lives in one arena and is freed at
- * once; aliases share the anchored node. libfyaml never prints anything itself: its first
- * syntax error comes back as "NAME:LINE:COL: message".
+ * The config reports every problem at the offending node. yaml_parse builds its own tree from
+ * libyaml's events (the parser under PyYAML), whose marks give every node's position; the tree
+ * lives in one arena and is freed at once, and aliases share the anchored node. libyaml never
+ * prints anything itself: its first error comes back as "NAME:LINE:COL: message".
+ *
+ * A config file is untrusted input, read again on every SIGHUP, so a parse must end soon and
+ * leave nothing behind whatever the bytes: input past YAML_MAX_INPUT, nesting deeper than
+ * YAML_MAX_DEPTH, aliases that repeat more than YAML_MAX_REPEATED nodes in all (the "billion
+ * laughs"), an alias to an anchor not (yet) complete, a second document, invalid UTF-8 and NUL
+ * bytes are all errors with a position. The input is UTF-8 (a leading BOM is skipped).
  */
 #ifndef MEGDNS_YAML_H
 #define MEGDNS_YAML_H
@@ -14,6 +19,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#define YAML_MAX_INPUT    (16 << 20) /* bytes */
+#define YAML_MAX_DEPTH    64         /* nested mappings and lists */
+#define YAML_MAX_REPEATED (1 << 20)  /* nodes reached through aliases, summed over all of them */
 
 enum yaml_type { YAML_SCALAR, YAML_MAP, YAML_SEQ };
 

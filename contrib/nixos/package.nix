@@ -9,7 +9,7 @@
   ldns,
   libuv,
   openssl,
-  libfyaml,
+  libyaml,
 }:
 let
   root = ../..;
@@ -36,7 +36,7 @@ stdenv.mkDerivation {
     ldns
     libuv
     openssl
-    libfyaml
+    libyaml
   ];
   cmakeFlags = [
     "-DMEGDNS_TESTS=OFF" # the Check suites and the integration tests run in the repository's CI

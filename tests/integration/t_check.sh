@@ -130,6 +130,38 @@ $ERR" "cfg/catchall\.yaml:4: warning: .*never" "a view after a criteria-less vie
 printf 'server:\n  listen: [127.0.0.1@53\nviews: []\n' >cfg/syntax.yaml
 expect_bad syntax "[0-9]+:[0-9]+" "YAML syntax error (unclosed flow sequence)"
 
+# Garbage that the old parser (libfyaml) hung or leaked on (issue 8): every such file fails
+# at once (run_check's timeout is 10 s; a hang gives 124) with FILE:LINE:COL.
+printf '%%\xb4' >cfg/twobyte.yaml
+t0=$(now_ms)
+expect_bad twobyte "1:2" "the 2-byte config '%\\xb4' (hung in libfyaml)"
+assert_range "$(($(now_ms) - t0))" 0 3000 "the 2-byte config is rejected within 3 s"
+printf '%%YAML' >cfg/yamldir.yaml
+expect_bad yamldir "1:6" "truncated %YAML directive"
+printf '%%TAG !' >cfg/tagdir.yaml
+expect_bad tagdir "1:7" "truncated %TAG directive"
+printf '&a [*a' >cfg/selfalias.yaml
+expect_bad selfalias "1:5" "alias to its own unfinished anchor"
+printf 'upstreams: *nowhere\n' >cfg/noanchor.yaml
+expect_bad noanchor "1:12" "alias to an unknown anchor"
+printf "server:\n  user: 'megdns\n" >cfg/unterminated.yaml
+expect_bad unterminated "3:1" "unterminated quoted value"
+printf 'server:\n  user: meg\0dns\n' >cfg/nul.yaml
+expect_bad nul "2:12" "NUL byte in the file"
+printf "''''''''''''" >cfg/quotes.yaml
+expect_bad quotes "1:1" "a run of quotes (libfyaml leaked on it): a value, not a mapping"
+head -c 70 /dev/zero | tr '\0' '[' >cfg/deep.yaml
+expect_bad deep "1:65" "nesting deeper than 64 levels"
+assert_match "$ERR" "nesting deeper than 64" "deep nesting: the message says why"
+head -c $((16 * 1024 * 1024 + 1)) /dev/zero | tr '\0' '#' >cfg/huge.yaml
+expect_bad huge "1:16777217" "a file past 16 MiB"
+assert_match "$ERR" "larger than 16 MiB" "file past 16 MiB: the message says why"
+printf 'a: 1\n---\nb: 2\n' >cfg/twodocs.yaml
+expect_bad twodocs "2:1" "two YAML documents"
+run_check /dev/zero
+assert_eq "$RC" 2 "-t -c /dev/zero ends (exit 2)" "$(ctx /dev/zero)"
+assert_match "$ERR" "^/dev/zero:1:[0-9]+: larger than 16 MiB" "-t -c /dev/zero: FILE:LINE:COL, too large" "$(ctx /dev/zero)"
+
 printf 'server:\n  listen: [127.0.0.1@53]\n  bogus-key: 1\n' >cfg/unknown.yaml
 expect_bad unknown "3:3" "unknown key server.bogus-key"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SIGHUP reload: a changed zone file is served after the signal; a broken zone file or config
 # is reported (file:line) and the old answers stay; a view added to the config takes effect;
-# the cache survives every reload.
+# the cache survives every reload. A garbage config (the 2-byte file that made libfyaml spin,
+# issue 8) fails the reload at once: megdns-control still answers and SIGTERM still works.
 . "$(dirname "$0")/lib.sh"
 
 { zone_soa example.test.; echo "www IN A 192.0.2.1"; } >example.test.zone
@@ -21,6 +22,7 @@ server:
   listen: [127.0.0.1@53]
 upstreams: [127.0.0.10@53]
 dnssec: {validation: false}   # unsigned test zones; t_dnssec covers validation
+control: {socket: control.sock}
 forward-zones:
   - name: slow.test.
     upstreams: [127.0.0.30@53]
@@ -91,7 +93,7 @@ megdns_hup
 dq "${L[@]}" nas.home.arpa. A
 expect_answer "192\.168\.1\.11\$" "bad prefix in the config: the previous state is still served"
 new_log=$(tail -n +"$((lines_before + 1))" "$MEGDNS_LOG")
-assert_match "$new_log" "megdns\.yaml:10:[0-9]+:" "bad prefix: the log has megdns.yaml:10:COL"
+assert_match "$new_log" "megdns\.yaml:11:[0-9]+:" "bad prefix: the log has megdns.yaml:11:COL"
 
 # 4. Fixed config with a new view -> both the zone change and the new view take effect.
 cp megdns.yaml.good megdns.yaml
@@ -138,5 +140,22 @@ assert_eq "$n" 5 "queries in flight across 10 reloads are all answered" "$(cat i
 dq "${L[@]}" nas.home.arpa. A
 expect_answer "192\.168\.1\.13\$" "after the SIGHUP burst the current zone is served"
 
+# 7. Issue 8: with the 2-byte config '%\xb4' the old parser (libfyaml) spun forever inside the
+# main thread's SIGHUP handler: no control reply, SIGTERM ignored. The reload must fail at once.
+printf '%%\xb4' >megdns.yaml
+lines_before=$(wc -l <"$MEGDNS_LOG")
+megdns_hup
+new_log=$(tail -n +"$((lines_before + 1))" "$MEGDNS_LOG")
+assert_match "$new_log" "reload failed.*megdns\.yaml:1:2: .*UTF-8" \
+	"2-byte garbage config: the log has the error at megdns.yaml:1:2" "$new_log"
+dq "${L[@]}" nas.home.arpa. A
+expect_answer "192\.168\.1\.13\$" "2-byte garbage config: the previous state still answers"
+ctl status
+expect_ctl_rc 0 "2-byte garbage config: megdns-control status answers (main loop not stuck)"
+expect_ctl_out '^config .*megdns\.yaml$' "2-byte garbage config: status shows the running config"
+
 expect_alive "at the end"
+stop_megdns TERM
+assert_eq "$MEGDNS_RC" 0 "after the garbage reload SIGTERM still stops megdns with status 0" \
+	"stopped after ${MEGDNS_STOP_MS} ms"
 finish
