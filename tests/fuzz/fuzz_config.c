@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(fd);
 	struct config *cfg = NULL;
-	char err[1024];
+	char err[1024] = "";
 	if (config_load(path, &cfg, err, sizeof(err)) == 0) {
 		config_free(cfg);
 	} else if (err[0] == '\0') {
