@@ -77,11 +77,17 @@ fi
 
 build=${FUZZ_BUILD:-build-fuzz}
 echo "=== fuzz: building ${targets[*]} in $build"
-if ! CC=${CC:-clang} cmake -S . -B "$build" -DMEGDNS_FUZZ=ON -DMEGDNS_SANITIZE=ON \
-	-DMEGDNS_TESTS=OFF >"$build.cmake.log" 2>&1; then
-	cat "$build.cmake.log" >&2
-	exit 2
-fi
+# The compiler by full path, as the cache keeps it. A folder configured with another compiler
+# has its cache reset by CMake, which then drops the other -D options: configure once more.
+cc=$(command -v "${CC:-clang}") || { echo "run.sh: no ${CC:-clang} (contrib/deps.sh)" >&2; exit 2; }
+for pass in 1 2; do
+	if ! cmake -S . -B "$build" -DCMAKE_C_COMPILER="$cc" -DMEGDNS_FUZZ=ON -DMEGDNS_SANITIZE=ON \
+		-DMEGDNS_TESTS=OFF >"$build.cmake.log" 2>&1; then
+		cat "$build.cmake.log" >&2
+		exit 2
+	fi
+	grep -q '^MEGDNS_FUZZ:BOOL=ON' "$build/CMakeCache.txt" && break
+done
 rm -f "$build.cmake.log"
 if ! cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >/dev/null; then
 	echo "run.sh: build failed" >&2
@@ -149,7 +155,7 @@ for t in "${targets[@]}"; do
 		case $rc in 124 | 137) tmo=1 ;; *) crash=1 ;; esac
 	fi
 	why=""
-	[ $((crash + leak + tmo + oom)) -gt 0 ] && why="FAIL (see $d)"
+	[ $((crash + leak + tmo + oom)) -gt 0 ] && why="FAIL (artefacts in $d/artifacts)"
 	[ -z "$why" ] && [ "${cov:-0}" -lt "$(min_cov "$t")" ] && why="FAIL: cov < $(min_cov "$t")"
 	[ -n "$why" ] && status=1
 	printf '%-16s %5s %10s %8s %6s %6s %14s %7s %5s %8s %4s  %s\n' "$t" "$(cat "$d/seconds")" \
