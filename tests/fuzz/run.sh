@@ -18,7 +18,8 @@
 # default a new /tmp/megdns-fuzz.XXXXXX), CC (default clang).
 #
 # Prints one row per target: seconds, execs, exec/s, cov (edges), ft (features), corpus size
-# (units/bytes), crashes, leaks, timeouts, OOMs. The results folder (printed) holds each
+# (units/bytes), crashes, leaks, timeouts, OOMs (a target stops at its first one, so these
+# are 0 or 1). The results folder (printed) holds each
 # target's log and its crash/leak/timeout/oom artefacts (reproduce one with
 # `build-fuzz/tests/fuzz/fuzz_X ARTEFACT`). Exits 0 when every target ran clean and reached
 # its coverage minimum (table below, so a blind build -- library not instrumented -- fails),
