@@ -56,6 +56,54 @@ static void *val_check(void *p)
 	return p;
 }
 
+/*
+ * Does every record of a type whose fields validation reads (ldns's accessors and ours) have
+ * at least the fields its type requires? ldns parses a record's rdata only as far as its
+ * rdlength goes, so a CNAME with no rdata or an RRSIG cut after its type field arrives with
+ * the missing fields NULL, which ldns's accessors assert on. Such a message is malformed.
+ */
+static bool val_pkt_complete(const ldns_pkt *pkt)
+{
+	const ldns_rr_list *secs[] = {ldns_pkt_answer(pkt), ldns_pkt_authority(pkt),
+				      ldns_pkt_additional(pkt)};
+	for (size_t s = 0; s < sizeof(secs) / sizeof(secs[0]); s++) {
+		for (size_t i = 0; secs[s] && i < ldns_rr_list_rr_count(secs[s]); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(secs[s], i);
+			switch (ldns_rr_get_type(rr)) {
+			case LDNS_RR_TYPE_CNAME:
+			case LDNS_RR_TYPE_DNAME:
+			case LDNS_RR_TYPE_SOA:
+			case LDNS_RR_TYPE_DS:
+			case LDNS_RR_TYPE_DNSKEY:
+			case LDNS_RR_TYPE_RRSIG:
+			case LDNS_RR_TYPE_NSEC:
+			case LDNS_RR_TYPE_NSEC3:
+			case LDNS_RR_TYPE_NSEC3PARAM:
+				break;
+			default:
+				continue;
+			}
+			const ldns_rr_descriptor *d = ldns_rr_descript(ldns_rr_get_type(rr));
+			if (ldns_rr_rd_count(rr) < ldns_rr_descriptor_minimum(d))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Parse a message for validation: NULL when it is not DNS or has records cut short. */
+static ldns_pkt *val_parse(const uint8_t *body, size_t len)
+{
+	ldns_pkt *pkt = NULL;
+	if (ldns_wire2pkt(&pkt, body, len) != LDNS_STATUS_OK)
+		return NULL;
+	if (!val_pkt_complete(pkt)) {
+		ldns_pkt_free(pkt);
+		return NULL;
+	}
+	return pkt;
+}
+
 struct validation *validation_new(const struct anchor_set *anchors, struct keycache *kc,
 				  const uint8_t *body, size_t len, time_t now, uint64_t now_ms)
 {
@@ -64,8 +112,8 @@ struct validation *validation_new(const struct anchor_set *anchors, struct keyca
 	v->kc = kc;
 	v->now = now;
 	v->now_ms = now_ms;
-	if (ldns_wire2pkt(&v->pkt, body, len) != LDNS_STATUS_OK) {
-		v->pkt = NULL;
+	v->pkt = val_parse(body, len);
+	if (!v->pkt) {
 		v->done = true;
 		v->status = VALIDATE_BOGUS;
 		v->ede = EDE_BOGUS;
@@ -95,8 +143,8 @@ void validation_feed(struct validation *v, const uint8_t *body, size_t len)
 	ldns_pkt_free(v->reply);
 	v->reply = NULL;
 	v->fed = true;
-	if (body && ldns_wire2pkt(&v->reply, body, len) != LDNS_STATUS_OK)
-		v->reply = NULL;
+	if (body)
+		v->reply = val_parse(body, len);
 }
 
 static int val_ede_of(ldns_status st)

@@ -44,7 +44,9 @@ struct validation;
 /*
  * Start validating the reply body (msg.h format, no OPT) to qname/qtype. anchors and kc must
  * outlive the validation; now is the wall-clock time for signature windows, now_ms the loop
- * clock for keycache expiry. Never NULL (aborts on OOM); an unparsable body validates BOGUS.
+ * clock for keycache expiry. Never NULL (aborts on OOM); an unparsable body, or one with a
+ * record of a type validation reads (CNAME, DNAME, SOA, DS, DNSKEY, RRSIG, NSEC, NSEC3,
+ * NSEC3PARAM) missing fields its type requires, validates BOGUS (EDE 6).
  */
 struct validation *validation_new(const struct anchor_set *anchors, struct keycache *kc,
 				  const uint8_t *body, size_t len, time_t now, uint64_t now_ms);
@@ -55,7 +57,10 @@ struct validation *validation_new(const struct anchor_set *anchors, struct keyca
  */
 enum validate_step validation_step(struct validation *v, struct validate_need *need);
 
-/* The reply to the last need (a body, msg.h format), or NULL/0 when it could not be had. */
+/*
+ * The reply to the last need (a body, msg.h format), or NULL/0 when it could not be had. A
+ * reply that does not parse, or is malformed as above, counts as one that could not be had.
+ */
 void validation_feed(struct validation *v, const uint8_t *body, size_t len);
 
 /* The outcome after VALIDATE_DONE; *ede gets the RFC 8914 code for BOGUS (else -1). */

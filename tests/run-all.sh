@@ -2,7 +2,9 @@
 # Second README command: the whole test suite. Builds megdns twice (plain, and with
 # AddressSanitizer + UndefinedBehaviorSanitizer), and for each build runs the Check unit tests
 # (ctest) and the integration tests (real NSD/Unbound on loopback inside a private network
-# namespace). Exits non-zero when any test fails.
+# namespace). Then the fuzz smoke test: every libFuzzer target built with clang and run for 5 s
+# (tests/fuzz/run.sh), failing on a crash, leak, timeout or too little coverage.
+# Exits non-zero when any test fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 contrib/deps.sh || exit 1
@@ -23,6 +25,8 @@ run_build() { # name, cmake args...
 run_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo || status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_build build-asan -DCMAKE_BUILD_TYPE=Debug -DMEGDNS_SANITIZE=ON || status=1
+echo "=== fuzz smoke"
+tests/fuzz/run.sh 5 || status=1
 
 [ $status -eq 0 ] && echo "ALL TESTS PASSED" || echo "SOME TESTS FAILED"
 exit $status

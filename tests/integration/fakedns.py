@@ -12,6 +12,8 @@ As a program it is an upstream that misbehaves on purpose (no NSD option does):
   spoof   over UDP first send forged replies -- wrong ID, wrong question, from another source
           port -- all with the A record 6.6.6.6, then the real answer after --delay seconds
   tc      over UDP answer with TC set and no records; over TCP answer in full
+  emptycname  answer every query with a CNAME at the question name whose rdata is empty
+          (rdlength 0: a record cut short, which ldns parses into a CNAME without target)
 
 Every query is logged to --log as "q PROTO SRCPORT ID QNAME QTYPE" (one line, flushed),
 after a first line "ready". As a module it offers the wire helpers the tests use to send
@@ -182,7 +184,10 @@ class Fake:
             encode_name(qname_override) + struct.pack("!HH", q["qtype"], q["qclass"])
         records = b""
         an = 0
-        if not tc and q["qtype"] == 1:
+        if self.args.mode == "emptycname":
+            records = b"\xc0\x0c" + struct.pack("!HHIH", 5, 1, self.args.ttl, 0)
+            an = 1
+        elif not tc and q["qtype"] == 1:
             rdata = socket.inet_aton(ip or self.args.ip)
             records = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, self.args.ttl, 4) + rdata
             an = 1
@@ -261,7 +266,7 @@ def main():
     ap.add_argument("--port", type=int, default=53)
     ap.add_argument("--log", required=True)
     ap.add_argument("--mode", default="answer",
-                    choices=["answer", "drop", "delay", "spoof", "tc"])
+                    choices=["answer", "drop", "delay", "spoof", "tc", "emptycname"])
     ap.add_argument("--delay", type=float, default=0.2)
     ap.add_argument("--ip", default="192.0.2.53")
     ap.add_argument("--ttl", type=int, default=300)

@@ -1521,6 +1521,79 @@ START_TEST(test_unparsable_answer)
 }
 END_TEST
 
+/* The record of text with only its first keep rdata fields, as ldns parses one cut short. */
+static ldns_rr *rr_cut(const char *text, size_t keep)
+{
+	ldns_rr *rr = rr_new("%s", text);
+	while (ldns_rr_rd_count(rr) > keep)
+		ldns_rdf_deep_free(ldns_rr_pop_rdf(rr));
+	return rr;
+}
+
+/* Records of the types validation reads, each cut before a field its type requires. */
+static const struct {
+	const char *text;
+	size_t keep;
+} cut_records[] = {
+    {"www.a.test. CNAME www.b.test.", 0},
+    {"www.a.test. DNAME b.test.", 0},
+    {"a.test. SOA ns.invalid. hostmaster.invalid. 1 7200 900 1209600 300", 2},
+    {"www.a.test. DS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+     2},
+    {"www.a.test. DNSKEY 257 3 13 " KEY64, 3},
+    {"www.a.test. RRSIG A 13 3 3600 20231215000000 20231101000000 12345 a.test. " KEY64, 1},
+    {"www.a.test. NSEC zzz.a.test. A RRSIG NSEC", 0},
+    {"0123456789abcdefghijklmnopqrstuv.a.test. NSEC3 1 0 1 ab 0123456789abcdefghijklmnopqrstuv A",
+     3},
+    {"a.test. NSEC3PARAM 1 0 1 ab", 2},
+};
+
+/*
+ * An answer with such a record, in any section, is malformed: BOGUS before anything is asked.
+ * (ldns's accessors assert on the missing fields: a CNAME without rdata crashed the daemon.)
+ */
+START_TEST(test_record_cut_short)
+{
+	for (size_t i = 0; i < sizeof(cut_records) / sizeof(cut_records[0]); i++) {
+		for (int sec = LDNS_SECTION_ANSWER; sec <= LDNS_SECTION_ADDITIONAL; sec++) {
+			struct fake up;
+			fake_init(&up);
+			ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+			an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+			ldns_pkt_push_rr(p, sec, rr_cut(cut_records[i].text, cut_records[i].keep));
+			int ede;
+			enum validate_status st = run(&up, p, &ede);
+			ck_assert_msg(st == VALIDATE_BOGUS && ede == EDE_BOGUS && up.asks == 0,
+				      "%s (section %d): got %s EDE %d; asked:%s",
+				      cut_records[i].text, sec, status_name(st), ede, up.log);
+			fake_free(&up);
+		}
+	}
+}
+END_TEST
+
+/* A key reply with its RRSIG cut after the type field counts as no reply (the root's: EDE 9). */
+START_TEST(test_key_reply_cut_short)
+{
+	struct fake up;
+	fake_init(&up);
+	ldns_pkt *k = pkt_new(".", LDNS_RR_TYPE_DNSKEY, LDNS_RCODE_NOERROR);
+	ldns_rr_list *keys = pick(&zroot, ".", LDNS_RR_TYPE_DNSKEY);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(keys); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(keys, i);
+		while (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG && ldns_rr_rd_count(rr) > 1)
+			ldns_rdf_deep_free(ldns_rr_pop_rdf(rr));
+	}
+	an(k, keys);
+	fake_add(&up, ".", LDNS_RR_TYPE_DNSKEY, body_of(k), true);
+	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	expect(&up, p, VALIDATE_BOGUS, EDE_DNSKEY_MISSING);
+	ck_assert_uint_eq(up.asks, 1);
+	fake_free(&up);
+}
+END_TEST
+
 /* ---- validate_strip ---- */
 
 /* The answer and authority of a signed NODATA-plus-data reply, for stripping. */
@@ -1671,6 +1744,8 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_upstream_failure);
 	tcase_add_test(tc, test_upstream_failure_on_ds);
 	tcase_add_test(tc, test_unparsable_answer);
+	tcase_add_test(tc, test_record_cut_short);
+	tcase_add_test(tc, test_key_reply_cut_short);
 	tcase_add_test(tc, test_strip);
 	tcase_add_test(tc, test_strip_keeps_asked_type);
 	tcase_add_test(tc, test_strip_limits);
