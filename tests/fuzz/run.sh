@@ -38,6 +38,9 @@ min_cov() {
 	fuzz_reply) echo 40 ;;    # seeds 26, 5 s ~54
 	fuzz_validate) echo 230 ;; # seeds 256, 5 s ~310
 	fuzz_zone) echo 220 ;;    # seeds 253, 5 s ~265
+	fuzz_tcp) echo 60 ;;      # 15 s ~101
+	fuzz_oplisten) echo 80 ;; # 15 s ~140
+	fuzz_upstream) echo 60 ;; # 60 s ~115
 	*) echo 50 ;;
 	esac
 }
