@@ -221,7 +221,9 @@ static void main_raise_nofile(const struct config *cfg)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	uint64_t per_worker = (uint64_t)cfg->tcp_max_connections + FETCH_MAX + 2 * cfg->n_listen;
+	/* An upstream query keeps its earlier attempts listening: count three sockets each. */
+	uint64_t per_worker =
+	    (uint64_t)cfg->tcp_max_connections + 3 * FETCH_MAX + 2 * cfg->n_listen;
 	uint64_t need = cfg->threads * per_worker + 2 * OPLISTEN_MAX_CONNS + 64;
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
 		log_warn("open file limit %llu is below the %llu that %u thread(s) with "
