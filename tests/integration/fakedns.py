@@ -12,6 +12,12 @@ As a program it is an upstream that misbehaves on purpose (no NSD option does):
   spoof   over UDP first send forged replies -- wrong ID, wrong question, from another source
           port -- all with the A record 6.6.6.6, then the real answer after --delay seconds
   tc      over UDP answer with TC set and no records; over TCP answer in full
+  inject  answer A queries with --ip plus poison for a resolver to scrub (names compressed):
+          www.bank.test A 6.6.6.6 in the answer, bank.test NS ns.evil.test in the authority and
+          ns.evil.test A 6.6.6.6 in the additional section -- and, as data that concerns the
+          question, PARENT NS ns.PARENT with its glue ns.PARENT A 192.0.2.54. A name whose first
+          label is "alias" gets "CNAME www.bank.test." with "www.bank.test A 6.6.6.6" instead of
+          its A record. Names under bank.test get a plain answer.
 
 Every query is logged to --log as "q PROTO SRCPORT ID QNAME QTYPE" (one line, flushed),
 after a first line "ready". As a module it offers the wire helpers the tests use to send
@@ -162,6 +168,66 @@ def tcp_exchange(addr, port, pkts, timeout=3.0, src=None):
     return out
 
 
+class Writer:
+    """A message under construction, with name compression (RFC 1035 4.1.4)."""
+
+    def __init__(self, start):
+        self.buf = bytearray(start)
+        self.names = {}
+
+    def name(self, name):
+        labels = [x for x in name.rstrip(".").split(".") if x]
+        for i in range(len(labels)):
+            key = ".".join(labels[i:]).lower()
+            if key in self.names:
+                self.buf += struct.pack("!H", 0xC000 | self.names[key])
+                return
+            if len(self.buf) < 0x3FFF:
+                self.names[key] = len(self.buf)
+            self.buf += bytes([len(labels[i])]) + labels[i].encode()
+        self.buf += b"\0"
+
+    def rr(self, name, rtype, ttl, rdata_fn):
+        self.name(name)
+        self.buf += struct.pack("!HHI", rtype, 1, ttl)
+        at = len(self.buf)
+        self.buf += b"\0\0"
+        rdata_fn(self)
+        struct.pack_into("!H", self.buf, at, len(self.buf) - at - 2)
+
+
+def inject_reply(q, qid, ip, ttl):
+    """The poisoned reply of --mode inject (counts fixed up at the end)."""
+    name = q["name"]
+    labels = name.rstrip(".").split(".")
+    parent = ".".join(labels[1:]) + "." if len(labels) > 1 else "."
+    w = Writer(struct.pack("!HHHHHH", qid, 0x8180, 1, 0, 0, 0))
+    w.name(name)
+    w.buf += struct.pack("!HH", q["qtype"], q["qclass"])
+    a = lambda addr: (lambda x: x.buf.extend(socket.inet_aton(addr)))
+    ref = lambda n: (lambda x: x.name(n))
+    counts = [0, 0, 0]
+    if name.lower().rstrip(".").endswith("bank.test"):
+        w.rr(name, 1, ttl, a(ip))
+        counts[0] = 1
+    else:
+        if labels[0].lower() == "alias":
+            w.rr(name, 5, ttl, ref("www.bank.test."))
+        else:
+            w.rr(name, 1, ttl, a(ip))
+        w.rr("www.bank.test.", 1, ttl, a("6.6.6.6"))
+        w.rr(parent, 2, ttl, ref("ns." + parent))
+        w.rr("bank.test.", 2, ttl, ref("ns.evil.test."))
+        w.rr("ns." + parent, 1, ttl, a("192.0.2.54"))
+        w.rr("ns.evil.test.", 1, ttl, a("6.6.6.6"))
+        counts = [2, 2, 2]
+    if q["edns"]:
+        w.buf += b"\0" + struct.pack("!HHIH", 41, 1232, 0, 0)
+        counts[2] += 1
+    struct.pack_into("!HHH", w.buf, 6, *counts)
+    return bytes(w.buf)
+
+
 # --- the server ---------------------------------------------------------------------------
 
 class Fake:
@@ -177,6 +243,8 @@ class Fake:
     def answer(self, q, qid=None, ip=None, qname_override=None, tc=False):
         """A reply to the parsed query q (dict with id, name, qtype, qclass, raw question)."""
         qid = q["id"] if qid is None else qid
+        if self.args.mode == "inject" and q["qtype"] == 1:
+            return inject_reply(q, qid, ip or self.args.ip, self.args.ttl)
         flags = 0x8000 | 0x0400 | 0x0100 | (0x0200 if tc else 0)
         qsec = q["qsec"] if qname_override is None else \
             encode_name(qname_override) + struct.pack("!HH", q["qtype"], q["qclass"])
@@ -261,7 +329,7 @@ def main():
     ap.add_argument("--port", type=int, default=53)
     ap.add_argument("--log", required=True)
     ap.add_argument("--mode", default="answer",
-                    choices=["answer", "drop", "delay", "spoof", "tc"])
+                    choices=["answer", "drop", "delay", "spoof", "tc", "inject"])
     ap.add_argument("--delay", type=float, default=0.2)
     ap.add_argument("--ip", default="192.0.2.53")
     ap.add_argument("--ttl", type=int, default=300)
