@@ -10,6 +10,7 @@
  */
 #include "fetch.h"
 
+#include "answer.h"
 #include "cache.h"
 #include "log.h"
 #include "request.h"
@@ -26,8 +27,7 @@
 #define FETCH_MAX         4096 /* bound on upstream work in flight per worker */
 #define FETCH_MAX_WAITERS 512  /* queries joined to one fetch */
 #define FETCH_BOGUS_TTL   60   /* seconds a bogus answer is remembered */
-#define TYPE_SOA          6
-#define TYPE_OPT          41
+#define TYPE_DS           43
 #define CLASS_IN          1
 
 /* Someone waiting for a fetch: a client, or (parent set) a validation needing DS/DNSKEY. */
@@ -42,16 +42,6 @@ struct fetch_waiter {
 	size_t prefix_len;
 };
 
-/* An upstream reply made ready for the cache: a body with clamped TTLs and their offsets. */
-struct fetch_answer {
-	uint8_t *body;
-	size_t len;
-	uint16_t ttl_offs[MSG_MAX_TTL_RR];
-	size_t n_ttl;
-	uint32_t ttl; /* cache lifetime; 0 = do not cache */
-	uint8_t rcode;
-};
-
 struct fetch {
 	struct fetch *next; /* hash chain */
 	struct worker *w;
@@ -59,13 +49,15 @@ struct fetch {
 	const struct view *view; /* in state */
 	struct upstream_query *uq;
 	struct validation *val;
-	struct fetch_answer *ans; /* while validating */
+	struct answer *ans; /* while validating */
 	struct fetch_waiter *waiters;
 	unsigned n_waiters;
 	bool do_bit, cd, validate;
 	uint16_t qtype, qclass;
 	size_t lname_len;
 	uint8_t lname[MSG_MAX_NAME];
+	size_t zone_len;
+	uint8_t zone[MSG_MAX_NAME]; /* the upstreams' bailiwick (see scrub.h) */
 	uint32_t hash;
 	size_t key_len;
 	uint8_t key[CACHE_KEY_MAX];
@@ -145,89 +137,20 @@ static void fetch_free(struct fetch *f)
 		fetch_waiter_free(r);
 	}
 	validation_free(f->val);
-	free(f->ans);
+	answer_free(f->ans);
 	state_unref(f->state);
 	free(f);
 }
 
-static uint32_t fetch_clamp(const struct config *cfg, uint32_t ttl)
+static struct answer_policy fetch_policy(const struct fetch *f)
 {
-	if (ttl > cfg->cache_max_ttl)
-		ttl = cfg->cache_max_ttl;
-	return ttl < cfg->cache_min_ttl ? cfg->cache_min_ttl : ttl;
-}
-
-/*
- * A new answer holding reply without its OPT record, every TTL clamped, and how long it may
- * be cached: the smallest TTL for data, the SOA rule of RFC 2308 section 5 for NXDOMAIN and
- * NODATA. NULL when the reply cannot be used.
- */
-static struct fetch_answer *fetch_prepare(const struct config *cfg, const uint8_t *reply,
-					  size_t len)
-{
-	struct fetch_answer *ans = fetch_alloc(sizeof(*ans) + len);
-	uint8_t *b = ans->body = (uint8_t *)(ans + 1);
-	struct msg_walk w;
-	struct msg_rr rr;
-	uint32_t min_ttl = UINT32_MAX, neg_ttl = 0;
-	size_t soa_off = 0;
-	bool overflow = false;
-	int r;
-	memcpy(b, reply, len);
-	ans->len = len;
-	if (msg_walk_init(&w, b, len) < 0)
-		goto bad;
-	while ((r = msg_walk_next(&w, &rr)) > 0) {
-		if (rr.type == TYPE_OPT) {
-			if (rr.end != len) /* cutting it out elsewhere would break compression */
-				goto bad;
-			ans->len = rr.owner;
-			msg_put16(b + 10, (uint16_t)(msg_get16(b + 10) - 1));
-			break;
-		}
-		uint32_t ttl = fetch_clamp(cfg, rr.ttl);
-		msg_put32(b + rr.ttl_off, ttl);
-		if (ttl < min_ttl)
-			min_ttl = ttl;
-		if (rr.type == TYPE_SOA && rr.section == 2 && rr.rdlen >= 22 && !soa_off) {
-			uint32_t minimum = msg_get32(b + rr.end - 4);
-			neg_ttl = fetch_clamp(cfg, ttl < minimum ? ttl : minimum);
-			soa_off = rr.ttl_off;
-		}
-		if (ans->n_ttl < MSG_MAX_TTL_RR)
-			ans->ttl_offs[ans->n_ttl++] = (uint16_t)rr.ttl_off;
-		else
-			overflow = true;
-	}
-	if (r < 0)
-		goto bad;
-	uint16_t flags = msg_get16(b + 2);
-	ans->rcode = flags & 0xf;
-	/* We are not the authority, and AD is ours to set only after validating. */
-	msg_put16(b + 2, (uint16_t)((flags & ~(MSG_AA | MSG_AD)) | MSG_RA));
-	bool negative = ans->rcode == MSG_NXDOMAIN || msg_get16(b + 6) == 0;
-	if (negative && soa_off)
-		msg_put32(b + soa_off, neg_ttl);
-	ans->ttl = overflow ? 0 : negative ? neg_ttl : (min_ttl == UINT32_MAX ? 0 : min_ttl);
-	return ans;
-bad:
-	free(ans);
-	return NULL;
-}
-
-/* The answer a client without DO gets: the same, without RRSIG/NSEC/NSEC3. */
-static struct fetch_answer *fetch_strip(const struct fetch *f, const struct fetch_answer *ans)
-{
-	uint8_t *tmp = fetch_alloc(ans->len);
-	size_t n = validate_strip(ans->body, ans->len, f->qtype, tmp, ans->len);
-	struct fetch_answer *out = n ? fetch_prepare(f->state->cfg, tmp, n) : NULL;
-	free(tmp);
-	return out;
+	struct answer_policy p = {f->state->cfg->cache_min_ttl, f->state->cfg->cache_max_ttl};
+	return p;
 }
 
 /* Answer one client waiter with ans (sec: the validation outcome). */
-static void fetch_answer_client(struct fetch *f, struct fetch_waiter *r,
-				const struct fetch_answer *ans, uint8_t sec)
+static void fetch_answer_client(struct fetch *f, struct fetch_waiter *r, const struct answer *ans,
+				uint8_t sec)
 {
 	struct request_who who = {&r->client, &r->q, r->slot, r->start_ns};
 	struct msg_finish_args a = {.ede = -1};
@@ -247,14 +170,15 @@ static void fetch_answer_client(struct fetch *f, struct fetch_waiter *r,
 static void fetch_validate_run(struct fetch *f);
 
 /* Done: leave the table, cache ans, answer everyone, free. ans is consumed. */
-static void fetch_finish(struct fetch *f, struct fetch_answer *ans, uint8_t sec)
+static void fetch_finish(struct fetch *f, struct answer *ans, uint8_t sec)
 {
 	struct worker *w = f->w;
 	fetch_unlink(w->fetches, f);
 	if (f->validate && !f->do_bit) {
-		struct fetch_answer *stripped = fetch_strip(f, ans);
+		struct answer_policy pol = fetch_policy(f);
+		struct answer *stripped = answer_strip(&pol, ans, f->qtype);
 		if (stripped) {
-			free(ans);
+			answer_free(ans);
 			ans = stripped;
 		}
 	}
@@ -273,7 +197,7 @@ static void fetch_finish(struct fetch *f, struct fetch_answer *ans, uint8_t sec)
 			fetch_answer_client(f, r, ans, sec);
 		}
 	}
-	free(ans);
+	answer_free(ans);
 	fetch_free(f);
 }
 
@@ -296,15 +220,31 @@ static void fetch_fail(struct fetch *f, int status)
 	fetch_free(f);
 }
 
+/* A debug line for what the scrubber removed (an upstream adding records is worth a look). */
+static void fetch_log_scrub(const struct fetch *f, const struct answer *ans)
+{
+	char name[MSG_MAX_NAME * 4 + 1];
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	msg_name_to_str(f->lname, f->lname_len, name, sizeof(name));
+	log_debug("scrub: %u record(s) in the reply for %s %s did not answer it (dropped)",
+		  ans->dropped, name, msg_type_str(f->qtype));
+}
+
 static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t len)
 {
 	struct fetch *f = ud;
 	f->uq = NULL;
-	struct fetch_answer *ans = status == 0 ? fetch_prepare(f->state->cfg, reply, len) : NULL;
+	struct answer_policy pol = fetch_policy(f);
+	struct scrub_question sq = {f->lname,  f->lname_len, f->qtype,
+				    f->qclass, f->zone,      f->zone_len};
+	struct answer *ans = status == 0 ? answer_prepare(&pol, &sq, reply, len) : NULL;
 	if (!ans) {
 		fetch_fail(f, status < 0 ? status : -EBADMSG);
 		return;
 	}
+	if (ans->dropped)
+		fetch_log_scrub(f, ans);
 	if (!f->validate) {
 		fetch_finish(f, ans, FETCH_SEC(VALIDATE_UNCHECKED, -1));
 		return;
@@ -314,6 +254,22 @@ static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t
 	f->val = validation_new(f->state->anchors, w->keycache, ans->body, ans->len, time(NULL),
 				worker_now(w));
 	fetch_validate_run(f);
+}
+
+/*
+ * The bailiwick of upstreams chosen by fs. A DS record lives in the parent zone, so the reply
+ * to a DS query for a forward zone's apex comes from the zone above it.
+ */
+static void fetch_bailiwick(struct fetch *f, const struct forward_set *fs)
+{
+	const uint8_t *zone = fs->zone;
+	size_t len = fs->zone_len;
+	if (f->qtype == TYPE_DS && len > 1 && len == f->lname_len && !memcmp(zone, f->lname, len)) {
+		len -= 1u + zone[0];
+		zone += 1u + zone[0];
+	}
+	memcpy(f->zone, zone, len);
+	f->zone_len = len;
 }
 
 /*
@@ -344,6 +300,7 @@ static struct fetch *fetch_start(struct worker *w, const struct view *v, const u
 	struct upstream_question qn = {
 	    f->lname, lname_len, qtype, qclass, f->do_bit || f->validate, f->cd || f->validate};
 	struct forward_set fs = forward_lookup(&w->state->fwd, v, lname, lname_len);
+	fetch_bailiwick(f, &fs);
 	if (upstream_resolve(w->pool, fs.addrs, fs.n, &qn, fetch_upstream_cb, f, &f->uq) < 0) {
 		free(f);
 		return NULL;
@@ -398,7 +355,7 @@ static void fetch_validate_run(struct fetch *f)
 			return;
 	int ede;
 	enum validate_status st = validation_result(f->val, &ede);
-	struct fetch_answer *ans = f->ans;
+	struct answer *ans = f->ans;
 	f->ans = NULL;
 	if (st == VALIDATE_BOGUS) {
 		char name[MSG_MAX_NAME * 4];
