@@ -12,6 +12,7 @@
 
 #include "answer.h"
 #include "cache.h"
+#include "chase.h"
 #include "log.h"
 #include "request.h"
 #include "upstream.h"
@@ -27,13 +28,18 @@
 #define FETCH_MAX         4096 /* bound on upstream work in flight per worker */
 #define FETCH_MAX_WAITERS 512  /* queries joined to one fetch */
 #define FETCH_BOGUS_TTL   60   /* seconds a bogus answer is remembered */
+#define FETCH_MAX_CHASE   8    /* fetches one behind the other to complete a CNAME chain */
 #define TYPE_DS           43
 #define CLASS_IN          1
 
-/* Someone waiting for a fetch: a client, or (parent set) a validation needing DS/DNSKEY. */
+/*
+ * Someone waiting for a fetch: a client, or (parent set) another fetch: its validation needs
+ * a DS/DNSKEY RRset, or (chase) its answer's chain continues at this fetch's name.
+ */
 struct fetch_waiter {
 	struct fetch_waiter *next;
 	struct fetch *parent;
+	bool chase;
 	struct server_client client;
 	struct msg_query q;
 	unsigned slot;     /* stats slot of the client's view */
@@ -49,7 +55,10 @@ struct fetch {
 	const struct view *view; /* in state */
 	struct upstream_query *uq;
 	struct validation *val;
-	struct answer *ans; /* while validating */
+	struct answer *ans;      /* while validating, or while chasing: the chain's first part */
+	struct fetch *chase_sub; /* the fetch that completes ans's chain */
+	uint8_t chase_sec;       /* the validation outcome of ans */
+	unsigned chase_depth;    /* fetches before this one in a chase */
 	struct fetch_waiter *waiters;
 	unsigned n_waiters;
 	bool do_bit, cd, validate;
@@ -142,6 +151,13 @@ static void fetch_free(struct fetch *f)
 	free(f);
 }
 
+static void fetch_add_waiter(struct fetch *f, struct fetch_waiter *r)
+{
+	r->next = f->waiters;
+	f->waiters = r;
+	f->n_waiters++;
+}
+
 static struct answer_policy fetch_policy(const struct fetch *f)
 {
 	struct answer_policy p = {f->state->cfg->cache_min_ttl, f->state->cfg->cache_max_ttl};
@@ -168,11 +184,119 @@ static void fetch_answer_client(struct fetch *f, struct fetch_waiter *r, const s
 }
 
 static void fetch_validate_run(struct fetch *f);
+static void fetch_finish(struct fetch *f, struct answer *ans, uint8_t sec);
+static struct fetch *fetch_start(struct worker *w, const struct view *v, const uint8_t *key,
+				 size_t key_len, uint32_t hash, const uint8_t *lname,
+				 size_t lname_len, uint16_t qtype, uint16_t qclass);
+
+/* The outcome of an answer made of two validated parts: the weaker one. */
+static uint8_t fetch_sec_join(uint8_t a, uint8_t b)
+{
+	unsigned sa = FETCH_SEC_STATUS(a), sb = FETCH_SEC_STATUS(b);
+	if (sa == VALIDATE_BOGUS || sb == VALIDATE_BOGUS)
+		return sa == VALIDATE_BOGUS ? a : b;
+	if (sa == VALIDATE_UNCHECKED || sb == VALIDATE_UNCHECKED)
+		return FETCH_SEC(VALIDATE_UNCHECKED, -1);
+	if (sa == VALIDATE_INSECURE || sb == VALIDATE_INSECURE)
+		return FETCH_SEC(VALIDATE_INSECURE, -1);
+	return FETCH_SEC(VALIDATE_SECURE, -1);
+}
+
+/* first's chain continued by the answer records of rest (TTLs at offs lowered by elapsed). */
+static struct answer *fetch_join(const struct fetch *f, const struct answer *first,
+				 const uint8_t *rest, size_t rest_len, const uint16_t *offs,
+				 size_t n_offs, uint32_t elapsed)
+{
+	size_t cap = first->len + rest_len + 512;
+	uint8_t *tmp = fetch_alloc(cap);
+	size_t n =
+	    chase_splice(first->body, first->len, rest, rest_len, offs, n_offs, elapsed, tmp, cap);
+	struct answer_policy pol = fetch_policy(f);
+	struct answer *joined = n ? answer_prepare(&pol, NULL, tmp, n) : NULL;
+	free(tmp);
+	return joined;
+}
+
+/* Does g wait, through the chases it started, for f? (Joining it would wait forever.) */
+static bool fetch_waits_for(const struct fetch *g, const struct fetch *f)
+{
+	for (unsigned i = 0; g && i <= FETCH_MAX_CHASE; i++, g = g->chase_sub)
+		if (g == f)
+			return true;
+	return false;
+}
+
+/*
+ * The chain of ans left the bailiwick of f's upstreams at ans->target, whose records were
+ * scrubbed (scrub.h): complete it from the cache or with a fetch of the target, through the
+ * upstreams that serve that name, as a stub resolver will not. Returns false when it cannot
+ * be done (f then finishes with ans as it is); true when ans was consumed.
+ */
+static bool fetch_chase(struct fetch *f, struct answer *ans, uint8_t sec)
+{
+	struct worker *w = f->w;
+	uint8_t key[CACHE_KEY_MAX];
+	struct cache_entry e;
+	if (f->chase_depth >= FETCH_MAX_CHASE || FETCH_SEC_STATUS(sec) == VALIDATE_BOGUS)
+		return false;
+	size_t key_len = cache_key_make(key, f->view->scope, ans->target, ans->target_len, f->qtype,
+					f->qclass, f->key[f->key_len - 1]);
+	uint64_t now = worker_now(w);
+	if (cache_lookup(w->cache, key, key_len, now, &e)) {
+		struct answer *joined = fetch_join(f, ans, e.body, e.body_len, e.ttl_offs, e.n_ttl,
+						   (uint32_t)((now - e.stored_ms) / 1000));
+		if (!joined)
+			return false;
+		answer_free(ans);
+		fetch_finish(f, joined, fetch_sec_join(sec, e.sec));
+		return true;
+	}
+	uint32_t hash = fetch_hash(key, key_len);
+	struct fetch *sub = fetch_find(w->fetches, key, key_len, hash);
+	if (sub && fetch_waits_for(sub, f))
+		return false;
+	if (!sub) {
+		sub = fetch_start(w, f->view, key, key_len, hash, ans->target, ans->target_len,
+				  f->qtype, f->qclass);
+		if (sub)
+			sub->chase_depth = f->chase_depth + 1;
+	}
+	if (!sub || sub->n_waiters >= FETCH_MAX_WAITERS)
+		return false;
+	struct fetch_waiter *r = fetch_alloc(sizeof(*r));
+	r->parent = f;
+	r->chase = true;
+	fetch_add_waiter(sub, r);
+	f->ans = ans;
+	f->chase_sec = sec;
+	f->chase_sub = sub;
+	return true;
+}
+
+/* The fetch f chased for is done: finish f with the joined chain (rest NULL: it failed). */
+static void fetch_chase_done(struct fetch *f, const struct answer *rest, uint8_t rest_sec)
+{
+	struct answer *first = f->ans, *joined = NULL;
+	uint8_t sec = f->chase_sec;
+	f->ans = NULL;
+	f->chase_sub = NULL;
+	if (rest)
+		joined = fetch_join(f, first, rest->body, rest->len, NULL, 0, 0);
+	if (joined) {
+		answer_free(first);
+		fetch_finish(f, joined, fetch_sec_join(sec, rest_sec));
+		return;
+	}
+	first->target_len = 0; /* no second try: answer with the chain as far as it goes */
+	fetch_finish(f, first, sec);
+}
 
 /* Done: leave the table, cache ans, answer everyone, free. ans is consumed. */
 static void fetch_finish(struct fetch *f, struct answer *ans, uint8_t sec)
 {
 	struct worker *w = f->w;
+	if (ans->target_len && fetch_chase(f, ans, sec))
+		return; /* f finishes when the rest of the chain is in */
 	fetch_unlink(w->fetches, f);
 	if (f->validate && !f->do_bit) {
 		struct answer_policy pol = fetch_policy(f);
@@ -190,7 +314,9 @@ static void fetch_finish(struct fetch *f, struct answer *ans, uint8_t sec)
 			    ans->n_ttl, ttl, ans->rcode, sec, worker_now(w));
 	w->stats.dnssec[FETCH_SEC_STATUS(sec)]++;
 	for (struct fetch_waiter *r = f->waiters; r; r = r->next) {
-		if (r->parent) {
+		if (r->chase) {
+			fetch_chase_done(r->parent, ans, sec);
+		} else if (r->parent) {
 			validation_feed(r->parent->val, ans->body, ans->len);
 			fetch_validate_run(r->parent);
 		} else {
@@ -209,7 +335,9 @@ static void fetch_fail(struct fetch *f, int status)
 	fetch_unlink(f->w->fetches, f);
 	log_debug("fetch failed: %s", strerror(-status));
 	for (struct fetch_waiter *r = f->waiters; r; r = r->next) {
-		if (r->parent) {
+		if (r->chase) {
+			fetch_chase_done(r->parent, NULL, 0);
+		} else if (r->parent) {
 			validation_feed(r->parent->val, NULL, 0);
 			fetch_validate_run(r->parent);
 		} else {
@@ -310,13 +438,6 @@ static struct fetch *fetch_start(struct worker *w, const struct view *v, const u
 	t->buckets[hash % FETCH_BUCKETS] = f;
 	t->count++;
 	return f;
-}
-
-static void fetch_add_waiter(struct fetch *f, struct fetch_waiter *r)
-{
-	r->next = f->waiters;
-	f->waiters = r;
-	f->n_waiters++;
 }
 
 /* The validation of f needs need: from the cache (then true) or from a sub-fetch. */

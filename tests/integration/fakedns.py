@@ -4,6 +4,7 @@
 As a program it is an upstream that misbehaves on purpose (no NSD option does):
 
   fakedns.py --addr 127.0.0.30 --port 53 --log FILE --mode MODE [--delay S] [--ip A] [--ttl N]
+             [--cname NAME=TARGET]...
   (--addr may carry a scope: fe80::2%eth0)
 
   answer  answer every A query with --ip (other types: NODATA), over UDP and TCP
@@ -17,7 +18,8 @@ As a program it is an upstream that misbehaves on purpose (no NSD option does):
           ns.evil.test A 6.6.6.6 in the additional section -- and, as data that concerns the
           question, PARENT NS ns.PARENT with its glue ns.PARENT A 192.0.2.54. A name whose first
           label is "alias" gets "CNAME www.bank.test." with "www.bank.test A 6.6.6.6" instead of
-          its A record. Names under bank.test get a plain answer.
+          its A record; --cname NAME=TARGET (repeatable) gives NAME "CNAME TARGET" with
+          "TARGET A 6.6.6.6" the same way. Names under bank.test get a plain answer.
 
 Every query is logged to --log as "q PROTO SRCPORT ID QNAME QTYPE" (one line, flushed),
 after a first line "ready". As a module it offers the wire helpers the tests use to send
@@ -196,9 +198,10 @@ class Writer:
         struct.pack_into("!H", self.buf, at, len(self.buf) - at - 2)
 
 
-def inject_reply(q, qid, ip, ttl):
+def inject_reply(q, qid, ip, ttl, cnames=None):
     """The poisoned reply of --mode inject (counts fixed up at the end)."""
     name = q["name"]
+    target = (cnames or {}).get(name.lower())
     labels = name.rstrip(".").split(".")
     parent = ".".join(labels[1:]) + "." if len(labels) > 1 else "."
     w = Writer(struct.pack("!HHHHHH", qid, 0x8180, 1, 0, 0, 0))
@@ -212,10 +215,12 @@ def inject_reply(q, qid, ip, ttl):
         counts[0] = 1
     else:
         if labels[0].lower() == "alias":
-            w.rr(name, 5, ttl, ref("www.bank.test."))
+            target = "www.bank.test."
+        if target:
+            w.rr(name, 5, ttl, ref(target))
         else:
             w.rr(name, 1, ttl, a(ip))
-        w.rr("www.bank.test.", 1, ttl, a("6.6.6.6"))
+        w.rr(target or "www.bank.test.", 1, ttl, a("6.6.6.6"))
         w.rr(parent, 2, ttl, ref("ns." + parent))
         w.rr("bank.test.", 2, ttl, ref("ns.evil.test."))
         w.rr("ns." + parent, 1, ttl, a("192.0.2.54"))
@@ -235,6 +240,10 @@ class Fake:
         self.args = args
         self.log = open(args.log, "a", buffering=1)
         self.lock = threading.Lock()
+        self.cnames = {}
+        for c in args.cname:
+            name, target = c.split("=", 1)
+            self.cnames[name.lower().rstrip(".") + "."] = target.rstrip(".") + "."
 
     def note(self, proto, sport, qid, qname, qtype):
         with self.lock:
@@ -244,7 +253,7 @@ class Fake:
         """A reply to the parsed query q (dict with id, name, qtype, qclass, raw question)."""
         qid = q["id"] if qid is None else qid
         if self.args.mode == "inject" and q["qtype"] == 1:
-            return inject_reply(q, qid, ip or self.args.ip, self.args.ttl)
+            return inject_reply(q, qid, ip or self.args.ip, self.args.ttl, self.cnames)
         flags = 0x8000 | 0x0400 | 0x0100 | (0x0200 if tc else 0)
         qsec = q["qsec"] if qname_override is None else \
             encode_name(qname_override) + struct.pack("!HH", q["qtype"], q["qclass"])
@@ -333,6 +342,7 @@ def main():
     ap.add_argument("--delay", type=float, default=0.2)
     ap.add_argument("--ip", default="192.0.2.53")
     ap.add_argument("--ttl", type=int, default=300)
+    ap.add_argument("--cname", action="append", default=[], metavar="NAME=TARGET")
     args = ap.parse_args()
     fake = Fake(args)
     # getaddrinfo handles a scope ("fe80::2%eth0") as well as plain addresses.

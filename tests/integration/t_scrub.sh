@@ -10,11 +10,15 @@
 # For a name in fz.test. the bailiwick is fz.test.: alias.fz.test. CNAME www.bank.test. keeps
 # its CNAME, but the upstream's www.bank.test. A 6.6.6.6 is outside what it was asked about;
 # megdns resolves www.bank.test. through the upstream that serves it (the global one) instead.
+# Two forward zones whose CNAMEs point at each other (a.loop1.test. <-> b.loop2.test.) get the
+# chain as far as it goes, at once: a chase never waits for itself.
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$MEGDNS_CONTROL" ] || die "no megdns-control at $MEGDNS_CONTROL"
 start_fakedns up 127.0.0.30 53 --mode inject --ip 192.0.2.53
-start_fakedns fz 127.0.0.31 53 --mode inject --ip 192.0.2.99
+start_fakedns fz 127.0.0.31 53 --mode inject --ip 192.0.2.99 \
+	--cname alias2.fz.test.=mail.bank.test. \
+	--cname a.loop1.test.=b.loop2.test. --cname b.loop2.test.=a.loop1.test.
 
 cat >megdns.yaml <<'EOF'
 server:
@@ -22,6 +26,10 @@ server:
 upstreams: [127.0.0.30@53]
 forward-zones:
   - name: fz.test.
+    upstreams: [127.0.0.31@53]
+  - name: loop1.test.
+    upstreams: [127.0.0.31@53]
+  - name: loop2.test.
     upstreams: [127.0.0.31@53]
 dnssec: {validation: false}
 control: {socket: control.sock}
@@ -74,6 +82,14 @@ expect_answer_count 1 "www.fz.test: only its own record"
 expect_section AUTHORITY '^fz\.test\..*NS[[:space:]]+ns\.fz\.test\.$' "fz.test NS kept (in the bailiwick)"
 expect_no_out 'bank\.test|evil\.test|6\.6\.6\.6' "www.fz.test: no injected record"
 
+# The CNAME's target is not cached yet: megdns fetches it from the global upstream.
+dq alias2.fz.test. A
+expect_answer '^alias2\.fz\.test\..*CNAME[[:space:]]+mail\.bank\.test\.$' "alias2.fz.test keeps its CNAME"
+expect_answer '^mail\.bank\.test\..*A[[:space:]]+192\.0\.2\.53$' \
+	"mail.bank.test is fetched from the upstream that serves it"
+expect_no_out '6\.6\.6\.6' "alias2.fz.test: the fz.test upstream's address for mail.bank.test is not used"
+assert_eq "$(asked up mail.bank.test)" 1 "the global upstream was asked for mail.bank.test"
+# ... and once www.bank.test is cached, from there.
 dq alias.fz.test. A
 expect_answer '^alias\.fz\.test\..*CNAME[[:space:]]+www\.bank\.test\.$' "alias.fz.test keeps its CNAME"
 expect_answer '^www\.bank\.test\..*A[[:space:]]+192\.0\.2\.53$' \
@@ -82,4 +98,14 @@ expect_no_out '6\.6\.6\.6' "the fz.test upstream's address for www.bank.test is 
 dq alias.fz.test. A
 expect_answer '^www\.bank\.test\..*A[[:space:]]+192\.0\.2\.53$' "alias.fz.test from the cache: the same"
 expect_no_out '6\.6\.6\.6' "alias.fz.test from the cache: no injected address"
+assert_eq "$(asked up www.bank.test)" 1 "www.bank.test came from the cache for the chase (asked once)"
+
+t0=$(now_ms)
+dq a.loop1.test. A
+expect_status NOERROR "a.loop1.test: CNAMEs that point at each other across forward zones"
+expect_answer '^a\.loop1\.test\..*CNAME[[:space:]]+b\.loop2\.test\.$' "the first link"
+expect_answer '^b\.loop2\.test\..*CNAME[[:space:]]+a\.loop1\.test\.$' "the second link (from the other zone's upstream)"
+expect_no_out '6\.6\.6\.6' "the loop: no injected address"
+assert_range "$(($(now_ms) - t0))" 0 1500 "the loop is answered at once (ms)"
+expect_alive "after the CNAME loop"
 finish
