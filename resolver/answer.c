@@ -36,8 +36,11 @@ void answer_free(struct answer *a)
 	free(a);
 }
 
-/* Remove the OPT record; it must be the last one (elsewhere, cutting it out would break the
- * compression pointers after it). Returns false when the body does not parse or it is not. */
+/*
+ * Remove the OPT record, which must be the last record (elsewhere, cutting it out would break
+ * the compression pointers after it), and any bytes after the last record. Returns false
+ * when the body does not parse or the OPT record is not the last one.
+ */
 static bool answer_cut_opt(struct answer *a)
 {
 	struct msg_walk w;
@@ -48,12 +51,14 @@ static bool answer_cut_opt(struct answer *a)
 	while ((r = msg_walk_next(&w, &rr)) > 0) {
 		if (rr.type != TYPE_OPT)
 			continue;
-		if (rr.end != a->len)
+		size_t opt = rr.owner;
+		if (msg_walk_next(&w, &rr) != 0)
 			return false;
-		a->len = rr.owner;
+		a->len = opt;
 		msg_put16(a->body + 10, (uint16_t)(msg_get16(a->body + 10) - 1));
 		return true;
 	}
+	a->len = w.pos;
 	return r == 0;
 }
 

@@ -8,6 +8,8 @@
  */
 #include "scrub.h"
 
+#include "pkt.h"
+
 #include <errno.h>
 #include <ldns/ldns.h>
 #include <stdlib.h>
@@ -427,50 +429,22 @@ int scrub_plan(const uint8_t *msg, size_t len, const struct scrub_question *q, s
 	return r < 0 ? -EBADMSG : 0;
 }
 
-/* An ldns packet holding msg's header and question and no records. */
-static ldns_pkt *scrub_header(const uint8_t *msg, size_t question_end)
+static bool scrub_keep_cb(void *ud, unsigned i, const struct msg_rr *rr)
 {
-	uint8_t *head = malloc(question_end);
-	ldns_pkt *pkt = NULL;
-	if (!head)
-		abort();
-	memcpy(head, msg, question_end);
-	memset(head + 6, 0, 6); /* no records */
-	if (ldns_wire2pkt(&pkt, head, question_end) != LDNS_STATUS_OK)
-		pkt = NULL;
-	free(head);
-	return pkt;
+	(void)rr;
+	return !scrub_dropped(ud, i);
 }
 
 int scrub_apply(const uint8_t *msg, size_t len, const struct scrub_plan *p, uint8_t **out,
 		size_t *out_len)
 {
-	static const ldns_pkt_section sections[] = {LDNS_SECTION_ANSWER, LDNS_SECTION_AUTHORITY,
-						    LDNS_SECTION_ADDITIONAL};
-	struct msg_walk w;
-	struct msg_rr rr;
-	ldns_pkt *pkt;
-	int more, r = -EBADMSG;
-	*out = NULL;
-	*out_len = 0;
-	if (msg_walk_init(&w, msg, len) < 0 || !(pkt = scrub_header(msg, w.pos)))
-		return -EBADMSG;
-	for (unsigned i = 0; (more = msg_walk_next(&w, &rr)) > 0; i++) {
-		ldns_rr *x = NULL;
-		size_t pos = rr.owner;
-		ldns_pkt_section sec = sections[rr.section - 1];
-		if (scrub_dropped(p, i))
-			continue;
-		/* ldns decompresses the owner and the names in the rdata of the types it knows */
-		if (ldns_wire2rr(&x, msg, len, &pos, sec) != LDNS_STATUS_OK || pos != rr.end) {
-			ldns_rr_free(x);
-			goto out;
-		}
-		ldns_pkt_push_rr(pkt, sec, x);
-	}
+	ldns_pkt *pkt = pkt_from_wire(msg, len, scrub_keep_cb, (void *)p);
 	uint8_t *wire;
 	size_t wlen;
-	if (more == 0 && ldns_pkt2wire(&wire, pkt, &wlen) == LDNS_STATUS_OK) {
+	int r = -EBADMSG;
+	*out = NULL;
+	*out_len = 0;
+	if (pkt && ldns_pkt2wire(&wire, pkt, &wlen) == LDNS_STATUS_OK) {
 		if (wlen <= MSG_MAX_UDP) {
 			*out = wire;
 			*out_len = wlen;
@@ -479,7 +453,6 @@ int scrub_apply(const uint8_t *msg, size_t len, const struct scrub_plan *p, uint
 			free(wire);
 		}
 	}
-out:
 	ldns_pkt_free(pkt);
 	return r;
 }

@@ -10,6 +10,7 @@
 #include "validate.h"
 
 #include "denial.h"
+#include "pkt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +65,7 @@ struct validation *validation_new(const struct anchor_set *anchors, struct keyca
 	v->kc = kc;
 	v->now = now;
 	v->now_ms = now_ms;
-	if (ldns_wire2pkt(&v->pkt, body, len) != LDNS_STATUS_OK) {
-		v->pkt = NULL;
+	if (!(v->pkt = pkt_from_wire(body, len, NULL, NULL))) {
 		v->done = true;
 		v->status = VALIDATE_BOGUS;
 		v->ede = EDE_BOGUS;
@@ -95,8 +95,8 @@ void validation_feed(struct validation *v, const uint8_t *body, size_t len)
 	ldns_pkt_free(v->reply);
 	v->reply = NULL;
 	v->fed = true;
-	if (body && ldns_wire2pkt(&v->reply, body, len) != LDNS_STATUS_OK)
-		v->reply = NULL;
+	if (body)
+		v->reply = pkt_from_wire(body, len, NULL, NULL);
 }
 
 static int val_ede_of(ldns_status st)
@@ -732,45 +732,20 @@ enum validate_step validation_step(struct validation *v, struct validate_need *n
 	return VALIDATE_DONE;
 }
 
+/* Does a client without DO get this record? Not the DNSSEC ones, unless it asked for them. */
+static bool val_strip_keep(void *ud, unsigned index, const struct msg_rr *rr)
+{
+	uint16_t qtype = *(const uint16_t *)ud;
+	bool dnssec = rr->type == LDNS_RR_TYPE_RRSIG || rr->type == LDNS_RR_TYPE_NSEC ||
+		      rr->type == LDNS_RR_TYPE_NSEC3;
+	(void)index;
+	return !dnssec || (rr->section == 1 && rr->type == qtype);
+}
+
 size_t validate_strip(const uint8_t *body, size_t len, uint16_t qtype, uint8_t *out, size_t cap)
 {
-	ldns_pkt *p = NULL;
-	size_t n = 0;
-	if (ldns_wire2pkt(&p, body, len) != LDNS_STATUS_OK)
-		return 0;
-	ldns_pkt_section secs[] = {LDNS_SECTION_ANSWER, LDNS_SECTION_AUTHORITY,
-				   LDNS_SECTION_ADDITIONAL};
-	ldns_rr_list *lists[] = {ldns_pkt_answer(p), ldns_pkt_authority(p), ldns_pkt_additional(p)};
-	for (size_t s = 0; s < 3; s++) {
-		ldns_rr_list *keep = val_check(ldns_rr_list_new());
-		for (size_t i = 0; i < ldns_rr_list_rr_count(lists[s]); i++) {
-			ldns_rr *rr = ldns_rr_list_rr(lists[s], i);
-			ldns_rr_type t = ldns_rr_get_type(rr);
-			bool dnssec = t == LDNS_RR_TYPE_RRSIG || t == LDNS_RR_TYPE_NSEC ||
-				      t == LDNS_RR_TYPE_NSEC3;
-			if (dnssec && !(s == 0 && t == qtype))
-				ldns_rr_free(rr);
-			else
-				ldns_rr_list_push_rr(keep, rr);
-		}
-		ldns_rr_list_free(lists[s]);
-		if (s == 0)
-			ldns_pkt_set_answer(p, keep);
-		else if (s == 1)
-			ldns_pkt_set_authority(p, keep);
-		else
-			ldns_pkt_set_additional(p, keep);
-		ldns_pkt_set_section_count(p, secs[s], (uint16_t)ldns_rr_list_rr_count(keep));
-	}
-	uint8_t *wire;
-	size_t wlen;
-	if (ldns_pkt2wire(&wire, p, &wlen) == LDNS_STATUS_OK) {
-		if (wlen <= cap) {
-			memcpy(out, wire, wlen);
-			n = wlen;
-		}
-		free(wire);
-	}
+	ldns_pkt *p = pkt_from_wire(body, len, val_strip_keep, &qtype);
+	size_t n = p ? pkt_to_wire(p, out, cap) : 0;
 	ldns_pkt_free(p);
 	return n;
 }

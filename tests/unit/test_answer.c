@@ -171,7 +171,16 @@ START_TEST(opt_removed)
 	expect_offsets(a);
 	answer_free(a);
 
+	/* Bytes after the last record are not kept. */
+	n = make(msg, "x.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL, NULL, false);
+	memcpy(msg + n, "junk", 4);
+	a = answer_prepare(&plain, &q, msg, n + 4);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->len, n);
+	answer_free(a);
+
 	/* An OPT record followed by another one cannot be cut out: unusable. */
+	n = make(msg, "x.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL, NULL, true);
 	static const uint8_t tail[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 9};
 	memcpy(msg + n, tail, sizeof(tail));
 	msg_put16(msg + 10, 2);
