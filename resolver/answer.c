@@ -2,8 +2,10 @@
  * answer.c -- upstream replies made ready for the cache. See answer.h.
  *
  * The body is worked on in one allocation behind struct answer: copied from the reply, cut
- * before its OPT record, and, only when the scrubber drops something, replaced by the message
- * scrub_apply writes. TTLs are clamped and located in a last walk over the final body.
+ * before its OPT record, its TTLs clamped and located and its flags set, and only then
+ * scrubbed -- a name may point into a TTL field, so the scrubber must see the bytes that will
+ * be stored. Only when the scrubber drops something is the body replaced by the message
+ * scrub_apply writes, whose TTLs are then located again.
  */
 #include "answer.h"
 
@@ -105,6 +107,7 @@ static bool answer_ttls(const struct answer_policy *pol, struct answer *a)
 	size_t soa_off = 0;
 	bool overflow = false;
 	int r;
+	a->n_ttl = 0;
 	if (msg_walk_init(&w, b, a->len) < 0)
 		return false;
 	while ((r = msg_walk_next(&w, &rr)) > 0) {
@@ -138,7 +141,13 @@ struct answer *answer_prepare(const struct answer_policy *pol, const struct scru
 			      const uint8_t *reply, size_t len)
 {
 	struct answer *a = answer_alloc(reply, len);
-	if (!answer_cut_opt(a) || (q && !answer_scrub(&a, q)) || !answer_ttls(pol, a)) {
+	/* TTLs and flags first: the scrubber decides on the bytes that are stored. */
+	bool ok = answer_cut_opt(a) && answer_ttls(pol, a);
+	if (ok && q) {
+		struct answer *before = a;
+		ok = answer_scrub(&a, q) && (a == before || answer_ttls(pol, a));
+	}
+	if (!ok) {
 		answer_free(a);
 		return NULL;
 	}

@@ -2,8 +2,9 @@
  * msg.c -- DNS wire format helpers for the query path, see msg.h.
  *
  * Readers here get packets from anyone on the network. Every read is preceded by a bounds
- * check against the message length; compression pointers must point strictly backwards and
- * are followed at most 127 times, so a crafted packet can neither read out of bounds nor loop.
+ * check against the message length; compression pointers must point strictly backwards, past
+ * the header, and are followed at most 127 times, so a crafted packet can neither read out of
+ * bounds nor loop.
  */
 #include "msg.h"
 
@@ -37,7 +38,10 @@ int msg_name_read(const uint8_t *pkt, size_t len, size_t *pos, uint8_t *out, siz
 			size_t target = ((size_t)(lab & 0x3f) << 8) | pkt[p + 1];
 			if (!end)
 				end = p + 2;
-			if (target >= p) /* only backwards: no loops */
+			/* Only backwards (no loops), and never into the header, which is no name
+			 * and changes for every client (ID, flags): a name pointing there would
+			 * too. */
+			if (target >= p || target < MSG_HDR_LEN)
 				return -EBADMSG;
 			p = target;
 			continue;
