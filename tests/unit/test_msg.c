@@ -93,6 +93,10 @@ START_TEST(name_read_rejects_loops)
 	size_t len;
 	pos = 14;
 	ck_assert_int_lt(msg_name_read(hdr, sizeof(hdr), &pos, out, &len), 0);
+	/* To a name that runs on past the pointer itself: not a prior name. */
+	uint8_t on[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0xc0, 13, 0};
+	pos = 14;
+	ck_assert_int_lt(msg_name_read(on, sizeof(on), &pos, out, &len), 0);
 	/* To a name before it: fine. */
 	uint8_t ok[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 1, 'b', 0xc0, 12};
 	pos = 15;
