@@ -2,8 +2,8 @@
  * answer.c -- upstream replies made ready for the cache. See answer.h.
  *
  * The body is worked on in one allocation behind struct answer: copied from the reply, cut
- * before its OPT record, its TTLs clamped and located and its flags set, and only then
- * scrubbed -- a name may point into a TTL field, so the scrubber must see the bytes that will
+ * before its OPT record, its TTLs clamped and located and its flags set (one walk), and only
+ * then scrubbed -- a name may point into a TTL field, so the scrubber must see the bytes that will
  * be stored. Only when the scrubber drops something is the body replaced by the message
  * scrub_apply writes, whose TTLs are then located again.
  */
@@ -36,32 +36,6 @@ static struct answer *answer_alloc(const uint8_t *body, size_t len)
 void answer_free(struct answer *a)
 {
 	free(a);
-}
-
-/*
- * Remove the OPT record, which must be the last record (elsewhere, cutting it out would break
- * the compression pointers after it), and any bytes after the last record. Returns false
- * when the body does not parse or the OPT record is not the last one.
- */
-static bool answer_cut_opt(struct answer *a)
-{
-	struct msg_walk w;
-	struct msg_rr rr;
-	int r;
-	if (msg_walk_init(&w, a->body, a->len) < 0)
-		return false;
-	while ((r = msg_walk_next(&w, &rr)) > 0) {
-		if (rr.type != TYPE_OPT)
-			continue;
-		size_t opt = rr.owner;
-		if (msg_walk_next(&w, &rr) != 0)
-			return false;
-		a->len = opt;
-		msg_put16(a->body + 10, (uint16_t)(msg_get16(a->body + 10) - 1));
-		return true;
-	}
-	a->len = w.pos;
-	return r == 0;
 }
 
 /* Drop what does not answer q; *ap may be replaced by a new answer. False: unusable. */
@@ -97,7 +71,25 @@ static uint32_t answer_clamp(const struct answer_policy *pol, uint32_t ttl)
 	return ttl < pol->min_ttl ? pol->min_ttl : ttl;
 }
 
-/* Clamp every TTL, note where they are, and work out the cache lifetime (RFC 2308). */
+/*
+ * Remove the OPT record and any bytes after the last record; the OPT record must be the last
+ * one (elsewhere, cutting it out would break the compression pointers after it). Then rr is
+ * the OPT record, and w's next call returns 0.
+ */
+static bool answer_cut_opt(struct answer *a, struct msg_walk *w, const struct msg_rr *rr)
+{
+	struct msg_rr next;
+	if (msg_walk_next(w, &next) != 0)
+		return false;
+	a->len = rr->owner;
+	msg_put16(a->body + 10, (uint16_t)(msg_get16(a->body + 10) - 1));
+	return true;
+}
+
+/*
+ * In one walk: cut the OPT record out, clamp every TTL, note where they are, and work out the
+ * cache lifetime (RFC 2308). False when the body does not parse or its OPT is misplaced.
+ */
 static bool answer_ttls(const struct answer_policy *pol, struct answer *a)
 {
 	struct msg_walk w;
@@ -111,6 +103,11 @@ static bool answer_ttls(const struct answer_policy *pol, struct answer *a)
 	if (msg_walk_init(&w, b, a->len) < 0)
 		return false;
 	while ((r = msg_walk_next(&w, &rr)) > 0) {
+		if (rr.type == TYPE_OPT) {
+			if (!answer_cut_opt(a, &w, &rr))
+				return false;
+			break;
+		}
 		uint32_t ttl = answer_clamp(pol, rr.ttl);
 		msg_put32(b + rr.ttl_off, ttl);
 		if (ttl < min_ttl)
@@ -127,6 +124,8 @@ static bool answer_ttls(const struct answer_policy *pol, struct answer *a)
 	}
 	if (r < 0)
 		return false;
+	if (r == 0)
+		a->len = w.pos; /* bytes after the last record are no part of the answer */
 	uint16_t flags = msg_get16(b + 2);
 	a->rcode = flags & 0xf;
 	msg_put16(b + 2, (uint16_t)((flags & ~(MSG_AA | MSG_AD)) | MSG_RA));
@@ -142,7 +141,7 @@ struct answer *answer_prepare(const struct answer_policy *pol, const struct scru
 {
 	struct answer *a = answer_alloc(reply, len);
 	/* TTLs and flags first: the scrubber decides on the bytes that are stored. */
-	bool ok = answer_cut_opt(a) && answer_ttls(pol, a);
+	bool ok = answer_ttls(pol, a);
 	if (ok && q) {
 		struct answer *before = a;
 		ok = answer_scrub(&a, q) && (a == before || answer_ttls(pol, a));

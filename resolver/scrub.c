@@ -374,8 +374,8 @@ static void scrub_soa_zones(struct scrub *s)
 	struct msg_rr rr;
 	uint8_t o[MSG_MAX_NAME];
 	size_t olen;
-	if (msg_walk_init(&w, s->msg, s->len) < 0)
-		return;
+	if (msg_get16(s->msg + 8) == 0 || msg_walk_init(&w, s->msg, s->len) < 0)
+		return; /* no authority section */
 	while (msg_walk_next(&w, &rr) > 0 && rr.section <= 2)
 		if (rr.section == 2 && rr.type == TYPE_SOA && rr.rclass == s->q->qclass &&
 		    scrub_owner(s, &rr, o, &olen) && scrub_in_bailiwick(s, o, olen) &&
