@@ -35,8 +35,9 @@ struct answer {
 	uint32_t ttl; /* cache lifetime in seconds; 0 = do not cache */
 	uint8_t rcode;
 	unsigned dropped; /* records the scrubber removed */
-	/* The answer's CNAME/DNAME chain leaves the upstream's bailiwick to this name (lower-case
-	 * wire), whose records were dropped; target_len 0 when it does not. */
+	/* The answer's CNAME/DNAME chain continues at this name (lower-case wire), to be resolved
+	 * on its own: outside the upstream's bailiwick, or not followed by the upstream (see
+	 * scrub.h); target_len 0 when the chain is complete. */
 	uint8_t target[MSG_MAX_NAME];
 	size_t target_len;
 };

@@ -71,6 +71,9 @@ struct scrub {
 	unsigned n_links;
 	uint8_t last[MSG_MAX_NAME]; /* the chain's last name */
 	size_t last_len;
+	bool ended;     /* the chain ended where no further link was (no loop, no hop limit) */
+	bool data_kept; /* a record of the question's type is kept at a name of the chain */
+	bool soa_kept;  /* an SOA is kept: the answer says what is not there */
 	struct scrub_names chain;     /* names of the chain, DNAME owners included */
 	struct scrub_names zones;     /* zones the answer comes from */
 	struct scrub_names mentioned; /* targets of kept NS, MX, SRV, ... */
@@ -236,9 +239,12 @@ static void scrub_chain(struct scrub *s)
 	bool out = false;
 	for (unsigned hop = 0; hop < SCRUB_MAX_HOPS && at >= 0; hop++) {
 		struct scrub_link l;
-		if (!scrub_next_link(s, cur, cur_len, &l) ||
-		    (l.type == TYPE_CNAME && q->qtype == TYPE_CNAME))
-			break; /* no more links, or the CNAME at the question is what was asked */
+		if (!scrub_next_link(s, cur, cur_len, &l)) {
+			s->ended = true;
+			break;
+		}
+		if (l.type == TYPE_CNAME && q->qtype == TYPE_CNAME)
+			break; /* the CNAME at the question is what was asked */
 		at = scrub_follow(s, &l, cur, &cur_len, at);
 		if (l.type == TYPE_DNAME && q->qtype == TYPE_CNAME)
 			break;
@@ -287,8 +293,11 @@ static bool scrub_keep_answer(struct scrub *s, unsigned i, const struct msg_rr *
 	int at = scrub_names_find(&s->chain, o, olen);
 	uint8_t f = at >= 0 ? s->chain.flags[at] : 0;
 	uint16_t qtype = s->q->qtype, covered;
-	if (rr->type != TYPE_RRSIG)
-		return scrub_answer_data(qtype, f, rr->type);
+	if (rr->type != TYPE_RRSIG) {
+		bool keep = scrub_answer_data(qtype, f, rr->type);
+		s->data_kept |= keep;
+		return keep;
+	}
 	if (!(covered = scrub_covered(s, rr)))
 		return false;
 	bool keep = scrub_answer_data(qtype, f, TYPE_RRSIG) ||
@@ -379,8 +388,10 @@ static void scrub_soa_zones(struct scrub *s)
 	while (msg_walk_next(&w, &rr) > 0 && rr.section <= 2)
 		if (rr.section == 2 && rr.type == TYPE_SOA && rr.rclass == s->q->qclass &&
 		    scrub_owner(s, &rr, o, &olen) && scrub_in_bailiwick(s, o, olen) &&
-		    scrub_authority_type(s, TYPE_SOA, o, olen))
+		    scrub_authority_type(s, TYPE_SOA, o, olen)) {
 			scrub_names_add(&s->zones, o, olen, 0);
+			s->soa_kept = true;
+		}
 }
 
 static bool scrub_keep(struct scrub *s, unsigned i, const struct msg_rr *rr)
@@ -395,6 +406,22 @@ static bool scrub_keep(struct scrub *s, unsigned i, const struct msg_rr *rr)
 	if (keep && rr->section < 3)
 		scrub_mention(s, rr);
 	return keep;
+}
+
+/*
+ * A chain that ends at a name the reply says nothing about -- no records, no SOA saying there
+ * are none -- was not followed by the upstream (an authoritative server whose CNAME leads into
+ * another zone): its end is resolved like a target outside the bailiwick.
+ */
+static void scrub_unfollowed(struct scrub *s)
+{
+	uint16_t qtype = s->q->qtype;
+	if (s->p->target_len || !s->ended || !s->n_links || s->data_kept || s->soa_kept ||
+	    (msg_get16(s->msg + 2) & 0xf) != MSG_NOERROR || qtype == TYPE_ANY ||
+	    qtype == TYPE_CNAME)
+		return;
+	memcpy(s->p->target, s->last, s->last_len);
+	s->p->target_len = s->last_len;
 }
 
 int scrub_plan(const uint8_t *msg, size_t len, const struct scrub_question *q, struct scrub_plan *p)
@@ -412,6 +439,7 @@ int scrub_plan(const uint8_t *msg, size_t len, const struct scrub_question *q, s
 	s.q = q;
 	s.p = p;
 	s.n_links = 0;
+	s.ended = s.data_kept = s.soa_kept = false;
 	s.chain.n = s.zones.n = s.mentioned.n = 0;
 	s.chain.used = s.zones.used = s.mentioned.used = 0;
 	scrub_chain(&s);
@@ -426,7 +454,10 @@ int scrub_plan(const uint8_t *msg, size_t len, const struct scrub_question *q, s
 		i++;
 	}
 	p->n_rr = i;
-	return r < 0 ? -EBADMSG : 0;
+	if (r < 0)
+		return -EBADMSG;
+	scrub_unfollowed(&s);
+	return 0;
 }
 
 static bool scrub_keep_cb(void *ud, unsigned i, const struct msg_rr *rr)

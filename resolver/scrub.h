@@ -13,7 +13,9 @@
  *              with the CNAME synthesised from it (RFC 6672), and at the chain's last name the
  *              records of the question's type; for ANY every type at every name of the chain.
  *              RRSIGs are kept for the RRsets kept. At most SCRUB_MAX_HOPS links; a link whose
- *              target leaves the bailiwick ends the chain (scrub_plan reports that target).
+ *              target leaves the bailiwick ends the chain, and scrub_plan reports that target
+ *              to be resolved through its own upstreams -- as it does the end of a chain that
+ *              the upstream did not follow (no records there and no SOA saying so).
  *  authority   SOA, NS and DS records at or above the chain's last name (the zone's apex, the
  *              negative-caching SOA), and NSEC/NSEC3 records inside a zone the answer comes
  *              from (the owner of a kept SOA, or the signer of a kept answer RRSIG), which is
@@ -53,8 +55,9 @@ struct scrub_plan {
 	unsigned n_rr;                      /* records in the message */
 	unsigned n_drop;                    /* records to drop; 0: use the message as it is */
 	uint8_t drop[SCRUB_MAX_RR / 8 + 1]; /* bit i set: drop the i-th record (wire order) */
-	/* The chain's last link points out of the bailiwick, to this name (lower-case wire), whose
-	 * records were not kept; target_len 0 when the chain ends inside. */
+	/* The chain continues at this name (lower-case wire), which is to be resolved on its
+	 * own: it is outside the bailiwick (its records were not kept), or the upstream did not
+	 * follow its chain there. target_len 0 when the chain is complete. */
 	uint8_t target[MSG_MAX_NAME];
 	size_t target_len;
 };

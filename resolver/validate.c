@@ -498,7 +498,14 @@ static bool val_negative(const ldns_pkt *pkt, const ldns_rdf *denied, ldns_rr_ty
 		if (ldns_rr_get_type(rr) == qtype && val_name_eq(ldns_rr_owner(rr), denied))
 			return false;
 	}
-	return true;
+	/* A chain that stops at a name with neither data nor an SOA saying there is none was not
+	 * followed by the server (its end is resolved on its own, see scrub.h): what there is to
+	 * check here are its CNAMEs, as in Unbound's "CNAME without answer". */
+	const ldns_rdf *qname = ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(pkt), 0));
+	ldns_rr_list *soa = ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_SOA, LDNS_SECTION_AUTHORITY);
+	bool unfollowed = !soa && !val_name_eq(qname, denied);
+	ldns_rr_list_deep_free(soa);
+	return !unfollowed;
 }
 
 /* Fold one RRset's outcome into the answer's. */

@@ -4,7 +4,7 @@
 As a program it is an upstream that misbehaves on purpose (no NSD option does):
 
   fakedns.py --addr 127.0.0.30 --port 53 --log FILE --mode MODE [--delay S] [--ip A] [--ttl N]
-             [--cname NAME=TARGET]...
+             [--cname NAME=TARGET]... [--bare-cname NAME=TARGET]...
   (--addr may carry a scope: fe80::2%eth0)
 
   answer  answer every A query with --ip (other types: NODATA), over UDP and TCP
@@ -19,7 +19,9 @@ As a program it is an upstream that misbehaves on purpose (no NSD option does):
           question, PARENT NS ns.PARENT with its glue ns.PARENT A 192.0.2.54. A name whose first
           label is "alias" gets "CNAME www.bank.test." with "www.bank.test A 6.6.6.6" instead of
           its A record; --cname NAME=TARGET (repeatable) gives NAME "CNAME TARGET" with
-          "TARGET A 6.6.6.6" the same way. Names under bank.test get a plain answer.
+          "TARGET A 6.6.6.6" the same way; --bare-cname NAME=TARGET gives NAME only "CNAME
+          TARGET", nothing else (an authoritative server whose chain leads elsewhere). Names
+          under bank.test get a plain answer.
 
 Every query is logged to --log as "q PROTO SRCPORT ID QNAME QTYPE" (one line, flushed),
 after a first line "ready". As a module it offers the wire helpers the tests use to send
@@ -198,10 +200,11 @@ class Writer:
         struct.pack_into("!H", self.buf, at, len(self.buf) - at - 2)
 
 
-def inject_reply(q, qid, ip, ttl, cnames=None):
+def inject_reply(q, qid, ip, ttl, cnames=None, bare=None):
     """The poisoned reply of --mode inject (counts fixed up at the end)."""
     name = q["name"]
     target = (cnames or {}).get(name.lower())
+    bare_target = (bare or {}).get(name.lower())
     labels = name.rstrip(".").split(".")
     parent = ".".join(labels[1:]) + "." if len(labels) > 1 else "."
     w = Writer(struct.pack("!HHHHHH", qid, 0x8180, 1, 0, 0, 0))
@@ -210,7 +213,10 @@ def inject_reply(q, qid, ip, ttl, cnames=None):
     a = lambda addr: (lambda x: x.buf.extend(socket.inet_aton(addr)))
     ref = lambda n: (lambda x: x.name(n))
     counts = [0, 0, 0]
-    if name.lower().rstrip(".").endswith("bank.test"):
+    if bare_target:
+        w.rr(name, 5, ttl, ref(bare_target))
+        counts[0] = 1
+    elif name.lower().rstrip(".").endswith("bank.test"):
         w.rr(name, 1, ttl, a(ip))
         counts[0] = 1
     else:
@@ -240,10 +246,11 @@ class Fake:
         self.args = args
         self.log = open(args.log, "a", buffering=1)
         self.lock = threading.Lock()
-        self.cnames = {}
-        for c in args.cname:
-            name, target = c.split("=", 1)
-            self.cnames[name.lower().rstrip(".") + "."] = target.rstrip(".") + "."
+        self.cnames, self.bare = {}, {}
+        for opt, table in ((args.cname, self.cnames), (args.bare_cname, self.bare)):
+            for c in opt:
+                name, target = c.split("=", 1)
+                table[name.lower().rstrip(".") + "."] = target.rstrip(".") + "."
 
     def note(self, proto, sport, qid, qname, qtype):
         with self.lock:
@@ -253,7 +260,8 @@ class Fake:
         """A reply to the parsed query q (dict with id, name, qtype, qclass, raw question)."""
         qid = q["id"] if qid is None else qid
         if self.args.mode == "inject" and q["qtype"] == 1:
-            return inject_reply(q, qid, ip or self.args.ip, self.args.ttl, self.cnames)
+            return inject_reply(q, qid, ip or self.args.ip, self.args.ttl, self.cnames,
+                                self.bare)
         flags = 0x8000 | 0x0400 | 0x0100 | (0x0200 if tc else 0)
         qsec = q["qsec"] if qname_override is None else \
             encode_name(qname_override) + struct.pack("!HH", q["qtype"], q["qclass"])
@@ -343,6 +351,7 @@ def main():
     ap.add_argument("--ip", default="192.0.2.53")
     ap.add_argument("--ttl", type=int, default=300)
     ap.add_argument("--cname", action="append", default=[], metavar="NAME=TARGET")
+    ap.add_argument("--bare-cname", action="append", default=[], metavar="NAME=TARGET")
     args = ap.parse_args()
     fake = Fake(args)
     # getaddrinfo handles a scope ("fe80::2%eth0") as well as plain addresses.

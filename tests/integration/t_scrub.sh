@@ -18,7 +18,8 @@
 start_fakedns up 127.0.0.30 53 --mode inject --ip 192.0.2.53
 start_fakedns fz 127.0.0.31 53 --mode inject --ip 192.0.2.99 \
 	--cname alias2.fz.test.=mail.bank.test. \
-	--cname a.loop1.test.=b.loop2.test. --cname b.loop2.test.=a.loop1.test.
+	--cname a.loop1.test.=b.loop2.test. --cname b.loop2.test.=a.loop1.test. \
+	--bare-cname www.fz.test.=web.fz.test.
 
 cat >megdns.yaml <<'EOF'
 server:
@@ -76,11 +77,16 @@ expect_no_out '6\.6\.6\.6' "www.bank.test is not answered with the injected 6.6.
 assert_eq "$(asked up www.bank.test)" 1 "www.bank.test was asked upstream"
 
 # A forward zone's upstream is trusted for fz.test. only.
-dq www.fz.test. A
-expect_answer '^www\.fz\.test\..*A[[:space:]]+192\.0\.2\.99$' "www.fz.test from the fz.test upstream"
-expect_answer_count 1 "www.fz.test: only its own record"
+dq web.fz.test. A
+expect_answer '^web\.fz\.test\..*A[[:space:]]+192\.0\.2\.99$' "web.fz.test from the fz.test upstream"
+expect_answer_count 1 "web.fz.test: only its own record"
 expect_section AUTHORITY '^fz\.test\..*NS[[:space:]]+ns\.fz\.test\.$' "fz.test NS kept (in the bailiwick)"
-expect_no_out 'bank\.test|evil\.test|6\.6\.6\.6' "www.fz.test: no injected record"
+expect_no_out 'bank\.test|evil\.test|6\.6\.6\.6' "web.fz.test: no injected record"
+# An upstream that answers www.fz.test. with a CNAME it does not follow (as an authoritative
+# server does for a target elsewhere): megdns resolves the target and answers both.
+dq www.fz.test. A
+expect_answer '^www\.fz\.test\..*CNAME[[:space:]]+web\.fz\.test\.$' "www.fz.test: the upstream's CNAME"
+expect_answer '^web\.fz\.test\..*A[[:space:]]+192\.0\.2\.99$' "www.fz.test: the CNAME's target resolved too"
 
 # The CNAME's target is not cached yet: megdns fetches it from the global upstream.
 dq alias2.fz.test. A

@@ -208,6 +208,7 @@ START_TEST(cname_loop_and_long_chain)
 	struct scrub_plan plan;
 	ldns_pkt *p = scrubbed(msg, n, &q, &plan);
 	expect_section(p, LDNS_SECTION_ANSWER, (const char *[]){an[0], an[1], NULL});
+	ck_assert_uint_eq(plan.target_len, 0); /* a loop is not resolved further */
 	ldns_pkt_free(p);
 
 	/* 20 links: the first SCRUB_MAX_HOPS are kept, the rest (and the data) are not. */
@@ -225,7 +226,40 @@ START_TEST(cname_loop_and_long_chain)
 	p = scrubbed(msg, n, &q, &plan);
 	ck_assert_uint_eq(ldns_pkt_ancount(p), SCRUB_MAX_HOPS);
 	ck_assert_uint_eq(plan.n_drop, 21 - SCRUB_MAX_HOPS);
+	ck_assert_uint_eq(plan.target_len, 0); /* nor one longer than SCRUB_MAX_HOPS */
 	ldns_pkt_free(p);
+}
+END_TEST
+
+START_TEST(unfollowed_chain)
+{
+	uint8_t msg[2048];
+	const char *an[] = {"a.test. 300 IN CNAME b.other.test.", NULL};
+	const char *soa[] = {"other.test. 300 IN SOA ns.other.test. h.other.test. 1 2 3 4 300",
+			     NULL};
+	struct scrub_question q = question("a.test.", TYPE_A, ".");
+	struct scrub_plan plan;
+	size_t n = make(msg, "a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL, NULL);
+	ck_assert_int_eq(scrub_plan(msg, n, &q, &plan), 0);
+	ck_assert_uint_eq(plan.n_drop, 0);
+	ck_assert_uint_eq(plan.target_len, 14); /* the server did not follow it: resolve b.other */
+	ck_assert(memcmp(plan.target, "\1b\5other\4test", 14) == 0);
+	/* An SOA says b.other.test. has no A record: nothing to resolve. */
+	n = make(msg, "a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, soa, NULL);
+	ck_assert_int_eq(scrub_plan(msg, n, &q, &plan), 0);
+	ck_assert_uint_eq(plan.target_len, 0);
+	n = make(msg, "a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, an, NULL, NULL);
+	ck_assert_int_eq(scrub_plan(msg, n, &q, &plan), 0);
+	ck_assert_uint_eq(plan.target_len, 0);
+	/* Asking for the CNAME, or ANY: the CNAME is the answer. */
+	n = make(msg, "a.test.", LDNS_RR_TYPE_CNAME, LDNS_RCODE_NOERROR, an, NULL, NULL);
+	q = question("a.test.", 5, ".");
+	ck_assert_int_eq(scrub_plan(msg, n, &q, &plan), 0);
+	ck_assert_uint_eq(plan.target_len, 0);
+	n = make(msg, "a.test.", LDNS_RR_TYPE_ANY, LDNS_RCODE_NOERROR, an, NULL, NULL);
+	q = question("a.test.", TYPE_ANY, ".");
+	ck_assert_int_eq(scrub_plan(msg, n, &q, &plan), 0);
+	ck_assert_uint_eq(plan.target_len, 0);
 }
 END_TEST
 
@@ -630,6 +664,7 @@ int main(void)
 	tcase_add_test(tc, clean_reply_untouched);
 	tcase_add_test(tc, cname_chain);
 	tcase_add_test(tc, cname_loop_and_long_chain);
+	tcase_add_test(tc, unfollowed_chain);
 	tcase_add_test(tc, dname_chain);
 	tcase_add_test(tc, out_of_bailiwick);
 	tcase_add_test(tc, nxdomain_soa_nsec);
