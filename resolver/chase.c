@@ -6,6 +6,8 @@
  */
 #include "chase.h"
 
+#include "pkt.h"
+
 #include <ldns/ldns.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +62,8 @@ size_t chase_splice(const uint8_t *local, size_t local_len, const uint8_t *resol
 		uint32_t t = msg_get32(copy + ttl_offs[i]);
 		msg_put32(copy + ttl_offs[i], t > elapsed ? t - elapsed : 0);
 	}
-	if (ldns_wire2pkt(&lp, local, local_len) != LDNS_STATUS_OK ||
-	    ldns_wire2pkt(&rp, copy, resolved_len) != LDNS_STATUS_OK)
+	if (!(lp = pkt_from_wire(local, local_len, NULL, NULL)) ||
+	    !(rp = pkt_from_wire(copy, resolved_len, NULL, NULL)))
 		goto out;
 	ldns_rr_list_deep_free(ldns_pkt_authority(lp));
 	ldns_pkt_set_authority(lp, ldns_rr_list_new());

@@ -10,6 +10,7 @@
 #include "fetch.h"
 #include "localdata.h"
 #include "msg.h"
+#include "pkt.h"
 #include "upstream.h"
 #include "validate.h"
 #include "worker.h"
@@ -101,8 +102,8 @@ static bool explain_view(const struct view *v, const struct explain_args *a, FIL
 /* Print the records of a reply body, dig style. */
 static void explain_records(const uint8_t *body, size_t len, FILE *out)
 {
-	ldns_pkt *p = NULL;
-	if (ldns_wire2pkt(&p, body, len) != LDNS_STATUS_OK)
+	ldns_pkt *p = pkt_from_wire(body, len, NULL, NULL);
+	if (!p)
 		return;
 	char *rc = ldns_pkt_rcode2str(ldns_pkt_get_rcode(p));
 	fprintf(out, "    rcode %s%s\n", rc ? rc : "?",

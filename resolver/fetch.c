@@ -10,7 +10,9 @@
  */
 #include "fetch.h"
 
+#include "answer.h"
 #include "cache.h"
+#include "chase.h"
 #include "log.h"
 #include "request.h"
 #include "upstream.h"
@@ -25,30 +27,24 @@
 #define FETCH_BUCKETS     4096
 #define FETCH_MAX_WAITERS 512 /* queries joined to one fetch */
 #define FETCH_BOGUS_TTL   60  /* seconds a bogus answer is remembered */
-#define TYPE_SOA          6
-#define TYPE_OPT          41
+#define FETCH_MAX_CHASE   8   /* fetches one behind the other to complete a CNAME chain */
+#define TYPE_DS           43
 #define CLASS_IN          1
 
-/* Someone waiting for a fetch: a client, or (parent set) a validation needing DS/DNSKEY. */
+/*
+ * Someone waiting for a fetch: a client, or (parent set) another fetch: its validation needs
+ * a DS/DNSKEY RRset, or (chase) its answer's chain continues at this fetch's name.
+ */
 struct fetch_waiter {
 	struct fetch_waiter *next;
 	struct fetch *parent;
+	bool chase;
 	struct server_client client;
 	struct msg_query q;
 	unsigned slot;     /* stats slot of the client's view */
 	uint64_t start_ns; /* when the client's query arrived */
 	uint8_t *prefix;   /* a local CNAME chain to put before the answer, or NULL */
 	size_t prefix_len;
-};
-
-/* An upstream reply made ready for the cache: a body with clamped TTLs and their offsets. */
-struct fetch_answer {
-	uint8_t *body;
-	size_t len;
-	uint16_t ttl_offs[MSG_MAX_TTL_RR];
-	size_t n_ttl;
-	uint32_t ttl; /* cache lifetime; 0 = do not cache */
-	uint8_t rcode;
 };
 
 struct fetch {
@@ -58,13 +54,18 @@ struct fetch {
 	const struct view *view; /* in state */
 	struct upstream_query *uq;
 	struct validation *val;
-	struct fetch_answer *ans; /* while validating */
+	struct answer *ans;      /* while validating, or while chasing: the chain's first part */
+	struct fetch *chase_sub; /* the fetch that completes ans's chain */
+	uint8_t chase_sec;       /* the validation outcome of ans */
+	unsigned chase_depth;    /* fetches before this one in a chase */
 	struct fetch_waiter *waiters;
 	unsigned n_waiters;
 	bool do_bit, cd, validate;
 	uint16_t qtype, qclass;
 	size_t lname_len;
 	uint8_t lname[MSG_MAX_NAME];
+	size_t zone_len;
+	uint8_t zone[MSG_MAX_NAME]; /* the upstreams' bailiwick (see scrub.h) */
 	uint32_t hash;
 	size_t key_len;
 	uint8_t key[CACHE_KEY_MAX];
@@ -144,89 +145,27 @@ static void fetch_free(struct fetch *f)
 		fetch_waiter_free(r);
 	}
 	validation_free(f->val);
-	free(f->ans);
+	answer_free(f->ans);
 	state_unref(f->state);
 	free(f);
 }
 
-static uint32_t fetch_clamp(const struct config *cfg, uint32_t ttl)
+static void fetch_add_waiter(struct fetch *f, struct fetch_waiter *r)
 {
-	if (ttl > cfg->cache_max_ttl)
-		ttl = cfg->cache_max_ttl;
-	return ttl < cfg->cache_min_ttl ? cfg->cache_min_ttl : ttl;
+	r->next = f->waiters;
+	f->waiters = r;
+	f->n_waiters++;
 }
 
-/*
- * A new answer holding reply without its OPT record, every TTL clamped, and how long it may
- * be cached: the smallest TTL for data, the SOA rule of RFC 2308 section 5 for NXDOMAIN and
- * NODATA. NULL when the reply cannot be used.
- */
-static struct fetch_answer *fetch_prepare(const struct config *cfg, const uint8_t *reply,
-					  size_t len)
+static struct answer_policy fetch_policy(const struct fetch *f)
 {
-	struct fetch_answer *ans = fetch_alloc(sizeof(*ans) + len);
-	uint8_t *b = ans->body = (uint8_t *)(ans + 1);
-	struct msg_walk w;
-	struct msg_rr rr;
-	uint32_t min_ttl = UINT32_MAX, neg_ttl = 0;
-	size_t soa_off = 0;
-	bool overflow = false;
-	int r;
-	memcpy(b, reply, len);
-	ans->len = len;
-	if (msg_walk_init(&w, b, len) < 0)
-		goto bad;
-	while ((r = msg_walk_next(&w, &rr)) > 0) {
-		if (rr.type == TYPE_OPT) {
-			if (rr.end != len) /* cutting it out elsewhere would break compression */
-				goto bad;
-			ans->len = rr.owner;
-			msg_put16(b + 10, (uint16_t)(msg_get16(b + 10) - 1));
-			break;
-		}
-		uint32_t ttl = fetch_clamp(cfg, rr.ttl);
-		msg_put32(b + rr.ttl_off, ttl);
-		if (ttl < min_ttl)
-			min_ttl = ttl;
-		if (rr.type == TYPE_SOA && rr.section == 2 && rr.rdlen >= 22 && !soa_off) {
-			uint32_t minimum = msg_get32(b + rr.end - 4);
-			neg_ttl = fetch_clamp(cfg, ttl < minimum ? ttl : minimum);
-			soa_off = rr.ttl_off;
-		}
-		if (ans->n_ttl < MSG_MAX_TTL_RR)
-			ans->ttl_offs[ans->n_ttl++] = (uint16_t)rr.ttl_off;
-		else
-			overflow = true;
-	}
-	if (r < 0)
-		goto bad;
-	uint16_t flags = msg_get16(b + 2);
-	ans->rcode = flags & 0xf;
-	/* We are not the authority, and AD is ours to set only after validating. */
-	msg_put16(b + 2, (uint16_t)((flags & ~(MSG_AA | MSG_AD)) | MSG_RA));
-	bool negative = ans->rcode == MSG_NXDOMAIN || msg_get16(b + 6) == 0;
-	if (negative && soa_off)
-		msg_put32(b + soa_off, neg_ttl);
-	ans->ttl = overflow ? 0 : negative ? neg_ttl : (min_ttl == UINT32_MAX ? 0 : min_ttl);
-	return ans;
-bad:
-	free(ans);
-	return NULL;
-}
-
-/* The answer a client without DO gets: the same, without RRSIG/NSEC/NSEC3. */
-static struct fetch_answer *fetch_strip(const struct fetch *f, const struct fetch_answer *ans)
-{
-	uint8_t *tmp = fetch_alloc(ans->len);
-	size_t n = validate_strip(ans->body, ans->len, f->qtype, tmp, ans->len);
-	struct fetch_answer *out = n ? fetch_prepare(f->state->cfg, tmp, n) : NULL;
-	free(tmp);
-	return out;
+	struct answer_policy p = {f->state->cfg->cache_min_ttl, f->state->cfg->cache_max_ttl};
+	return p;
 }
 
 /* Answer one client waiter with ans (sec: the validation outcome). */
-static void fetch_answer_client(struct fetch *f, struct fetch_waiter *r,
-				const struct fetch_answer *ans, uint8_t sec)
+static void fetch_answer_client(struct fetch *f, struct fetch_waiter *r, const struct answer *ans,
+				uint8_t sec)
 {
 	struct request_who who = {&r->client, &r->q, r->slot, r->start_ns};
 	struct msg_finish_args a = {.ede = -1};
@@ -244,16 +183,125 @@ static void fetch_answer_client(struct fetch *f, struct fetch_waiter *r,
 }
 
 static void fetch_validate_run(struct fetch *f);
+static void fetch_finish(struct fetch *f, struct answer *ans, uint8_t sec);
+static struct fetch *fetch_start(struct worker *w, const struct view *v, const uint8_t *key,
+				 size_t key_len, uint32_t hash, const uint8_t *lname,
+				 size_t lname_len, uint16_t qtype, uint16_t qclass);
 
-/* Done: leave the table, cache ans, answer everyone, free. ans is consumed. */
-static void fetch_finish(struct fetch *f, struct fetch_answer *ans, uint8_t sec)
+/* The outcome of an answer made of two validated parts: the weaker one. */
+static uint8_t fetch_sec_join(uint8_t a, uint8_t b)
+{
+	unsigned sa = FETCH_SEC_STATUS(a), sb = FETCH_SEC_STATUS(b);
+	if (sa == VALIDATE_BOGUS || sb == VALIDATE_BOGUS)
+		return sa == VALIDATE_BOGUS ? a : b;
+	if (sa == VALIDATE_UNCHECKED || sb == VALIDATE_UNCHECKED)
+		return FETCH_SEC(VALIDATE_UNCHECKED, -1);
+	if (sa == VALIDATE_INSECURE || sb == VALIDATE_INSECURE)
+		return FETCH_SEC(VALIDATE_INSECURE, -1);
+	return FETCH_SEC(VALIDATE_SECURE, -1);
+}
+
+/* first's chain continued by the answer records of rest (TTLs at offs lowered by elapsed). */
+static struct answer *fetch_join(const struct fetch *f, const struct answer *first,
+				 const uint8_t *rest, size_t rest_len, const uint16_t *offs,
+				 size_t n_offs, uint32_t elapsed)
+{
+	size_t cap = first->len + rest_len + 512;
+	uint8_t *tmp = fetch_alloc(cap);
+	size_t n =
+	    chase_splice(first->body, first->len, rest, rest_len, offs, n_offs, elapsed, tmp, cap);
+	struct answer_policy pol = fetch_policy(f);
+	struct answer *joined = n ? answer_prepare(&pol, NULL, tmp, n) : NULL;
+	free(tmp);
+	return joined;
+}
+
+/* Does g wait, through the chases it started, for f? (Joining it would wait forever.) */
+static bool fetch_waits_for(const struct fetch *g, const struct fetch *f)
+{
+	for (unsigned i = 0; g && i <= FETCH_MAX_CHASE; i++, g = g->chase_sub)
+		if (g == f)
+			return true;
+	return false;
+}
+
+/*
+ * The chain of ans left the bailiwick of f's upstreams at ans->target, whose records were
+ * scrubbed (scrub.h): complete it from the cache or with a fetch of the target, through the
+ * upstreams that serve that name, as a stub resolver will not. Returns false when it cannot
+ * be done (f then finishes with ans as it is); true when ans was consumed.
+ */
+static bool fetch_chase(struct fetch *f, struct answer *ans, uint8_t sec)
 {
 	struct worker *w = f->w;
+	uint8_t key[CACHE_KEY_MAX];
+	struct cache_entry e;
+	if (f->chase_depth >= FETCH_MAX_CHASE || FETCH_SEC_STATUS(sec) == VALIDATE_BOGUS)
+		return false;
+	size_t key_len = cache_key_make(key, f->view->scope, ans->target, ans->target_len, f->qtype,
+					f->qclass, f->key[f->key_len - 1]);
+	uint64_t now = worker_now(w);
+	if (cache_lookup(w->cache, key, key_len, now, &e)) {
+		struct answer *joined = fetch_join(f, ans, e.body, e.body_len, e.ttl_offs, e.n_ttl,
+						   (uint32_t)((now - e.stored_ms) / 1000));
+		if (!joined)
+			return false;
+		answer_free(ans);
+		fetch_finish(f, joined, fetch_sec_join(sec, e.sec));
+		return true;
+	}
+	uint32_t hash = fetch_hash(key, key_len);
+	struct fetch *sub = fetch_find(w->fetches, key, key_len, hash);
+	if (sub && fetch_waits_for(sub, f))
+		return false;
+	if (!sub) {
+		sub = fetch_start(w, f->view, key, key_len, hash, ans->target, ans->target_len,
+				  f->qtype, f->qclass);
+		if (sub)
+			sub->chase_depth = f->chase_depth + 1;
+	}
+	if (!sub || sub->n_waiters >= FETCH_MAX_WAITERS)
+		return false;
+	struct fetch_waiter *r = fetch_alloc(sizeof(*r));
+	r->parent = f;
+	r->chase = true;
+	fetch_add_waiter(sub, r);
+	f->ans = ans;
+	f->chase_sec = sec;
+	f->chase_sub = sub;
+	return true;
+}
+
+/* The fetch f chased for is done: finish f with the joined chain (rest NULL: it failed). */
+static void fetch_chase_done(struct fetch *f, const struct answer *rest, uint8_t rest_sec)
+{
+	struct answer *first = f->ans, *joined = NULL;
+	uint8_t sec = f->chase_sec;
+	f->ans = NULL;
+	f->chase_sub = NULL;
+	if (rest)
+		joined = fetch_join(f, first, rest->body, rest->len, NULL, 0, 0);
+	if (joined) {
+		answer_free(first);
+		fetch_finish(f, joined, fetch_sec_join(sec, rest_sec));
+		return;
+	}
+	first->target_len = 0; /* no second try: answer with the chain as far as it goes */
+	fetch_finish(f, first, sec);
+}
+
+/* Done: leave the table, cache ans, answer everyone, free. ans is consumed. */
+static void fetch_finish(struct fetch *f, struct answer *ans, uint8_t sec)
+{
+	struct worker *w = f->w;
+	if (ans->target_len && fetch_chase(f, ans, sec))
+		return; /* f finishes when the rest of the chain is in */
 	fetch_unlink(w->fetches, f);
 	if (f->validate && !f->do_bit) {
-		struct fetch_answer *stripped = fetch_strip(f, ans);
+		struct answer_policy pol = fetch_policy(f);
+		struct answer *stripped = answer_strip(&pol, ans, f->qtype);
 		if (stripped) {
-			free(ans);
+			answer_free(ans);
 			ans = stripped;
 		}
 	}
@@ -265,14 +313,16 @@ static void fetch_finish(struct fetch *f, struct fetch_answer *ans, uint8_t sec)
 			    ans->n_ttl, ttl, ans->rcode, sec, worker_now(w));
 	w->stats.dnssec[FETCH_SEC_STATUS(sec)]++;
 	for (struct fetch_waiter *r = f->waiters; r; r = r->next) {
-		if (r->parent) {
+		if (r->chase) {
+			fetch_chase_done(r->parent, ans, sec);
+		} else if (r->parent) {
 			validation_feed(r->parent->val, ans->body, ans->len);
 			fetch_validate_run(r->parent);
 		} else {
 			fetch_answer_client(f, r, ans, sec);
 		}
 	}
-	free(ans);
+	answer_free(ans);
 	fetch_free(f);
 }
 
@@ -284,7 +334,9 @@ static void fetch_fail(struct fetch *f, int status)
 	fetch_unlink(f->w->fetches, f);
 	log_debug("fetch failed: %s", strerror(-status));
 	for (struct fetch_waiter *r = f->waiters; r; r = r->next) {
-		if (r->parent) {
+		if (r->chase) {
+			fetch_chase_done(r->parent, NULL, 0);
+		} else if (r->parent) {
 			validation_feed(r->parent->val, NULL, 0);
 			fetch_validate_run(r->parent);
 		} else {
@@ -295,15 +347,31 @@ static void fetch_fail(struct fetch *f, int status)
 	fetch_free(f);
 }
 
+/* A debug line for what the scrubber removed (an upstream adding records is worth a look). */
+static void fetch_log_scrub(const struct fetch *f, const struct answer *ans)
+{
+	char name[MSG_MAX_NAME * 4 + 1];
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	msg_name_to_str(f->lname, f->lname_len, name, sizeof(name));
+	log_debug("scrub: %u record(s) in the reply for %s %s did not answer it (dropped)",
+		  ans->dropped, name, msg_type_str(f->qtype));
+}
+
 static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t len)
 {
 	struct fetch *f = ud;
 	f->uq = NULL;
-	struct fetch_answer *ans = status == 0 ? fetch_prepare(f->state->cfg, reply, len) : NULL;
+	struct answer_policy pol = fetch_policy(f);
+	struct scrub_question sq = {f->lname,  f->lname_len, f->qtype,
+				    f->qclass, f->zone,      f->zone_len};
+	struct answer *ans = status == 0 ? answer_prepare(&pol, &sq, reply, len) : NULL;
 	if (!ans) {
 		fetch_fail(f, status < 0 ? status : -EBADMSG);
 		return;
 	}
+	if (ans->dropped)
+		fetch_log_scrub(f, ans);
 	if (!f->validate) {
 		fetch_finish(f, ans, FETCH_SEC(VALIDATE_UNCHECKED, -1));
 		return;
@@ -313,6 +381,22 @@ static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t
 	f->val = validation_new(f->state->anchors, w->keycache, ans->body, ans->len, time(NULL),
 				worker_now(w));
 	fetch_validate_run(f);
+}
+
+/*
+ * The bailiwick of upstreams chosen by fs. A DS record lives in the parent zone, so the reply
+ * to a DS query for a forward zone's apex comes from the zone above it.
+ */
+static void fetch_bailiwick(struct fetch *f, const struct forward_set *fs)
+{
+	const uint8_t *zone = fs->zone;
+	size_t len = fs->zone_len;
+	if (f->qtype == TYPE_DS && len > 1 && len == f->lname_len && !memcmp(zone, f->lname, len)) {
+		len -= 1u + zone[0];
+		zone += 1u + zone[0];
+	}
+	memcpy(f->zone, zone, len);
+	f->zone_len = len;
 }
 
 /*
@@ -343,6 +427,7 @@ static struct fetch *fetch_start(struct worker *w, const struct view *v, const u
 	struct upstream_question qn = {
 	    f->lname, lname_len, qtype, qclass, f->do_bit || f->validate, f->cd || f->validate};
 	struct forward_set fs = forward_lookup(&w->state->fwd, v, lname, lname_len);
+	fetch_bailiwick(f, &fs);
 	if (upstream_resolve(w->pool, fs.addrs, fs.n, &qn, fetch_upstream_cb, f, &f->uq) < 0) {
 		free(f);
 		return NULL;
@@ -352,13 +437,6 @@ static struct fetch *fetch_start(struct worker *w, const struct view *v, const u
 	t->buckets[hash % FETCH_BUCKETS] = f;
 	t->count++;
 	return f;
-}
-
-static void fetch_add_waiter(struct fetch *f, struct fetch_waiter *r)
-{
-	r->next = f->waiters;
-	f->waiters = r;
-	f->n_waiters++;
 }
 
 /* The validation of f needs need: from the cache (then true) or from a sub-fetch. */
@@ -397,7 +475,7 @@ static void fetch_validate_run(struct fetch *f)
 			return;
 	int ede;
 	enum validate_status st = validation_result(f->val, &ede);
-	struct fetch_answer *ans = f->ans;
+	struct answer *ans = f->ans;
 	f->ans = NULL;
 	if (st == VALIDATE_BOGUS) {
 		char name[MSG_MAX_NAME * 4];

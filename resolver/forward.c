@@ -148,7 +148,8 @@ void forward_close(struct forward *f)
 struct forward_set forward_lookup(const struct forward *f, const struct view *v,
 				  const uint8_t *lname, size_t lname_len)
 {
-	struct forward_set s = {f->defaults, f->n_defaults};
+	static const uint8_t root[1] = {0};
+	struct forward_set s = {f->defaults, f->n_defaults, root, sizeof(root)};
 	if (v && v->cfg->n_upstreams) {
 		s.addrs = v->cfg->upstreams;
 		s.n = v->cfg->n_upstreams;
@@ -161,6 +162,8 @@ struct forward_set forward_lookup(const struct forward *f, const struct view *v,
 			best = z->name_len;
 			s.addrs = z->upstreams;
 			s.n = z->n_upstreams;
+			s.zone = z->name;
+			s.zone_len = z->name_len;
 		}
 	}
 	return s;

@@ -31,10 +31,16 @@ struct forward {
 	bool from_resolv_conf;
 };
 
-/* A list of servers to try; points into the config or the forward. */
+/*
+ * A list of servers to try, and the bailiwick they were chosen for: the forward zone, or the
+ * root for a view's own, the global and the resolv.conf upstreams. Points into the config or
+ * the forward.
+ */
 struct forward_set {
 	const struct addr *addrs;
 	size_t n;
+	const uint8_t *zone; /* lower-case wire */
+	size_t zone_len;
 };
 
 /*

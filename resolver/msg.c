@@ -2,8 +2,9 @@
  * msg.c -- DNS wire format helpers for the query path, see msg.h.
  *
  * Readers here get packets from anyone on the network. Every read is preceded by a bounds
- * check against the message length; compression pointers must point strictly backwards and
- * are followed at most 127 times, so a crafted packet can neither read out of bounds nor loop.
+ * check against the message length; compression pointers must point to a name that lies
+ * wholly before them and past the header, and are followed at most 127 times, so a crafted
+ * packet can neither read out of bounds nor loop, and a name never depends on what follows it.
  */
 #include "msg.h"
 
@@ -25,10 +26,10 @@ static inline uint8_t msg_lower(uint8_t c)
 
 int msg_name_read(const uint8_t *pkt, size_t len, size_t *pos, uint8_t *out, size_t *outlen)
 {
-	size_t p = *pos, n = 0, end = 0;
+	size_t p = *pos, n = 0, end = 0, limit = len;
 	unsigned ptrs = 0;
 	for (;;) {
-		if (p >= len)
+		if (p >= limit)
 			return -EBADMSG;
 		uint8_t lab = pkt[p];
 		if ((lab & 0xc0) == 0xc0) {
@@ -37,14 +38,18 @@ int msg_name_read(const uint8_t *pkt, size_t len, size_t *pos, uint8_t *out, siz
 			size_t target = ((size_t)(lab & 0x3f) << 8) | pkt[p + 1];
 			if (!end)
 				end = p + 2;
-			if (target >= p) /* only backwards: no loops */
+			/* To a name before the pointer (no loops, and what it points to cannot run
+			 * on into the bytes after it), never into the header, which is no name and
+			 * changes for every client (ID, flags): a name pointing there would too. */
+			if (target >= p || target < MSG_HDR_LEN)
 				return -EBADMSG;
+			limit = p;
 			p = target;
 			continue;
 		}
 		if (lab & 0xc0) /* 0x40 / 0x80: obsolete label types */
 			return -EBADMSG;
-		if (p + 1 + lab > len || n + 1 + lab > MSG_MAX_NAME)
+		if (p + 1 + lab > limit || n + 1 + lab > MSG_MAX_NAME)
 			return -EBADMSG;
 		if (out) {
 			out[n] = lab;

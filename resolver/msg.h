@@ -110,7 +110,8 @@ int msg_walk_init(struct msg_walk *w, const uint8_t *pkt, size_t len);
 int msg_walk_next(struct msg_walk *w, struct msg_rr *rr);
 
 /*
- * Skip a (possibly compressed) name at pkt[*pos]; *pos moves past it. If out is not NULL the
+ * Skip a (possibly compressed) name at pkt[*pos]; *pos moves past it. A compression pointer
+ * must point to a name wholly before it and not into the 12-byte header. If out is not NULL the
  * uncompressed, lower-cased name is written there (MSG_MAX_NAME bytes) and *outlen set.
  * Returns 0 or -EBADMSG.
  */

@@ -10,6 +10,7 @@
 #include "validate.h"
 
 #include "denial.h"
+#include "pkt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -94,8 +95,8 @@ static bool val_pkt_complete(const ldns_pkt *pkt)
 /* Parse a message for validation: NULL when it is not DNS or has records cut short. */
 static ldns_pkt *val_parse(const uint8_t *body, size_t len)
 {
-	ldns_pkt *pkt = NULL;
-	if (ldns_wire2pkt(&pkt, body, len) != LDNS_STATUS_OK)
+	ldns_pkt *pkt = pkt_from_wire(body, len, NULL, NULL);
+	if (!pkt)
 		return NULL;
 	if (!val_pkt_complete(pkt)) {
 		ldns_pkt_free(pkt);
@@ -546,7 +547,14 @@ static bool val_negative(const ldns_pkt *pkt, const ldns_rdf *denied, ldns_rr_ty
 		if (ldns_rr_get_type(rr) == qtype && val_name_eq(ldns_rr_owner(rr), denied))
 			return false;
 	}
-	return true;
+	/* A chain that stops at a name with neither data nor an SOA saying there is none was not
+	 * followed by the server (its end is resolved on its own, see scrub.h): what there is to
+	 * check here are its CNAMEs, as in Unbound's "CNAME without answer". */
+	const ldns_rdf *qname = ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(pkt), 0));
+	ldns_rr_list *soa = ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_SOA, LDNS_SECTION_AUTHORITY);
+	bool unfollowed = !soa && !val_name_eq(qname, denied);
+	ldns_rr_list_deep_free(soa);
+	return !unfollowed;
 }
 
 /* Fold one RRset's outcome into the answer's. */
@@ -780,45 +788,20 @@ enum validate_step validation_step(struct validation *v, struct validate_need *n
 	return VALIDATE_DONE;
 }
 
+/* Does a client without DO get this record? Not the DNSSEC ones, unless it asked for them. */
+static bool val_strip_keep(void *ud, unsigned index, const struct msg_rr *rr)
+{
+	uint16_t qtype = *(const uint16_t *)ud;
+	bool dnssec = rr->type == LDNS_RR_TYPE_RRSIG || rr->type == LDNS_RR_TYPE_NSEC ||
+		      rr->type == LDNS_RR_TYPE_NSEC3;
+	(void)index;
+	return !dnssec || (rr->section == 1 && rr->type == qtype);
+}
+
 size_t validate_strip(const uint8_t *body, size_t len, uint16_t qtype, uint8_t *out, size_t cap)
 {
-	ldns_pkt *p = NULL;
-	size_t n = 0;
-	if (ldns_wire2pkt(&p, body, len) != LDNS_STATUS_OK)
-		return 0;
-	ldns_pkt_section secs[] = {LDNS_SECTION_ANSWER, LDNS_SECTION_AUTHORITY,
-				   LDNS_SECTION_ADDITIONAL};
-	ldns_rr_list *lists[] = {ldns_pkt_answer(p), ldns_pkt_authority(p), ldns_pkt_additional(p)};
-	for (size_t s = 0; s < 3; s++) {
-		ldns_rr_list *keep = val_check(ldns_rr_list_new());
-		for (size_t i = 0; i < ldns_rr_list_rr_count(lists[s]); i++) {
-			ldns_rr *rr = ldns_rr_list_rr(lists[s], i);
-			ldns_rr_type t = ldns_rr_get_type(rr);
-			bool dnssec = t == LDNS_RR_TYPE_RRSIG || t == LDNS_RR_TYPE_NSEC ||
-				      t == LDNS_RR_TYPE_NSEC3;
-			if (dnssec && !(s == 0 && t == qtype))
-				ldns_rr_free(rr);
-			else
-				ldns_rr_list_push_rr(keep, rr);
-		}
-		ldns_rr_list_free(lists[s]);
-		if (s == 0)
-			ldns_pkt_set_answer(p, keep);
-		else if (s == 1)
-			ldns_pkt_set_authority(p, keep);
-		else
-			ldns_pkt_set_additional(p, keep);
-		ldns_pkt_set_section_count(p, secs[s], (uint16_t)ldns_rr_list_rr_count(keep));
-	}
-	uint8_t *wire;
-	size_t wlen;
-	if (ldns_pkt2wire(&wire, p, &wlen) == LDNS_STATUS_OK) {
-		if (wlen <= cap) {
-			memcpy(out, wire, wlen);
-			n = wlen;
-		}
-		free(wire);
-	}
+	ldns_pkt *p = pkt_from_wire(body, len, val_strip_keep, &qtype);
+	size_t n = p ? pkt_to_wire(p, out, cap) : 0;
 	ldns_pkt_free(p);
 	return n;
 }

@@ -4,6 +4,7 @@
 As a program it is an upstream that misbehaves on purpose (no NSD option does):
 
   fakedns.py --addr 127.0.0.30 --port 53 --log FILE --mode MODE [--delay S] [--ip A] [--ttl N]
+             [--cname NAME=TARGET]... [--bare-cname NAME=TARGET]...
   (--addr may carry a scope: fe80::2%eth0)
 
   answer  answer every A query with --ip (other types: NODATA), over UDP and TCP
@@ -14,6 +15,15 @@ As a program it is an upstream that misbehaves on purpose (no NSD option does):
   tc      over UDP answer with TC set and no records; over TCP answer in full
   emptycname  answer every query with a CNAME at the question name whose rdata is empty
           (rdlength 0: a record cut short, which ldns parses into a CNAME without target)
+  inject  answer A queries with --ip plus poison for a resolver to scrub (names compressed):
+          www.bank.test A 6.6.6.6 in the answer, bank.test NS ns.evil.test in the authority and
+          ns.evil.test A 6.6.6.6 in the additional section -- and, as data that concerns the
+          question, PARENT NS ns.PARENT with its glue ns.PARENT A 192.0.2.54. A name whose first
+          label is "alias" gets "CNAME www.bank.test." with "www.bank.test A 6.6.6.6" instead of
+          its A record; --cname NAME=TARGET (repeatable) gives NAME "CNAME TARGET" with
+          "TARGET A 6.6.6.6" the same way; --bare-cname NAME=TARGET gives NAME only "CNAME
+          TARGET", nothing else (an authoritative server whose chain leads elsewhere). Names
+          under bank.test get a plain answer.
 
 Every query is logged to --log as "q PROTO SRCPORT ID QNAME QTYPE" (one line, flushed),
 after a first line "ready". As a module it offers the wire helpers the tests use to send
@@ -164,6 +174,73 @@ def tcp_exchange(addr, port, pkts, timeout=3.0, src=None):
     return out
 
 
+class Writer:
+    """A message under construction, with name compression (RFC 1035 4.1.4)."""
+
+    def __init__(self, start):
+        self.buf = bytearray(start)
+        self.names = {}
+
+    def name(self, name):
+        labels = [x for x in name.rstrip(".").split(".") if x]
+        for i in range(len(labels)):
+            key = ".".join(labels[i:]).lower()
+            if key in self.names:
+                self.buf += struct.pack("!H", 0xC000 | self.names[key])
+                return
+            if len(self.buf) < 0x3FFF:
+                self.names[key] = len(self.buf)
+            self.buf += bytes([len(labels[i])]) + labels[i].encode()
+        self.buf += b"\0"
+
+    def rr(self, name, rtype, ttl, rdata_fn):
+        self.name(name)
+        self.buf += struct.pack("!HHI", rtype, 1, ttl)
+        at = len(self.buf)
+        self.buf += b"\0\0"
+        rdata_fn(self)
+        struct.pack_into("!H", self.buf, at, len(self.buf) - at - 2)
+
+
+def inject_reply(q, qid, ip, ttl, cnames=None, bare=None):
+    """The poisoned reply of --mode inject (counts fixed up at the end)."""
+    name = q["name"]
+    target = (cnames or {}).get(name.lower())
+    bare_target = (bare or {}).get(name.lower())
+    labels = name.rstrip(".").split(".")
+    parent = ".".join(labels[1:]) + "." if len(labels) > 1 else "."
+    w = Writer(struct.pack("!HHHHHH", qid, 0x8180, 1, 0, 0, 0))
+    w.name(name)
+    w.buf += struct.pack("!HH", q["qtype"], q["qclass"])
+    a = lambda addr: (lambda x: x.buf.extend(socket.inet_aton(addr)))
+    ref = lambda n: (lambda x: x.name(n))
+    counts = [0, 0, 0]
+    if bare_target:
+        w.rr(name, 5, ttl, ref(bare_target))
+        counts[0] = 1
+    elif name.lower().rstrip(".").endswith("bank.test"):
+        w.rr(name, 1, ttl, a(ip))
+        counts[0] = 1
+    else:
+        if labels[0].lower() == "alias":
+            target = "www.bank.test."
+        if target:
+            w.rr(name, 5, ttl, ref(target))
+        else:
+            w.rr(name, 1, ttl, a(ip))
+        w.rr(target or "www.bank.test.", 1, ttl, a("6.6.6.6"))
+        w.rr(parent, 2, ttl, ref("ns." + parent))
+        w.rr("bank.test.", 2, ttl, ref("ns.evil.test."))
+        w.rr("ns." + parent, 1, ttl, a("192.0.2.54"))
+        w.rr("ns.evil.test.", 1, ttl, a("6.6.6.6"))
+        counts = [2, 2, 2]
+    if q["edns"]:
+        w.buf += b"\0" + struct.pack("!HHIH", 41, 1232, 0, 0)
+        counts[2] += 1
+    struct.pack_into("!HHH", w.buf, 6, *counts)
+    return bytes(w.buf)
+
+
 # --- the server ---------------------------------------------------------------------------
 
 class Fake:
@@ -171,6 +248,11 @@ class Fake:
         self.args = args
         self.log = open(args.log, "a", buffering=1)
         self.lock = threading.Lock()
+        self.cnames, self.bare = {}, {}
+        for opt, table in ((args.cname, self.cnames), (args.bare_cname, self.bare)):
+            for c in opt:
+                name, target = c.split("=", 1)
+                table[name.lower().rstrip(".") + "."] = target.rstrip(".") + "."
 
     def note(self, proto, sport, qid, qname, qtype):
         with self.lock:
@@ -179,6 +261,9 @@ class Fake:
     def answer(self, q, qid=None, ip=None, qname_override=None, tc=False):
         """A reply to the parsed query q (dict with id, name, qtype, qclass, raw question)."""
         qid = q["id"] if qid is None else qid
+        if self.args.mode == "inject" and q["qtype"] == 1:
+            return inject_reply(q, qid, ip or self.args.ip, self.args.ttl, self.cnames,
+                                self.bare)
         flags = 0x8000 | 0x0400 | 0x0100 | (0x0200 if tc else 0)
         qsec = q["qsec"] if qname_override is None else \
             encode_name(qname_override) + struct.pack("!HH", q["qtype"], q["qclass"])
@@ -266,10 +351,12 @@ def main():
     ap.add_argument("--port", type=int, default=53)
     ap.add_argument("--log", required=True)
     ap.add_argument("--mode", default="answer",
-                    choices=["answer", "drop", "delay", "spoof", "tc", "emptycname"])
+                    choices=["answer", "drop", "delay", "spoof", "tc", "emptycname", "inject"])
     ap.add_argument("--delay", type=float, default=0.2)
     ap.add_argument("--ip", default="192.0.2.53")
     ap.add_argument("--ttl", type=int, default=300)
+    ap.add_argument("--cname", action="append", default=[], metavar="NAME=TARGET")
+    ap.add_argument("--bare-cname", action="append", default=[], metavar="NAME=TARGET")
     args = ap.parse_args()
     fake = Fake(args)
     # getaddrinfo handles a scope ("fe80::2%eth0") as well as plain addresses.

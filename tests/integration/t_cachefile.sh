@@ -3,7 +3,8 @@
 # NSD, the cache is dumped, megdns and NSD are stopped, megdns starts again (cold: SERVFAIL),
 # the dump is loaded, and the names are answered from it -- with TTLs smaller by the time that
 # passed, in every worker (2 threads) -- while an entry that expired in between is not loaded.
-# Bad files and paths are errors (exit 1) that leave the daemon running.
+# Bad files and paths are errors (exit 1) that leave the daemon running, and a file with one
+# bad line loads nothing at all.
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$MEGDNS_CONTROL" ] || die "no megdns-control at $MEGDNS_CONTROL"
@@ -109,6 +110,50 @@ expect_ctl_err 'garbage\.dump:1: not a megdns cache dump' "not a dump: file:1 an
 ctl load-cache "$T/damaged.dump"
 expect_ctl_rc 1 "load-cache of a damaged dump"
 expect_ctl_err 'damaged\.dump:2: not a cache entry' "damaged entry: file:2 and the reason"
+# All or nothing (issue 8 defect 8): a bad 3rd line after a good www.example.test entry.
+www_key=0003777777076578616d706c650474657374000001000100 # scope "", www.example.test A IN, no flags
+www_line=$(grep " $www_key " cache.dump | head -n1)
+assert_match "$www_line" "^[0-9]+ 0 0 $www_key [0-9a-f]+\$" "the dump has a line for www.example.test"
+{
+	head -n1 cache.dump
+	echo "$www_line"
+	echo "$www_line" | sed 's/^[0-9]*/x/'
+	tail -n +2 cache.dump
+} >bad3.dump
+ctl flush
+ctl load-cache "$T/bad3.dump"
+expect_ctl_rc 1 "load-cache of a dump whose 3rd line is bad"
+expect_ctl_err 'bad3\.dump:3: not a cache entry: TTL-LEFT' "bad 3rd line: file:3 and what is wrong"
+served=0
+for i in $(seq 1 10); do
+	dq www.example.test. A
+	[ "$(dq_status)" = SERVFAIL ] || served=$((served + 1))
+done
+assert_eq "$served" 0 "nothing of a bad dump is served, not even the good line before the bad one (10 queries, NSD stopped)" "$DQ"
+ctl status
+expect_ctl_out '^worker 0: cache 0 entries' "the cache is still empty after the failed load"
+# A key that claims 255 bytes of scope but holds 1 (then the name, type, class, flags).
+echo "$www_line" | sed "s/ $www_key / ff61${www_key#00} /" >scope.body
+{ head -n1 cache.dump; cat scope.body; } >scope.dump
+ctl load-cache "$T/scope.dump"
+expect_ctl_rc 1 "load-cache of an entry whose key claims 255 bytes of scope"
+expect_ctl_err 'scope\.dump:2: not a cache entry: key claims 255 bytes of scope' "the bad key: file:2 and the reason"
+# An entry whose body answers another question than its key.
+other=$(grep -v " $www_key " cache.dump | sed -n '2p' | awk '{ print $5 }')
+echo "$www_line" | awk -v b="$other" '{ $5 = b; print }' >mismatch.body
+{ head -n1 cache.dump; cat mismatch.body; } >mismatch.dump
+ctl load-cache "$T/mismatch.dump"
+expect_ctl_rc 1 "load-cache of an entry whose body is for another name"
+expect_ctl_err 'mismatch\.dump:2: not a cache entry: (body answers another question|body has rcode)' \
+	"the mismatched entry: file:2 and the reason"
+served=0
+for i in $(seq 1 10); do
+	dq www.example.test. A
+	[ "$(dq_status)" = SERVFAIL ] || served=$((served + 1))
+done
+assert_eq "$served" 0 "no entry of the rejected files is served (10 queries)" "$DQ"
+ctl load-cache "$T/cache.dump"
+expect_ctl_rc 0 "the good dump still loads"
 ctl load-cache "$T/missing.dump"
 expect_ctl_rc 1 "load-cache of a missing file"
 expect_ctl_err 'missing\.dump: No such file or directory' "missing file: path and reason"

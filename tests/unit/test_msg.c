@@ -89,6 +89,23 @@ START_TEST(name_read_rejects_loops)
 	ck_assert_int_lt(msg_name_read(self, sizeof(self), &pos, NULL, NULL), 0);
 	pos = 12;
 	ck_assert_int_lt(msg_name_read(fwd, sizeof(fwd), &pos, NULL, NULL), 0);
+	/* Into the header (here the ID, which differs for every client): not a name. */
+	uint8_t hdr[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 'a', 0xc0, 1};
+	uint8_t out[MSG_MAX_NAME];
+	size_t len;
+	pos = 14;
+	ck_assert_int_lt(msg_name_read(hdr, sizeof(hdr), &pos, out, &len), 0);
+	/* To a name that runs on past the pointer itself: not a prior name. */
+	uint8_t on[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0xc0, 13, 0};
+	pos = 14;
+	ck_assert_int_lt(msg_name_read(on, sizeof(on), &pos, out, &len), 0);
+	/* To a name before it: fine. */
+	uint8_t ok[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 1, 'b', 0xc0, 12};
+	pos = 15;
+	ck_assert_int_eq(msg_name_read(ok, sizeof(ok), &pos, out, &len), 0);
+	ck_assert_uint_eq(len, 5);
+	ck_assert(memcmp(out, "\1b\1a", 5) == 0);
+	ck_assert_uint_eq(pos, sizeof(ok));
 }
 END_TEST
 

@@ -1281,6 +1281,33 @@ START_TEST(test_cname_secure_to_insecure)
 }
 END_TEST
 
+/*
+ * Only the CNAME, no data for its target and no SOA saying there is none: the server did not
+ * follow the chain (fetch.c resolves the target on its own). The CNAME is what there is to
+ * check; a forged one is still bogus, and a NODATA for the target with its SOA still needs
+ * its denial.
+ */
+START_TEST(test_cname_not_followed)
+{
+	struct fake up;
+	fake_init(&up);
+	ldns_pkt *p = pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME));
+	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
+	p = pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_rr_list *l = pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME);
+	ldns_rdf *target = ldns_dname_new_frm_str("www.evil.test.");
+	rr_set(ldns_rr_list_rr(l, 0), 0, target);
+	an(p, l);
+	expect(&up, p, VALIDATE_BOGUS, EDE_BOGUS);
+	p = pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME));
+	ns(p, pick(&zb, "b.test.", LDNS_RR_TYPE_SOA));
+	expect(&up, p, VALIDATE_BOGUS, EDE_NSEC_MISSING);
+	fake_free(&up);
+}
+END_TEST
+
 /* The CNAME is fine; its target's record in the secure b.test. was altered. */
 START_TEST(test_cname_to_bogus_target)
 {
@@ -1734,6 +1761,7 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_cname_secure_to_secure);
 	tcase_add_test(tc, test_cname_secure_to_insecure);
 	tcase_add_test(tc, test_cname_to_bogus_target);
+	tcase_add_test(tc, test_cname_not_followed);
 	tcase_add_test(tc, test_signer_outside_owner_zone);
 	tcase_add_test(tc, test_signer_is_negative_anchor);
 	tcase_add_test(tc, test_nxdomain_signed_by_other_zone);
