@@ -14,8 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TYPE_SOA 6
-#define TYPE_OPT 41
+#define TYPE_NS    2
+#define TYPE_CNAME 5
+#define TYPE_SOA   6
+#define TYPE_PTR   12
+#define TYPE_MX    15
+#define TYPE_DNAME 39
+#define TYPE_OPT   41
 
 static struct answer *answer_alloc(const uint8_t *body, size_t len)
 {
@@ -87,8 +92,42 @@ static bool answer_cut_opt(struct answer *a, struct msg_walk *w, const struct ms
 }
 
 /*
+ * Is the rdata of a record whose fields are names whole: the names, and the fixed fields
+ * around them, fill it exactly? A CNAME cut short once reached ldns and aborted megdns; and
+ * a client must never get a record it cannot parse. Other types are opaque bytes here (the
+ * validator checks the DNSSEC ones before it uses them).
+ */
+static bool answer_rdata_ok(const uint8_t *b, const struct msg_rr *rr)
+{
+	size_t before = 0, names = 1, after = 0, pos = rr->rdata;
+	switch (rr->type) {
+	case TYPE_CNAME:
+	case TYPE_DNAME:
+	case TYPE_NS:
+	case TYPE_PTR:
+		break;
+	case TYPE_MX:
+		before = 2;
+		break;
+	case TYPE_SOA:
+		names = 2, after = 20;
+		break;
+	default:
+		return true;
+	}
+	if (rr->rdlen < before + names + after)
+		return false;
+	pos += before;
+	for (size_t i = 0; i < names; i++)
+		if (msg_name_read(b, rr->end, &pos, NULL, NULL) < 0)
+			return false;
+	return pos + after == rr->end;
+}
+
+/*
  * In one walk: cut the OPT record out, clamp every TTL, note where they are, and work out the
- * cache lifetime (RFC 2308). False when the body does not parse or its OPT is misplaced.
+ * cache lifetime (RFC 2308). False when the body does not parse, a record is cut short or its OPT
+ * is misplaced.
  */
 static bool answer_ttls(const struct answer_policy *pol, struct answer *a)
 {
@@ -108,6 +147,8 @@ static bool answer_ttls(const struct answer_policy *pol, struct answer *a)
 				return false;
 			break;
 		}
+		if (!answer_rdata_ok(b, &rr))
+			return false;
 		uint32_t ttl = answer_clamp(pol, rr.ttl);
 		msg_put32(b + rr.ttl_off, ttl);
 		if (ttl < min_ttl)

@@ -265,6 +265,45 @@ START_TEST(chain_out_of_bailiwick)
 }
 END_TEST
 
+/*
+ * A record whose rdata should hold names but is cut short (a CNAME with rdlength 0 aborted
+ * megdns in ldns) or runs past them makes the whole reply unusable; whole ones pass.
+ */
+START_TEST(records_cut_short)
+{
+	static const struct {
+		const char *rr;
+		uint16_t rdlen; /* forced; 0: keep */
+		bool ok;
+	} cases[] = {
+	    {"www.example.org. 60 IN CNAME a.example.org.", 0, true},
+	    {"www.example.org. 60 IN CNAME a.example.org.", 1, false},
+	    {"www.example.org. 60 IN MX 10 mx.example.org.", 2, false},
+	    {"www.example.org. 60 IN NS ns.example.org.", 0, true},
+	    {"www.example.org. 60 IN SOA ns.example.org. h.example.org. 1 2 3 4 5", 0, true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t buf[512];
+		const char *an[] = {cases[i].rr, NULL};
+		size_t n = make(buf, "www.example.org.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an,
+				NULL, NULL, false);
+		if (cases[i].rdlen) {
+			/* The one record is last: shorten its rdata by cutting the message. */
+			struct msg_walk w;
+			struct msg_rr rr;
+			ck_assert_int_eq(msg_walk_init(&w, buf, n), 0);
+			ck_assert_int_eq(msg_walk_next(&w, &rr), 1);
+			msg_put16(buf + rr.rdata - 2, cases[i].rdlen);
+			n = rr.rdata + cases[i].rdlen;
+		}
+		struct scrub_question q = question("www.example.org.", 1);
+		struct answer *a = answer_prepare(&plain, &q, buf, n);
+		ck_assert_msg((a != NULL) == cases[i].ok, "case %zu", i);
+		answer_free(a);
+	}
+}
+END_TEST
+
 START_TEST(strip_dnssec)
 {
 	uint8_t msg[2048];
@@ -301,6 +340,7 @@ int main(void)
 	tcase_add_test(tc, scrubbed_answer);
 	tcase_add_test(tc, chain_out_of_bailiwick);
 	tcase_add_test(tc, strip_dnssec);
+	tcase_add_test(tc, records_cut_short);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
