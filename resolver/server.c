@@ -411,14 +411,15 @@ static void server_tcp_arm(struct server_tcp *t)
 	if (t->closing)
 		return;
 	uint64_t now = uv_now(t->srv->w->loop);
-	uint64_t due = (t->incomplete ? t->frame_start : t->last_active) + t->srv->tcp_idle_ms;
+	bool frame = t->incomplete && t->reading;
+	uint64_t due = (frame ? t->frame_start : t->last_active) + t->srv->tcp_idle_ms;
 	uv_timer_start(&t->idle, server_tcp_idle_cb, due > now ? due - now : 0, 0);
 }
 
 static void server_tcp_idle_cb(uv_timer_t *timer)
 {
 	struct server_tcp *t = timer->data;
-	if (t->incomplete) {
+	if (t->incomplete && t->reading) {
 		log_debug("tcp: closing a connection whose query did not arrive in time");
 	} else if (t->pending > 0) {
 		/* Answers still being worked on; upstream deadlines bound how long. */
@@ -461,14 +462,21 @@ static void server_tcp_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
 
 static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 
+/*
+ * Read while the pipelining limit allows. While megdns does not read, the client cannot
+ * finish a frame, so the frame deadline restarts when reading resumes.
+ */
 static void server_tcp_update_reading(struct server_tcp *t)
 {
 	bool want = !t->closing && !t->eof && t->pending < SERVER_TCP_PENDING;
-	if (want && !t->reading)
+	if (want && !t->reading) {
 		uv_read_start((uv_stream_t *)&t->handle, server_tcp_alloc_cb, server_tcp_read_cb);
-	else if (!want && t->reading && !t->closing)
+		t->frame_start = uv_now(t->srv->w->loop);
+	} else if (!want && t->reading && !t->closing) {
 		uv_read_stop((uv_stream_t *)&t->handle);
+	}
 	t->reading = want;
+	server_tcp_arm(t);
 }
 
 /* Hand every complete frame held to the pipeline, up to the pipelining limit. */
@@ -502,7 +510,8 @@ static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_
 	struct server_tcp *t = stream->data;
 	(void)buf;
 	if (nread == UV_EOF && !t->closing) {
-		t->eof = true; /* answer what was asked first, then close */
+		t->eof = true;         /* answer what was asked first, then close */
+		t->incomplete = false; /* a frame cut short by EOF is dropped */
 		server_tcp_update_reading(t);
 		server_tcp_finish_maybe(t);
 		return;
@@ -546,11 +555,11 @@ static void server_tcp_ifname(const struct sockaddr_storage *sa, struct server_c
  * answered; as Unbound and Knot Resolver do), so that clients holding slots without using
  * them cannot lock others out. False when every connection has queries in progress.
  */
-static bool server_tcp_make_room(struct server *s)
+static bool server_tcp_make_room(struct server *s, const struct server_tcp *newcomer)
 {
 	struct server_tcp *victim = NULL;
 	for (struct server_tcp *t = s->conns; t; t = t->next)
-		if (!t->closing && t->pending == 0 &&
+		if (t != newcomer && !t->closing && t->pending == 0 &&
 		    (!victim || t->last_active < victim->last_active))
 			victim = t;
 	if (!victim)
@@ -573,19 +582,25 @@ static void server_tcp_accept_cb(uv_stream_t *listener, int status)
 	t->handle.data = t->idle.data = t;
 	t->handles = 2;
 	framer_init(&t->in);
-	t->last_active = uv_now(s->w->loop); /* the newest: never the one to make room */
+	t->last_active = uv_now(s->w->loop);
 	t->next = s->conns;
 	if (s->conns)
 		s->conns->prev = t;
 	s->conns = t;
 	s->n_conns++;
 	s->n_open++;
-	bool room = s->n_open <= s->tcp_max || server_tcp_make_room(s);
-	if (uv_accept(listener, (uv_stream_t *)&t->handle) < 0 || !room) {
-		if (!room)
-			log_debug("tcp: connection limit %u reached, closing new one", s->tcp_max);
+	/* Accept first: a handle closed before it holds the fd would never close that fd. */
+	if (uv_accept(listener, (uv_stream_t *)&t->handle) < 0) {
 		server_tcp_close(t);
 		return;
+	}
+	/* A loop, not one step: a reload may have lowered tcp-max-connections. */
+	while (s->n_open > s->tcp_max) {
+		if (!server_tcp_make_room(s, t)) {
+			log_debug("tcp: connection limit %u reached, closing new one", s->tcp_max);
+			server_tcp_close(t);
+			return;
+		}
 	}
 	struct server_client *c = &t->client;
 	int len = sizeof(c->peer);
@@ -595,7 +610,6 @@ static void server_tcp_accept_cb(uv_stream_t *listener, int status)
 	c->tcp = t;
 	if (c->has_local)
 		server_tcp_ifname(&c->local, c);
-	server_tcp_arm(t);
 	server_tcp_update_reading(t);
 }
 

@@ -24,6 +24,7 @@ expect_flag tc "precondition: NSD itself truncates big.example.test TXT over UDP
 
 start_fakedns slow 127.0.0.30 53 --mode delay --delay 1.5
 start_fakedns half 127.0.0.31 53 --mode delay --delay 0.5 --ip 192.0.2.77
+start_fakedns pipe 127.0.0.32 53 --mode delay --delay 2.2 --ip 192.0.2.78
 
 cat >megdns.yaml <<'EOF'
 server:
@@ -37,6 +38,8 @@ forward-zones:
     upstreams: [127.0.0.30@53]
   - name: half.test.
     upstreams: [127.0.0.31@53]
+  - name: pipe.test.
+    upstreams: [127.0.0.32@53]
 views:
   - name: all
     records: ["fast.home.arpa. 300 IN A 192.168.1.1"]
@@ -174,6 +177,59 @@ assert_match "$out" "half id=700 rcode=0 an=1" "a query followed by SHUT_WR is a
 assert_match "$out" "half id=701 rcode=0 an=1" "...and a second such client too" "$out"
 assert_match "$out" "then b''" "after the answer megdns closes the connection (EOF)" "$out"
 
+# Half-close after a query and one stray byte (a frame that can never be whole): the stray
+# byte is dropped, and the query is still answered though its answer takes 2.2 s upstream,
+# longer than tcp-idle-timeout (2 s).
+out=$(python3 - "$IT_DIR" <<'EOF' 2>&1
+import socket, struct, sys
+sys.path.insert(0, sys.argv[1])
+from fakedns import build_query, parse_reply, recv_exact
+s = socket.create_connection(("127.0.0.1", 53), timeout=5)
+q = build_query("stray.pipe.test.", qid=702)
+s.sendall(struct.pack("!H", len(q)) + q + b"\x00")
+s.shutdown(socket.SHUT_WR)
+try:
+    n = struct.unpack("!H", recv_exact(s, 2))[0]
+    p = parse_reply(recv_exact(s, n))
+    print("half id=%d rcode=%d an=%d" % (p["id"], p["rcode"], len(p["answers"])))
+except Exception as e:
+    print("no answer (%s)" % e)
+EOF
+)
+assert_match "$out" "half id=702 rcode=0 an=1" "a query, a stray byte, then SHUT_WR: the query is answered" "$out"
+
+# Past the pipelining limit (64 in progress): 64 queries and the first bytes of a 65th in one
+# write, answers 2.2 s away upstream, longer than tcp-idle-timeout (2 s). megdns stops reading
+# at 64 with part of the 65th read; that frame cannot be finished while megdns does not read,
+# so it must not count against the client. The rest of it follows after 2.5 s.
+out=$(python3 - "$IT_DIR" <<'EOF' 2>&1
+import socket, struct, sys
+sys.path.insert(0, sys.argv[1])
+from fakedns import build_query, parse_reply, recv_exact
+s = socket.create_connection(("127.0.0.1", 53), timeout=8)
+qs = [build_query("p%d.pipe.test." % i, qid=9000 + i) for i in range(65)]
+wire = b"".join(struct.pack("!H", len(x)) + x for x in qs)
+cut = len(wire) - len(qs[-1]) + 3
+s.sendall(wire[:cut])
+import time
+time.sleep(2.5)
+try:
+    s.sendall(wire[cut:])
+except OSError as e:
+    print("send error", e)
+got = 0
+try:
+    for _ in qs:
+        n = struct.unpack("!H", recv_exact(s, 2))[0]
+        p = parse_reply(recv_exact(s, n))
+        got += p["rcode"] == 0 and len(p["answers"]) == 1
+except Exception as e:
+    print("error", e)
+print("pipelined65 answered=%d" % got)
+EOF
+)
+assert_match "$out" "pipelined65 answered=65" "65 pipelined slow queries (limit 64, part of the 65th read; answers after the idle timeout) all answered" "$out"
+
 # Idle timeout: a connection that sends nothing is closed after about tcp-idle-timeout (2 s).
 out=$(python3 - <<'EOF' 2>&1
 import socket, time
@@ -220,6 +276,30 @@ print("closed in time: %d" % sum(1 for r in res if r.startswith("closed after") 
 EOF
 )
 assert_match "$out" "closed in time: 8" "8 trickling clients are each closed ~2 s after their first byte" "$out"
+
+# A burst of 60 connections in one go (limit 8): every one megdns cannot keep is closed, and
+# the rest once idle; none may be left open and unanswered (an fd leaked on megdns's side).
+out=$(python3 - <<'EOF' 2>&1
+import socket, time
+conns = []
+for i in range(60):
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.setblocking(False)
+    c.connect_ex(("127.0.0.1", 53))
+    conns.append(c)
+time.sleep(4.5)  # past tcp-idle-timeout (2 s)
+closed = 0
+for c in conns:
+    try:
+        closed += c.recv(1) == b""
+    except BlockingIOError:
+        pass
+    except OSError:
+        closed += 1
+print("burst closed=%d" % closed)
+EOF
+)
+assert_match "$out" "burst closed=60" "a burst of 60 connections (limit 8): all are closed by megdns, none left hanging" "$out"
 
 # Connection limit: 20 idle connections (limit 8) must not lock TCP clients out for good.
 python3 - <<'EOF' >conns.out 2>&1 &
