@@ -3,6 +3,7 @@
  * cache lifetime (RFC 2308 for negative answers), flags, scrubbing and DNSSEC stripping.
  */
 #include "answer.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <ldns/ldns.h>
@@ -342,9 +343,5 @@ int main(void)
 	tcase_add_test(tc, strip_dnssec);
 	tcase_add_test(tc, records_cut_short);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(s);
 }

@@ -4,6 +4,7 @@
 #include "cachefile.h"
 
 #include "cache.h"
+#include "check_main.h"
 #include "msg.h"
 
 #include <check.h>
@@ -302,9 +303,5 @@ int main(void)
 	tcase_add_test(tc, nul_and_long_lines);
 	tcase_add_test(tc, bounded_by_bytes);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(s);
 }

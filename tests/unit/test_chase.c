@@ -2,6 +2,7 @@
  * test_chase.c -- spotting a dangling local CNAME and joining it with the resolved answer.
  */
 #include "chase.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <ldns/ldns.h>
@@ -131,9 +132,5 @@ int main(void)
 	tcase_add_test(tc, splice_positive);
 	tcase_add_test(tc, splice_negative_keeps_soa);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(s);
 }

@@ -1,6 +1,7 @@
 /*
  * test_msg.c -- wire helpers: query intake, record walking, reply finishing.
  */
+#include "check_main.h"
 #include "msg.h"
 
 #include <check.h>
@@ -384,9 +385,5 @@ int main(void)
 	tcase_add_test(tc, reply_check_malformed);
 	tcase_add_test(tc, stream_frame);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(s);
 }

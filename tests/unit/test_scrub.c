@@ -5,6 +5,7 @@
  * and the names in RFC 1035 rdata, so a dropped record is often what a kept one points into),
  * or byte by byte (wb_*) where every name, SRV and DNAME targets included, is compressed.
  */
+#include "check_main.h"
 #include "scrub.h"
 
 #include <check.h>
@@ -675,9 +676,5 @@ int main(void)
 	tcase_add_test(tc, compression_intact_after_drop);
 	tcase_add_test(tc, other_class_and_bad_rdata);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(s);
 }
