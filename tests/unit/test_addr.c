@@ -2,6 +2,7 @@
  * test_addr.c -- addresses and prefixes: parse, format, compare, match, cover.
  */
 #include "addr.h"
+#include "check_main.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -385,9 +386,5 @@ int main(void)
 	tcase_add_test(tc, covers_prefixes);
 	tcase_add_test(tc, ifname_valid);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(s);
 }

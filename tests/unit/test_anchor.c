@@ -5,6 +5,7 @@
  * with their "FILE:LINE:" position.
  */
 #include "anchor.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <errno.h>
@@ -297,9 +298,5 @@ static Suite *anchor_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(anchor_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(anchor_suite());
 }

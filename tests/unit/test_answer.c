@@ -3,6 +3,8 @@
  * cache lifetime (RFC 2308 for negative answers), flags, scrubbing and DNSSEC stripping.
  */
 #include "answer.h"
+#include "check_main.h"
+#include "check_pkt.h"
 
 #include <check.h>
 #include <ldns/ldns.h>
@@ -15,33 +17,17 @@ static const struct answer_policy plain = {0, 86400};
 static size_t make(uint8_t *out, const char *qname, ldns_rr_type qtype, ldns_pkt_rcode rc,
 		   const char **an, const char **ns, const char **ar, bool edns)
 {
-	ldns_pkt *p = NULL;
-	const char **secs[] = {an, ns, ar};
-	ldns_pkt_section which[] = {LDNS_SECTION_ANSWER, LDNS_SECTION_AUTHORITY,
-				    LDNS_SECTION_ADDITIONAL};
-	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, qname, qtype, LDNS_RR_CLASS_IN, LDNS_RD),
-			 LDNS_STATUS_OK);
+	ldns_pkt *p = check_pkt_query(qname, qtype);
 	ldns_pkt_set_qr(p, true);
 	ldns_pkt_set_aa(p, true);
 	ldns_pkt_set_ad(p, true);
 	ldns_pkt_set_rcode(p, rc);
-	for (int s = 0; s < 3; s++) {
-		for (const char **r = secs[s]; r && *r; r++) {
-			ldns_rr *rr = NULL;
-			ck_assert_int_eq(ldns_rr_new_frm_str(&rr, *r, 0, NULL, NULL),
-					 LDNS_STATUS_OK);
-			ldns_pkt_push_rr(p, which[s], rr);
-		}
-	}
+	check_pkt_push(p, LDNS_SECTION_ANSWER, an);
+	check_pkt_push(p, LDNS_SECTION_AUTHORITY, ns);
+	check_pkt_push(p, LDNS_SECTION_ADDITIONAL, ar);
 	if (edns)
 		ldns_pkt_set_edns_udp_size(p, 1232);
-	uint8_t *wire;
-	size_t len;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
-	memcpy(out, wire, len);
-	free(wire);
-	ldns_pkt_free(p);
-	return len;
+	return check_pkt_wire(p, out);
 }
 
 static struct scrub_question question(const char *name, uint16_t type)
@@ -342,9 +328,5 @@ int main(void)
 	tcase_add_test(tc, strip_dnssec);
 	tcase_add_test(tc, records_cut_short);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(s);
 }

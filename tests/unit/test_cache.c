@@ -4,6 +4,7 @@
  * stress against a small bound checked against a model of what was stored.
  */
 #include "cache.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <errno.h>
@@ -540,9 +541,5 @@ static Suite *cache_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cache_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(cache_suite());
 }

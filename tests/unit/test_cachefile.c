@@ -4,6 +4,8 @@
 #include "cachefile.h"
 
 #include "cache.h"
+#include "check_main.h"
+#include "check_pkt.h"
 #include "msg.h"
 
 #include <check.h>
@@ -17,24 +19,14 @@
 static size_t body_for(uint8_t *out, const char *name, uint16_t type, ldns_pkt_rcode rc,
 		       uint32_t ttl)
 {
-	ldns_pkt *p = NULL;
-	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, name, type, LDNS_RR_CLASS_IN, LDNS_RD),
-			 LDNS_STATUS_OK);
+	ldns_pkt *p = check_pkt_query(name, type);
 	ldns_pkt_set_qr(p, true);
 	ldns_pkt_set_ra(p, true);
 	ldns_pkt_set_rcode(p, rc);
 	char text[300];
 	snprintf(text, sizeof(text), "%s %u IN A 192.0.2.1", name, ttl);
-	ldns_rr *rr = NULL;
-	ck_assert_int_eq(ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL), LDNS_STATUS_OK);
-	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
-	uint8_t *wire;
-	size_t len;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
-	memcpy(out, wire, len);
-	free(wire);
-	ldns_pkt_free(p);
-	return len;
+	check_pkt_push(p, LDNS_SECTION_ANSWER, (const char *const[]){text, NULL});
+	return check_pkt_wire(p, out);
 }
 
 static void hex(char *out, const uint8_t *p, size_t len)
@@ -302,9 +294,5 @@ int main(void)
 	tcase_add_test(tc, nul_and_long_lines);
 	tcase_add_test(tc, bounded_by_bytes);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(s);
 }

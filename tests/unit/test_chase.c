@@ -2,6 +2,8 @@
  * test_chase.c -- spotting a dangling local CNAME and joining it with the resolved answer.
  */
 #include "chase.h"
+#include "check_main.h"
+#include "check_pkt.h"
 
 #include <check.h>
 #include <ldns/ldns.h>
@@ -12,29 +14,13 @@
 static size_t make(uint8_t *out, const char *name, ldns_rr_type t, ldns_pkt_rcode rc,
 		   const char **an, const char **ns)
 {
-	ldns_pkt *p = NULL;
-	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, name, t, LDNS_RR_CLASS_IN, LDNS_RD),
-			 LDNS_STATUS_OK);
+	ldns_pkt *p = check_pkt_query(name, t);
 	ldns_pkt_set_qr(p, true);
 	ldns_pkt_set_aa(p, true);
 	ldns_pkt_set_rcode(p, rc);
-	for (; an && *an; an++) {
-		ldns_rr *rr = NULL;
-		ck_assert_int_eq(ldns_rr_new_frm_str(&rr, *an, 0, NULL, NULL), LDNS_STATUS_OK);
-		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
-	}
-	for (; ns && *ns; ns++) {
-		ldns_rr *rr = NULL;
-		ck_assert_int_eq(ldns_rr_new_frm_str(&rr, *ns, 0, NULL, NULL), LDNS_STATUS_OK);
-		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, rr);
-	}
-	uint8_t *wire;
-	size_t len;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
-	memcpy(out, wire, len);
-	free(wire);
-	ldns_pkt_free(p);
-	return len;
+	check_pkt_push(p, LDNS_SECTION_ANSWER, an);
+	check_pkt_push(p, LDNS_SECTION_AUTHORITY, ns);
+	return check_pkt_wire(p, out);
 }
 
 static struct msg_query query(const char *name, uint16_t type)
@@ -131,9 +117,5 @@ int main(void)
 	tcase_add_test(tc, splice_positive);
 	tcase_add_test(tc, splice_negative_keeps_soa);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(s);
 }

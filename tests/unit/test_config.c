@@ -4,6 +4,7 @@
  * The fixtures live in tests/unit/data/config/; the bad ones each hold one mistake whose
  * exact "FILE:LINE:COL: message" is asserted below.
  */
+#include "check_main.h"
 #include "config.h"
 
 #include <check.h>
@@ -447,9 +448,5 @@ int main(void)
 	tcase_add_test(tc, lint_no_false_positive);
 	tcase_add_test(tc, parse_size);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(s);
 }

@@ -1,6 +1,7 @@
 /*
  * test_framer.c -- two-byte length framing over a stream, fed in pieces of every size.
  */
+#include "check_main.h"
 #include "framer.h"
 
 #include <check.h>
@@ -128,9 +129,5 @@ int main(void)
 	tcase_add_test(tc, incomplete_until_whole);
 	tcase_add_test(tc, zero_length_is_an_error);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(s);
 }

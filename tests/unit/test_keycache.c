@@ -2,6 +2,7 @@
  * test_keycache.c -- unit tests for keycache.c: put and get with private copies, each state,
  * expiry at the TTL, overwriting a name, the entry bound under many names, and clearing.
  */
+#include "check_main.h"
 #include "keycache.h"
 
 #include <check.h>
@@ -191,9 +192,5 @@ static Suite *keycache_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(keycache_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(keycache_suite());
 }

@@ -5,6 +5,7 @@
  * and checked field by field. Reading the files themselves ($ORIGIN, $TTL, $INCLUDE, syntax
  * and file errors) is test_zonefile.c's.
  */
+#include "check_main.h"
 #include "localdata.h"
 
 #include <check.h>
@@ -531,9 +532,5 @@ static Suite *localdata_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(localdata_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(localdata_suite());
 }

@@ -1,6 +1,8 @@
 /*
  * test_msg.c -- wire helpers: query intake, record walking, reply finishing.
  */
+#include "check_main.h"
+#include "check_pkt.h"
 #include "msg.h"
 
 #include <check.h>
@@ -13,21 +15,13 @@
 /* Build a query packet with ldns: the reference encoder for these tests. */
 static size_t make_query(uint8_t *out, const char *name, ldns_rr_type t, bool edns, bool dnssec)
 {
-	ldns_pkt *p = NULL;
-	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, name, t, LDNS_RR_CLASS_IN, LDNS_RD),
-			 LDNS_STATUS_OK);
+	ldns_pkt *p = check_pkt_query(name, t);
 	ldns_pkt_set_id(p, 0x1234);
 	if (edns) {
 		ldns_pkt_set_edns_udp_size(p, 4096);
 		ldns_pkt_set_edns_do(p, dnssec);
 	}
-	uint8_t *wire;
-	size_t len;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
-	memcpy(out, wire, len);
-	free(wire);
-	ldns_pkt_free(p);
-	return len;
+	return check_pkt_wire(p, out);
 }
 
 START_TEST(parse_plain_query)
@@ -246,26 +240,16 @@ static size_t our_query(uint8_t *out, const char *name, uint16_t qtype)
 static size_t ldns_reply(uint8_t *out, const char *qname, ldns_rr_type t, uint16_t id,
 			 ldns_pkt_rcode rcode)
 {
-	ldns_pkt *p = NULL;
-	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, qname, t, LDNS_RR_CLASS_IN, LDNS_RD),
-			 LDNS_STATUS_OK);
+	ldns_pkt *p = check_pkt_query(qname, t);
 	ldns_pkt_set_id(p, id);
 	ldns_pkt_set_qr(p, true);
 	ldns_pkt_set_rcode(p, rcode);
 	if (rcode == LDNS_RCODE_NOERROR && t == LDNS_RR_TYPE_A) {
-		ldns_rr *rr = NULL;
 		char text[300];
 		snprintf(text, sizeof(text), "%s 300 IN A 192.0.2.1", qname);
-		ck_assert_int_eq(ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL), LDNS_STATUS_OK);
-		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+		check_pkt_push(p, LDNS_SECTION_ANSWER, (const char *const[]){text, NULL});
 	}
-	uint8_t *wire;
-	size_t len;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
-	memcpy(out, wire, len);
-	free(wire);
-	ldns_pkt_free(p);
-	return len;
+	return check_pkt_wire(p, out);
 }
 
 START_TEST(reply_check_accepts_the_reply)
@@ -384,9 +368,5 @@ int main(void)
 	tcase_add_test(tc, reply_check_malformed);
 	tcase_add_test(tc, stream_frame);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(s);
 }

@@ -1,6 +1,7 @@
 /*
  * test_pkt.c -- ldns packets that hold the records msg_walk sees, and no others.
  */
+#include "check_main.h"
 #include "pkt.h"
 #include "validate.h"
 
@@ -113,9 +114,5 @@ int main(void)
 	tcase_add_test(tc, name_running_past_rdata_rejected);
 	tcase_add_test(tc, keep_filter);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(s);
 }

@@ -5,6 +5,8 @@
  * and the names in RFC 1035 rdata, so a dropped record is often what a kept one points into),
  * or byte by byte (wb_*) where every name, SRV and DNAME targets included, is compressed.
  */
+#include "check_main.h"
+#include "check_pkt.h"
 #include "scrub.h"
 
 #include <check.h>
@@ -22,30 +24,14 @@
 static size_t make(uint8_t *out, const char *qname, ldns_rr_type qtype, ldns_pkt_rcode rc,
 		   const char **an, const char **ns, const char **ar)
 {
-	ldns_pkt *p = NULL;
-	const char **secs[] = {an, ns, ar};
-	ldns_pkt_section which[] = {LDNS_SECTION_ANSWER, LDNS_SECTION_AUTHORITY,
-				    LDNS_SECTION_ADDITIONAL};
-	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&p, qname, qtype, LDNS_RR_CLASS_IN, LDNS_RD),
-			 LDNS_STATUS_OK);
+	ldns_pkt *p = check_pkt_query(qname, qtype);
 	ldns_pkt_set_qr(p, true);
 	ldns_pkt_set_ra(p, true);
 	ldns_pkt_set_rcode(p, rc);
-	for (int s = 0; s < 3; s++) {
-		for (const char **r = secs[s]; r && *r; r++) {
-			ldns_rr *rr = NULL;
-			ck_assert_msg(ldns_rr_new_frm_str(&rr, *r, 0, NULL, NULL) == LDNS_STATUS_OK,
-				      "bad test record %s", *r);
-			ldns_pkt_push_rr(p, which[s], rr);
-		}
-	}
-	uint8_t *wire;
-	size_t len;
-	ck_assert_int_eq(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
-	memcpy(out, wire, len);
-	free(wire);
-	ldns_pkt_free(p);
-	return len;
+	check_pkt_push(p, LDNS_SECTION_ANSWER, an);
+	check_pkt_push(p, LDNS_SECTION_AUTHORITY, ns);
+	check_pkt_push(p, LDNS_SECTION_ADDITIONAL, ar);
+	return check_pkt_wire(p, out);
 }
 
 /* A question for name/type asked of upstreams with bailiwick zone (strings must live on). */
@@ -675,9 +661,5 @@ int main(void)
 	tcase_add_test(tc, compression_intact_after_drop);
 	tcase_add_test(tc, other_class_and_bad_rdata);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(s);
 }

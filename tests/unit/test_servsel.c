@@ -4,6 +4,7 @@
  * after its hold-down), which server is probed alongside the best one, RTT smoothing and the
  * retransmit timeout.
  */
+#include "check_main.h"
 #include "servsel.h"
 
 #include <check.h>
@@ -143,9 +144,5 @@ int main(void)
 	tcase_add_test(tc, rtt_smoothing);
 	tcase_add_test(tc, rto);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(s);
 }

@@ -1,16 +1,17 @@
 /*
  * test_validate.c -- unit tests for validate.c on a private, freshly signed world.
  *
- * The world is made at test time with ldns: a root "." whose KSK is the only trust anchor, the
- * TLD "test." and leaf zones under it, each with new keys and every RRset signed. A table
- * plays the upstream ((name, type) -> reply body) and the loop that drives a validation feeds
- * from it as fetch.c does, counting what was asked. The cases cover each outcome and Extended
- * DNS Error of the validator: secure answers and denials (NSEC, NSEC3, wildcards, CNAME
- * chains), broken ones (altered data, expired and not yet valid signatures, a DS matching no
- * key, missing signatures and proofs, signatures and proofs of another zone, wildcards
- * expanded over names that exist), insecure delegations (NSEC, NSEC3, unsupported algorithm,
- * too many NSEC3 iterations, negative trust anchors), trust anchors given as DNSKEY or deeper
- * than the root, key cache reuse, upstream failure, and validate_strip.
+ * The world is made at test time with tests/common/world.h: a root "." whose KSK is the only
+ * trust anchor, the TLD "test." and leaf zones under it, each with new random keys and every
+ * RRset signed. A table plays the upstream ((name, type) -> reply body) and the loop that
+ * drives a validation feeds from it as fetch.c does, counting what was asked. The cases cover
+ * each outcome and Extended DNS Error of the validator: secure answers and denials (NSEC,
+ * NSEC3, wildcards, CNAME chains), broken ones (altered data, expired and not yet valid
+ * signatures, a DS matching no key, missing signatures and proofs, signatures and proofs of
+ * another zone, wildcards expanded over names that exist), insecure delegations (NSEC, NSEC3,
+ * unsupported algorithm, too many NSEC3 iterations, negative trust anchors), trust anchors
+ * given as DNSKEY or deeper than the root, key cache reuse, upstream failure, and
+ * validate_strip.
  *
  * Zones (canonical order):
  *   .            KSK+ZSK ECDSA P-256, the trust anchor
@@ -26,21 +27,15 @@
  *   corp.test.   a negative trust anchor
  */
 #include "anchor.h"
+#include "check_main.h"
 #include "keycache.h"
 #include "validate.h"
+#include "world.h"
 
 #include <check.h>
-#include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#define NOW    ((time_t)1700000000)
-#define NOW_MS ((uint64_t)5000000)
-#define DAY    86400
-#define TTL    3600
 
 #define EDE_NONE           -1
 #define EDE_BOGUS          6
@@ -56,26 +51,6 @@
 
 #define ECDSA   LDNS_SIGN_ECDSAP256SHA256
 #define ED25519 LDNS_SIGN_ED25519
-
-/* Stop the whole run: the world could not be built, so no case would mean anything. */
-#define REQUIRE(x)                                                                                 \
-	do {                                                                                       \
-		if (!(x)) {                                                                        \
-			fprintf(stderr, "%s:%d: world: %s\n", __FILE__, __LINE__, #x);             \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
-struct zone {
-	const char *origin;
-	ldns_key_list *ksk, *zsk; /* one key each; the same list for a CSK */
-	ldns_rr_list *rrs;        /* every record, unsigned */
-	ldns_rr_list *sigs;       /* the RRSIGs over each RRset of rrs */
-	uint16_t n3_iter;         /* NSEC3 zones */
-	const char *n3_salt;      /* hex, "" for none */
-	char n3_hash[8][40];      /* the NSEC3 owner labels, sorted */
-	size_t n3_count;
-};
 
 /* A reply body in msg.h format, malloc'ed. */
 struct body {
@@ -99,314 +74,34 @@ struct fake {
 	char log[2048]; /* what was asked, for failure messages */
 };
 
-static struct zone zroot, ztld, za, zb, zn3, zit, zbad;
+static struct world_zone zroot, ztld, za, zb, zn3, zit, zbad;
 static struct anchor_set *world_anchors;
 static struct fake world_up;
 
-static ldns_rdf *dname(const char *s)
-{
-	ldns_rdf *d = ldns_dname_new_frm_str(s);
-	REQUIRE(d);
-	return d;
-}
-
-static ldns_rr *rr_vnew(const char *fmt, va_list ap)
-{
-	char text[1024];
-	ldns_rr *rr = NULL;
-	vsnprintf(text, sizeof(text), fmt, ap);
-	if (ldns_rr_new_frm_str(&rr, text, TTL, NULL, NULL) != LDNS_STATUS_OK) {
-		fprintf(stderr, "world: cannot parse '%s'\n", text);
-		abort();
-	}
-	return rr;
-}
-
-__attribute__((format(printf, 1, 2))) static ldns_rr *rr_new(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	ldns_rr *rr = rr_vnew(fmt, ap);
-	va_end(ap);
-	return rr;
-}
-
-__attribute__((format(printf, 2, 3))) static void zone_add(struct zone *z, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	ldns_rr_list_push_rr(z->rrs, rr_vnew(fmt, ap));
-	va_end(ap);
-}
-
-/* A new key of owner in a list of its own, valid for a month around NOW; *dnskey its record. */
-static ldns_key_list *key_new(const char *owner, ldns_signing_algorithm alg, uint16_t flags,
-			      ldns_rr **dnskey)
-{
-	ldns_key *k = ldns_key_new_frm_algorithm(alg, 256);
-	REQUIRE(k);
-	ldns_key_set_pubkey_owner(k, dname(owner));
-	ldns_key_set_flags(k, flags);
-	ldns_key_set_inception(k, (uint32_t)(NOW - DAY));
-	ldns_key_set_expiration(k, (uint32_t)(NOW + 30 * DAY));
-	ldns_rr *rr = ldns_key2rr(k);
-	REQUIRE(rr);
-	ldns_rr_set_ttl(rr, TTL);
-	ldns_key_set_keytag(k, ldns_calc_keytag(rr));
-	ldns_key_list *l = ldns_key_list_new();
-	ldns_key_list_push_key(l, k);
-	*dnskey = rr;
-	return l;
-}
-
-static void zone_init(struct zone *z, const char *origin, ldns_signing_algorithm alg, bool csk)
-{
-	ldns_rr *k;
-	z->origin = origin;
-	z->rrs = ldns_rr_list_new();
-	z->sigs = ldns_rr_list_new();
-	z->ksk = key_new(origin, alg, 257, &k);
-	ldns_rr_list_push_rr(z->rrs, k);
-	if (csk) {
-		z->zsk = z->ksk;
-	} else {
-		z->zsk = key_new(origin, alg, 256, &k);
-		ldns_rr_list_push_rr(z->rrs, k);
-	}
-	zone_add(z, "%s SOA ns.invalid. hostmaster.invalid. 1 7200 900 1209600 300", origin);
-}
-
-/* The DS (SHA-256) of the zone's KSK. */
-static ldns_rr *zone_ds(const struct zone *z)
-{
-	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNSKEY &&
-		    ldns_rdf2native_int16(ldns_rr_rdf(rr, 0)) == 257) {
-			ldns_rr *ds = ldns_key_rr2ds(rr, LDNS_SHA256);
-			REQUIRE(ds);
-			ldns_rr_set_ttl(ds, TTL);
-			return ds;
-		}
-	}
-	abort();
-}
-
-static bool same_set(const ldns_rr *a, const ldns_rr *b)
-{
-	return ldns_rr_get_type(a) == ldns_rr_get_type(b) &&
-	       ldns_dname_compare(ldns_rr_owner(a), ldns_rr_owner(b)) == 0;
-}
-
-/* Sign a copy of set with keys, for [inception, expiration]; returns the RRSIGs. */
-static ldns_rr_list *sign_set(const ldns_rr_list *set, ldns_key_list *keys, time_t inception,
-			      time_t expiration)
-{
-	ldns_key *k = ldns_key_list_key(keys, 0);
-	uint32_t inc = ldns_key_inception(k), exp = ldns_key_expiration(k);
-	ldns_key_set_inception(k, (uint32_t)inception);
-	ldns_key_set_expiration(k, (uint32_t)expiration);
-	ldns_rr_list *copy = ldns_rr_list_clone(set);
-	ldns_rr_list *sigs = ldns_sign_public(copy, keys);
-	REQUIRE(sigs && ldns_rr_list_rr_count(sigs) == 1);
-	ldns_rr_list_deep_free(copy);
-	ldns_key_set_inception(k, inc);
-	ldns_key_set_expiration(k, exp);
-	return sigs;
-}
-
-/* The records of (owner, type) in z, without signatures. */
-static ldns_rr_list *zone_set(const struct zone *z, const char *owner, ldns_rr_type type)
-{
-	ldns_rdf *o = dname(owner);
-	ldns_rr_list *l = ldns_rr_list_new();
-	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
-		if (ldns_rr_get_type(rr) == type && ldns_dname_compare(ldns_rr_owner(rr), o) == 0)
-			ldns_rr_list_push_rr(l, ldns_rr_clone(rr));
-	}
-	ldns_rdf_deep_free(o);
-	REQUIRE(ldns_rr_list_rr_count(l) > 0);
-	return l;
-}
-
-/* Sign every RRset of z: DNSKEY with the KSK, the rest with the ZSK. */
-static void zone_sign(struct zone *z)
-{
-	size_t n = ldns_rr_list_rr_count(z->rrs);
-	for (size_t i = 0; i < n; i++) {
-		ldns_rr *first = ldns_rr_list_rr(z->rrs, i);
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = same_set(ldns_rr_list_rr(z->rrs, j), first);
-		if (seen)
-			continue;
-		ldns_rr_list *set = ldns_rr_list_new();
-		for (size_t j = i; j < n; j++)
-			if (same_set(ldns_rr_list_rr(z->rrs, j), first))
-				ldns_rr_list_push_rr(set, ldns_rr_list_rr(z->rrs, j));
-		bool dnskey = ldns_rr_get_type(first) == LDNS_RR_TYPE_DNSKEY;
-		ldns_rr_list *sigs =
-		    sign_set(set, dnskey ? z->ksk : z->zsk, NOW - DAY, NOW + 30 * DAY);
-		ldns_rr_list_cat(z->sigs, sigs);
-		ldns_rr_list_free(sigs);
-		ldns_rr_list_free(set); /* shallow: the records are z->rrs's */
-	}
-}
-
-/* The RRset (owner, type) of z and the RRSIGs over it: a new list. */
-static ldns_rr_list *pick(const struct zone *z, const char *owner, ldns_rr_type type)
-{
-	ldns_rr_list *l = zone_set(z, owner, type);
-	ldns_rdf *o = dname(owner);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(z->sigs); i++) {
-		ldns_rr *s = ldns_rr_list_rr(z->sigs, i);
-		if (ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(s)) == type &&
-		    ldns_dname_compare(ldns_rr_owner(s), o) == 0)
-			ldns_rr_list_push_rr(l, ldns_rr_clone(s));
-	}
-	ldns_rdf_deep_free(o);
-	return l;
-}
-
-/* The NSEC3 owner label of name in z (lower case base32hex). */
-static void n3_hash(const struct zone *z, const char *name, char *out, size_t cap)
-{
-	uint8_t salt[16];
-	size_t slen = strlen(z->n3_salt) / 2;
-	for (size_t i = 0; i < slen; i++)
-		REQUIRE(sscanf(z->n3_salt + 2 * i, "%2hhx", &salt[i]) == 1);
-	ldns_rdf *n = dname(name);
-	ldns_rdf *h = ldns_nsec3_hash_name(n, 1, z->n3_iter, (uint8_t)slen, salt);
-	REQUIRE(h);
-	char *s = ldns_rdf2str(h);
-	REQUIRE(s && strlen(s) > 1 && strlen(s) < cap);
-	s[strlen(s) - 1] = '\0'; /* the root label */
-	for (char *p = s; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	snprintf(out, cap, "%s", s);
-	free(s);
-	ldns_rdf_deep_free(h);
-	ldns_rdf_deep_free(n);
-}
-
-static int n3_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-/* The NSEC3 chain of z over names[i] with types[i] (no opt-out). */
-static void zone_nsec3(struct zone *z, const char *const *names, const char *const *types, size_t n)
-{
-	struct {
-		char hash[40]; /* first: what the entries sort by */
-		const char *types;
-	} map[8];
-	REQUIRE(n <= 8);
-	for (size_t i = 0; i < n; i++) {
-		n3_hash(z, names[i], map[i].hash, sizeof(map[i].hash));
-		map[i].types = types[i];
-	}
-	qsort(map, n, sizeof(map[0]), n3_cmp);
-	for (size_t i = 0; i < n; i++) {
-		memcpy(z->n3_hash[i], map[i].hash, sizeof(z->n3_hash[i]));
-		zone_add(z, "%s.%s NSEC3 1 0 %u %s %s %s", map[i].hash, z->origin, z->n3_iter,
-			 *z->n3_salt ? z->n3_salt : "-", map[(i + 1) % n].hash, map[i].types);
-	}
-	z->n3_count = n;
-}
-
-/* The index in z->n3_hash of the NSEC3 that matches or covers hash(name). */
-static size_t n3_index(const struct zone *z, const char *name)
-{
-	char h[40];
-	n3_hash(z, name, h, sizeof(h));
-	size_t at = z->n3_count - 1; /* below the first hash: the last one wraps around */
-	for (size_t i = 0; i < z->n3_count; i++)
-		if (strcmp(z->n3_hash[i], h) <= 0)
-			at = i;
-	return at;
-}
-
-/* The NSEC3 RRset number i of z, with its RRSIG. */
-static ldns_rr_list *n3_at(const struct zone *z, size_t i)
-{
-	char owner[300];
-	snprintf(owner, sizeof(owner), "%s.%s", z->n3_hash[i], z->origin);
-	return pick(z, owner, LDNS_RR_TYPE_NSEC3);
-}
-
-/* The NSEC3 of z that matches or covers hash(name), with its RRSIG. */
-static ldns_rr_list *n3_pick(const struct zone *z, const char *name)
-{
-	return n3_at(z, n3_index(z, name));
-}
-
-/* A response (QR, RD, RA) to qname/qtype with rcode and nothing else yet. */
-static ldns_pkt *pkt_new(const char *qname, ldns_rr_type qtype, ldns_pkt_rcode rcode)
-{
-	ldns_pkt *p = ldns_pkt_new();
-	REQUIRE(p);
-	ldns_pkt_set_id(p, 4711);
-	ldns_pkt_set_qr(p, true);
-	ldns_pkt_set_rd(p, true);
-	ldns_pkt_set_ra(p, true);
-	ldns_pkt_set_rcode(p, rcode);
-	ldns_rr *q = ldns_rr_new();
-	ldns_rr_set_owner(q, dname(qname));
-	ldns_rr_set_type(q, qtype);
-	ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
-	ldns_rr_set_question(q, true);
-	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, q);
-	return p;
-}
-
-/* Append the records of l to a section of p; l is consumed. */
-static void put(ldns_pkt *p, ldns_pkt_section s, ldns_rr_list *l)
-{
-	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
-		ldns_pkt_push_rr(p, s, ldns_rr_list_rr(l, i));
-	ldns_rr_list_free(l);
-}
-
 static void an(ldns_pkt *p, ldns_rr_list *l)
 {
-	put(p, LDNS_SECTION_ANSWER, l);
+	world_put(p, LDNS_SECTION_ANSWER, l);
 }
 
 static void ns(ldns_pkt *p, ldns_rr_list *l)
 {
-	put(p, LDNS_SECTION_AUTHORITY, l);
-}
-
-/* Add to the authority of p the NSEC3s of z for names[0..n), each record once. */
-static void ns_n3(ldns_pkt *p, const struct zone *z, const char *const *names, size_t n)
-{
-	bool used[8] = {false};
-	for (size_t i = 0; i < n; i++) {
-		size_t at = n3_index(z, names[i]);
-		if (!used[at])
-			ns(p, n3_at(z, at));
-		used[at] = true;
-	}
+	world_put(p, LDNS_SECTION_AUTHORITY, l);
 }
 
 /* The wire body of p, which is freed. */
 static struct body body_of(ldns_pkt *p)
 {
 	struct body b = {0};
-	REQUIRE(ldns_pkt2wire(&b.data, p, &b.len) == LDNS_STATUS_OK);
-	ldns_pkt_free(p);
+	b.data = world_wire(p, &b.len);
 	return b;
 }
 
 static void fake_add(struct fake *up, const char *name, ldns_rr_type type, struct body b,
 		     bool owned)
 {
-	REQUIRE(up->n < sizeof(up->e) / sizeof(up->e[0]));
-	up->e[up->n++] = (struct fake_entry){dname(name), type, b, owned};
+	WORLD_REQUIRE(up->n < sizeof(up->e) / sizeof(up->e[0]));
+	up->e[up->n++] = (struct fake_entry){world_dname(name), type, b, owned};
 }
-
 /* A case's upstream: the world's replies, nothing asked yet. */
 static void fake_init(struct fake *up)
 {
@@ -454,7 +149,7 @@ static const struct body *fake_ask(struct fake *up, const struct validate_need *
 static enum validate_status run_with(struct fake *up, const struct anchor_set *anchors,
 				     struct keycache *kc, struct body b, int *ede)
 {
-	struct validation *v = validation_new(anchors, kc, b.data, b.len, NOW, NOW_MS);
+	struct validation *v = validation_new(anchors, kc, b.data, b.len, WORLD_NOW, WORLD_NOW_MS);
 	struct validate_need need;
 	unsigned guard = 0;
 	while (validation_step(v, &need) == VALIDATE_NEED) {
@@ -504,203 +199,149 @@ static void expect_bogus(struct fake *up, ldns_pkt *p, int ede1, int ede2)
 		      ede1, ede2, up->log);
 }
 
-/* Replace field i of rr (an owner when i < 0) by a new rdf. */
-static void rr_set(ldns_rr *rr, int i, ldns_rdf *value)
-{
-	if (i < 0) {
-		ldns_rdf *old = ldns_rr_owner(rr);
-		ldns_rr_set_owner(rr, value);
-		ldns_rdf_deep_free(old);
-	} else {
-		ldns_rdf_deep_free(ldns_rr_set_rdf(rr, value, (size_t)i));
-	}
-}
-
-/* Give every record of l the owner name. */
-static void rename_all(ldns_rr_list *l, const char *name)
-{
-	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
-		rr_set(ldns_rr_list_rr(l, i), -1, dname(name));
-}
-
 /* (qname, DS) answered NODATA by z with the NSEC at nsec_owner. */
-static void up_nodata_nsec(struct fake *up, struct zone *z, const char *qname,
+static void up_nodata_nsec(struct fake *up, struct world_zone *z, const char *qname,
 			   const char *nsec_owner)
 {
-	ldns_pkt *p = pkt_new(qname, LDNS_RR_TYPE_DS, LDNS_RCODE_NOERROR);
-	ns(p, pick(z, z->origin, LDNS_RR_TYPE_SOA));
-	ns(p, pick(z, nsec_owner, LDNS_RR_TYPE_NSEC));
-	fake_add(up, qname, LDNS_RR_TYPE_DS, body_of(p), true);
+	ldns_rr_list *proof = world_pick(z, nsec_owner, LDNS_RR_TYPE_NSEC);
+	fake_add(up, qname, LDNS_RR_TYPE_DS, body_of(world_no_ds(z, qname, proof)), true);
 }
 
 /* (owner, type) answered with z's RRset. */
-static void up_answer(struct fake *up, struct zone *z, const char *owner, ldns_rr_type type)
+static void up_answer(struct fake *up, struct world_zone *z, const char *owner, ldns_rr_type type)
 {
-	ldns_pkt *p = pkt_new(owner, type, LDNS_RCODE_NOERROR);
-	an(p, pick(z, owner, type));
-	fake_add(up, owner, type, body_of(p), true);
+	fake_add(up, owner, type, body_of(world_reply(z, owner, type)), true);
 }
 
-static void world_zones(void)
+static void make_root_tld(void)
 {
-	zone_init(&zroot, ".", ECDSA, false);
-	zone_init(&ztld, "test.", ED25519, false);
-	zone_init(&za, "a.test.", ECDSA, false);
-	zone_init(&zb, "b.test.", ED25519, true);
-	zone_init(&zbad, "bad.test.", ECDSA, true);
-	zone_init(&zit, "it.test.", ECDSA, true);
-	zone_init(&zn3, "n3.test.", ECDSA, true);
+	world_zone_init(&zroot, ".", ECDSA, false, NULL);
+	world_zone_init(&ztld, "test.", ED25519, false, NULL);
+	world_zone_init(&za, "a.test.", ECDSA, false, NULL);
+	world_zone_init(&zb, "b.test.", ED25519, true, NULL);
+	world_zone_init(&zbad, "bad.test.", ECDSA, true, NULL);
+	world_zone_init(&zit, "it.test.", ECDSA, true, NULL);
+	world_zone_init(&zn3, "n3.test.", ECDSA, true, NULL);
 
-	ldns_rr_list_push_rr(zroot.rrs, zone_ds(&ztld));
-	zone_add(&zroot, ". NSEC test. NS SOA RRSIG NSEC DNSKEY");
-	zone_add(&zroot, "test. NSEC . NS DS RRSIG NSEC");
+	ldns_rr_list_push_rr(zroot.rrs, world_zone_ds(&ztld));
+	world_zone_add(&zroot, ". NSEC test. NS SOA RRSIG NSEC DNSKEY");
+	world_zone_add(&zroot, "test. NSEC . NS DS RRSIG NSEC");
 
 	ldns_rr *other;
-	ldns_key_list *otherkey = key_new("bad.test.", ECDSA, 257, &other);
+	ldns_key_list *otherkey = world_key_new("bad.test.", ECDSA, 257, NULL, &other);
 	ldns_rr *bad_ds = ldns_key_rr2ds(other, LDNS_SHA256);
-	REQUIRE(bad_ds);
+	WORLD_REQUIRE(bad_ds);
 	ldns_rr_list_push_rr(ztld.rrs, bad_ds);
 	ldns_rr_free(other);
 	ldns_key_list_free(otherkey);
-	ldns_rr_list_push_rr(ztld.rrs, zone_ds(&za));
-	ldns_rr_list_push_rr(ztld.rrs, zone_ds(&zb));
-	ldns_rr_list_push_rr(ztld.rrs, zone_ds(&zit));
-	ldns_rr_list_push_rr(ztld.rrs, zone_ds(&zn3));
-	zone_add(&ztld, "unsup.test. DS 12345 100 2 "
-			"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-	ldns_rr *hmac_key = rr_new("hmac.test. DNSKEY 257 3 157 %s", KEY64);
+	ldns_rr_list_push_rr(ztld.rrs, world_zone_ds(&za));
+	ldns_rr_list_push_rr(ztld.rrs, world_zone_ds(&zb));
+	ldns_rr_list_push_rr(ztld.rrs, world_zone_ds(&zit));
+	ldns_rr_list_push_rr(ztld.rrs, world_zone_ds(&zn3));
+	world_zone_add(&ztld, "unsup.test. DS 12345 100 2 "
+			      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	ldns_rr *hmac_key = world_rr_new("hmac.test. DNSKEY 257 3 157 %s", KEY64);
 	ldns_rr *hmac_ds = ldns_key_rr2ds(hmac_key, LDNS_SHA256);
-	REQUIRE(hmac_ds);
+	WORLD_REQUIRE(hmac_ds);
 	ldns_rr_list_push_rr(ztld.rrs, hmac_ds);
 	ldns_rr_free(hmac_key);
-	zone_add(&ztld, "test. NSEC a.test. NS SOA RRSIG NSEC DNSKEY");
-	zone_add(&ztld, "a.test. NSEC b.test. NS DS RRSIG NSEC");
-	zone_add(&ztld, "b.test. NSEC bad.test. NS DS RRSIG NSEC");
-	zone_add(&ztld, "bad.test. NSEC hmac.test. NS DS RRSIG NSEC");
-	zone_add(&ztld, "hmac.test. NSEC insec.test. NS DS RRSIG NSEC");
-	zone_add(&ztld, "insec.test. NSEC it.test. NS RRSIG NSEC");
-	zone_add(&ztld, "it.test. NSEC n3.test. NS DS RRSIG NSEC");
-	zone_add(&ztld, "n3.test. NSEC unsup.test. NS DS RRSIG NSEC");
-	zone_add(&ztld, "unsup.test. NSEC test. NS DS RRSIG NSEC");
+	world_zone_add(&ztld, "test. NSEC a.test. NS SOA RRSIG NSEC DNSKEY");
+	world_zone_add(&ztld, "a.test. NSEC b.test. NS DS RRSIG NSEC");
+	world_zone_add(&ztld, "b.test. NSEC bad.test. NS DS RRSIG NSEC");
+	world_zone_add(&ztld, "bad.test. NSEC hmac.test. NS DS RRSIG NSEC");
+	world_zone_add(&ztld, "hmac.test. NSEC insec.test. NS DS RRSIG NSEC");
+	world_zone_add(&ztld, "insec.test. NSEC it.test. NS RRSIG NSEC");
+	world_zone_add(&ztld, "it.test. NSEC n3.test. NS DS RRSIG NSEC");
+	world_zone_add(&ztld, "n3.test. NSEC unsup.test. NS DS RRSIG NSEC");
+	world_zone_add(&ztld, "unsup.test. NSEC test. NS DS RRSIG NSEC");
+}
 
-	zone_add(&za, "alias.a.test. CNAME www.b.test.");
-	zone_add(&za, "alias2.a.test. CNAME www.insec.test.");
-	zone_add(&za, "mail.a.test. A 192.0.2.25");
-	zone_add(&za, "*.w.a.test. A 192.0.2.99");
-	zone_add(&za, "y.w.a.test. A 192.0.2.50");
-	zone_add(&za, "www.a.test. A 192.0.2.1");
-	zone_add(&za, "www.a.test. TXT \"hello\"");
-	zone_add(&za, "a.test. NSEC alias.a.test. SOA RRSIG NSEC DNSKEY");
-	zone_add(&za, "alias.a.test. NSEC alias2.a.test. CNAME RRSIG NSEC");
-	zone_add(&za, "alias2.a.test. NSEC mail.a.test. CNAME RRSIG NSEC");
-	zone_add(&za, "mail.a.test. NSEC *.w.a.test. A RRSIG NSEC");
-	zone_add(&za, "*.w.a.test. NSEC y.w.a.test. A RRSIG NSEC");
-	zone_add(&za, "y.w.a.test. NSEC www.a.test. A RRSIG NSEC");
-	zone_add(&za, "www.a.test. NSEC a.test. A TXT RRSIG NSEC");
+static void make_leaves(void)
+{
+	world_zone_add(&za, "alias.a.test. CNAME www.b.test.");
+	world_zone_add(&za, "alias2.a.test. CNAME www.insec.test.");
+	world_zone_add(&za, "mail.a.test. A 192.0.2.25");
+	world_zone_add(&za, "*.w.a.test. A 192.0.2.99");
+	world_zone_add(&za, "y.w.a.test. A 192.0.2.50");
+	world_zone_add(&za, "www.a.test. A 192.0.2.1");
+	world_zone_add(&za, "www.a.test. TXT \"hello\"");
+	world_zone_add(&za, "a.test. NSEC alias.a.test. SOA RRSIG NSEC DNSKEY");
+	world_zone_add(&za, "alias.a.test. NSEC alias2.a.test. CNAME RRSIG NSEC");
+	world_zone_add(&za, "alias2.a.test. NSEC mail.a.test. CNAME RRSIG NSEC");
+	world_zone_add(&za, "mail.a.test. NSEC *.w.a.test. A RRSIG NSEC");
+	world_zone_add(&za, "*.w.a.test. NSEC y.w.a.test. A RRSIG NSEC");
+	world_zone_add(&za, "y.w.a.test. NSEC www.a.test. A RRSIG NSEC");
+	world_zone_add(&za, "www.a.test. NSEC a.test. A TXT RRSIG NSEC");
 
-	zone_add(&zb, "www.b.test. A 192.0.2.2");
-	zone_add(&zb, "b.test. NSEC www.b.test. SOA RRSIG NSEC DNSKEY");
-	zone_add(&zb, "www.b.test. NSEC b.test. A RRSIG NSEC");
+	world_zone_add(&zb, "www.b.test. A 192.0.2.2");
+	world_zone_add(&zb, "b.test. NSEC www.b.test. SOA RRSIG NSEC DNSKEY");
+	world_zone_add(&zb, "www.b.test. NSEC b.test. A RRSIG NSEC");
 
-	zone_add(&zbad, "www.bad.test. A 192.0.2.3");
+	world_zone_add(&zbad, "www.bad.test. A 192.0.2.3");
 
 	zn3.n3_iter = 5;
 	zn3.n3_salt = "cafe";
-	zone_add(&zn3, "www.n3.test. A 192.0.2.4");
-	zone_add(&zn3, "mail.n3.test. A 192.0.2.5");
-	zone_add(&zn3, "*.w.n3.test. A 192.0.2.98");
-	zone_add(&zn3, "y.w.n3.test. A 192.0.2.51");
+	world_zone_add(&zn3, "www.n3.test. A 192.0.2.4");
+	world_zone_add(&zn3, "mail.n3.test. A 192.0.2.5");
+	world_zone_add(&zn3, "*.w.n3.test. A 192.0.2.98");
+	world_zone_add(&zn3, "y.w.n3.test. A 192.0.2.51");
 	static const char *const n3_names[] = {"n3.test.",     "www.n3.test.", "mail.n3.test.",
 					       "sub.n3.test.", "w.n3.test.",   "*.w.n3.test.",
 					       "y.w.n3.test."};
 	static const char *const n3_types[] = {
 	    "SOA RRSIG DNSKEY NSEC3PARAM", "A RRSIG", "A RRSIG", "NS", "", "A RRSIG", "A RRSIG"};
-	zone_nsec3(&zn3, n3_names, n3_types, 7);
+	world_zone_nsec3(&zn3, n3_names, n3_types, 7);
 
 	zit.n3_iter = 200;
 	zit.n3_salt = "";
-	zone_add(&zit, "www.it.test. A 192.0.2.6");
+	world_zone_add(&zit, "www.it.test. A 192.0.2.6");
 	static const char *const it_names[] = {"it.test.", "www.it.test."};
 	static const char *const it_types[] = {"SOA RRSIG DNSKEY NSEC3PARAM", "A RRSIG"};
-	zone_nsec3(&zit, it_names, it_types, 2);
+	world_zone_nsec3(&zit, it_names, it_types, 2);
 
-	struct zone *all[] = {&zroot, &ztld, &za, &zb, &zbad, &zit, &zn3};
+	struct world_zone *all[] = {&zroot, &ztld, &za, &zb, &zbad, &zit, &zn3};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		zone_sign(all[i]);
+		world_zone_sign(all[i]);
 }
 
-/* Write text to a new temporary file; returns its path (static buffer of the caller). */
-static void temp_file(char *path, size_t cap, const char *text)
+static void make_world(void)
 {
-	snprintf(path, cap, "/tmp/megdns-test-anchor-XXXXXX");
-	int fd = mkstemp(path);
-	REQUIRE(fd >= 0);
-	REQUIRE(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
-}
-
-/* An anchor set from the text of a trust-anchor file and negative anchors. */
-static struct anchor_set *anchors_from(const char *text, char *const *insecure, size_t n)
-{
-	char path[64], err[256];
-	struct anchor_set *s = NULL;
-	temp_file(path, sizeof(path), text);
-	int r = anchor_set_load(&s, (const char *const[]){path}, 1, insecure, n, err, sizeof(err));
-	unlink(path);
-	if (r != 0) {
-		fprintf(stderr, "world: anchors: %s\n", err);
-		abort();
-	}
-	return s;
-}
-
-/* The presentation form of rr with a newline, in out. */
-static void rr_text(const ldns_rr *rr, char *out, size_t cap)
-{
-	char *s = ldns_rr2str(rr);
-	REQUIRE(s);
-	snprintf(out, cap, "%s", s);
-	free(s);
-}
-
-static void world_build(void)
-{
-	world_zones();
+	make_root_tld();
+	make_leaves();
 
 	char text[1024];
-	ldns_rr *ds = zone_ds(&zroot);
-	rr_text(ds, text, sizeof(text));
+	ldns_rr *ds = world_zone_ds(&zroot);
+	world_rr_text(ds, text, sizeof(text));
 	ldns_rr_free(ds);
-	world_anchors = anchors_from(text, (char *[]){"corp.test."}, 1);
+	world_anchors = world_anchors_from(text, (char *[]){"corp.test."}, 1);
 
 	struct fake *up = &world_up;
 	up_answer(up, &zroot, ".", LDNS_RR_TYPE_DNSKEY);
 	up_answer(up, &zroot, "test.", LDNS_RR_TYPE_DS);
 	up_answer(up, &ztld, "test.", LDNS_RR_TYPE_DNSKEY);
-	struct zone *leaves[] = {&za, &zb, &zbad, &zit, &zn3};
+	struct world_zone *leaves[] = {&za, &zb, &zbad, &zit, &zn3};
 	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		up_answer(up, &ztld, leaves[i]->origin, LDNS_RR_TYPE_DS);
 		up_answer(up, leaves[i], leaves[i]->origin, LDNS_RR_TYPE_DNSKEY);
 	}
 	up_answer(up, &ztld, "unsup.test.", LDNS_RR_TYPE_DS);
 	up_answer(up, &ztld, "hmac.test.", LDNS_RR_TYPE_DS);
-	ldns_pkt *k = pkt_new("hmac.test.", LDNS_RR_TYPE_DNSKEY, LDNS_RCODE_NOERROR);
-	ldns_pkt_push_rr(k, LDNS_SECTION_ANSWER, rr_new("hmac.test. DNSKEY 257 3 157 %s", KEY64));
+	ldns_pkt *k = world_pkt_new("hmac.test.", LDNS_RR_TYPE_DNSKEY, LDNS_RCODE_NOERROR);
+	ldns_pkt_push_rr(k, LDNS_SECTION_ANSWER,
+			 world_rr_new("hmac.test. DNSKEY 257 3 157 %s", KEY64));
 	fake_add(up, "hmac.test.", LDNS_RR_TYPE_DNSKEY, body_of(k), true);
 	up_nodata_nsec(up, &ztld, "insec.test.", "insec.test.");
 	/* Names inside a.test. are no zone cuts: asked when their data comes unsigned. */
 	up_nodata_nsec(up, &za, "www.a.test.", "www.a.test.");
-
-	ldns_pkt *p = pkt_new("sub.n3.test.", LDNS_RR_TYPE_DS, LDNS_RCODE_NOERROR);
-	ns(p, pick(&zn3, "n3.test.", LDNS_RR_TYPE_SOA));
-	ns(p, n3_pick(&zn3, "sub.n3.test."));
-	fake_add(up, "sub.n3.test.", LDNS_RR_TYPE_DS, body_of(p), true);
+	fake_add(up, "sub.n3.test.", LDNS_RR_TYPE_DS,
+		 body_of(world_no_ds(&zn3, "sub.n3.test.", world_n3_pick(&zn3, "sub.n3.test."))),
+		 true);
 }
 
-static void world_setup(void)
+static void setup_world(void)
 {
 	if (!world_anchors)
-		world_build();
+		make_world();
 }
 
 /* ---- secure answers ---- */
@@ -709,8 +350,8 @@ START_TEST(test_secure_answer)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
 	/* The chain was walked from the root: DNSKEY of ., test., a.test. and two DS. */
 	ck_assert_uint_eq(up.dnskey_asks, 3);
@@ -724,8 +365,8 @@ START_TEST(test_secure_answer_csk_ed25519)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.b.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&zb, "www.b.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.b.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&zb, "www.b.test.", LDNS_RR_TYPE_A));
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -736,9 +377,9 @@ START_TEST(test_secure_answer_mixed_case)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("WwW.A.tEsT.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_rr_list *l = pick(&za, "www.a.test.", LDNS_RR_TYPE_A);
-	rename_all(l, "WwW.A.tEsT.");
+	ldns_pkt *p = world_pkt_new("WwW.A.tEsT.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_rr_list *l = world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A);
+	world_rename_all(l, "WwW.A.tEsT.");
 	an(p, l);
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
 	fake_free(&up);
@@ -749,11 +390,11 @@ START_TEST(test_altered_answer)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_rr_list *l = pick(&za, "www.a.test.", LDNS_RR_TYPE_A);
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_rr_list *l = world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A);
 	ldns_rdf *addr = NULL;
 	ck_assert_int_eq(ldns_str2rdf_a(&addr, "192.0.2.66"), LDNS_STATUS_OK);
-	rr_set(ldns_rr_list_rr(l, 0), 0, addr);
+	world_rr_set(ldns_rr_list_rr(l, 0), 0, addr);
 	an(p, l);
 	expect(&up, p, VALIDATE_BOGUS, EDE_BOGUS);
 	fake_free(&up);
@@ -763,9 +404,9 @@ END_TEST
 /* www.a.test. A signed by a.test.'s ZSK for [inception, expiration]. */
 static ldns_pkt *www_signed_for(time_t inception, time_t expiration)
 {
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_rr_list *set = zone_set(&za, "www.a.test.", LDNS_RR_TYPE_A);
-	ldns_rr_list *sigs = sign_set(set, za.zsk, inception, expiration);
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_rr_list *set = world_zone_set(&za, "www.a.test.", LDNS_RR_TYPE_A);
+	ldns_rr_list *sigs = world_sign_set(set, za.zsk, inception, expiration);
 	an(p, set);
 	an(p, sigs);
 	return p;
@@ -775,7 +416,8 @@ START_TEST(test_expired_signature)
 {
 	struct fake up;
 	fake_init(&up);
-	expect(&up, www_signed_for(NOW - 20 * DAY, NOW - DAY), VALIDATE_BOGUS, EDE_SIG_EXPIRED);
+	expect(&up, www_signed_for(WORLD_NOW - 20 * WORLD_DAY, WORLD_NOW - WORLD_DAY),
+	       VALIDATE_BOGUS, EDE_SIG_EXPIRED);
 	fake_free(&up);
 }
 END_TEST
@@ -784,7 +426,8 @@ START_TEST(test_signature_not_yet_valid)
 {
 	struct fake up;
 	fake_init(&up);
-	expect(&up, www_signed_for(NOW + DAY, NOW + 20 * DAY), VALIDATE_BOGUS, EDE_SIG_NOT_YET);
+	expect(&up, www_signed_for(WORLD_NOW + WORLD_DAY, WORLD_NOW + 20 * WORLD_DAY),
+	       VALIDATE_BOGUS, EDE_SIG_NOT_YET);
 	fake_free(&up);
 }
 END_TEST
@@ -794,7 +437,7 @@ START_TEST(test_signature_window_uses_given_time)
 {
 	struct fake up;
 	fake_init(&up);
-	expect(&up, www_signed_for(NOW - 2, NOW + 2), VALIDATE_SECURE, EDE_NONE);
+	expect(&up, www_signed_for(WORLD_NOW - 2, WORLD_NOW + 2), VALIDATE_SECURE, EDE_NONE);
 	fake_free(&up);
 }
 END_TEST
@@ -803,8 +446,8 @@ START_TEST(test_ds_matches_no_dnskey)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.bad.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&zbad, "www.bad.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.bad.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&zbad, "www.bad.test.", LDNS_RR_TYPE_A));
 	expect(&up, p, VALIDATE_BOGUS, EDE_DNSKEY_MISSING);
 	fake_free(&up);
 }
@@ -814,8 +457,8 @@ START_TEST(test_missing_rrsig)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, zone_set(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_zone_set(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	expect(&up, p, VALIDATE_BOGUS, EDE_RRSIGS_MISSING);
 	fake_free(&up);
 }
@@ -826,14 +469,15 @@ START_TEST(test_dnskey_not_signed_by_ds_key)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *k = pkt_new("a.test.", LDNS_RR_TYPE_DNSKEY, LDNS_RCODE_NOERROR);
-	ldns_rr_list *set = zone_set(&za, "a.test.", LDNS_RR_TYPE_DNSKEY);
-	ldns_rr_list *sigs = sign_set(set, za.zsk, NOW - DAY, NOW + DAY);
+	ldns_pkt *k = world_pkt_new("a.test.", LDNS_RR_TYPE_DNSKEY, LDNS_RCODE_NOERROR);
+	ldns_rr_list *set = world_zone_set(&za, "a.test.", LDNS_RR_TYPE_DNSKEY);
+	ldns_rr_list *sigs =
+	    world_sign_set(set, za.zsk, WORLD_NOW - WORLD_DAY, WORLD_NOW + WORLD_DAY);
 	an(k, set);
 	an(k, sigs);
 	fake_add(&up, "a.test.", LDNS_RR_TYPE_DNSKEY, body_of(k), true);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	expect_bogus(&up, p, EDE_BOGUS, EDE_DNSKEY_MISSING);
 	fake_free(&up);
 }
@@ -845,10 +489,10 @@ START_TEST(test_nxdomain_nsec)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("nx.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
-	ns(p, pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
-	ns(p, pick(&za, "mail.a.test.", LDNS_RR_TYPE_NSEC)); /* covers nx.a.test. */
-	ns(p, pick(&za, "a.test.", LDNS_RR_TYPE_NSEC));      /* covers *.a.test. */
+	ldns_pkt *p = world_pkt_new("nx.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
+	ns(p, world_pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
+	ns(p, world_pick(&za, "mail.a.test.", LDNS_RR_TYPE_NSEC)); /* covers nx.a.test. */
+	ns(p, world_pick(&za, "a.test.", LDNS_RR_TYPE_NSEC));      /* covers *.a.test. */
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -858,9 +502,9 @@ START_TEST(test_nodata_nsec)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR);
-	ns(p, pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
-	ns(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_NSEC));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR);
+	ns(p, world_pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
+	ns(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_NSEC));
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -871,9 +515,9 @@ START_TEST(test_nodata_nsec_type_present)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_TXT, LDNS_RCODE_NOERROR);
-	ns(p, pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
-	ns(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_NSEC));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_TXT, LDNS_RCODE_NOERROR);
+	ns(p, world_pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
+	ns(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_NSEC));
 	expect_bogus(&up, p, EDE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -883,11 +527,11 @@ START_TEST(test_nxdomain_nsec3)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("nx.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
-	ns(p, pick(&zn3, "n3.test.", LDNS_RR_TYPE_SOA));
+	ldns_pkt *p = world_pkt_new("nx.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
+	ns(p, world_pick(&zn3, "n3.test.", LDNS_RR_TYPE_SOA));
 	/* The closest encloser's match, the next closer's and the wildcard's cover. */
 	static const char *const proof[] = {"n3.test.", "nx.n3.test.", "*.n3.test."};
-	ns_n3(p, &zn3, proof, 3);
+	ns(p, world_n3_proof(&zn3, proof, 3));
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -897,9 +541,9 @@ START_TEST(test_nodata_nsec3)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.n3.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR);
-	ns(p, pick(&zn3, "n3.test.", LDNS_RR_TYPE_SOA));
-	ns(p, n3_pick(&zn3, "www.n3.test."));
+	ldns_pkt *p = world_pkt_new("www.n3.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR);
+	ns(p, world_pick(&zn3, "n3.test.", LDNS_RR_TYPE_SOA));
+	ns(p, world_n3_pick(&zn3, "www.n3.test."));
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -910,9 +554,9 @@ START_TEST(test_nodata_nsec3_type_present)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ns(p, pick(&zn3, "n3.test.", LDNS_RR_TYPE_SOA));
-	ns(p, n3_pick(&zn3, "www.n3.test."));
+	ldns_pkt *p = world_pkt_new("www.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ns(p, world_pick(&zn3, "n3.test.", LDNS_RR_TYPE_SOA));
+	ns(p, world_n3_pick(&zn3, "www.n3.test."));
 	expect_bogus(&up, p, EDE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -923,19 +567,19 @@ START_TEST(test_nxdomain_nsec3_without_wildcard_cover)
 {
 	struct fake up;
 	fake_init(&up);
-	size_t ce = n3_index(&zn3, "n3.test."), wc = n3_index(&zn3, "*.n3.test.");
+	size_t ce = world_n3_index(&zn3, "n3.test."), wc = world_n3_index(&zn3, "*.n3.test.");
 	ck_assert_uint_ne(ce, wc); /* else the apex's own NSEC3 covers the wildcard */
 	char qname[64];
 	size_t nc = wc;
 	for (unsigned i = 0; nc == wc && i < 1000; i++) {
 		snprintf(qname, sizeof(qname), "nx%u.n3.test.", i);
-		nc = n3_index(&zn3, qname);
+		nc = world_n3_index(&zn3, qname);
 	}
 	ck_assert_uint_ne(nc, wc);
-	ldns_pkt *p = pkt_new(qname, LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
-	ns(p, pick(&zn3, "n3.test.", LDNS_RR_TYPE_SOA));
+	ldns_pkt *p = world_pkt_new(qname, LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
+	ns(p, world_pick(&zn3, "n3.test.", LDNS_RR_TYPE_SOA));
 	const char *const proof[] = {"n3.test.", qname};
-	ns_n3(p, &zn3, proof, 2);
+	ns(p, world_n3_proof(&zn3, proof, 2));
 	expect(&up, p, VALIDATE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -950,9 +594,10 @@ START_TEST(test_nodata_nsec_empty_non_terminal)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ns(p, pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
-	ns(p, pick(&za, "mail.a.test.", LDNS_RR_TYPE_NSEC)); /* mail -> *.w: covers w.a.test. */
+	ldns_pkt *p = world_pkt_new("w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ns(p, world_pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
+	ns(p,
+	   world_pick(&za, "mail.a.test.", LDNS_RR_TYPE_NSEC)); /* mail -> *.w: covers w.a.test. */
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -962,8 +607,8 @@ START_TEST(test_nxdomain_without_nsec)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("nx.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
-	ns(p, pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
+	ldns_pkt *p = world_pkt_new("nx.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
+	ns(p, world_pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
 	/* RFC 8914 4.13: the data is missing and no covering NSEC or NSEC3 came with it. */
 	expect(&up, p, VALIDATE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
@@ -975,9 +620,9 @@ START_TEST(test_nxdomain_without_wildcard_proof)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("nx.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
-	ns(p, pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
-	ns(p, pick(&za, "mail.a.test.", LDNS_RR_TYPE_NSEC));
+	ldns_pkt *p = world_pkt_new("nx.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
+	ns(p, world_pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
+	ns(p, world_pick(&za, "mail.a.test.", LDNS_RR_TYPE_NSEC));
 	expect(&up, p, VALIDATE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -991,9 +636,9 @@ START_TEST(test_nxdomain_with_nodata_proof)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NXDOMAIN);
-	ns(p, pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
-	ns(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_NSEC));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NXDOMAIN);
+	ns(p, world_pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
+	ns(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_NSEC));
 	expect_bogus(&up, p, EDE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -1008,9 +653,9 @@ START_TEST(test_nxdomain_proof_from_other_zone)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.b.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
-	ns(p, pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
-	ns(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_NSEC));
+	ldns_pkt *p = world_pkt_new("www.b.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
+	ns(p, world_pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
+	ns(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_NSEC));
 	expect_bogus(&up, p, EDE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -1022,8 +667,8 @@ START_TEST(test_insecure_delegation_nsec)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.insec.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr_new("www.insec.test. A 192.0.2.7"));
+	ldns_pkt *p = world_pkt_new("www.insec.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, world_rr_new("www.insec.test. A 192.0.2.7"));
 	expect(&up, p, VALIDATE_INSECURE, EDE_NONE);
 	ck_assert_uint_eq(up.ds_asks, 2); /* test., insec.test. */
 	fake_free(&up);
@@ -1034,8 +679,8 @@ START_TEST(test_insecure_delegation_nsec3)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.sub.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr_new("www.sub.n3.test. A 192.0.2.8"));
+	ldns_pkt *p = world_pkt_new("www.sub.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, world_rr_new("www.sub.n3.test. A 192.0.2.8"));
 	expect(&up, p, VALIDATE_INSECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -1047,8 +692,8 @@ START_TEST(test_no_ds_but_nsec_has_ds_bit)
 	struct fake up;
 	fake_init(&up);
 	up_nodata_nsec(&up, &ztld, "a.test.", "a.test.");
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	expect(&up, p, VALIDATE_BOGUS, EDE_BOGUS);
 	fake_free(&up);
 }
@@ -1060,9 +705,9 @@ START_TEST(test_no_ds_without_proof)
 	struct fake up;
 	fake_init(&up);
 	fake_add(&up, "a.test.", LDNS_RR_TYPE_DS,
-		 body_of(pkt_new("a.test.", LDNS_RR_TYPE_DS, LDNS_RCODE_NOERROR)), true);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+		 body_of(world_pkt_new("a.test.", LDNS_RR_TYPE_DS, LDNS_RCODE_NOERROR)), true);
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	expect(&up, p, VALIDATE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -1072,10 +717,10 @@ START_TEST(test_nsec3_too_many_iterations)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("nx.it.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
-	ns(p, pick(&zit, "it.test.", LDNS_RR_TYPE_SOA));
+	ldns_pkt *p = world_pkt_new("nx.it.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
+	ns(p, world_pick(&zit, "it.test.", LDNS_RR_TYPE_SOA));
 	static const char *const proof[] = {"it.test.", "nx.it.test.", "*.it.test."};
-	ns_n3(p, &zit, proof, 3);
+	ns(p, world_n3_proof(&zit, proof, 3));
 	expect(&up, p, VALIDATE_INSECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -1085,8 +730,8 @@ START_TEST(test_ds_unsupported_algorithm)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.unsup.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr_new("www.unsup.test. A 192.0.2.9"));
+	ldns_pkt *p = world_pkt_new("www.unsup.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, world_rr_new("www.unsup.test. A 192.0.2.9"));
 	expect(&up, p, VALIDATE_INSECURE, EDE_NONE);
 	ck_assert_msg(!strstr(up.log, "unsup.test./DNSKEY"), "asked:%s", up.log);
 	fake_free(&up);
@@ -1101,8 +746,8 @@ START_TEST(test_ds_non_dnssec_algorithm)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.hmac.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr_new("www.hmac.test. A 192.0.2.10"));
+	ldns_pkt *p = world_pkt_new("www.hmac.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, world_rr_new("www.hmac.test. A 192.0.2.10"));
 	expect(&up, p, VALIDATE_INSECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -1112,8 +757,8 @@ START_TEST(test_negative_trust_anchor)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.corp.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr_new("www.corp.test. A 10.1.2.3"));
+	ldns_pkt *p = world_pkt_new("www.corp.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, world_rr_new("www.corp.test. A 10.1.2.3"));
 	expect(&up, p, VALIDATE_INSECURE, EDE_NONE);
 	ck_assert_uint_eq(up.asks, 0);
 	fake_free(&up);
@@ -1125,8 +770,8 @@ START_TEST(test_builtin_negative_trust_anchor)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("nas.home.arpa.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr_new("nas.home.arpa. A 10.1.2.4"));
+	ldns_pkt *p = world_pkt_new("nas.home.arpa.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, world_rr_new("nas.home.arpa. A 10.1.2.4"));
 	expect(&up, p, VALIDATE_INSECURE, EDE_NONE);
 	ck_assert_uint_eq(up.asks, 0);
 	fake_free(&up);
@@ -1135,26 +780,18 @@ END_TEST
 
 /* ---- wildcards ---- */
 
-/* The wildcard RRset (wild, A) of z as synthesised for name, signatures and all. */
-static ldns_rr_list *expanded(const struct zone *z, const char *wild, const char *name)
-{
-	ldns_rr_list *l = pick(z, wild, LDNS_RR_TYPE_A);
-	rename_all(l, name);
-	return l;
-}
-
 static ldns_rr_list *wild_expanded(const char *name)
 {
-	return expanded(&za, "*.w.a.test.", name);
+	return world_expanded(&za, "*.w.a.test.", name);
 }
 
 START_TEST(test_wildcard_with_proof)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("foo.w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_pkt *p = world_pkt_new("foo.w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
 	an(p, wild_expanded("foo.w.a.test."));
-	ns(p, pick(&za, "*.w.a.test.", LDNS_RR_TYPE_NSEC)); /* covers foo.w.a.test. */
+	ns(p, world_pick(&za, "*.w.a.test.", LDNS_RR_TYPE_NSEC)); /* covers foo.w.a.test. */
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -1164,7 +801,7 @@ START_TEST(test_wildcard_without_proof)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("foo.w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_pkt *p = world_pkt_new("foo.w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
 	an(p, wild_expanded("foo.w.a.test."));
 	expect(&up, p, VALIDATE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
@@ -1176,9 +813,9 @@ START_TEST(test_wildcard_with_unrelated_nsec)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("foo.w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_pkt *p = world_pkt_new("foo.w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
 	an(p, wild_expanded("foo.w.a.test."));
-	ns(p, pick(&za, "mail.a.test.", LDNS_RR_TYPE_NSEC));
+	ns(p, world_pick(&za, "mail.a.test.", LDNS_RR_TYPE_NSEC));
 	expect(&up, p, VALIDATE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -1193,9 +830,9 @@ START_TEST(test_wildcard_below_existing_name)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("x.y.w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_pkt *p = world_pkt_new("x.y.w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
 	an(p, wild_expanded("x.y.w.a.test."));
-	ns(p, pick(&za, "y.w.a.test.", LDNS_RR_TYPE_NSEC));
+	ns(p, world_pick(&za, "y.w.a.test.", LDNS_RR_TYPE_NSEC));
 	expect_bogus(&up, p, EDE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -1211,9 +848,9 @@ START_TEST(test_wildcard_replaces_existing_name)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("y.w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_pkt *p = world_pkt_new("y.w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
 	an(p, wild_expanded("y.w.a.test."));
-	ns(p, pick(&za, "y.w.a.test.", LDNS_RR_TYPE_NSEC));
+	ns(p, world_pick(&za, "y.w.a.test.", LDNS_RR_TYPE_NSEC));
 	expect_bogus(&up, p, EDE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -1223,9 +860,9 @@ START_TEST(test_wildcard_nsec3_with_proof)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("foo.w.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, expanded(&zn3, "*.w.n3.test.", "foo.w.n3.test."));
-	ns(p, n3_pick(&zn3, "foo.w.n3.test.")); /* covers the next closer name */
+	ldns_pkt *p = world_pkt_new("foo.w.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_expanded(&zn3, "*.w.n3.test.", "foo.w.n3.test."));
+	ns(p, world_n3_pick(&zn3, "foo.w.n3.test.")); /* covers the next closer name */
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -1235,8 +872,8 @@ START_TEST(test_wildcard_nsec3_without_proof)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("foo.w.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, expanded(&zn3, "*.w.n3.test.", "foo.w.n3.test."));
+	ldns_pkt *p = world_pkt_new("foo.w.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_expanded(&zn3, "*.w.n3.test.", "foo.w.n3.test."));
 	expect(&up, p, VALIDATE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -1247,9 +884,9 @@ START_TEST(test_wildcard_nsec3_replaces_existing_name)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("y.w.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, expanded(&zn3, "*.w.n3.test.", "y.w.n3.test."));
-	ns(p, n3_pick(&zn3, "y.w.n3.test."));
+	ldns_pkt *p = world_pkt_new("y.w.n3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_expanded(&zn3, "*.w.n3.test.", "y.w.n3.test."));
+	ns(p, world_n3_pick(&zn3, "y.w.n3.test."));
 	expect_bogus(&up, p, EDE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -1261,9 +898,9 @@ START_TEST(test_cname_secure_to_secure)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME));
-	an(p, pick(&zb, "www.b.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME));
+	an(p, world_pick(&zb, "www.b.test.", LDNS_RR_TYPE_A));
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -1273,9 +910,9 @@ START_TEST(test_cname_secure_to_insecure)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("alias2.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "alias2.a.test.", LDNS_RR_TYPE_CNAME));
-	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr_new("www.insec.test. A 192.0.2.7"));
+	ldns_pkt *p = world_pkt_new("alias2.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "alias2.a.test.", LDNS_RR_TYPE_CNAME));
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, world_rr_new("www.insec.test. A 192.0.2.7"));
 	expect(&up, p, VALIDATE_INSECURE, EDE_NONE);
 	fake_free(&up);
 }
@@ -1291,18 +928,18 @@ START_TEST(test_cname_not_followed)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME));
+	ldns_pkt *p = world_pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME));
 	expect(&up, p, VALIDATE_SECURE, EDE_NONE);
-	p = pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_rr_list *l = pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME);
+	p = world_pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_rr_list *l = world_pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME);
 	ldns_rdf *target = ldns_dname_new_frm_str("www.evil.test.");
-	rr_set(ldns_rr_list_rr(l, 0), 0, target);
+	world_rr_set(ldns_rr_list_rr(l, 0), 0, target);
 	an(p, l);
 	expect(&up, p, VALIDATE_BOGUS, EDE_BOGUS);
-	p = pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME));
-	ns(p, pick(&zb, "b.test.", LDNS_RR_TYPE_SOA));
+	p = world_pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME));
+	ns(p, world_pick(&zb, "b.test.", LDNS_RR_TYPE_SOA));
 	expect(&up, p, VALIDATE_BOGUS, EDE_NSEC_MISSING);
 	fake_free(&up);
 }
@@ -1313,12 +950,12 @@ START_TEST(test_cname_to_bogus_target)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME));
-	ldns_rr_list *l = pick(&zb, "www.b.test.", LDNS_RR_TYPE_A);
+	ldns_pkt *p = world_pkt_new("alias.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "alias.a.test.", LDNS_RR_TYPE_CNAME));
+	ldns_rr_list *l = world_pick(&zb, "www.b.test.", LDNS_RR_TYPE_A);
 	ldns_rdf *addr = NULL;
 	ck_assert_int_eq(ldns_str2rdf_a(&addr, "192.0.2.66"), LDNS_STATUS_OK);
-	rr_set(ldns_rr_list_rr(l, 0), 0, addr);
+	world_rr_set(ldns_rr_list_rr(l, 0), 0, addr);
 	an(p, l);
 	expect(&up, p, VALIDATE_BOGUS, EDE_BOGUS);
 	fake_free(&up);
@@ -1332,7 +969,7 @@ static void resign_as(ldns_rr_list *l, const char *signer)
 {
 	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
 		if (ldns_rr_get_type(ldns_rr_list_rr(l, i)) == LDNS_RR_TYPE_RRSIG)
-			rr_set(ldns_rr_list_rr(l, i), 7, dname(signer));
+			world_rr_set(ldns_rr_list_rr(l, i), 7, world_dname(signer));
 }
 
 /*
@@ -1344,11 +981,11 @@ START_TEST(test_signer_outside_owner_zone)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_rr_list *l = pick(&za, "www.a.test.", LDNS_RR_TYPE_A);
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_rr_list *l = world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A);
 	ldns_rdf *addr = NULL;
 	ck_assert_int_eq(ldns_str2rdf_a(&addr, "192.0.2.66"), LDNS_STATUS_OK);
-	rr_set(ldns_rr_list_rr(l, 0), 0, addr);
+	world_rr_set(ldns_rr_list_rr(l, 0), 0, addr);
 	resign_as(l, "insec.test.");
 	an(p, l);
 	expect_bogus(&up, p, EDE_BOGUS, EDE_RRSIGS_MISSING);
@@ -1361,8 +998,8 @@ START_TEST(test_signer_is_negative_anchor)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_rr_list *l = pick(&za, "www.a.test.", LDNS_RR_TYPE_A);
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_rr_list *l = world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A);
 	resign_as(l, "home.arpa.");
 	an(p, l);
 	expect_bogus(&up, p, EDE_BOGUS, EDE_RRSIGS_MISSING);
@@ -1375,9 +1012,9 @@ START_TEST(test_nxdomain_signed_by_other_zone)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
-	ldns_rr_list *l = pick(&za, "a.test.", LDNS_RR_TYPE_SOA);
-	rename_all(l, "insec.test.");
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN);
+	ldns_rr_list *l = world_pick(&za, "a.test.", LDNS_RR_TYPE_SOA);
+	world_rename_all(l, "insec.test.");
 	resign_as(l, "insec.test.");
 	ns(p, l);
 	expect_bogus(&up, p, EDE_BOGUS, EDE_NSEC_MISSING);
@@ -1393,8 +1030,8 @@ START_TEST(test_keycache_reuse)
 	fake_init(&up);
 	struct keycache *kc = keycache_new(1000);
 	int ede;
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	struct body b = body_of(p);
 	ck_assert_int_eq(run_with(&up, world_anchors, kc, b, &ede), VALIDATE_SECURE);
 	free(b.data);
@@ -1403,8 +1040,8 @@ START_TEST(test_keycache_reuse)
 
 	struct fake again;
 	fake_init(&again);
-	p = pkt_new("mail.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "mail.a.test.", LDNS_RR_TYPE_A));
+	p = world_pkt_new("mail.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "mail.a.test.", LDNS_RR_TYPE_A));
 	b = body_of(p);
 	ck_assert_int_eq(run_with(&again, world_anchors, kc, b, &ede), VALIDATE_SECURE);
 	free(b.data);
@@ -1413,8 +1050,8 @@ START_TEST(test_keycache_reuse)
 	/* A sibling zone reuses the root and test. keys: only its own DS and DNSKEY. */
 	struct fake sib;
 	fake_init(&sib);
-	p = pkt_new("www.b.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&zb, "www.b.test.", LDNS_RR_TYPE_A));
+	p = world_pkt_new("www.b.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&zb, "www.b.test.", LDNS_RR_TYPE_A));
 	b = body_of(p);
 	ck_assert_int_eq(run_with(&sib, world_anchors, kc, b, &ede), VALIDATE_SECURE);
 	free(b.data);
@@ -1436,8 +1073,8 @@ START_TEST(test_keycache_remembers_bogus)
 	int ede;
 	for (int i = 0; i < 2; i++) {
 		unsigned before = up.asks;
-		ldns_pkt *p = pkt_new("www.bad.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-		an(p, pick(&zbad, "www.bad.test.", LDNS_RR_TYPE_A));
+		ldns_pkt *p = world_pkt_new("www.bad.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+		an(p, world_pick(&zbad, "www.bad.test.", LDNS_RR_TYPE_A));
 		struct body b = body_of(p);
 		ck_assert_int_eq(run_with(&up, world_anchors, kc, b, &ede), VALIDATE_BOGUS);
 		ck_assert_int_eq(ede, EDE_DNSKEY_MISSING);
@@ -1454,18 +1091,18 @@ END_TEST
 START_TEST(test_anchor_as_dnskey)
 {
 	char text[1024];
-	ldns_rr_list *keys = zone_set(&zroot, ".", LDNS_RR_TYPE_DNSKEY);
+	ldns_rr_list *keys = world_zone_set(&zroot, ".", LDNS_RR_TYPE_DNSKEY);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(keys); i++)
 		if (ldns_rdf2native_int16(ldns_rr_rdf(ldns_rr_list_rr(keys, i), 0)) == 257)
-			rr_text(ldns_rr_list_rr(keys, i), text, sizeof(text));
+			world_rr_text(ldns_rr_list_rr(keys, i), text, sizeof(text));
 	ldns_rr_list_deep_free(keys);
-	struct anchor_set *as = anchors_from(text, NULL, 0);
+	struct anchor_set *as = world_anchors_from(text, NULL, 0);
 	struct fake up;
 	fake_init(&up);
 	struct keycache *kc = keycache_new(100);
 	int ede;
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	struct body b = body_of(p);
 	ck_assert_int_eq(run_with(&up, as, kc, b, &ede), VALIDATE_SECURE);
 	free(b.data);
@@ -1479,23 +1116,23 @@ END_TEST
 START_TEST(test_anchor_below_root)
 {
 	char text[1024];
-	ldns_rr *ds = zone_ds(&za);
-	rr_text(ds, text, sizeof(text));
+	ldns_rr *ds = world_zone_ds(&za);
+	world_rr_text(ds, text, sizeof(text));
 	ldns_rr_free(ds);
-	struct anchor_set *as = anchors_from(text, NULL, 0);
+	struct anchor_set *as = world_anchors_from(text, NULL, 0);
 	struct fake up;
 	fake_init(&up);
 	struct keycache *kc = keycache_new(100);
 	int ede;
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	struct body b = body_of(p);
 	ck_assert_int_eq(run_with(&up, as, kc, b, &ede), VALIDATE_SECURE);
 	free(b.data);
 	ck_assert_msg(up.asks == 1 && strstr(up.log, "a.test./DNSKEY"), "asked:%s", up.log);
 
-	p = pkt_new("www.b.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&zb, "www.b.test.", LDNS_RR_TYPE_A));
+	p = world_pkt_new("www.b.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&zb, "www.b.test.", LDNS_RR_TYPE_A));
 	b = body_of(p);
 	ck_assert_int_eq(run_with(&up, as, kc, b, &ede), VALIDATE_INSECURE);
 	free(b.data);
@@ -1511,8 +1148,8 @@ START_TEST(test_upstream_failure)
 	struct fake up;
 	fake_init(&up);
 	up.fail_all = true;
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	/* No DNSKEY for the anchored root could be had. */
 	expect(&up, p, VALIDATE_BOGUS, EDE_DNSKEY_MISSING);
 	ck_assert_uint_eq(up.asks, 1);
@@ -1525,8 +1162,8 @@ START_TEST(test_upstream_failure_on_ds)
 	struct fake up;
 	fake_init(&up);
 	fake_add(&up, "a.test.", LDNS_RR_TYPE_DS, (struct body){0}, false);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	expect(&up, p, VALIDATE_BOGUS, EDE_BOGUS);
 	fake_free(&up);
 }
@@ -1536,7 +1173,8 @@ START_TEST(test_unparsable_answer)
 {
 	static const uint8_t junk[] = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 3, 'w'};
 	struct keycache *kc = keycache_new(10);
-	struct validation *v = validation_new(world_anchors, kc, junk, sizeof(junk), NOW, NOW_MS);
+	struct validation *v =
+	    validation_new(world_anchors, kc, junk, sizeof(junk), WORLD_NOW, WORLD_NOW_MS);
 	struct validate_need need;
 	int ede;
 	ck_assert_int_eq(validation_step(v, &need), VALIDATE_DONE);
@@ -1551,7 +1189,7 @@ END_TEST
 /* The record of text with only its first keep rdata fields, as ldns parses one cut short. */
 static ldns_rr *rr_cut(const char *text, size_t keep)
 {
-	ldns_rr *rr = rr_new("%s", text);
+	ldns_rr *rr = world_rr_new("%s", text);
 	while (ldns_rr_rd_count(rr) > keep)
 		ldns_rdf_deep_free(ldns_rr_pop_rdf(rr));
 	return rr;
@@ -1585,8 +1223,9 @@ START_TEST(test_record_cut_short)
 		for (int sec = LDNS_SECTION_ANSWER; sec <= LDNS_SECTION_ADDITIONAL; sec++) {
 			struct fake up;
 			fake_init(&up);
-			ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-			an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+			ldns_pkt *p =
+			    world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+			an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
 			ldns_pkt_push_rr(p, sec, rr_cut(cut_records[i].text, cut_records[i].keep));
 			int ede;
 			enum validate_status st = run(&up, p, &ede);
@@ -1604,8 +1243,8 @@ START_TEST(test_key_reply_cut_short)
 {
 	struct fake up;
 	fake_init(&up);
-	ldns_pkt *k = pkt_new(".", LDNS_RR_TYPE_DNSKEY, LDNS_RCODE_NOERROR);
-	ldns_rr_list *keys = pick(&zroot, ".", LDNS_RR_TYPE_DNSKEY);
+	ldns_pkt *k = world_pkt_new(".", LDNS_RR_TYPE_DNSKEY, LDNS_RCODE_NOERROR);
+	ldns_rr_list *keys = world_pick(&zroot, ".", LDNS_RR_TYPE_DNSKEY);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(keys); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(keys, i);
 		while (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG && ldns_rr_rd_count(rr) > 1)
@@ -1613,8 +1252,8 @@ START_TEST(test_key_reply_cut_short)
 	}
 	an(k, keys);
 	fake_add(&up, ".", LDNS_RR_TYPE_DNSKEY, body_of(k), true);
-	ldns_pkt *p = pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	expect(&up, p, VALIDATE_BOGUS, EDE_DNSKEY_MISSING);
 	ck_assert_uint_eq(up.asks, 1);
 	fake_free(&up);
@@ -1626,14 +1265,14 @@ END_TEST
 /* The answer and authority of a signed NODATA-plus-data reply, for stripping. */
 static struct body strip_input(ldns_rr_type qtype)
 {
-	ldns_pkt *p = pkt_new("www.a.test.", qtype, LDNS_RCODE_NOERROR);
+	ldns_pkt *p = world_pkt_new("www.a.test.", qtype, LDNS_RCODE_NOERROR);
 	if (qtype == LDNS_RR_TYPE_NSEC)
-		an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_NSEC));
+		an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_NSEC));
 	else
-		an(p, pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
-	ns(p, pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
-	ns(p, pick(&za, "mail.a.test.", LDNS_RR_TYPE_NSEC));
-	put(p, LDNS_SECTION_ADDITIONAL, pick(&za, "mail.a.test.", LDNS_RR_TYPE_A));
+		an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ns(p, world_pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
+	ns(p, world_pick(&za, "mail.a.test.", LDNS_RR_TYPE_NSEC));
+	world_put(p, LDNS_SECTION_ADDITIONAL, world_pick(&za, "mail.a.test.", LDNS_RR_TYPE_A));
 	return body_of(p);
 }
 
@@ -1687,9 +1326,9 @@ START_TEST(test_strip_keeps_asked_type)
 	ck_assert_uint_eq(count_type(out, n, LDNS_SECTION_ADDITIONAL, LDNS_RR_TYPE_RRSIG), 0);
 	free(in.data);
 
-	ldns_rr_list *l = n3_pick(&zn3, "n3.test.");
+	ldns_rr_list *l = world_n3_pick(&zn3, "n3.test.");
 	char *owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(l, 0)));
-	ldns_pkt *p = pkt_new(owner, LDNS_RR_TYPE_NSEC3, LDNS_RCODE_NOERROR);
+	ldns_pkt *p = world_pkt_new(owner, LDNS_RR_TYPE_NSEC3, LDNS_RCODE_NOERROR);
 	free(owner);
 	an(p, l);
 	in = body_of(p);
@@ -1718,7 +1357,7 @@ static Suite *validate_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, world_setup, NULL);
+	tcase_add_unchecked_fixture(tc, setup_world, NULL);
 	tcase_add_test(tc, test_secure_answer);
 	tcase_add_test(tc, test_secure_answer_csk_ed25519);
 	tcase_add_test(tc, test_secure_answer_mixed_case);
@@ -1783,9 +1422,5 @@ static Suite *validate_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(validate_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(validate_suite());
 }

@@ -2,6 +2,7 @@
  * test_view.c -- view selection (client prefix, interface, destination, order) and forwarding
  * choice (view upstreams > forward zone > global).
  */
+#include "check_main.h"
 #include "forward.h"
 #include "msg.h"
 #include "view.h"
@@ -185,9 +186,5 @@ int main(void)
 	tcase_add_test(tc, forward_precedence);
 	tcase_add_test(tc, resolv_conf_fallback_skips_self);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(s);
 }

@@ -6,6 +6,7 @@
  * Each bad input is its own forked test under a timeout: libfyaml, the parser before libyaml,
  * spun forever on the 2-byte "%\xb4" (issue 8) and leaked on runs of single quotes.
  */
+#include "check_main.h"
 #include "yaml.h"
 
 #include <check.h>
@@ -414,9 +415,5 @@ int main(void)
 	tcase_add_test(tc, no_leak_bad_input);
 	tcase_add_test(tc, small_error_buffer);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(s);
 }

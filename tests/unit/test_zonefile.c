@@ -4,6 +4,7 @@
  * record, syntax and file errors with their exact "FILE:LINE: message", a callback that stops
  * the read, and single records in presentation format.
  */
+#include "check_main.h"
 #include "zonefile.h"
 
 #include <check.h>
@@ -238,9 +239,5 @@ static Suite *zonefile_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(zonefile_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(zonefile_suite());
 }
