@@ -205,7 +205,8 @@ static int control_parse_args(struct control_cmd *c, FILE *out)
 {
 	switch (c->kind) {
 	case CONTROL_FLUSH:
-		if (c->argc > 1 && msg_name_from_str(c->argv[1], c->name, &c->name_len) < 0) {
+		if (c->argc > 1 && (c->argv[1][0] == '-' ||
+				    msg_name_from_str(c->argv[1], c->name, &c->name_len) < 0)) {
 			fprintf(out, "'%s' is not a domain name\n", c->argv[1]);
 			return -EINVAL;
 		}
@@ -255,9 +256,14 @@ int control_parse(const char *line, struct control_cmd *c, FILE *out)
 	c->name_len = 0;
 	c->path = NULL;
 	snprintf(c->buf, sizeof(c->buf), "%s", line);
-	for (char *tok = strtok_r(c->buf, " \t\r\n", &save); tok && c->argc < CONTROL_ARGS_MAX;
-	     tok = strtok_r(NULL, " \t\r\n", &save))
+	for (char *tok = strtok_r(c->buf, " \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (c->argc == CONTROL_ARGS_MAX) {
+			fprintf(out, "more than %d words\n", CONTROL_ARGS_MAX);
+			return -EINVAL;
+		}
 		c->argv[c->argc++] = tok;
+	}
 	if (c->argc == 0) {
 		fprintf(out, "empty command\n");
 		return -EINVAL;

@@ -161,7 +161,8 @@ static void main_signal_cb(uv_signal_t *sig, int signum)
 	m->control = NULL;
 	metrics_close(m->metrics);
 	m->metrics = NULL;
-	threads_stop(m->threads); /* each worker gives its queries a short grace period */
+	threads_stop(m->threads); /* queries in flight are dropped; a loop still busy after
+				     THREADS_GRACE_MS is left anyway */
 	m->threads = NULL;
 	uv_close((uv_handle_t *)&m->sig_term, main_close_cb);
 	uv_close((uv_handle_t *)&m->sig_int, main_close_cb);

@@ -191,12 +191,11 @@ void metrics_write(const struct control_host *host, FILE *out)
 
 size_t metrics_request_end(const char *buf, size_t len)
 {
-	(void)len;
-	const char *end = strstr(buf, "\r\n\r\n");
-	if (end)
-		return (size_t)(end - buf) + 4;
-	end = strstr(buf, "\n\n");
-	return end ? (size_t)(end - buf) + 2 : 0;
+	/* memmem, not strstr: a NUL in the request must not hide its end. */
+	const char *crlf = memmem(buf, len, "\r\n\r\n", 4), *lf = memmem(buf, len, "\n\n", 2);
+	if (crlf && (!lf || crlf < lf))
+		return (size_t)(crlf - buf) + 4;
+	return lf ? (size_t)(lf - buf) + 2 : 0;
 }
 
 enum metrics_req metrics_request_kind(const char *req, bool whole)

@@ -8,8 +8,10 @@
  * still sending its request is closed to admit the newcomer. Each client has
  * OPLISTEN_DEADLINE_MS from accept to deliver its request and as long again to read the
  * reply, and may send at most OPLISTEN_REQ_MAX bytes. A TCP listener can refuse a client by
- * its address before reading a byte. The owner says where a request ends and writes the
- * reply; the listener does the rest. Main thread only.
+ * its address: its request is still read (within the same limits, so that closing does not
+ * reset the connection before the refusal arrives) and answered with the refusal text. A
+ * client that closes before its request is complete gets no reply. The owner says where a
+ * request ends and writes the reply; the listener does the rest. Main thread only.
  */
 #ifndef MEGDNS_OPLISTEN_H
 #define MEGDNS_OPLISTEN_H
@@ -32,14 +34,13 @@ struct oplisten_handler {
 	const char *name; /* for messages: "metrics", "control socket" */
 	/* TCP only, may be NULL: may this peer connect at all? */
 	bool (*admit)(void *ud, const struct sockaddr_storage *peer);
-	/* Sent to a client admit refused, before closing; NULL closes at once. */
+	/* The reply to a client admit refused (instead of answer); NULL: close without one. */
 	const char *refusal;
 	/* Bytes of a whole request at the start of buf[0..len), or 0 while more may come. */
 	size_t (*complete)(const char *buf, size_t len);
 	/*
 	 * Write the reply to req[0..len) (NUL-terminated) into out. whole is false when the
-	 * request filled OPLISTEN_REQ_MAX bytes, or the client stopped sending, before it was
-	 * complete.
+	 * request filled OPLISTEN_REQ_MAX bytes before it was complete.
 	 */
 	void (*answer)(void *ud, const char *req, size_t len, bool whole, FILE *out);
 };

@@ -23,6 +23,7 @@
 #include <sys/random.h>
 
 #define UPSTREAM_MAX_SERVERS 16
+#define UPSTREAM_LISTENING   3 /* attempts of one query open at once (each holds a socket) */
 #define UPSTREAM_UDP_BUF     4096
 
 struct upstream_server {
@@ -331,6 +332,23 @@ static void upstream_attempt(struct upstream_query *q)
  * Something ended or went stale in q: finish at the deadline; else when no attempt is fresh,
  * start the next one; with none left, finish once nothing listens any more.
  */
+/*
+ * Before a new attempt: a query keeps at most UPSTREAM_LISTENING attempts open, so that an
+ * outage costs a bounded number of sockets per query; the oldest stale one gives way.
+ */
+static void upstream_make_room(struct upstream_query *q)
+{
+	struct upstream_try *oldest = NULL;
+	unsigned n = 0;
+	for (struct upstream_try *t = q->tries; t; t = t->next) {
+		n++;
+		if (t->stale)
+			oldest = t; /* the list is newest first */
+	}
+	if (n >= UPSTREAM_LISTENING && oldest)
+		upstream_try_end(oldest);
+}
+
 static void upstream_advance(struct upstream_query *q)
 {
 	if (uv_now(q->pool->loop) >= q->deadline) {
@@ -339,9 +357,10 @@ static void upstream_advance(struct upstream_query *q)
 	}
 	if (upstream_fresh(q, SIZE_MAX, false))
 		return;
-	if (q->attempt < q->max_attempts)
+	if (q->attempt < q->max_attempts) {
+		upstream_make_room(q);
 		upstream_attempt(q);
-	else if (!q->tries)
+	} else if (!q->tries)
 		upstream_done(q, q->last_err ? q->last_err : -ETIMEDOUT, NULL, 0);
 	/* else the stale attempts (and the probe) listen on until the deadline */
 }
@@ -398,12 +417,19 @@ static void upstream_on_reply(struct upstream_try *t, const uint8_t *pkt, size_t
  * down, but it keeps listening until the query's deadline (a slow server's reply still wins)
  * while the query moves on. Second expiry: the deadline.
  */
+/* An error of this host (no fds, no buffers), not of the server. */
+static bool upstream_local_error(int err)
+{
+	return err == UV_EMFILE || err == UV_ENFILE || err == UV_ENOBUFS || err == UV_ENOMEM ||
+	       err == UV_EAGAIN;
+}
+
 static void upstream_timer_cb(uv_timer_t *timer)
 {
 	struct upstream_try *t = timer->data;
 	struct upstream_pool *p = t->pool;
-	if (t->err) {
-		upstream_try_failed(t, t->err, true);
+	if (t->err) { /* out of sockets or buffers: not the server's fault */
+		upstream_try_failed(t, t->err, !upstream_local_error(t->err));
 		return;
 	}
 	struct upstream_query *q = t->q;

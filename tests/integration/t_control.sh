@@ -277,6 +277,11 @@ expect_ctl_out '^flushed 0 cache entries$' "flush of a name not cached: 0 entrie
 ctl flush 'bad..name'
 expect_ctl_rc 1 "flush of a malformed name"
 expect_ctl_err 'not a domain name' "flush bad..name: the reason"
+ctl flush --below
+expect_ctl_rc 1 "flush --below without a name is an error (not a flush of the name '--below.')"
+ctl flush $(seq 1 20)
+expect_ctl_rc 1 "a command of more than 16 words is an error, not cut short"
+expect_ctl_err 'more than 16 words' "...and says so"
 
 dq "${L[@]}" www.example.test. A
 expect_answer '192\.0\.2\.1$' "www.example.test cached again"
