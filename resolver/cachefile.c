@@ -8,6 +8,7 @@
  */
 #include "cachefile.h"
 
+#include "answer.h"
 #include "cache.h"
 #include "msg.h"
 #include "validate.h"
@@ -249,6 +250,35 @@ static int cachefile_question(const uint8_t *b, size_t len, const struct cachefi
 }
 
 /*
+ * An entry must be one megdns could have stored: a NOERROR or NXDOMAIN reply without TC or AA,
+ * whose every record concerns its question (the scrubber, with the root as bailiwick, keeps
+ * them all) and none of them cut short. Otherwise a hand-made dump could plant records in
+ * the cache that no upstream answer would leave there.
+ */
+static int cachefile_scrubbed(const uint8_t *b, size_t len, const struct cachefile_key *k,
+			      char *why)
+{
+	static const struct answer_policy pol = {0, CACHEFILE_TTL_MAX};
+	uint16_t flags = msg_get16(b + 2);
+	if ((flags & 0xf) != MSG_NOERROR && (flags & 0xf) != MSG_NXDOMAIN)
+		return cachefile_bad(
+		    why, "body has rcode %u (only NOERROR and NXDOMAIN are cached)", flags & 0xf);
+	if (flags & (MSG_TC | MSG_AA))
+		return cachefile_bad(why, "body has the %s flag set", flags & MSG_TC ? "TC" : "AA");
+	struct scrub_question q = {k->name,   k->name_len,         k->type,
+				   k->qclass, (const uint8_t *)"", 1};
+	struct answer *a = answer_prepare(&pol, &q, b, len);
+	if (!a)
+		return cachefile_bad(why, "body has a record that does not parse");
+	unsigned dropped = a->dropped;
+	answer_free(a);
+	if (dropped)
+		return cachefile_bad(why, "body has %u record(s) that do not concern its question",
+				     dropped);
+	return 0;
+}
+
+/*
  * Check the records of body, note their TTL offsets (offs, *n) and the longest TTL, and count
  * the TTLs down by elapsed seconds.
  */
@@ -338,7 +368,8 @@ static int cachefile_entry(const char *line, uint64_t elapsed, struct cachefile_
 		return cachefile_bad(why, "BODY-HEX is not hex of 12 to 65535 bytes");
 	if (cachefile_key(s->key, (size_t)key_len, &k, why) < 0 ||
 	    cachefile_question(s->body, (size_t)body_len, &k, (unsigned)rcode, why) < 0 ||
-	    cachefile_records(s->body, (size_t)body_len, elapsed, s->offs, &n, &max_ttl, why) < 0)
+	    cachefile_records(s->body, (size_t)body_len, elapsed, s->offs, &n, &max_ttl, why) < 0 ||
+	    cachefile_scrubbed(s->body, (size_t)body_len, &k, why) < 0)
 		return -EINVAL;
 	if (left > max_ttl)
 		return cachefile_bad(why, "TTL-LEFT %llu is longer than every TTL in the body (%u)",

@@ -215,6 +215,43 @@ START_TEST(mismatched_question)
 }
 END_TEST
 
+/* The dump line of a.test. A whose body is made by the given records, rcode and flags. */
+static char *crafted_line(const char *const *answer, ldns_pkt_rcode rc, bool tc)
+{
+	static char buf[8192];
+	uint8_t key[CACHE_KEY_MAX], body[2048], lname[MSG_MAX_NAME];
+	size_t nlen;
+	char khex[2 * CACHE_KEY_MAX + 1], bhex[4097];
+	ck_assert_int_eq(msg_name_from_str("a.test.", lname, &nlen), 0);
+	size_t klen = cache_key_make(key, "", lname, nlen, 1, 1, 0);
+	ldns_pkt *p = check_pkt_query("a.test.", LDNS_RR_TYPE_A);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_ra(p, true);
+	ldns_pkt_set_tc(p, tc);
+	ldns_pkt_set_rcode(p, rc);
+	check_pkt_push(p, LDNS_SECTION_ANSWER, answer);
+	size_t blen = check_pkt_wire(p, body);
+	hex(khex, key, klen);
+	hex(bhex, body, blen);
+	snprintf(buf, sizeof(buf), "200 %u 0 %s %s", (unsigned)rc, khex, bhex);
+	return buf;
+}
+
+/* Entries megdns would never have stored: poison the scrubber removes, REFUSED, TC. */
+START_TEST(entries_megdns_would_not_store)
+{
+	const char *const poisoned[] = {"a.test. 300 IN A 192.0.2.1",
+					"www.bank.test. 300 IN A 6.6.6.6", NULL};
+	const char *const plain[] = {"a.test. 300 IN A 192.0.2.1", NULL};
+	const char *l1[] = {crafted_line(poisoned, LDNS_RCODE_NOERROR, false), NULL};
+	expect_error(l1, "t.dump:2: not a cache entry: body has 1 record(s) that do not concern");
+	const char *l2[] = {crafted_line(plain, LDNS_RCODE_REFUSED, false), NULL};
+	expect_error(l2, "t.dump:2: not a cache entry: body has rcode 5");
+	const char *l3[] = {crafted_line(plain, LDNS_RCODE_NOERROR, true), NULL};
+	expect_error(l3, "t.dump:2: not a cache entry: body has the TC flag set");
+}
+END_TEST
+
 START_TEST(bad_line_after_good_ones)
 {
 	const char *lines[] = {entry_line(200, 0, 0, "a.test.", 300),
@@ -289,6 +326,7 @@ int main(void)
 	tcase_add_test(tc, truncated_hex);
 	tcase_add_test(tc, bad_numbers);
 	tcase_add_test(tc, mismatched_question);
+	tcase_add_test(tc, entries_megdns_would_not_store);
 	tcase_add_test(tc, bad_line_after_good_ones);
 	tcase_add_test(tc, bad_headers);
 	tcase_add_test(tc, nul_and_long_lines);
