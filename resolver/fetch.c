@@ -79,6 +79,7 @@ struct fetch {
 	uint8_t lname[MSG_MAX_NAME];
 	size_t zone_len;
 	uint8_t zone[MSG_MAX_NAME]; /* the upstreams' bailiwick (see scrub.h) */
+	struct forward_set fs;      /* the upstreams asked (in state) */
 	uint32_t hash;
 	size_t key_len;
 	uint8_t key[CACHE_KEY_MAX];
@@ -438,13 +439,28 @@ static void fetch_log_scrub(const struct fetch *f, const struct answer *ans)
 		  ans->dropped, name, msg_type_str(f->qtype));
 }
 
+/* scrub.h: is name, inside f's bailiwick, one that other upstreams serve? */
+static bool fetch_elsewhere_cb(const void *ud, const uint8_t *name, size_t len)
+{
+	const struct fetch *f = ud;
+	return forward_elsewhere(&f->state->fwd, f->view, &f->fs, f->zone, f->zone_len, name, len);
+}
+
 static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t len)
 {
 	struct fetch *f = ud;
 	f->uq = NULL;
 	struct answer_policy pol = fetch_policy(f);
-	struct scrub_question sq = {f->lname,  f->lname_len, f->qtype,
-				    f->qclass, f->zone,      f->zone_len};
+	struct scrub_question sq = {.lname = f->lname,
+				    .lname_len = f->lname_len,
+				    .qtype = f->qtype,
+				    .qclass = f->qclass,
+				    .zone = f->zone,
+				    .zone_len = f->zone_len};
+	if (f->state->fwd.n_zones) { /* else nothing is cut out of any bailiwick */
+		sq.elsewhere = fetch_elsewhere_cb;
+		sq.elsewhere_ud = f;
+	}
 	struct answer *ans = status == 0 ? answer_prepare(&pol, &sq, reply, len) : NULL;
 	if (!ans) {
 		fetch_fail(f, status < 0 ? status : -EBADMSG);
@@ -508,6 +524,7 @@ static struct fetch *fetch_start(struct worker *w, const struct view *v, const u
 	    f->lname, lname_len, qtype, qclass, f->do_bit || f->validate, f->cd || f->validate};
 	struct forward_set fs = forward_lookup(&w->state->fwd, v, lname, lname_len);
 	fetch_bailiwick(f, &fs);
+	f->fs = fs;
 	if (upstream_resolve(w->pool, fs.addrs, fs.n, &qn, fetch_upstream_cb, f, &f->uq) < 0) {
 		free(f);
 		return NULL;

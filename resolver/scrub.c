@@ -107,7 +107,9 @@ static int scrub_names_add(struct scrub_names *t, const uint8_t *name, size_t le
 
 static bool scrub_in_bailiwick(const struct scrub *s, const uint8_t *name, size_t len)
 {
-	return msg_name_under(name, len, s->q->zone, s->q->zone_len);
+	const struct scrub_question *q = s->q;
+	return msg_name_under(name, len, q->zone, q->zone_len) &&
+	       !(q->elsewhere && q->elsewhere(q->elsewhere_ud, name, len));
 }
 
 static bool scrub_is_link(const struct scrub *s, unsigned rr)

@@ -3,7 +3,9 @@
  *
  * An upstream is trusted for the question it was sent and only inside its bailiwick: the
  * forward zone it was chosen for, or the root for the global and resolv.conf upstreams (as
- * Unbound's iterator scrubber and Knot Resolver's bailiwick checks do). Everything else in
+ * Unbound's iterator scrubber and Knot Resolver's bailiwick checks do), less the forward
+ * zones below it, whose names have upstreams of their own (the global upstream is not asked
+ * about corp.example. when corp.example. is forwarded to a private server). Everything else in
  * its reply -- "www.bank.test A 6.6.6.6" added to the answer for a.oob.test, an NS record for
  * bank.test, glue for a server nobody mentioned -- is poison for every cache downstream and is
  * removed before the reply is cached or relayed. What is kept, and why:
@@ -41,6 +43,12 @@
 #define SCRUB_MAX_HOPS 16                     /* CNAME/DNAME links followed */
 #define SCRUB_MAX_RR   (MSG_MAX_UDP / 11 + 1) /* the most records a message can hold */
 
+/*
+ * Is name (lower-case wire, inside the bailiwick) served by other upstreams than the ones
+ * asked, because a forward zone below the bailiwick holds it? ud is the question's.
+ */
+typedef bool (*scrub_elsewhere_fn)(const void *ud, const uint8_t *name, size_t len);
+
 /* What was asked, and of whom: the bailiwick the upstream is trusted for. */
 struct scrub_question {
 	const uint8_t *lname; /* the question name, lower-case wire */
@@ -48,6 +56,8 @@ struct scrub_question {
 	uint16_t qtype, qclass;
 	const uint8_t *zone; /* bailiwick, lower-case wire ("\0" for the root) */
 	size_t zone_len;
+	scrub_elsewhere_fn elsewhere; /* the names cut out of the bailiwick; NULL: none */
+	const void *elsewhere_ud;
 };
 
 /* The decision for one message. */

@@ -157,6 +157,30 @@ expect_no_out '6\.6\.6\.6' "the loop: no injected address"
 assert_range "$(($(now_ms) - t0))" 0 1500 "the loop is answered at once (ms)"
 expect_alive "after the CNAME loop"
 
+# The global upstream answers a.evil.test. with "CNAME secret.corp.example." and its own
+# "secret.corp.example. A 6.6.6.6"; corp.example. is forwarded elsewhere.
+dqs 127.0.0.30 53 a.evil.test. A
+expect_answer '^secret\.corp\.example\..*6\.6\.6\.6$' "the global upstream claims secret.corp.example (test premise)"
+for round in miss hit; do
+	dq a.evil.test. A
+	expect_answer '^a\.evil\.test\..*CNAME[[:space:]]+secret\.corp\.example\.$' "a.evil.test: the CNAME ($round)"
+	expect_answer '^secret\.corp\.example\..*A[[:space:]]+192\.0\.2\.77$' \
+		"secret.corp.example comes from the corp.example upstream ($round)"
+	expect_no_out '6\.6\.6\.6' "a.evil.test: not the global upstream's address ($round)"
+done
+assert_eq "$(asked corp secret.corp.example)" 1 "the corp.example upstream was asked for secret.corp.example"
+# A forward zone's upstream is not trusted for a forward zone below it either.
+dq web.example.com. A
+expect_answer '^web\.example\.com\..*CNAME[[:space:]]+x\.corp\.example\.com\.$' "web.example.com: the CNAME"
+expect_answer '^x\.corp\.example\.com\..*A[[:space:]]+192\.0\.2\.77$' \
+	"x.corp.example.com comes from the corp.example.com upstream, not example.com's"
+expect_no_out '6\.6\.6\.6' "web.example.com: not example.com's address for x.corp.example.com"
+assert_eq "$(asked corp x.corp.example.com)" 1 "the corp.example.com upstream was asked for x.corp.example.com"
+ctl dump-cache "$T/cache2.dump"
+expect_ctl_rc 0 "dump-cache after the forward-zone chases"
+assert_match "$(cat cache2.dump)" '0161046576696c0474657374' "the dump holds the a.evil.test entry"
+assert_no_match "$(cat cache2.dump)" '000406060606' "no 6.6.6.6 address in the cache dump"
+
 # The ring, all ten names at once (some over TCP): every client is answered, quickly.
 t0=$(now_ms)
 pids=()

@@ -328,6 +328,80 @@ START_TEST(out_of_bailiwick)
 }
 END_TEST
 
+/* The forward zones of the test below the bailiwick (what forward_elsewhere answers). */
+static const char *const *holes;
+
+static bool in_hole(const void *ud, const uint8_t *name, size_t len)
+{
+	(void)ud;
+	for (const char *const *h = holes; h && *h; h++) {
+		uint8_t z[MSG_MAX_NAME];
+		size_t zlen;
+		ck_assert_int_eq(msg_name_from_str(*h, z, &zlen), 0);
+		if (msg_name_under(name, len, z, zlen))
+			return true;
+	}
+	return false;
+}
+
+START_TEST(forward_zone_below_bailiwick)
+{
+	uint8_t msg[4096];
+	const char *an[] = {"a.evil.test. 300 IN CNAME secret.corp.example.",
+			    "secret.corp.example. 300 IN A 6.6.6.6", NULL};
+	const char *ns[] = {"corp.example. 300 IN NS ns.evil.test.", NULL};
+	size_t n = make(msg, "a.evil.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, ns, NULL);
+	struct scrub_question q = question("a.evil.test.", TYPE_A, ".");
+	struct scrub_plan plan;
+	/* The premise: for the global upstream, without forward zones, all of it is in. */
+	ldns_pkt *p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_ANSWER, an);
+	ck_assert_uint_eq(plan.target_len, 0);
+	ldns_pkt_free(p);
+
+	/* corp.example. is forwarded elsewhere: the chain leaves the bailiwick at its name. */
+	holes = (const char *[]){"corp.example.", NULL};
+	q.elsewhere = in_hole;
+	p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_ANSWER, (const char *[]){an[0], NULL});
+	expect_section(p, LDNS_SECTION_AUTHORITY, NONE);
+	ck_assert_uint_eq(plan.n_drop, 2);
+	ck_assert_uint_eq(plan.target_len, 21);
+	ck_assert(memcmp(plan.target, "\6secret\4corp\7example", 21) == 0);
+	ldns_pkt_free(p);
+
+	/* A forward zone inside another: example.com.'s upstream on corp.example.com. names. */
+	const char *an2[] = {"web.example.com. 300 IN CNAME x.corp.example.com.",
+			     "x.corp.example.com. 300 IN A 6.6.6.6", NULL};
+	const char *ns2[] = {"example.com. 300 IN NS ns.example.com.",
+			     "example.com. 300 IN NS ns.corp.example.com.", NULL};
+	const char *ar2[] = {"ns.example.com. 300 IN A 192.0.2.54",
+			     "ns.corp.example.com. 300 IN A 6.6.6.6", NULL};
+	n = make(msg, "web.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an2, ns2, ar2);
+	q = question("web.example.com.", TYPE_A, "example.com.");
+	holes = (const char *[]){"corp.example.com.", NULL};
+	q.elsewhere = in_hole;
+	p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_ANSWER, (const char *[]){an2[0], NULL});
+	ck_assert_uint_eq(plan.target_len, 20);
+	ck_assert(memcmp(plan.target, "\1x\4corp\7example\3com", 20) == 0);
+	ldns_pkt_free(p);
+
+	/* A name of the hole is not glue either, even for an NS record that is kept. */
+	const char *an3[] = {"www.example.com. 300 IN A 192.0.2.1", NULL};
+	n = make(msg, "www.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an3, ns2, ar2);
+	q = question("www.example.com.", TYPE_A, "example.com.");
+	q.elsewhere = in_hole;
+	p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_ANSWER, an3);
+	expect_section(p, LDNS_SECTION_AUTHORITY, ns2);
+	expect_section(p, LDNS_SECTION_ADDITIONAL, (const char *[]){ar2[0], NULL});
+	ck_assert_uint_eq(plan.target_len, 0);
+	ldns_pkt_free(p);
+	holes = NULL;
+}
+END_TEST
+
 START_TEST(nxdomain_soa_nsec)
 {
 	uint8_t msg[4096];
@@ -653,6 +727,7 @@ int main(void)
 	tcase_add_test(tc, unfollowed_chain);
 	tcase_add_test(tc, dname_chain);
 	tcase_add_test(tc, out_of_bailiwick);
+	tcase_add_test(tc, forward_zone_below_bailiwick);
 	tcase_add_test(tc, nxdomain_soa_nsec);
 	tcase_add_test(tc, nsec3_nodata);
 	tcase_add_test(tc, wildcard_answer_keeps_its_proof);
