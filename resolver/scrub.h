@@ -22,14 +22,19 @@
  *              negative-caching SOA), and NSEC/NSEC3 records inside a zone the answer comes
  *              from (the owner of a kept SOA, or the signer of a kept answer RRSIG), which is
  *              what a validator needs to prove NXDOMAIN, NODATA and wildcard expansions; with
- *              the RRSIGs over exactly those.
+ *              the RRSIGs over exactly those. A forward zone need not be a zone apex: for a
+ *              chain that ends inside the bailiwick, the SOA of a zone above it is kept too
+ *              (lab.corp.example.'s NXDOMAIN carries corp.example.'s SOA), never its NS or DS.
+ *              A proof's NSEC/NSEC3 owners are its zone's names, wherever they are: above the
+ *              bailiwick, or in a forward zone below it.
  *  additional  A and AAAA records (and their RRSIGs) of names that kept records mention: NS,
  *              MX, SRV, KX, SVCB and HTTPS targets.
- * Every kept record has the question's class and an owner inside the bailiwick. The rules do
- * not depend on the rcode. The scrubber reads the message once per chain link plus three
- * times, never writes it, and allocates nothing: scrub_plan only decides, so a reply with
- * nothing to drop is used as it came. scrub_apply writes the smaller message (with ldns: the
- * compression pointers of the original may point into what was dropped).
+ * Every kept record has the question's class and, but for those proofs, an owner inside the
+ * bailiwick. The rules do not depend on the rcode. The scrubber reads the message once per
+ * chain link plus three times, never writes it, and allocates nothing: scrub_plan only
+ * decides, so a reply with nothing to drop is used as it came. scrub_apply writes the smaller
+ * message (with ldns: the compression pointers of the original may point into what was
+ * dropped).
  */
 #ifndef MEGDNS_SCRUB_H
 #define MEGDNS_SCRUB_H
