@@ -229,7 +229,7 @@ static struct answer *fetch_join(const struct fetch *f, const struct answer *fir
 				 const uint8_t *rest, size_t rest_len, const uint16_t *offs,
 				 size_t n_offs, uint32_t elapsed)
 {
-	size_t cap = first->len + rest_len + 512;
+	size_t cap = MSG_MAX_UDP; /* a longer join is refused (chase_splice) */
 	uint8_t *tmp = fetch_alloc(cap);
 	size_t n =
 	    chase_splice(first->body, first->len, rest, rest_len, offs, n_offs, elapsed, tmp, cap);

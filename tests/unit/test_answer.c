@@ -166,6 +166,24 @@ START_TEST(negative_below_the_apex)
 }
 END_TEST
 
+START_TEST(bounded_by_64k)
+{
+	/* A body past 64 KiB (only a join could make one) has TTL fields the cache cannot
+	 * locate in 16 bits: unusable. Just under it is fine. */
+	static uint8_t msg[80000];
+	size_t n = check_pkt_big_txt(msg, "big.test.", 16, 2, 35000);
+	ck_assert_uint_gt(n, MSG_MAX_UDP);
+	ck_assert_ptr_null(answer_prepare(&plain, NULL, msg, n));
+	n = check_pkt_big_txt(msg, "big.test.", 16, 2, 32000);
+	ck_assert_uint_le(n, MSG_MAX_UDP);
+	struct answer *a = answer_prepare(&plain, NULL, msg, n);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->n_ttl, 2);
+	expect_offsets(a);
+	answer_free(a);
+}
+END_TEST
+
 START_TEST(opt_removed)
 {
 	uint8_t msg[2048];
@@ -346,6 +364,7 @@ int main(void)
 	tcase_add_test(tc, ttl_clamps);
 	tcase_add_test(tc, negative_rfc2308);
 	tcase_add_test(tc, negative_below_the_apex);
+	tcase_add_test(tc, bounded_by_64k);
 	tcase_add_test(tc, opt_removed);
 	tcase_add_test(tc, too_many_records_not_cached);
 	tcase_add_test(tc, scrubbed_answer);
