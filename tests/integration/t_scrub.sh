@@ -45,7 +45,8 @@ ring_q+=(--bare-cname n10.q.test.=n1.p.test.)
 start_fakedns p 127.0.0.34 53 --mode inject --wait 0.5 "${ring_p[@]}"
 start_fakedns q 127.0.0.35 53 --mode inject --wait 0.5 "${ring_q[@]}"
 start_fakedns s1 127.0.0.36 53 --mode inject --wait 2 --ip 192.0.2.36 \
-	--bare-cname a.s1.test.=b.s2.test. --bare-cname c.s1.test.=d.s2.test.
+	--bare-cname a.s1.test.=b.s2.test. --bare-cname c.s1.test.=d.s2.test. \
+	--bare-cname e.s1.test.=f.s2.test.
 start_fakedns s2 127.0.0.37 53 --mode inject --wait 2 --ip 192.0.2.37 \
 	--bare-cname b.s2.test.=c.s1.test.
 
@@ -224,4 +225,9 @@ expect_answer '^d\.s2\.test\..*A[[:space:]]+192\.0\.2\.37$' \
 	"the slow chain asked again: whole (the part answer was not cached)"
 assert_range "$slow_ms" 0 6000 "the slow chain asked again: in time (ms)"
 expect_alive "after the slow chain"
+# Stopping while a fetch waits for the rest of its chain (e.s1 -> f.s2, asked at 2 s): the
+# deadline's timer is closed with the fetch (finish: exit 0, no sanitizer report, no leak).
+dig +tries=1 +time=1 -p 53 @127.0.0.1 e.s1.test. A >/dev/null 2>&1 &
+track_pid $!
+sleep 2.7
 finish
