@@ -126,8 +126,8 @@ static bool answer_rdata_ok(const uint8_t *b, const struct msg_rr *rr)
 
 /*
  * In one walk: cut the OPT record out, clamp every TTL, note where they are, and work out the
- * cache lifetime (RFC 2308). False when the body does not parse, a record is cut short or its OPT
- * is misplaced.
+ * cache lifetime (RFC 2308). False when the body is longer than a message, does not parse, a
+ * record is cut short or its OPT is misplaced.
  */
 static bool answer_ttls(const struct answer_policy *pol, struct answer *a)
 {
@@ -139,8 +139,8 @@ static bool answer_ttls(const struct answer_policy *pol, struct answer *a)
 	bool overflow = false;
 	int r;
 	a->n_ttl = 0;
-	if (msg_walk_init(&w, b, a->len) < 0)
-		return false;
+	if (a->len > MSG_MAX_UDP || msg_walk_init(&w, b, a->len) < 0)
+		return false; /* no message is longer, and the TTL offsets are 16 bits */
 	while ((r = msg_walk_next(&w, &rr)) > 0) {
 		if (rr.type == TYPE_OPT) {
 			if (!answer_cut_opt(a, &w, &rr))

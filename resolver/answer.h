@@ -45,8 +45,9 @@ struct answer {
 /*
  * Prepare reply (len bytes) received for question q. q NULL: the reply is our own
  * (already scrubbed, spliced) and is not scrubbed again. Returns a new answer (free it with
- * answer_free), or NULL when the reply cannot be used: it does not parse, its OPT record is
- * not the last record, or a record that must stay cannot be written again.
+ * answer_free), or NULL when the reply cannot be used: it does not parse, is longer than a
+ * message can be (MSG_MAX_UDP), its OPT record is not the last record, or a record that must
+ * stay cannot be written again.
  */
 struct answer *answer_prepare(const struct answer_policy *pol, const struct scrub_question *q,
 			      const uint8_t *reply, size_t len);

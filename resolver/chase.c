@@ -76,7 +76,7 @@ size_t chase_splice(const uint8_t *local, size_t local_len, const uint8_t *resol
 	uint8_t *wire;
 	size_t wlen;
 	if (ldns_pkt2wire(&wire, lp, &wlen) == LDNS_STATUS_OK) {
-		if (wlen <= cap) {
+		if (wlen <= cap && wlen <= MSG_MAX_UDP) { /* a message, TTL offsets in 16 bits */
 			memcpy(out, wire, wlen);
 			n = wlen;
 		}

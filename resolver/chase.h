@@ -29,7 +29,9 @@ bool chase_target(const uint8_t *body, size_t len, const struct msg_query *q, ui
  * records, then the answer records of the resolved body (its TTLs lowered by elapsed seconds
  * at ttl_offs), with the resolved rcode; a negative resolved answer also brings its authority
  * section (the SOA that lets clients cache it). AA is cleared: part of it is not ours.
- * Returns the length written to out (cap bytes), or 0 when the bodies do not parse or fit.
+ * Returns the length written to out (cap bytes), or 0 when the bodies do not parse or the
+ * result does not fit cap or a message (MSG_MAX_UDP: longer, its TTL offsets would not fit
+ * the cache's 16 bits).
  */
 size_t chase_splice(const uint8_t *local, size_t local_len, const uint8_t *resolved,
 		    size_t resolved_len, const uint16_t *ttl_offs, size_t n_ttl, uint32_t elapsed,

@@ -7,6 +7,12 @@
  * waiter is this fetch; fetch_finish then leaves the table (before any callback can start the
  * same fetch again), stores the answer and answers the waiters. Sub-fetches never validate
  * (they carry CD), so a validation can never wait on itself.
+ *
+ * A chase (a fetch waiting for the fetch of its chain's target) must end too: the fetches
+ * waiting for one another form chains, never a ring (fetch_chase_link walks the whole chain
+ * before linking), no chain is longer than FETCH_MAX_CHASE links however its fetches were
+ * started, and a fetch waits for the rest of its chain no longer than for an upstream reply
+ * (chase_timer). Whatever ends a fetch answers each of its waiters once.
  */
 #include "fetch.h"
 
@@ -27,7 +33,7 @@
 #define FETCH_BUCKETS     4096
 #define FETCH_MAX_WAITERS 512 /* queries joined to one fetch */
 #define FETCH_BOGUS_TTL   60  /* seconds a bogus answer is remembered */
-#define FETCH_MAX_CHASE   8   /* fetches one behind the other to complete a CNAME chain */
+#define FETCH_MAX_CHASE   8   /* chase links one behind the other to complete a CNAME chain */
 #define TYPE_DS           43
 #define CLASS_IN          1
 
@@ -47,6 +53,12 @@ struct fetch_waiter {
 	size_t prefix_len;
 };
 
+/* The deadline of a chasing fetch; the handle outlives the fetch until its close callback. */
+struct fetch_timer {
+	uv_timer_t timer;
+	struct fetch *f; /* NULL once the fetch is gone */
+};
+
 struct fetch {
 	struct fetch *next; /* hash chain */
 	struct worker *w;
@@ -56,8 +68,9 @@ struct fetch {
 	struct validation *val;
 	struct answer *ans;      /* while validating, or while chasing: the chain's first part */
 	struct fetch *chase_sub; /* the fetch that completes ans's chain */
-	uint8_t chase_sec;       /* the validation outcome of ans */
-	unsigned chase_depth;    /* fetches before this one in a chase */
+	struct fetch_timer *chase_timer; /* bounds the wait for chase_sub, or NULL */
+	uint8_t chase_sec;               /* the validation outcome of ans */
+	unsigned chase_depth; /* chase links before this fetch, on the longest way to it */
 	struct fetch_waiter *waiters;
 	unsigned n_waiters;
 	bool do_bit, cd, validate;
@@ -66,6 +79,7 @@ struct fetch {
 	uint8_t lname[MSG_MAX_NAME];
 	size_t zone_len;
 	uint8_t zone[MSG_MAX_NAME]; /* the upstreams' bailiwick (see scrub.h) */
+	struct forward_set fs;      /* the upstreams asked (in state) */
 	uint32_t hash;
 	size_t key_len;
 	uint8_t key[CACHE_KEY_MAX];
@@ -138,8 +152,17 @@ static void fetch_waiter_free(struct fetch_waiter *r)
 	free(r);
 }
 
+static void fetch_timer_close_cb(uv_handle_t *h)
+{
+	free(h->data);
+}
+
 static void fetch_free(struct fetch *f)
 {
+	if (f->chase_timer) {
+		f->chase_timer->f = NULL;
+		uv_close((uv_handle_t *)&f->chase_timer->timer, fetch_timer_close_cb);
+	}
 	for (struct fetch_waiter *r = f->waiters, *next; r; r = next) {
 		next = r->next;
 		fetch_waiter_free(r);
@@ -206,7 +229,7 @@ static struct answer *fetch_join(const struct fetch *f, const struct answer *fir
 				 const uint8_t *rest, size_t rest_len, const uint16_t *offs,
 				 size_t n_offs, uint32_t elapsed)
 {
-	size_t cap = first->len + rest_len + 512;
+	size_t cap = MSG_MAX_UDP; /* a longer join is refused (chase_splice) */
 	uint8_t *tmp = fetch_alloc(cap);
 	size_t n =
 	    chase_splice(first->body, first->len, rest, rest_len, offs, n_offs, elapsed, tmp, cap);
@@ -216,13 +239,66 @@ static struct answer *fetch_join(const struct fetch *f, const struct answer *fir
 	return joined;
 }
 
-/* Does g wait, through the chases it started, for f? (Joining it would wait forever.) */
-static bool fetch_waits_for(const struct fetch *g, const struct fetch *f)
+/*
+ * May f wait for sub to complete its chain? Not when sub waits, through the chases it started,
+ * for f (f would wait for itself), nor when the links before f, f's link to sub and those after
+ * sub would be more than FETCH_MAX_CHASE. A fetch a client started is at depth 0 however many
+ * fetches come to wait for it, so linking pushes the depth down sub's chain; the walk is
+ * bounded because no chain is ever longer than that.
+ */
+static bool fetch_chase_link(const struct fetch *f, struct fetch *sub)
 {
-	for (unsigned i = 0; g && i <= FETCH_MAX_CHASE; i++, g = g->chase_sub)
-		if (g == f)
-			return true;
-	return false;
+	unsigned n = 0, d = f->chase_depth;
+	for (const struct fetch *g = sub; g; g = g->chase_sub)
+		if (g == f || ++n + f->chase_depth > FETCH_MAX_CHASE)
+			return false;
+	for (struct fetch *g = sub; g; g = g->chase_sub)
+		if (g->chase_depth < ++d)
+			g->chase_depth = d;
+	return true;
+}
+
+static void fetch_chase_done(struct fetch *f, const struct answer *rest, uint8_t rest_sec);
+
+/* Take f's chase waiter off sub: sub no longer completes f's chain. */
+static void fetch_unwait(struct fetch *sub, const struct fetch *f)
+{
+	for (struct fetch_waiter **pp = &sub->waiters; *pp; pp = &(*pp)->next) {
+		struct fetch_waiter *r = *pp;
+		if (r->chase && r->parent == f) {
+			*pp = r->next;
+			sub->n_waiters--;
+			fetch_waiter_free(r);
+			return;
+		}
+	}
+}
+
+/* f waited for the rest of its chain as long as for an upstream: it goes out as it is. */
+static void fetch_chase_timeout_cb(uv_timer_t *t)
+{
+	struct fetch_timer *ft = t->data;
+	struct fetch *f = ft->f;
+	if (!f || !f->chase_sub)
+		return;
+	log_debug("fetch: the rest of a CNAME chain did not come in time; answered without it");
+	fetch_unwait(f->chase_sub, f);
+	fetch_chase_done(f, NULL, 0);
+}
+
+/* Start the deadline of f's wait for the rest of its chain. */
+static void fetch_chase_arm(struct fetch *f)
+{
+	struct fetch_timer *ft = f->chase_timer;
+	if (!ft) {
+		ft = fetch_alloc(sizeof(*ft));
+		uv_timer_init(f->w->loop, &ft->timer);
+		ft->timer.data = ft;
+		ft->f = f;
+		f->chase_timer = ft;
+	}
+	uv_timer_start(&ft->timer, fetch_chase_timeout_cb, upstream_pool_deadline_ms(f->w->pool),
+		       0);
 }
 
 /*
@@ -252,15 +328,10 @@ static bool fetch_chase(struct fetch *f, struct answer *ans, uint8_t sec)
 	}
 	uint32_t hash = fetch_hash(key, key_len);
 	struct fetch *sub = fetch_find(w->fetches, key, key_len, hash);
-	if (sub && fetch_waits_for(sub, f))
-		return false;
-	if (!sub) {
+	if (!sub)
 		sub = fetch_start(w, f->view, key, key_len, hash, ans->target, ans->target_len,
 				  f->qtype, f->qclass);
-		if (sub)
-			sub->chase_depth = f->chase_depth + 1;
-	}
-	if (!sub || sub->n_waiters >= FETCH_MAX_WAITERS)
+	if (!sub || sub->n_waiters >= FETCH_MAX_WAITERS || !fetch_chase_link(f, sub))
 		return false;
 	struct fetch_waiter *r = fetch_alloc(sizeof(*r));
 	r->parent = f;
@@ -269,24 +340,34 @@ static bool fetch_chase(struct fetch *f, struct answer *ans, uint8_t sec)
 	f->ans = ans;
 	f->chase_sec = sec;
 	f->chase_sub = sub;
+	fetch_chase_arm(f);
 	return true;
 }
 
-/* The fetch f chased for is done: finish f with the joined chain (rest NULL: it failed). */
+/*
+ * The fetch f chased for is done: finish f with the joined chain (rest NULL: it failed or took
+ * too long). A chain cut short that way is answered as far as it goes but not cached, nor is
+ * a join with a rest that may not be cached: the next query may get all of it.
+ */
 static void fetch_chase_done(struct fetch *f, const struct answer *rest, uint8_t rest_sec)
 {
 	struct answer *first = f->ans, *joined = NULL;
 	uint8_t sec = f->chase_sec;
 	f->ans = NULL;
 	f->chase_sub = NULL;
+	if (f->chase_timer)
+		uv_timer_stop(&f->chase_timer->timer);
 	if (rest)
 		joined = fetch_join(f, first, rest->body, rest->len, NULL, 0, 0);
 	if (joined) {
 		answer_free(first);
+		if (!rest->ttl)
+			joined->ttl = 0;
 		fetch_finish(f, joined, fetch_sec_join(sec, rest_sec));
 		return;
 	}
 	first->target_len = 0; /* no second try: answer with the chain as far as it goes */
+	first->ttl = 0;
 	fetch_finish(f, first, sec);
 }
 
@@ -358,13 +439,28 @@ static void fetch_log_scrub(const struct fetch *f, const struct answer *ans)
 		  ans->dropped, name, msg_type_str(f->qtype));
 }
 
+/* scrub.h: is name, inside f's bailiwick, one that other upstreams serve? */
+static bool fetch_elsewhere_cb(const void *ud, const uint8_t *name, size_t len)
+{
+	const struct fetch *f = ud;
+	return forward_elsewhere(&f->state->fwd, f->view, &f->fs, f->zone, f->zone_len, name, len);
+}
+
 static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t len)
 {
 	struct fetch *f = ud;
 	f->uq = NULL;
 	struct answer_policy pol = fetch_policy(f);
-	struct scrub_question sq = {f->lname,  f->lname_len, f->qtype,
-				    f->qclass, f->zone,      f->zone_len};
+	struct scrub_question sq = {.lname = f->lname,
+				    .lname_len = f->lname_len,
+				    .qtype = f->qtype,
+				    .qclass = f->qclass,
+				    .zone = f->zone,
+				    .zone_len = f->zone_len};
+	if (f->state->fwd.n_zones) { /* else nothing is cut out of any bailiwick */
+		sq.elsewhere = fetch_elsewhere_cb;
+		sq.elsewhere_ud = f;
+	}
 	struct answer *ans = status == 0 ? answer_prepare(&pol, &sq, reply, len) : NULL;
 	if (!ans) {
 		fetch_fail(f, status < 0 ? status : -EBADMSG);
@@ -428,6 +524,7 @@ static struct fetch *fetch_start(struct worker *w, const struct view *v, const u
 	    f->lname, lname_len, qtype, qclass, f->do_bit || f->validate, f->cd || f->validate};
 	struct forward_set fs = forward_lookup(&w->state->fwd, v, lname, lname_len);
 	fetch_bailiwick(f, &fs);
+	f->fs = fs;
 	if (upstream_resolve(w->pool, fs.addrs, fs.n, &qn, fetch_upstream_cb, f, &f->uq) < 0) {
 		free(f);
 		return NULL;

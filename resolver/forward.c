@@ -168,3 +168,14 @@ struct forward_set forward_lookup(const struct forward *f, const struct view *v,
 	}
 	return s;
 }
+
+bool forward_elsewhere(const struct forward *f, const struct view *v,
+		       const struct forward_set *asked, const uint8_t *zone, size_t zone_len,
+		       const uint8_t *lname, size_t lname_len)
+{
+	struct forward_set s = forward_lookup(f, v, lname, lname_len);
+	if (s.zone_len <= zone_len || !msg_name_under(s.zone, s.zone_len, zone, zone_len))
+		return false; /* the bailiwick itself, or above it (a DS at a forward zone's apex)
+			       */
+	return s.zone_len != asked->zone_len || memcmp(s.zone, asked->zone, s.zone_len) != 0;
+}

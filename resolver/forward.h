@@ -57,6 +57,16 @@ struct forward_set forward_lookup(const struct forward *f, const struct view *v,
 				  const uint8_t *lname, size_t lname_len);
 
 /*
+ * Is lname, a name inside the bailiwick zone of the upstreams `asked` (forward_lookup's set
+ * for the question they are asked, in view v), served by others: does it belong to a forward
+ * zone below that bailiwick other than the one `asked` was chosen for? Then those upstreams
+ * are not trusted for it (scrub.h), however far up their bailiwick reaches.
+ */
+bool forward_elsewhere(const struct forward *f, const struct view *v,
+		       const struct forward_set *asked, const uint8_t *zone, size_t zone_len,
+		       const uint8_t *lname, size_t lname_len);
+
+/*
  * Read "nameserver" lines of a resolv.conf-format file into out (at most max), skipping any
  * address equal to one of cfg's listen addresses. Returns the count, or a negative errno.
  */

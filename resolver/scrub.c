@@ -107,7 +107,9 @@ static int scrub_names_add(struct scrub_names *t, const uint8_t *name, size_t le
 
 static bool scrub_in_bailiwick(const struct scrub *s, const uint8_t *name, size_t len)
 {
-	return msg_name_under(name, len, s->q->zone, s->q->zone_len);
+	const struct scrub_question *q = s->q;
+	return msg_name_under(name, len, q->zone, q->zone_len) &&
+	       !(q->elsewhere && q->elsewhere(q->elsewhere_ud, name, len));
 }
 
 static bool scrub_is_link(const struct scrub *s, unsigned rr)
@@ -275,13 +277,29 @@ static bool scrub_answer_data(uint16_t qtype, uint8_t f, uint16_t type)
 	return qtype == TYPE_ANY || qtype == type;
 }
 
-/* Note the zone a kept answer RRSIG was made by: its NSEC/NSEC3 records are kept too. */
+/*
+ * Is o a zone apex above the bailiwick whose SOA may stay? A forward zone need not be a zone
+ * of its own: the negative answer for nx.lab.corp.example. from lab.corp.example.'s upstream
+ * carries the SOA (and the NSEC records) of corp.example., without which it is neither
+ * cached (RFC 2308) nor provable. Only for a chain that ends inside the bailiwick.
+ */
+static bool scrub_apex_above(const struct scrub *s, const uint8_t *o, size_t olen)
+{
+	return msg_name_under(s->q->zone, s->q->zone_len, o, olen) &&
+	       scrub_in_bailiwick(s, s->last, s->last_len);
+}
+
+/*
+ * Note the zone a kept answer RRSIG was made by: its NSEC/NSEC3 records are kept too (a
+ * wildcard expansion's proof). It may be above the bailiwick, as an SOA may.
+ */
 static void scrub_signer(struct scrub *s, const struct msg_rr *rr, const uint8_t *o, size_t olen)
 {
 	uint8_t signer[MSG_MAX_NAME];
 	size_t slen;
 	if (scrub_rdata_name(s, rr, RRSIG_FIXED, signer, &slen) &&
-	    msg_name_under(o, olen, signer, slen) && scrub_in_bailiwick(s, signer, slen))
+	    msg_name_under(o, olen, signer, slen) &&
+	    (scrub_in_bailiwick(s, signer, slen) || scrub_apex_above(s, signer, slen)))
 		scrub_names_add(&s->zones, signer, slen, 0);
 }
 
@@ -341,6 +359,25 @@ static bool scrub_authority_type(const struct scrub *s, uint16_t type, const uin
 	}
 }
 
+/*
+ * Would an authority record at o, outside the bailiwick, be kept? The SOA of a zone above the
+ * bailiwick (scrub_apex_above), and the NSEC and NSEC3 records of a zone the answer comes from
+ * wherever their owners are: a proof names its zone's neighbours, which may lie above the
+ * bailiwick or in a forward zone below it (the NSEC at www.lab.secure.test. proves that
+ * nx.secure.test. does not exist). With their RRSIGs. Never NS or DS records: what is
+ * delegated where is not this upstream's to say.
+ */
+static bool scrub_keep_outside(const struct scrub *s, const struct msg_rr *rr, const uint8_t *o,
+			       size_t olen)
+{
+	uint16_t type = rr->type == TYPE_RRSIG ? scrub_covered(s, rr) : rr->type;
+	if (rr->section != 2)
+		return false;
+	if (type == TYPE_SOA)
+		return scrub_apex_above(s, o, olen);
+	return (type == TYPE_NSEC || type == TYPE_NSEC3) && scrub_authority_type(s, type, o, olen);
+}
+
 static bool scrub_keep_other(const struct scrub *s, const struct msg_rr *rr, const uint8_t *o,
 			     size_t olen)
 {
@@ -387,8 +424,9 @@ static void scrub_soa_zones(struct scrub *s)
 		return; /* no authority section */
 	while (msg_walk_next(&w, &rr) > 0 && rr.section <= 2)
 		if (rr.section == 2 && rr.type == TYPE_SOA && rr.rclass == s->q->qclass &&
-		    scrub_owner(s, &rr, o, &olen) && scrub_in_bailiwick(s, o, olen) &&
-		    scrub_authority_type(s, TYPE_SOA, o, olen)) {
+		    scrub_owner(s, &rr, o, &olen) &&
+		    (scrub_in_bailiwick(s, o, olen) ? scrub_authority_type(s, TYPE_SOA, o, olen)
+						    : scrub_keep_outside(s, &rr, o, olen))) {
 			scrub_names_add(&s->zones, o, olen, 0);
 			s->soa_kept = true;
 		}
@@ -398,9 +436,10 @@ static bool scrub_keep(struct scrub *s, unsigned i, const struct msg_rr *rr)
 {
 	uint8_t o[MSG_MAX_NAME];
 	size_t olen;
-	if (rr->rclass != s->q->qclass || !scrub_owner(s, rr, o, &olen) ||
-	    !scrub_in_bailiwick(s, o, olen))
+	if (rr->rclass != s->q->qclass || !scrub_owner(s, rr, o, &olen))
 		return false;
+	if (!scrub_in_bailiwick(s, o, olen))
+		return scrub_keep_outside(s, rr, o, olen);
 	bool keep = rr->section == 1 ? scrub_keep_answer(s, i, rr, o, olen)
 				     : scrub_keep_other(s, rr, o, olen);
 	if (keep && rr->section < 3)

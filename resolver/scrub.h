@@ -3,7 +3,9 @@
  *
  * An upstream is trusted for the question it was sent and only inside its bailiwick: the
  * forward zone it was chosen for, or the root for the global and resolv.conf upstreams (as
- * Unbound's iterator scrubber and Knot Resolver's bailiwick checks do). Everything else in
+ * Unbound's iterator scrubber and Knot Resolver's bailiwick checks do), less the forward
+ * zones below it, whose names have upstreams of their own (the global upstream is not asked
+ * about corp.example. when corp.example. is forwarded to a private server). Everything else in
  * its reply -- "www.bank.test A 6.6.6.6" added to the answer for a.oob.test, an NS record for
  * bank.test, glue for a server nobody mentioned -- is poison for every cache downstream and is
  * removed before the reply is cached or relayed. What is kept, and why:
@@ -20,14 +22,19 @@
  *              negative-caching SOA), and NSEC/NSEC3 records inside a zone the answer comes
  *              from (the owner of a kept SOA, or the signer of a kept answer RRSIG), which is
  *              what a validator needs to prove NXDOMAIN, NODATA and wildcard expansions; with
- *              the RRSIGs over exactly those.
+ *              the RRSIGs over exactly those. A forward zone need not be a zone apex: for a
+ *              chain that ends inside the bailiwick, the SOA of a zone above it is kept too
+ *              (lab.corp.example.'s NXDOMAIN carries corp.example.'s SOA), never its NS or DS.
+ *              A proof's NSEC/NSEC3 owners are its zone's names, wherever they are: above the
+ *              bailiwick, or in a forward zone below it.
  *  additional  A and AAAA records (and their RRSIGs) of names that kept records mention: NS,
  *              MX, SRV, KX, SVCB and HTTPS targets.
- * Every kept record has the question's class and an owner inside the bailiwick. The rules do
- * not depend on the rcode. The scrubber reads the message once per chain link plus three
- * times, never writes it, and allocates nothing: scrub_plan only decides, so a reply with
- * nothing to drop is used as it came. scrub_apply writes the smaller message (with ldns: the
- * compression pointers of the original may point into what was dropped).
+ * Every kept record has the question's class and, but for those proofs, an owner inside the
+ * bailiwick. The rules do not depend on the rcode. The scrubber reads the message once per
+ * chain link plus three times, never writes it, and allocates nothing: scrub_plan only
+ * decides, so a reply with nothing to drop is used as it came. scrub_apply writes the smaller
+ * message (with ldns: the compression pointers of the original may point into what was
+ * dropped).
  */
 #ifndef MEGDNS_SCRUB_H
 #define MEGDNS_SCRUB_H
@@ -41,6 +48,12 @@
 #define SCRUB_MAX_HOPS 16                     /* CNAME/DNAME links followed */
 #define SCRUB_MAX_RR   (MSG_MAX_UDP / 11 + 1) /* the most records a message can hold */
 
+/*
+ * Is name (lower-case wire, inside the bailiwick) served by other upstreams than the ones
+ * asked, because a forward zone below the bailiwick holds it? ud is the question's.
+ */
+typedef bool (*scrub_elsewhere_fn)(const void *ud, const uint8_t *name, size_t len);
+
 /* What was asked, and of whom: the bailiwick the upstream is trusted for. */
 struct scrub_question {
 	const uint8_t *lname; /* the question name, lower-case wire */
@@ -48,6 +61,8 @@ struct scrub_question {
 	uint16_t qtype, qclass;
 	const uint8_t *zone; /* bailiwick, lower-case wire ("\0" for the root) */
 	size_t zone_len;
+	scrub_elsewhere_fn elsewhere; /* the names cut out of the bailiwick; NULL: none */
+	const void *elsewhere_ud;
 };
 
 /* The decision for one message. */

@@ -188,6 +188,11 @@ void upstream_pool_know(struct upstream_pool *p, const struct addr *a)
 	upstream_server_index(p, a);
 }
 
+uint32_t upstream_pool_deadline_ms(const struct upstream_pool *p)
+{
+	return p->timeout_ms > UPSTREAM_DEADLINE_MS ? p->timeout_ms : UPSTREAM_DEADLINE_MS;
+}
+
 /* The query's servers, best first (servsel_order), its attempt budget and deadline. */
 static void upstream_plan(struct upstream_query *q, const struct addr *servers, size_t n)
 {
@@ -204,9 +209,7 @@ static void upstream_plan(struct upstream_query *q, const struct addr *servers, 
 	for (size_t i = 0; i < q->n_srv; i++)
 		q->srv[i] = idx[order[i]];
 	q->max_attempts = (unsigned)(q->n_srv * 2 < 3 ? 3 : q->n_srv * 2);
-	uint32_t budget =
-	    p->timeout_ms > UPSTREAM_DEADLINE_MS ? p->timeout_ms : UPSTREAM_DEADLINE_MS;
-	q->deadline = uv_now(p->loop) + budget;
+	q->deadline = uv_now(p->loop) + upstream_pool_deadline_ms(p);
 }
 
 /* Plan position of the server to probe alongside the first attempt, or n_srv for none. */

@@ -56,6 +56,9 @@ void upstream_pool_free(struct upstream_pool *p);
 /* Change the attempt timeout (reload). */
 void upstream_pool_set_timeout(struct upstream_pool *p, uint32_t timeout_ms);
 
+/* How long a query may take (ms): UPSTREAM_DEADLINE_MS, or the attempt timeout if longer. */
+uint32_t upstream_pool_deadline_ms(const struct upstream_pool *p);
+
 /* Description of one question to ask. */
 struct upstream_question {
 	const uint8_t *lname; /* lower-case wire, copied */

@@ -49,4 +49,41 @@ static inline size_t check_pkt_wire(ldns_pkt *p, uint8_t *out)
 	return len;
 }
 
+/*
+ * Write into out a reply to qname/qtype whose answer section holds n TXT records at qname,
+ * each of rdlen bytes (character strings of up to 255), built by hand: messages that big (past
+ * 64 KiB when n * rdlen is) are what they test. out must hold n * (rdlen + 12) + 300 bytes.
+ * Returns the length.
+ */
+static inline size_t check_pkt_big_txt(uint8_t *out, const char *qname, uint16_t qtype, unsigned n,
+				       size_t rdlen)
+{
+	ldns_rdf *name = NULL;
+	ck_assert_int_eq(ldns_str2rdf_dname(&name, qname), LDNS_STATUS_OK);
+	static const uint8_t hdr[12] = {0, 0, 0x81, 0x80, 0, 1};
+	size_t len = sizeof(hdr);
+	memcpy(out, hdr, len);
+	out[6] = (uint8_t)(n >> 8), out[7] = (uint8_t)n;
+	memcpy(out + len, ldns_rdf_data(name), ldns_rdf_size(name));
+	len += ldns_rdf_size(name);
+	ldns_rdf_deep_free(name);
+	const uint8_t tail[4] = {(uint8_t)(qtype >> 8), (uint8_t)qtype, 0, 1};
+	memcpy(out + len, tail, 4);
+	len += 4;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t rr[12] = {
+		    0xc0, 12, 0, 16, 0, 1, 0, 0, 1, 44, (uint8_t)(rdlen >> 8), (uint8_t)rdlen};
+		memcpy(out + len, rr, sizeof(rr));
+		len += sizeof(rr);
+		for (size_t left = rdlen; left > 0;) {
+			size_t k = left - 1 < 255 ? left - 1 : 255;
+			out[len++] = (uint8_t)k;
+			memset(out + len, 'x', k);
+			len += k;
+			left -= k + 1;
+		}
+	}
+	return len;
+}
+
 #endif

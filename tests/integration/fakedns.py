@@ -4,7 +4,7 @@
 As a program it is an upstream that misbehaves on purpose (no NSD option does):
 
   fakedns.py --addr 127.0.0.30 --port 53 --log FILE --mode MODE [--delay S] [--ip A] [--ttl N]
-             [--cname NAME=TARGET]... [--bare-cname NAME=TARGET]...
+             [--cname NAME=TARGET]... [--bare-cname NAME=TARGET]... [--wait S]
   (--addr may carry a scope: fe80::2%eth0)
 
   answer  answer every A query with --ip (other types: NODATA), over UDP and TCP
@@ -24,6 +24,9 @@ As a program it is an upstream that misbehaves on purpose (no NSD option does):
           "TARGET A 6.6.6.6" the same way; --bare-cname NAME=TARGET gives NAME only "CNAME
           TARGET", nothing else (an authoritative server whose chain leads elsewhere). Names
           under bank.test get a plain answer.
+
+--wait S (any mode) holds every reply S seconds, so that queries sent together are all in
+flight at the resolver before the first reply comes back.
 
 Every query is logged to --log as "q PROTO SRCPORT ID QNAME QTYPE" (one line, flushed),
 after a first line "ready". As a module it offers the wire helpers the tests use to send
@@ -300,6 +303,7 @@ class Fake:
         mode = self.args.mode
         if mode == "drop":
             return
+        time.sleep(self.args.wait)
         if mode == "delay":
             time.sleep(self.args.delay)
         if mode == "spoof":
@@ -330,6 +334,7 @@ class Fake:
                 self.note("tcp", peer[1], q["id"], q["name"], q["qtype"])
                 if self.args.mode == "drop":
                     continue
+                time.sleep(self.args.wait)
                 if self.args.mode in ("delay", "spoof"):
                     time.sleep(self.args.delay)
                 reply = self.answer(q)
@@ -353,6 +358,7 @@ def main():
     ap.add_argument("--mode", default="answer",
                     choices=["answer", "drop", "delay", "spoof", "tc", "emptycname", "inject"])
     ap.add_argument("--delay", type=float, default=0.2)
+    ap.add_argument("--wait", type=float, default=0.0)
     ap.add_argument("--ip", default="192.0.2.53")
     ap.add_argument("--ttl", type=int, default=300)
     ap.add_argument("--cname", action="append", default=[], metavar="NAME=TARGET")

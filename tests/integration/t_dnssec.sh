@@ -6,7 +6,8 @@
 #   NSD 127.0.0.12  the leaves (one key each unless said; ECDSA P-256 unless said):
 #     secure.test.      KSK + ZSK, NSEC: www A, a TXT, *.wild A, alias CNAME www.nsec3.test.,
 #                       txtonly (TXT only), to-insecure / to-bogus CNAMEs into other leaves,
-#                       dname DNAME nsec3.test.
+#                       dname DNAME nsec3.test., www.lab A and *.wc.lab A (lab.secure.test. is
+#                       megdns's forward zone: a forward zone inside a zone, not at its apex)
 #     nsec3.test.       RSASHA256, NSEC3 (0 extra iterations, no salt): www A, txtonly, *.wild A
 #     ed.test.          ED25519 (algorithm 15)
 #     insecure.test.    unsigned, no DS in test.                    -> insecure, no AD
@@ -77,7 +78,7 @@ signed_leaf() {
 leaf_zone secure.test. "www IN A 192.0.2.1" 'a IN TXT "secure text"' "*.wild IN A 192.0.2.2" \
 	"alias IN CNAME www.nsec3.test." 'txtonly IN TXT "only a TXT here"' \
 	"to-insecure IN CNAME www.insecure.test." "to-bogus IN CNAME www.altered.test." \
-	"dname IN DNAME nsec3.test."
+	"dname IN DNAME nsec3.test." "www.lab IN A 192.0.2.16" "*.wc.lab IN A 192.0.2.17"
 dnssec_key secure.test. ECDSAP256SHA256 ksk
 ksk=$DNSSEC_KEY
 dnssec_key secure.test. ECDSAP256SHA256
@@ -214,6 +215,8 @@ ref() {
 }
 ref www.secure.test. A NOERROR ad
 ref nx.secure.test. A NXDOMAIN ad
+ref nx.lab.secure.test. A NXDOMAIN ad
+ref foo.wc.lab.secure.test. A NOERROR ad
 ref txtonly.secure.test. A NOERROR ad
 ref foo.wild.secure.test. A NOERROR ad
 ref alias.secure.test. A NOERROR ad
@@ -245,6 +248,9 @@ cat >megdns.yaml <<EOF
 server:
   listen: [127.0.0.1@53]
 upstreams: [$UB@53]
+forward-zones:
+  - name: lab.secure.test.
+    upstreams: [$UB@53]
 dnssec:
   validation: true
   trust-anchor-file: root.key
@@ -357,6 +363,26 @@ expect_flag ad "NSEC wildcard: foo.wild.secure.test"
 q +dnssec foo.wild.nsec3.test. A
 expect_answer "foo\.wild\.nsec3\.test\..*192\.0\.2\.13\$" "NSEC3 wildcard: foo.wild.nsec3.test"
 expect_flag ad "NSEC3 wildcard: foo.wild.nsec3.test"
+
+# A forward zone below its zone's apex: the SOA and NSEC records of secure.test. are the
+# proof of lab.secure.test.'s negative and wildcard answers, and the negative one is cached.
+q +dnssec nx.lab.secure.test. A
+expect_status NXDOMAIN "NXDOMAIN in a forward zone below the apex: nx.lab.secure.test"
+expect_flag ad "NXDOMAIN in a forward zone below the apex: proven by secure.test's NSECs"
+expect_section AUTHORITY '^secure\.test\..*SOA' "nx.lab.secure.test: the SOA of secure.test is kept"
+expect_section AUTHORITY 'NSEC[[:space:]]' "nx.lab.secure.test: the NSEC records are kept"
+n1=$(ub_count nx.lab.secure.test.)
+t1=$(dq_ttl AUTHORITY secure.test. SOA)
+sleep 1.1
+q +dnssec nx.lab.secure.test. A
+expect_status NXDOMAIN "nx.lab.secure.test asked again"
+expect_flag ad "nx.lab.secure.test asked again"
+assert_eq "$(ub_count nx.lab.secure.test.)" "$n1" "the negative answer below the apex is served from megdns's cache" \
+	"$(cat "$T/unbound-rec/unbound.log")"
+assert_range "$(dq_ttl AUTHORITY secure.test. SOA)" 1 "$((${t1:-1} - 1))" "the cached SOA's TTL counts down"
+q +dnssec foo.wc.lab.secure.test. A
+expect_answer "foo\.wc\.lab\.secure\.test\..*192\.0\.2\.17\$" "wildcard in a forward zone below the apex: the A"
+expect_flag ad "wildcard in a forward zone below the apex: proven by secure.test's NSEC"
 
 # CNAME chains across zones.
 q +dnssec alias.secure.test. A

@@ -142,6 +142,48 @@ START_TEST(negative_rfc2308)
 }
 END_TEST
 
+START_TEST(negative_below_the_apex)
+{
+	/* The forward zone lab.corp.example. sits inside the zone corp.example.: the negative
+	 * answer's SOA is corp.example.'s, and gives it its lifetime. */
+	uint8_t msg[2048];
+	const char *ns[] = {"corp.example. 600 IN SOA ns.corp.example. h.corp.example. 1 2 3 4 240",
+			    "corp.example. 600 IN NS ns.corp.example.", NULL};
+	size_t n = make(msg, "nx.lab.corp.example.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, ns,
+			NULL, false);
+	static uint8_t zone[MSG_MAX_NAME];
+	struct scrub_question q = question("nx.lab.corp.example.", 1);
+	ck_assert_int_eq(msg_name_from_str("lab.corp.example.", zone, &q.zone_len), 0);
+	q.zone = zone;
+	struct answer *a = answer_prepare(&plain, &q, msg, n);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->rcode, MSG_NXDOMAIN);
+	ck_assert_uint_eq(a->dropped, 1); /* the NS of corp.example. */
+	ck_assert_uint_eq(a->n_ttl, 1);
+	ck_assert_uint_eq(ttl_at(a, 0), 240);
+	ck_assert_uint_eq(a->ttl, 240); /* cached as RFC 2308 says */
+	answer_free(a);
+}
+END_TEST
+
+START_TEST(bounded_by_64k)
+{
+	/* A body past 64 KiB (only a join could make one) has TTL fields the cache cannot
+	 * locate in 16 bits: unusable. Just under it is fine. */
+	static uint8_t msg[80000];
+	size_t n = check_pkt_big_txt(msg, "big.test.", 16, 2, 35000);
+	ck_assert_uint_gt(n, MSG_MAX_UDP);
+	ck_assert_ptr_null(answer_prepare(&plain, NULL, msg, n));
+	n = check_pkt_big_txt(msg, "big.test.", 16, 2, 32000);
+	ck_assert_uint_le(n, MSG_MAX_UDP);
+	struct answer *a = answer_prepare(&plain, NULL, msg, n);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->n_ttl, 2);
+	expect_offsets(a);
+	answer_free(a);
+}
+END_TEST
+
 START_TEST(opt_removed)
 {
 	uint8_t msg[2048];
@@ -321,6 +363,8 @@ int main(void)
 	tcase_add_test(tc, positive_lifetime_and_flags);
 	tcase_add_test(tc, ttl_clamps);
 	tcase_add_test(tc, negative_rfc2308);
+	tcase_add_test(tc, negative_below_the_apex);
+	tcase_add_test(tc, bounded_by_64k);
 	tcase_add_test(tc, opt_removed);
 	tcase_add_test(tc, too_many_records_not_cached);
 	tcase_add_test(tc, scrubbed_answer);

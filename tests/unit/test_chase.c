@@ -108,6 +108,21 @@ START_TEST(splice_negative_keeps_soa)
 }
 END_TEST
 
+START_TEST(splice_bounded_by_64k)
+{
+	/* Two parts that fit a message each but not together: the join is refused, whatever room
+	 * the caller has (the cache keeps TTL offsets in 16 bits). */
+	static uint8_t local[40000], resolved[40000], out[200000];
+	size_t ln = check_pkt_big_txt(local, "a.test.", 16, 1, 35000);
+	size_t rn = check_pkt_big_txt(resolved, "b.test.", 16, 1, 35000);
+	ck_assert_uint_eq(chase_splice(local, ln, resolved, rn, NULL, 0, 0, out, sizeof(out)), 0);
+	rn = check_pkt_big_txt(resolved, "b.test.", 16, 1, 30000);
+	size_t n = chase_splice(local, ln, resolved, rn, NULL, 0, 0, out, sizeof(out));
+	ck_assert_uint_gt(n, 60000);
+	ck_assert_uint_le(n, MSG_MAX_UDP);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("chase");
@@ -116,6 +131,7 @@ int main(void)
 	tcase_add_test(tc, target_not_needed);
 	tcase_add_test(tc, splice_positive);
 	tcase_add_test(tc, splice_negative_keeps_soa);
+	tcase_add_test(tc, splice_bounded_by_64k);
 	suite_add_tcase(s, tc);
 	return check_main_run(s);
 }

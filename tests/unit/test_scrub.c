@@ -328,6 +328,95 @@ START_TEST(out_of_bailiwick)
 }
 END_TEST
 
+/* The forward zones of the test below the bailiwick (what forward_elsewhere answers). */
+static const char *const *holes;
+
+static bool in_hole(const void *ud, const uint8_t *name, size_t len)
+{
+	(void)ud;
+	for (const char *const *h = holes; h && *h; h++) {
+		uint8_t z[MSG_MAX_NAME];
+		size_t zlen;
+		ck_assert_int_eq(msg_name_from_str(*h, z, &zlen), 0);
+		if (msg_name_under(name, len, z, zlen))
+			return true;
+	}
+	return false;
+}
+
+START_TEST(forward_zone_below_bailiwick)
+{
+	uint8_t msg[4096];
+	const char *an[] = {"a.evil.test. 300 IN CNAME secret.corp.example.",
+			    "secret.corp.example. 300 IN A 6.6.6.6", NULL};
+	const char *ns[] = {"corp.example. 300 IN NS ns.evil.test.", NULL};
+	size_t n = make(msg, "a.evil.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, ns, NULL);
+	struct scrub_question q = question("a.evil.test.", TYPE_A, ".");
+	struct scrub_plan plan;
+	/* The premise: for the global upstream, without forward zones, all of it is in. */
+	ldns_pkt *p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_ANSWER, an);
+	ck_assert_uint_eq(plan.target_len, 0);
+	ldns_pkt_free(p);
+
+	/* corp.example. is forwarded elsewhere: the chain leaves the bailiwick at its name. */
+	holes = (const char *[]){"corp.example.", NULL};
+	q.elsewhere = in_hole;
+	p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_ANSWER, (const char *[]){an[0], NULL});
+	expect_section(p, LDNS_SECTION_AUTHORITY, NONE);
+	ck_assert_uint_eq(plan.n_drop, 2);
+	ck_assert_uint_eq(plan.target_len, 21);
+	ck_assert(memcmp(plan.target, "\6secret\4corp\7example", 21) == 0);
+	ldns_pkt_free(p);
+
+	/* A forward zone inside another: example.com.'s upstream on corp.example.com. names. */
+	const char *an2[] = {"web.example.com. 300 IN CNAME x.corp.example.com.",
+			     "x.corp.example.com. 300 IN A 6.6.6.6", NULL};
+	const char *ns2[] = {"example.com. 300 IN NS ns.example.com.",
+			     "example.com. 300 IN NS ns.corp.example.com.", NULL};
+	const char *ar2[] = {"ns.example.com. 300 IN A 192.0.2.54",
+			     "ns.corp.example.com. 300 IN A 6.6.6.6", NULL};
+	n = make(msg, "web.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an2, ns2, ar2);
+	q = question("web.example.com.", TYPE_A, "example.com.");
+	holes = (const char *[]){"corp.example.com.", NULL};
+	q.elsewhere = in_hole;
+	p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_ANSWER, (const char *[]){an2[0], NULL});
+	ck_assert_uint_eq(plan.target_len, 20);
+	ck_assert(memcmp(plan.target, "\1x\4corp\7example\3com", 20) == 0);
+	ldns_pkt_free(p);
+
+	/* A name of the hole is not glue either, even for an NS record that is kept. */
+	const char *an3[] = {"www.example.com. 300 IN A 192.0.2.1", NULL};
+	n = make(msg, "www.example.com.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an3, ns2, ar2);
+	q = question("www.example.com.", TYPE_A, "example.com.");
+	q.elsewhere = in_hole;
+	p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_ANSWER, an3);
+	expect_section(p, LDNS_SECTION_AUTHORITY, ns2);
+	expect_section(p, LDNS_SECTION_ADDITIONAL, (const char *[]){ar2[0], NULL});
+	ck_assert_uint_eq(plan.target_len, 0);
+	ldns_pkt_free(p);
+
+	/* A denial's NSEC may be owned by a name of the hole: it is its zone's neighbour. */
+	const char *ns4[] = {
+	    "secure.test. 300 IN SOA ns.test. h.secure.test. 1 2 3 4 300",
+	    "www.lab.secure.test. 300 IN NSEC to-bogus.secure.test. A RRSIG NSEC",
+	    "www.lab.secure.test. 300 IN RRSIG NSEC 13 4 300 20300101000000 20200101000000 1 "
+	    "secure.test. AAAA",
+	    "lab.secure.test. 300 IN NS ns.evil.test.", NULL};
+	n = make(msg, "nx.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, ns4, NULL);
+	q = question("nx.secure.test.", TYPE_A, ".");
+	holes = (const char *[]){"lab.secure.test.", NULL};
+	q.elsewhere = in_hole;
+	p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_AUTHORITY, (const char *[]){ns4[0], ns4[1], ns4[2], NULL});
+	ldns_pkt_free(p);
+	holes = NULL;
+}
+END_TEST
+
 START_TEST(nxdomain_soa_nsec)
 {
 	uint8_t msg[4096];
@@ -364,6 +453,94 @@ START_TEST(nxdomain_soa_nsec)
 	n = make(msg, "nx.example.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, ns2, NULL);
 	p = scrubbed(msg, n, &q, &plan);
 	expect_section(p, LDNS_SECTION_AUTHORITY, NONE);
+	ldns_pkt_free(p);
+}
+END_TEST
+
+START_TEST(negative_below_the_apex)
+{
+	uint8_t msg[4096];
+	const char *ns[] = {
+	    "corp.example. 300 IN SOA ns.corp.example. h.corp.example. 1 2 3 4 300",
+	    "corp.example. 300 IN RRSIG SOA 13 2 300 20300101000000 20200101000000 1 "
+	    "corp.example. AAAA",
+	    "kab.corp.example. 300 IN NSEC mab.corp.example. A RRSIG NSEC",
+	    "kab.corp.example. 300 IN RRSIG NSEC 13 3 300 20300101000000 20200101000000 1 "
+	    "corp.example. AAAA",
+	    "corp.example. 300 IN NSEC a.corp.example. SOA NS RRSIG NSEC DNSKEY",
+	    "corp.example. 300 IN RRSIG NSEC 13 2 300 20300101000000 20200101000000 1 "
+	    "corp.example. AAAA",
+	    "lab.corp.example. 300 IN NSEC m.lab.corp.example. A RRSIG NSEC",
+	    "corp.example. 300 IN NS ns.evil.test.", /* above the bailiwick: not its to say */
+	    "corp.example. 300 IN DS 1 13 2 "
+	    "0000000000000000000000000000000000000000000000000000000000000000",
+	    "example. 300 IN NS ns.evil.test.",
+	    "other.example. 300 IN SOA ns.evil.test. h.evil.test. 1 2 3 4 86400",
+	    "zz.other.example. 300 IN NSEC zzz.other.example. A",
+	    NULL};
+	size_t n =
+	    make(msg, "nx.lab.corp.example.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, ns, NULL);
+	struct scrub_question q = question("nx.lab.corp.example.", TYPE_A, "lab.corp.example.");
+	struct scrub_plan plan;
+	ldns_pkt *p = scrubbed(msg, n, &q, &plan);
+	/* The forward zone lab.corp.example. is inside the zone corp.example.: its SOA, NSEC
+	 * records and their RRSIGs are the negative answer. */
+	expect_section(p, LDNS_SECTION_AUTHORITY,
+		       (const char *[]){ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], ns[6], NULL});
+	ck_assert_uint_eq(plan.n_drop, 5);
+	ck_assert_uint_eq(plan.target_len, 0);
+	ldns_pkt_free(p);
+
+	/* The same for NSEC3 (owners directly below the apex above the bailiwick). */
+	const char *ns3[] = {
+	    ns[0],
+	    ns[1],
+	    "k8udemvp1j2f7eg6jebps17vp3n8i58h.corp.example. 300 IN NSEC3 1 0 0 - "
+	    "k8udemvp1j2f7eg6jebps17vp3n8i58i A RRSIG",
+	    "k8udemvp1j2f7eg6jebps17vp3n8i58h.corp.example. 300 IN RRSIG NSEC3 13 3 300 "
+	    "20300101000000 20200101000000 1 corp.example. AAAA",
+	    "k8udemvp1j2f7eg6jebps17vp3n8i58h.example. 300 IN NSEC3 1 0 0 - "
+	    "k8udemvp1j2f7eg6jebps17vp3n8i58i A RRSIG",
+	    NULL};
+	n = make(msg, "nx.lab.corp.example.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, ns3, NULL);
+	p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_AUTHORITY,
+		       (const char *[]){ns3[0], ns3[1], ns3[2], ns3[3], NULL});
+	ldns_pkt_free(p);
+
+	/* A chain that leaves the bailiwick brings no SOA from above it. */
+	const char *an[] = {"a.lab.corp.example. 300 IN CNAME www.bank.test.", NULL};
+	n = make(msg, "a.lab.corp.example.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, an, ns, NULL);
+	q = question("a.lab.corp.example.", TYPE_A, "lab.corp.example.");
+	p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_ANSWER, an);
+	expect_section(p, LDNS_SECTION_AUTHORITY, NONE);
+	ldns_pkt_free(p);
+}
+END_TEST
+
+START_TEST(wildcard_below_the_apex)
+{
+	/* A wildcard of corp.example. expanded inside the forward zone lab.corp.example.: the
+	 * proof that no closer name exists is corp.example.'s, like the RRSIG's signer. */
+	uint8_t msg[4096];
+	const char *an[] = {"a.lab.corp.example. 300 IN A 192.0.2.5",
+			    "a.lab.corp.example. 300 IN RRSIG A 13 3 300 20300101000000 "
+			    "20200101000000 1 corp.example. AAAA",
+			    NULL};
+	const char *ns[] = {
+	    "*.lab.corp.example. 300 IN NSEC z.lab.corp.example. A RRSIG NSEC",
+	    "*.lab.corp.example. 300 IN RRSIG NSEC 13 4 300 20300101000000 20200101000000 1 "
+	    "corp.example. AAAA",
+	    "kab.corp.example. 300 IN NSEC mab.corp.example. A RRSIG NSEC", NULL};
+	size_t n =
+	    make(msg, "a.lab.corp.example.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, ns, NULL);
+	struct scrub_question q = question("a.lab.corp.example.", TYPE_A, "lab.corp.example.");
+	struct scrub_plan plan;
+	ldns_pkt *p = scrubbed(msg, n, &q, &plan);
+	expect_section(p, LDNS_SECTION_ANSWER, an);
+	expect_section(p, LDNS_SECTION_AUTHORITY, ns);
+	ck_assert_uint_eq(plan.n_drop, 0);
 	ldns_pkt_free(p);
 }
 END_TEST
@@ -653,7 +830,10 @@ int main(void)
 	tcase_add_test(tc, unfollowed_chain);
 	tcase_add_test(tc, dname_chain);
 	tcase_add_test(tc, out_of_bailiwick);
+	tcase_add_test(tc, forward_zone_below_bailiwick);
 	tcase_add_test(tc, nxdomain_soa_nsec);
+	tcase_add_test(tc, negative_below_the_apex);
+	tcase_add_test(tc, wildcard_below_the_apex);
 	tcase_add_test(tc, nsec3_nodata);
 	tcase_add_test(tc, wildcard_answer_keeps_its_proof);
 	tcase_add_test(tc, referral_looking_reply);
