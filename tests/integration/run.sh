@@ -100,7 +100,8 @@ for t in "${tests[@]}"; do
 	secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
-		printf 'PASS  %-22s %6ss\n' "$t" "$secs"
+		checks=$(sed -n 's/^# .*: \([0-9]*\) of [0-9]* checks passed$/\1/p' "$work/test.log" | tail -n1)
+		printf 'PASS  %-22s %6ss  %4s checks\n' "$t" "$secs" "${checks:-?}"
 		[ -n "${IT_KEEP:-}" ] || rm -rf "$work"
 	else
 		failed=$((failed + 1))
