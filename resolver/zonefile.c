@@ -11,6 +11,7 @@
 
 #include "msg.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ZF_MAX_INCLUDE 8           /* $INCLUDE nesting depth */
 #define ZF_MAX_FILE    (64u << 20) /* zone files above this are refused */
@@ -172,35 +174,6 @@ static size_t zf_skip_blank(const struct zf_file *f, size_t pos)
 	return pos;
 }
 
-/* Hand a parsed record to the callback, which takes it in any case. */
-static int zf_record(struct zf_read *R, struct zf_file *f, ldns_rr *rr, int line)
-{
-	if (zf_relative(rr, R->unset)) {
-		ldns_rr_free(rr);
-		return zf_fail(R, f, line,
-			       "relative name with no $ORIGIN (end it with a dot or set $ORIGIN)");
-	}
-	/* Without $ORIGIN, relative names after a zone's SOA are relative to its apex. */
-	ldns_rdf *origin = NULL;
-	if (!R->seen && ldns_dname_compare(f->origin, R->unset) == 0) {
-		origin = zf_check(ldns_rdf_clone(ldns_rr_owner(rr)));
-		ldns_dname2canonical(origin);
-	}
-	R->seen = true;
-	char why[ZF_WHY_MAX] = "";
-	int rc = R->cb(R->arg, rr, why, sizeof(why));
-	if (rc < 0) {
-		ldns_rdf_deep_free(origin);
-		zf_fail(R, f, line, "%s", why);
-		return rc;
-	}
-	if (origin) {
-		ldns_rdf_deep_free(f->origin);
-		f->origin = origin;
-	}
-	return 0;
-}
-
 /* Copy the next token of [p, end) into out (quotes removed); returns where it ended. */
 static const char *zf_token(const char *p, const char *end, char *out, size_t cap, bool *ok)
 {
@@ -222,6 +195,95 @@ static const char *zf_token(const char *p, const char *end, char *out, size_t ca
 		p++;
 	out[n] = '\0';
 	return p;
+}
+
+static bool zf_is_ttl(const char *t)
+{
+	if (!(*t >= '0' && *t <= '9'))
+		return false;
+	for (; *t; t++)
+		if (!strchr("0123456789sSmMhHdDwW", *t))
+			return false;
+	return true;
+}
+
+static bool zf_is_class(const char *t)
+{
+	return !strcasecmp(t, "IN") || !strcasecmp(t, "CH") || !strcasecmp(t, "HS") ||
+	       !strcasecmp(t, "CS") || !strncasecmp(t, "CLASS", 5);
+}
+
+/*
+ * ldns turns a type it does not know into type 0 with no data, so "router IN 10.100.0.1"
+ * (the type forgotten) parses; and it takes meta types (ANY, OPT, AXFR...) as data. Neither
+ * can be answered: a type-0 record with empty data makes dig report FORMERR. Find the token
+ * of line [text, text+len) that stood where the type belongs and say what is wrong with it.
+ * Returns false for a record type that is fine.
+ */
+static bool zf_bad_type(const ldns_rr *rr, const char *text, size_t len, char *why, size_t cap)
+{
+	ldns_rr_type t = ldns_rr_get_type(rr);
+	bool meta = t == LDNS_RR_TYPE_OPT || (t >= LDNS_RR_TYPE_TKEY && t <= LDNS_RR_TYPE_ANY);
+	if (t != 0 && !meta)
+		return false;
+	const char *end = memchr(text, '\n', len);
+	end = end ? end : text + len;
+	char tok[LDNS_MAX_DOMAINLEN * 4 + 1] = "";
+	bool ok = true, owner = text < end && *text != ' ' && *text != '\t';
+	const char *p = text;
+	for (int i = 0; i < 4 && p < end; i++) {
+		p = zf_token(p, end, tok, sizeof(tok), &ok);
+		if (!(i == 0 && owner) && !zf_is_ttl(tok) && !zf_is_class(tok))
+			break;
+		tok[0] = '\0';
+	}
+	const char *fix = "; a record is NAME [TTL] [CLASS] TYPE DATA";
+	unsigned char a[16];
+	if (meta)
+		snprintf(why, cap, "%s is a query type, not a record that can be stored", tok);
+	else if (!strcasecmp(tok, "TYPE0"))
+		snprintf(why, cap, "type 0 is reserved, it cannot be stored or answered");
+	else if (!tok[0])
+		snprintf(why, cap, "the record has no type%s", fix);
+	else if (inet_pton(AF_INET, tok, a) == 1 || inet_pton(AF_INET6, tok, a) == 1)
+		snprintf(why, cap, "no record type before the address %s (write %s %s)", tok,
+			 strchr(tok, ':') ? "AAAA" : "A", tok);
+	else
+		snprintf(why, cap, "unknown record type '%s'%s", tok, fix);
+	return true;
+}
+
+/* Hand a parsed record to the callback, which takes it in any case. */
+static int zf_record(struct zf_read *R, struct zf_file *f, ldns_rr *rr, size_t start, int line)
+{
+	char why[ZF_WHY_MAX] = "";
+	if (zf_bad_type(rr, f->buf + start, f->len - start, why, sizeof(why))) {
+		ldns_rr_free(rr);
+		return zf_fail(R, f, line, "%s", why);
+	}
+	if (zf_relative(rr, R->unset)) {
+		ldns_rr_free(rr);
+		return zf_fail(R, f, line,
+			       "relative name with no $ORIGIN (end it with a dot or set $ORIGIN)");
+	}
+	/* Without $ORIGIN, relative names after a zone's SOA are relative to its apex. */
+	ldns_rdf *origin = NULL;
+	if (!R->seen && ldns_dname_compare(f->origin, R->unset) == 0) {
+		origin = zf_check(ldns_rdf_clone(ldns_rr_owner(rr)));
+		ldns_dname2canonical(origin);
+	}
+	R->seen = true;
+	int rc = R->cb(R->arg, rr, why, sizeof(why));
+	if (rc < 0) {
+		ldns_rdf_deep_free(origin);
+		zf_fail(R, f, line, "%s", why);
+		return rc;
+	}
+	if (origin) {
+		ldns_rdf_deep_free(f->origin);
+		f->origin = origin;
+	}
+	return 0;
 }
 
 /* The origin an $INCLUDE line gives its file: text (relative to f's origin) or f's own. */
@@ -288,7 +350,7 @@ static int zf_parse_one(struct zf_read *R, struct zf_file *f, size_t start)
 	ldns_rr *rr = NULL;
 	ldns_status s = ldns_rr_new_frm_fp_l(&rr, f->fp, &f->ttl, &f->origin, &f->prev, NULL);
 	if (s == LDNS_STATUS_OK)
-		return zf_record(R, f, rr, line);
+		return zf_record(R, f, rr, start, line);
 	if (s == LDNS_STATUS_SYNTAX_INCLUDE && strncmp(f->buf + start, "$INCLUDE", 8) == 0)
 		return zf_include(R, f, start, line);
 	if (s == LDNS_STATUS_SYNTAX_EMPTY || s == LDNS_STATUS_SYNTAX_TTL ||
@@ -354,7 +416,7 @@ int zonefile_parse_record(const char *text, ldns_rr **out, char *err, size_t err
 		snprintf(err, errlen, "%s", ldns_get_errorstr_by_id(s));
 	else if (zf_relative(rr, unset))
 		snprintf(err, errlen, "names must be absolute (end in a dot)");
-	else
+	else if (!zf_bad_type(rr, text, strlen(text), err, errlen))
 		rc = 0;
 	ldns_rdf_deep_free(unset);
 	if (rc < 0) {

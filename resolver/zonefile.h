@@ -6,8 +6,11 @@
  * its line), and refusing relative names that have no origin to hang from (ldns would silently
  * root them). $ORIGIN and $TTL work as in RFC 1035 section 5.1; records before any $TTL get
  * 3600 seconds. Until a file sets $ORIGIN, relative names are an error up to its first record
- * (in a zone file, the SOA), whose owner in lower case then serves as the origin. Nothing is
- * checked beyond syntax: classes, types and what belongs together are the caller's business.
+ * (in a zone file, the SOA), whose owner in lower case then serves as the origin. A record
+ * must have a type that can be stored: ldns reads an unknown type (a line with the type left
+ * out, "router IN 10.100.0.1") as type 0 without data, and meta types (ANY, OPT, AXFR...) as
+ * data; both are errors here. Nothing else is checked beyond syntax: classes and what belongs
+ * together are the caller's business.
  */
 #ifndef MEGDNS_ZONEFILE_H
 #define MEGDNS_ZONEFILE_H

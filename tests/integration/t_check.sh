@@ -217,6 +217,18 @@ run_check cfg/badzone.yaml
 assert_eq "$RC" 2 "-t with a bad zone file" "$(ctx cfg/badzone.yaml)"
 assert_match "$ERR" "bad\.zone:7([^0-9]|\$)" "bad zone file: error names bad.zone:7" "$(ctx cfg/badzone.yaml)"
 
+# The type left out: ldns reads "10.100.0.1" as an unknown type 0 with no data, which used
+# to pass the check and then answer NODATA (and a type-0 record dig calls FORMERR).
+{ zone_soa home.arpa.; echo "router IN 10.100.0.1"; } >cfg/zones/notype.zone
+printf 'views:\n  - name: a\n    zones: [zones/notype.zone]\n' >cfg/notype.yaml
+run_check cfg/notype.yaml
+assert_eq "$RC" 2 "-t with a zone line without a type (router IN 10.100.0.1)" "$(ctx cfg/notype.yaml)"
+assert_match "$ERR" "notype\.zone:6: no record type before the address 10\.100\.0\.1 \(write A 10\.100\.0\.1\)" \
+	"zone line without a type: FILE:LINE says the type is missing" "$(ctx cfg/notype.yaml)"
+printf 'views:\n  - name: a\n    records: ["nas.home.arpa. 300 IN 10.0.0.1"]\n' >cfg/notyperec.yaml
+expect_bad notyperec "3:15" "a records entry without a type"
+assert_match "$ERR" "no record type before the address 10\.0\.0\.1" "records entry without a type: says so"
+
 { zone_soa home.arpa.; echo "\$INCLUDE inc/bad.inc"; } >cfg/zones/inczone.zone
 printf 'ok IN A 10.0.0.1\nbad IN AAAA not-an-address\n' >cfg/zones/inc/bad.inc
 printf 'views:\n  - name: a\n    zones: [zones/inczone.zone]\n' >cfg/badinc.yaml

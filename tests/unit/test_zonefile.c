@@ -2,7 +2,8 @@
  * test_zonefile.c -- reading zone files: the records and their order, $ORIGIN and $TTL,
  * $INCLUDE with and without an origin, the origin a file without $ORIGIN takes from its first
  * record, syntax and file errors with their exact "FILE:LINE: message", a callback that stops
- * the read, and single records in presentation format.
+ * the read, records whose type is missing or not storable, and single records in
+ * presentation format.
  */
 #include "check_main.h"
 #include "zonefile.h"
@@ -191,6 +192,45 @@ START_TEST(errors)
 }
 END_TEST
 
+/* A record whose type was left out or is not a record type: ldns reads it as type 0. */
+static void expect_type_error(const char *line, const char *want)
+{
+	char path[] = "/tmp/megdns-test-zonefile-XXXXXX", text[512], err[512] = "", want_err[512];
+	snprintf(text, sizeof(text),
+		 "$ORIGIN home.arpa.\n@ 300 IN SOA ns host 1 2 3 4 5\n%s\nok IN A 10.0.0.9\n",
+		 line);
+	temp_file(path, text);
+	struct got g = got_new();
+	int rc = zonefile_read(path, collect_cb, &g, err, sizeof(err));
+	snprintf(want_err, sizeof(want_err), "%s:3: %s", path, want);
+	unlink(path);
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert_str_eq(err, want_err);
+	ldns_rr_list_deep_free(g.rrs);
+}
+
+START_TEST(type_missing)
+{
+	expect_type_error("router IN 10.100.0.1",
+			  "no record type before the address 10.100.0.1 (write A 10.100.0.1)");
+	expect_type_error("router 60 IN fd00::1",
+			  "no record type before the address fd00::1 (write AAAA fd00::1)");
+	expect_type_error("  300 10.0.0.2",
+			  "no record type before the address 10.0.0.2 (write A 10.0.0.2)");
+	expect_type_error("router IN TYPE0 \\# 0",
+			  "type 0 is reserved, it cannot be stored or answered");
+	expect_type_error("router IN ANY \\# 0",
+			  "ANY is a query type, not a record that can be stored");
+	char err[256] = "";
+	ldns_rr *rr = NULL;
+	ck_assert_int_eq(
+	    zonefile_parse_record("nas.home.arpa. 300 IN 10.0.0.1", &rr, err, sizeof(err)),
+	    -EINVAL);
+	ck_assert_str_eq(err, "no record type before the address 10.0.0.1 (write A 10.0.0.1)");
+	ck_assert_ptr_null(rr);
+}
+END_TEST
+
 START_TEST(parse_record)
 {
 	char err[256] = "";
@@ -230,6 +270,7 @@ static Suite *zonefile_suite(void)
 	tcase_add_test(read, origin_from_first_record);
 	tcase_add_test(read, callback_stops);
 	tcase_add_test(read, errors);
+	tcase_add_test(read, type_missing);
 	suite_add_tcase(s, read);
 	TCase *rec = tcase_create("record");
 	tcase_add_test(rec, parse_record);
