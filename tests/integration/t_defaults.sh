@@ -43,6 +43,11 @@ expect_status NXDOMAIN "wg view: printer is LAN-only (NXDOMAIN)"
 # +cd shows the data forwarded from resolv.conf's nameserver, unvalidated.
 dq +cd www.example.test. A
 expect_answer "192\.0\.2\.1\$" "a forwarded name resolves via resolv.conf's nameserver (+cd)"
+# The config's comment: "build/megdns-control -c config/megdns.yaml status" (contrib/run.sh
+# builds megdns-control beside megdns; it finds the socket through the config).
+out=$(cd "$REPO" && timeout 10 "$MEGDNS_CONTROL" -c config/megdns.yaml status 2>&1)
+assert_eq "$?" 0 "default config: megdns-control -c config/megdns.yaml status works" "$out"
+assert_match "$out" "lan" "megdns-control status on the default config lists the views" "$out"
 stop_megdns
 assert_eq "$MEGDNS_RC" 0 "default config: exit 0 on SIGTERM"
 MPORT=53
