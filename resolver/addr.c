@@ -368,6 +368,18 @@ bool addr_is_loopback(const struct addr *a)
 	return false;
 }
 
+const char *addr_bind_hint(const struct addr *a, int err)
+{
+	if (err == -EACCES && addr_port(a) < 1024)
+		return " (a port below 1024 needs root or CAP_NET_BIND_SERVICE: start megdns as "
+		       "root with server.user, give it the capability (systemd: "
+		       "AmbientCapabilities=CAP_NET_BIND_SERVICE), or use a port above 1023)";
+	if (err == -EADDRINUSE)
+		return " (another program listens there; `ss -lntup` shows which: often "
+		       "systemd-resolved's stub, dnsmasq or another resolver)";
+	return "";
+}
+
 bool prefix_match(const struct prefix *p, const struct sockaddr *sa, const char *ifname)
 {
 	const uint8_t *bytes = NULL;

@@ -68,6 +68,13 @@ bool addr_is_wildcard(const struct addr *a);
 bool addr_is_loopback(const struct addr *a);
 
 /*
+ * What a user can do about binding a failing with err (a negative errno), as text to follow
+ * strerror: " (...)"; "" when there is nothing to add. Port 53 without root fails with EACCES,
+ * which alone reads like a file permission problem.
+ */
+const char *addr_bind_hint(const struct addr *a, int err);
+
+/*
  * Does sa (IPv4, IPv6 or IPv4-mapped IPv6) fall in p?  When p has a scope interface, ifname
  * (the interface the packet arrived on, NULL if unknown) must equal it.
  */

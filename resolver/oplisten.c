@@ -11,6 +11,9 @@
 #include "log.h"
 #include "xalloc.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -221,13 +224,36 @@ int oplisten_tcp(struct oplisten **out, uv_loop_t *loop, const struct addr *a,
 	if (r == 0)
 		r = uv_listen(&l->s.stream, OPLISTEN_MAX_CONNS, oplisten_accept_cb);
 	if (r < 0) {
-		snprintf(err, errlen, "%s %s: %s", h->name, addr_format(a, buf, sizeof(buf)),
-			 uv_strerror(r));
+		snprintf(err, errlen, "%s %s: %s%s", h->name, addr_format(a, buf, sizeof(buf)),
+			 uv_strerror(r), addr_bind_hint(a, r));
 		oplisten_close(l);
 		return r;
 	}
 	*out = l;
 	return 0;
+}
+
+/*
+ * Why binding the socket at path failed, for a person: libuv reports a missing folder as
+ * EACCES (as Windows would), which sends people chasing permissions that are fine.
+ */
+static void oplisten_pipe_error(const char *name, const char *path, int r, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	struct stat st;
+	if (r == UV_EACCES && slash && slash != path && stat(dir, &st) < 0 && errno == ENOENT)
+		snprintf(err, errlen,
+			 "%s %s: the folder %s does not exist (create it, e.g. systemd's "
+			 "RuntimeDirectory=megdns for /run/megdns, or choose another path)",
+			 name, path, dir);
+	else if (r == UV_EACCES)
+		snprintf(err, errlen,
+			 "%s %s: permission denied: this user (uid %u) cannot create files in %s",
+			 name, path, (unsigned)geteuid(), dir);
+	else
+		snprintf(err, errlen, "%s %s: %s", name, path, uv_strerror(r));
 }
 
 int oplisten_pipe(struct oplisten **out, uv_loop_t *loop, const char *path,
@@ -244,7 +270,7 @@ int oplisten_pipe(struct oplisten **out, uv_loop_t *loop, const char *path,
 	if (r == 0)
 		r = uv_listen(&l->s.stream, OPLISTEN_MAX_CONNS, oplisten_accept_cb);
 	if (r < 0) {
-		snprintf(err, errlen, "%s %s: %s", h->name, path, uv_strerror(r));
+		oplisten_pipe_error(h->name, path, r, err, errlen);
 		oplisten_close(l);
 		return r;
 	}

@@ -683,8 +683,8 @@ static int server_open_udp(struct server *s, const struct addr *a, char *err, si
 	char buf[ADDR_STRLEN];
 	int fd = server_socket(a, SOCK_DGRAM);
 	if (fd < 0) {
-		snprintf(err, errlen, "listen udp %s: %s", addr_format(a, buf, sizeof(buf)),
-			 strerror(-fd));
+		snprintf(err, errlen, "listen udp %s: %s%s", addr_format(a, buf, sizeof(buf)),
+			 strerror(-fd), addr_bind_hint(a, fd));
 		return fd;
 	}
 	struct server_udp *u = &s->udp[s->n_udp++];
@@ -706,8 +706,8 @@ static int server_open_tcp(struct server *s, const struct addr *a, char *err, si
 	if (fd >= 0 && listen(fd, 128) < 0)
 		r = -errno;
 	if (r < 0) {
-		snprintf(err, errlen, "listen tcp %s: %s", addr_format(a, buf, sizeof(buf)),
-			 strerror(-r));
+		snprintf(err, errlen, "listen tcp %s: %s%s", addr_format(a, buf, sizeof(buf)),
+			 strerror(-r), addr_bind_hint(a, r));
 		if (fd >= 0)
 			close(fd);
 		return r;

@@ -100,4 +100,21 @@ assert_match "$out" "megdns-no-such-user" "server.user that does not exist: the 
 assert_match "$out" "no such user" "server.user that does not exist: says there is no such user"
 dq nas.home.arpa. A
 expect_no_out 'status: ' "after that failed start nothing answers on port 53"
+
+# Port 53 without root: the bare "Permission denied" used to read like a file problem.
+out=$(timeout 10 setpriv --reuid="$NOBODY_UID" --regid="$NOBODY_GID" --clear-groups \
+	"$MEGDNS" -c nouser.yaml 2>&1)
+rc=$?
+assert_range "$rc" 1 123 "port 53 as nobody (no capability): megdns exits non-zero" "$out"
+assert_match "$out" "listen udp 127\.0\.0\.1@53: Permission denied \(a port below 1024 needs root or CAP_NET_BIND_SERVICE.*port above 1023\)" \
+	"port 53 without root: the message says root, CAP_NET_BIND_SERVICE or a port above 1023" "$out"
+
+# A control socket in a folder that does not exist (/run/megdns before systemd made it):
+# libuv calls it "permission denied"; the log says the folder is missing.
+sed -e 's|socket: control.sock|socket: no-such-dir/control.sock|' \
+	megdns.yaml >nodir.yaml
+start_megdns nodir.yaml
+expect_log "control socket .*no-such-dir/control\.sock: the folder .*no-such-dir does not exist" \
+	"control socket in a missing folder: the log says the folder does not exist"
+stop_megdns TERM
 finish
