@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include "suggest.h"
 #include "yaml.h"
 
 #include <ctype.h>
@@ -310,7 +311,8 @@ struct ykey {
 
 #define YFIELD(type, field) offsetof(type, field)
 #define YLIST(type, a, n)   offsetof(type, a), offsetof(type, n)
-#define YKEYS(keys)         keys, sizeof(keys) / sizeof(keys[0])
+#define YCOUNT(a)           (sizeof(a) / sizeof((a)[0]))
+#define YKEYS(keys)         keys, YCOUNT(keys)
 
 static int ykey_store(struct cfgp *p, const struct ykey *k, const struct yaml_node *v, void *obj)
 {
@@ -350,6 +352,9 @@ static int ykey_store(struct cfgp *p, const struct ykey *k, const struct yaml_no
 	return -EINVAL;
 }
 
+static int ykey_unknown(struct cfgp *p, const struct yaml_node *key, const char *in,
+			const char *name, const struct ykey *keys);
+
 /*
  * Check every key of mapping m against keys and store the values in obj. name says which
  * mapping this is, for messages ("server"; "" at the top level). An empty value is an empty
@@ -374,7 +379,7 @@ static int ymap_walk(struct cfgp *p, const struct yaml_node *m, const char *name
 		while (i < nkeys && strcmp(keys[i].name, key->text) != 0)
 			i++;
 		if (i == nkeys)
-			return cfgp_fail(p, key, "unknown key '%s' %s%s", key->text, in, name);
+			return ykey_unknown(p, key, in, name, keys);
 		if (seen & (1u << i))
 			return cfgp_fail(p, key, "duplicate key '%s' %s%s", key->text, in, name);
 		seen |= 1u << i;
@@ -727,6 +732,67 @@ static const struct ykey top_keys[] = {
     {"control", YK_FUNC, .fn = config_control},
     {"metrics", YK_FUNC, .fn = config_metrics},
 };
+
+/* Every mapping of the file, for "it belongs under ..." and "did you mean ...". */
+static const struct ysection {
+	const char *where; /* follows "belongs " */
+	const struct ykey *keys;
+	size_t n;
+} ysections[] = {
+    {"at the top level", YKEYS(top_keys)},   {"under server:", YKEYS(server_keys)},
+    {"under cache:", YKEYS(cache_keys)},     {"under dnssec:", YKEYS(dnssec_keys)},
+    {"under control:", YKEYS(control_keys)}, {"under metrics:", YKEYS(metrics_keys)},
+    {"in a views entry", YKEYS(view_keys)},  {"in a forward-zones entry", YKEYS(fwd_zone_keys)},
+};
+
+/* The closest key of sec to typed, if nearer than *best_d so far; where is NULL for home. */
+static void ykey_nearest(const char *typed, const struct ysection *sec, bool home,
+			 const char **best, int *best_d, const char **where)
+{
+	for (size_t j = 0; j < sec->n; j++) {
+		int d = suggest_distance(typed, sec->keys[j].name);
+		if (suggest_near(typed, sec->keys[j].name) && (!*best || d < *best_d)) {
+			*best = sec->keys[j].name;
+			*best_d = d;
+			*where = home ? NULL : sec->where;
+		}
+	}
+}
+
+/*
+ * An unknown key in the mapping whose keys are `keys`: say where it belongs when another
+ * mapping has it, else the closest key when one is near enough (this mapping's first, so a
+ * tie goes to a key that is valid where it was written).
+ */
+static int ykey_unknown(struct cfgp *p, const struct yaml_node *key, const char *in,
+			const char *name, const struct ykey *keys)
+{
+	char hint[256] = "";
+	size_t n = 0;
+	const struct ysection *home = NULL;
+	for (size_t i = 0; i < YCOUNT(ysections); i++) {
+		const struct ysection *sec = &ysections[i];
+		if (sec->keys == keys)
+			home = sec;
+		for (size_t j = 0; sec->keys != keys && j < sec->n && n < sizeof(hint); j++)
+			if (!strcmp(sec->keys[j].name, key->text))
+				n +=
+				    (size_t)snprintf(hint + n, sizeof(hint) - n,
+						     n ? ", or %s" : "; it belongs %s", sec->where);
+	}
+	const char *best = NULL, *where = NULL;
+	int best_d = 0;
+	if (!hint[0] && home)
+		ykey_nearest(key->text, home, true, &best, &best_d, &where);
+	for (size_t i = 0; !hint[0] && i < YCOUNT(ysections); i++)
+		if (&ysections[i] != home)
+			ykey_nearest(key->text, &ysections[i], false, &best, &best_d, &where);
+	if (best && where)
+		snprintf(hint, sizeof(hint), "; did you mean '%s' (%s)?", best, where);
+	else if (best)
+		snprintf(hint, sizeof(hint), "; did you mean '%s'?", best);
+	return cfgp_fail(p, key, "unknown key '%s' %s%s%s", key->text, in, name, hint);
+}
 
 /* ---- loading ---- */
 

@@ -168,6 +168,23 @@ expect_bad unknown "3:3" "unknown key server.bogus-key"
 printf 'upstreams: [9.9.9.9]\nbogus-section:\n  a: 1\n' >cfg/unknown2.yaml
 expect_bad unknown2 "2:1" "unknown top-level key"
 
+# Unknown keys: the nearest known key, or the mapping where the key belongs.
+printf 'views:\n  - name: a\n    match-client: [10.0.0.0/8]\n' >cfg/typo1.yaml
+expect_bad typo1 "3:5" "typo match-client"
+assert_match "$ERR" "unknown key 'match-client' in view; did you mean 'match-clients'\?" "match-client -> did you mean match-clients"
+printf 'server:\n  listne: [127.0.0.1@53]\n' >cfg/typo2.yaml
+expect_bad typo2 "2:3" "typo listne"
+assert_match "$ERR" "unknown key 'listne' in server; did you mean 'listen'\?" "listne -> did you mean listen"
+printf 'listen: [127.0.0.1@53]\n' >cfg/typo3.yaml
+expect_bad typo3 "1:1" "listen at the top level"
+assert_match "$ERR" "unknown key 'listen' at the top level; it belongs under server:" "listen at the top level -> it belongs under server"
+printf 'server:\n  upstreams: [127.0.0.1@53]\n' >cfg/typo4.yaml
+expect_bad typo4 "2:3" "upstreams under server"
+assert_match "$ERR" "it belongs at the top level, or in a views entry, or in a forward-zones entry" "upstreams under server -> where it belongs"
+printf 'dnssec:\n  validaton: false\n' >cfg/typo5.yaml
+expect_bad typo5 "2:3" "typo validaton"
+assert_match "$ERR" "did you mean 'validation'\?" "validaton -> did you mean validation"
+
 printf 'server:\n  listen: [127.0.0.1@53, 127.0.0.300@53]\n' >cfg/badaddr.yaml
 expect_bad badaddr "2:26" "bad IPv4 address in listen (column of the value)"
 

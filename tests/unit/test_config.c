@@ -269,7 +269,7 @@ static const struct {
     {"bad-port.yaml", "3:5: '9.9.9.9@65536' is not an address (ADDR or ADDR@PORT)"},
     {"bad-scope.yaml", "1:13: '192.0.2.1%eth0' is not an address (ADDR or ADDR@PORT)"},
     {"bad-key.yaml", "3:3: unknown key 'foo' in server"},
-    {"bad-top-key.yaml", "1:1: unknown key 'upstream' at the top level"},
+    {"bad-top-key.yaml", "1:1: unknown key 'upstream' at the top level; did you mean 'upstreams'?"},
     {"bad-size.yaml", "2:9: '64 parsecs' is not a size (e.g. 64MiB, 500k, 1G)"},
     {"small-size.yaml", "2:9: cache size '1k' is below the minimum of 64KiB"},
     {"bad-ttl.yaml", "3:12: min-ttl 600 is above max-ttl 300"},
