@@ -115,9 +115,11 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 void config_free(struct config *cfg);
 
 /*
- * Call warn(ud, text) once per non-fatal problem, text "FILE:LINE: warning: ...":
- * a view that can never match because an earlier view matches all of its clients, and a view
- * with no zones, records or upstreams. Returns the number of warnings.
+ * Call warn(ud, text) once per non-fatal problem, text "FILE:LINE: warning: ...": no views
+ * at all, a view that can never match because an earlier view matches all of its clients, a
+ * match-interfaces name this machine has no interface for, and a view with no zones, records
+ * or upstreams. Returns the number of warnings. (view_set_lint adds those that need the
+ * loaded zones.)
  */
 int config_lint(const struct config *cfg, void (*warn)(void *ud, const char *text), void *ud);
 

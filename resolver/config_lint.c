@@ -1,13 +1,15 @@
 /*
  * config_lint.c -- the non-fatal warnings of `megdns -t`, see config_lint in config.h.
  *
- * Only provable problems are reported: a view is called unreachable when one earlier view
- * matches every query it could match, judged criterion by criterion (prefix coverage,
- * interface names). Unions of several earlier prefixes are not merged, so a warning may be
- * missed, but never given wrongly.
+ * Only provable problems are reported. No views at all refuses every client; an interface
+ * name that this machine lacks matches nothing (today: it may come later, so only a warning).
+ * A view is called unreachable when one earlier view matches every query it could match,
+ * judged criterion by criterion (prefix coverage, interface names). Unions of several earlier
+ * prefixes are not merged, so a warning may be missed, but never given wrongly.
  */
 #include "config.h"
 
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,10 +62,38 @@ static bool config_lint_shadows(const struct config_view *a, const struct config
 					  b->n_destinations);
 }
 
+/* match-interfaces names that this machine does not have (yet: wg0 may come up later). */
+static int config_lint_interfaces(const struct config *cfg, const struct config_view *v,
+				  void (*warn)(void *ud, const char *text), void *ud)
+{
+	char text[512];
+	int count = 0;
+	for (size_t i = 0; i < v->n_interfaces; i++) {
+		if (if_nametoindex(v->interfaces[i]) != 0)
+			continue;
+		snprintf(text, sizeof(text),
+			 "%s:%d: warning: view '%s': interface %s does not exist on this machine "
+			 "(yet); no query can arrive on it until it does",
+			 cfg->path, v->pos.line, v->name, v->interfaces[i]);
+		warn(ud, text);
+		count++;
+	}
+	return count;
+}
+
 int config_lint(const struct config *cfg, void (*warn)(void *ud, const char *text), void *ud)
 {
 	char text[512];
 	int count = 0;
+
+	if (cfg->n_views == 0) {
+		snprintf(text, sizeof(text),
+			 "%s: warning: no views: every client will be REFUSED (add one under "
+			 "views:; a view without match-* keys matches every client)",
+			 cfg->path);
+		warn(ud, text);
+		count++;
+	}
 
 	for (size_t i = 0; i < cfg->n_views; i++) {
 		const struct config_view *b = &cfg->views[i];
@@ -78,6 +108,7 @@ int config_lint(const struct config *cfg, void (*warn)(void *ud, const char *tex
 			count++;
 			break;
 		}
+		count += config_lint_interfaces(cfg, b, warn, ud);
 		if (b->n_zones == 0 && b->n_records == 0 && b->n_upstreams == 0) {
 			snprintf(text, sizeof(text),
 				 "%s:%d: warning: view '%s' has no zones, records or upstreams",

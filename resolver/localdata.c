@@ -407,6 +407,19 @@ static struct ld_step ld_zone_step(const struct ld_zone *z, const ldns_rdf *name
 	return st;
 }
 
+/* The zone of ld that encloses name most closely, or NULL. */
+static const struct ld_zone *ld_zone_for(const struct localdata *ld, const ldns_rdf *name)
+{
+	const struct ld_zone *best = NULL;
+	for (size_t i = 0; i < ld->n_zones; i++) {
+		const struct ld_zone *z = &ld->zones[i];
+		if (ld_under(name, z->apex) &&
+		    (!best || ldns_rdf_size(z->apex) > ldns_rdf_size(best->apex)))
+			best = z;
+	}
+	return best;
+}
+
 /* Records first (only their own name and type), then the longest enclosing zone. */
 static struct ld_step ld_lookup(const struct localdata *ld, const ldns_rdf *name, uint16_t qtype)
 {
@@ -416,13 +429,7 @@ static struct ld_step ld_lookup(const struct localdata *ld, const ldns_rdf *name
 		if (st.kind != LD_NODATA)
 			return st;
 	}
-	const struct ld_zone *best = NULL;
-	for (size_t i = 0; i < ld->n_zones; i++) {
-		const struct ld_zone *z = &ld->zones[i];
-		if (ld_under(name, z->apex) &&
-		    (!best || ldns_rdf_size(z->apex) > ldns_rdf_size(best->apex)))
-			best = z;
-	}
+	const struct ld_zone *best = ld_zone_for(ld, name);
 	if (!best)
 		return (struct ld_step){.kind = LD_NONE};
 	return ld_zone_step(best, name, qtype);
@@ -541,6 +548,37 @@ static int ld_resolve(const struct localdata *ld, const struct msg_query *q, str
 			return MSG_NOERROR;
 	}
 	return MSG_NOERROR;
+}
+
+/* Would zone node zn answer type t itself (the type, or a CNAME standing for every type)? */
+static bool ld_node_answers(const struct ld_node *zn, uint16_t t)
+{
+	return ld_node_set(zn, t) || ld_node_set(zn, LDNS_RR_TYPE_CNAME) ||
+	       (t == LDNS_RR_TYPE_CNAME && zn->n_sets > 0);
+}
+
+size_t localdata_overlaps(const struct localdata *ld, localdata_overlap_cb cb, void *ud)
+{
+	size_t count = 0;
+	for (ldns_rbnode_t *rb = ldns_rbtree_first(ld->records); rb != LDNS_RBTREE_NULL;
+	     rb = ldns_rbtree_next(rb)) {
+		const struct ld_node *n = (const struct ld_node *)rb;
+		const struct ld_zone *z = ld_zone_for(ld, n->name);
+		const struct ld_node *zn = z ? ld_find(z->names, n->name) : NULL;
+		for (size_t i = 0; zn && i < n->n_sets; i++) {
+			uint16_t t = ldns_rr_get_type(ldns_rr_list_rr(n->sets[i], 0));
+			if (!ld_node_answers(zn, t))
+				continue;
+			char name[LDNS_MAX_DOMAINLEN * 4 + 1], apex[sizeof(name)];
+			ld_name_str(n->name, name, sizeof(name));
+			ld_name_str(z->apex, apex, sizeof(apex));
+			char *type = ld_check(ldns_rr_type2str(t));
+			cb(ud, name, type, apex);
+			free(type);
+			count++;
+		}
+	}
+	return count;
 }
 
 size_t localdata_answer(const struct localdata *ld, const struct msg_query *q, uint8_t *out,

@@ -5,7 +5,8 @@
  * it are answered, anything else under the apex gets NXDOMAIN or NODATA with the zone's SOA
  * in the authority section (wildcards "*.x" and CNAMEs inside the zone are followed).
  * `records` are transparent: they answer exactly their own name and type (a CNAME record
- * answers every type at its name); every other question falls through to the resolver. Every
+ * answers every type at its name); every other question falls through to the zones, then to
+ * the resolver. Where a record and a zone both have a name and type, the record wins. Every
  * local answer, from a zone or a record, has AA set, as Unbound does for its local-data.
  * Zone files are read by zonefile.c ($ORIGIN, $TTL, $INCLUDE). Local answers are built per
  * query and never enter the shared cache. A loaded localdata is immutable and may be read from
@@ -41,6 +42,16 @@ int localdata_add_zone(struct localdata *ld, const char *path, char *err, size_t
  * (without a position: the caller knows where the text came from) into err.
  */
 int localdata_add_record(struct localdata *ld, const char *text, char *err, size_t errlen);
+
+/*
+ * For the warnings of `megdns -t`: call cb for every transparent record whose name and type a
+ * zone of this table answers too (the same type, or a CNAME on either side), with the name,
+ * the type and the zone's apex as text. The record wins: records are looked up before zones.
+ * Returns how many there were.
+ */
+typedef void (*localdata_overlap_cb)(void *ud, const char *name, const char *type,
+				     const char *apex);
+size_t localdata_overlaps(const struct localdata *ld, localdata_overlap_cb cb, void *ud);
 
 /* Does this table hold anything at all? */
 int localdata_empty(const struct localdata *ld);

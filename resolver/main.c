@@ -62,6 +62,13 @@ static void main_print_warning(void *ud, const char *text)
 	fprintf(stderr, "%s\n", text);
 }
 
+/* The warnings of -t, also printed at start and at reload. */
+static void main_lint(const struct state *s)
+{
+	config_lint(s->cfg, main_print_warning, NULL);
+	view_set_lint(&s->views, s->cfg, main_print_warning, NULL);
+}
+
 static int main_check(const char *path)
 {
 	struct state *s;
@@ -70,7 +77,7 @@ static int main_check(const char *path)
 		fprintf(stderr, "%s\n", err);
 		return MAIN_EXIT_CONFIG;
 	}
-	config_lint(s->cfg, main_print_warning, NULL);
+	main_lint(s);
 	printf("%s: ok\n", path);
 	state_unref(s);
 	return 0;
@@ -96,7 +103,7 @@ static int main_reload(struct main_ctx *m, char *err, size_t errlen)
 		notify_send("READY=1");
 		return -1;
 	}
-	config_lint(s->cfg, main_print_warning, NULL);
+	main_lint(s);
 	if (!main_same_listen(m->state->cfg, s->cfg))
 		log_warn("reload: server.listen changed; restart megdns to apply it");
 	if (m->state->cfg->threads != s->cfg->threads)
@@ -136,10 +143,14 @@ static void main_control(struct main_ctx *m)
 		log_warn("%s; megdns-control will not work", err);
 	else if (path[0])
 		log_info("control socket %s", path);
+	char buf[ADDR_STRLEN];
+	const struct addr *ma = &m->state->cfg->metrics_listen;
 	if (m->state->cfg->metrics &&
-	    metrics_open(&m->metrics, m->loop, &m->state->cfg->metrics_listen, &host, err,
-			 sizeof(err)) < 0)
+	    metrics_open(&m->metrics, m->loop, ma, &host, err, sizeof(err)) < 0)
 		log_warn("%s; no metrics", err);
+	else if (m->state->cfg->metrics)
+		log_info("listening on %s (metrics: HTTP GET /metrics)",
+			 addr_format(ma, buf, sizeof(buf)));
 }
 
 static void main_close_cb(uv_handle_t *h)
@@ -242,7 +253,7 @@ static int main_run(struct main_ctx *m)
 		fprintf(stderr, "%s\n", err);
 		return MAIN_EXIT_CONFIG;
 	}
-	config_lint(s->cfg, main_print_warning, NULL);
+	main_lint(s);
 	log_set_level(m->verbose ? LOG_DEBUG : (enum log_level)s->cfg->verbosity);
 	main_raise_nofile(s->cfg);
 	if (s->cfg->user && geteuid() == 0 && !getpwnam(s->cfg->user)) {

@@ -107,6 +107,35 @@ int view_set_build(struct view_set *vs, const struct config *cfg, char *err, siz
 	return 0;
 }
 
+struct view_lint {
+	const struct config *cfg;
+	const struct view *v;
+	void (*warn)(void *ud, const char *text);
+	void *ud;
+};
+
+static void view_lint_overlap(void *arg, const char *name, const char *type, const char *apex)
+{
+	struct view_lint *L = arg;
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "%s:%d: warning: view '%s': a records entry and the zone %s both answer %s %s; "
+		 "the record wins (records come before zones)",
+		 L->cfg->path, L->v->cfg->pos.line, L->v->cfg->name, apex, name, type);
+	L->warn(L->ud, text);
+}
+
+size_t view_set_lint(const struct view_set *vs, const struct config *cfg,
+		     void (*warn)(void *ud, const char *text), void *ud)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < vs->n_views; i++) {
+		struct view_lint L = {cfg, &vs->views[i], warn, ud};
+		count += localdata_overlaps(vs->views[i].local, view_lint_overlap, &L);
+	}
+	return count;
+}
+
 void view_set_close(struct view_set *vs)
 {
 	for (size_t i = 0; i < vs->n_views; i++)

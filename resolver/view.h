@@ -36,6 +36,14 @@ struct view_set {
  */
 int view_set_build(struct view_set *vs, const struct config *cfg, char *err, size_t errlen);
 
+/*
+ * The warnings of `megdns -t` that need the loaded data: a records entry and a zone of the
+ * same view that both answer one name and type. Each goes to warn as
+ * "FILE:LINE: warning: ..."; returns how many.
+ */
+size_t view_set_lint(const struct view_set *vs, const struct config *cfg,
+		     void (*warn)(void *ud, const char *text), void *ud);
+
 /* Free what view_set_build allocated. */
 void view_set_close(struct view_set *vs);
 

@@ -58,7 +58,11 @@ views:
 EOF
 run_check cfg/good.yaml
 assert_eq "$RC" 0 "-t on the issue's example config" "$(ctx cfg/good.yaml)"
-assert_no_match "$ERR" "warning|error" "-t on a good config prints no warning or error"
+# wg0 does not exist in the test's network namespace: the one warning, as wg0 may come later.
+assert_match "$ERR" "^cfg/good\.yaml:19: warning: view 'wg': interface wg0 does not exist on this machine \(yet\)" \
+	"-t warns that match-interfaces names wg0, which this machine lacks" "$(ctx cfg/good.yaml)"
+assert_no_match "$(grep -v 'interface wg0 does not exist' <<<"$ERR")" "warning|error" \
+	"-t on a good config prints no other warning or error" "$(ctx cfg/good.yaml)"
 
 # Relative zone paths are relative to the config's folder, not the cwd.
 (cd / && timeout 10 "$MEGDNS" -t -c "$T/cfg/good.yaml" >/dev/null 2>"$T/cwd.err")
@@ -125,6 +129,39 @@ run_check cfg/catchall.yaml
 assert_eq "$RC" 0 "-t with a catch-all view first exits 0" "$(ctx cfg/catchall.yaml)"
 assert_match "$OUT
 $ERR" "cfg/catchall\.yaml:4: warning: .*never" "a view after a criteria-less view is reported as never matching" "$(ctx cfg/catchall.yaml)"
+
+# No views: megdns would refuse every client.
+printf 'server:\n  listen: [127.0.0.1@5353]\n' >cfg/noviews.yaml
+run_check cfg/noviews.yaml
+assert_eq "$RC" 0 "-t without views exits 0 (a warning)" "$(ctx cfg/noviews.yaml)"
+assert_match "$ERR" "^cfg/noviews\.yaml: warning: no views: every client will be REFUSED" \
+	"-t without views warns that every client will be REFUSED" "$(ctx cfg/noviews.yaml)"
+
+# A records entry and a zone of the same view answering the same name and type.
+{ zone_soa home.arpa.; echo "nas IN A 192.168.1.10"; echo "tv IN AAAA fd00::5"; } >cfg/zones/both.zone
+cat >cfg/both.yaml <<'EOF'
+views:
+  - name: lan
+    zones: [zones/both.zone]
+    records: ["nas.home.arpa. 300 IN A 10.0.0.99", "tv.home.arpa. 300 IN A 10.0.0.98"]
+EOF
+run_check cfg/both.yaml
+assert_eq "$RC" 0 "-t with a record and a zone answering the same name exits 0" "$(ctx cfg/both.yaml)"
+assert_match "$ERR" "^cfg/both\.yaml:2: warning: view 'lan': a records entry and the zone home\.arpa\. both answer nas\.home\.arpa\. A; the record wins" \
+	"-t: record and zone both answer nas.home.arpa A: which wins" "$(ctx cfg/both.yaml)"
+assert_no_match "$ERR" "tv\.home\.arpa" "no warning for a record of another type (tv A beside the zone's tv AAAA)"
+start_megdns cfg/both.yaml
+expect_log "cfg/both\.yaml:2: warning: view 'lan': a records entry and the zone" "the overlap warning is logged at start too"
+dq nas.home.arpa. A
+expect_answer "10\.0\.0\.99\$" "as documented, the record wins: nas.home.arpa A is the record's 10.0.0.99"
+dq tv.home.arpa. AAAA
+expect_answer "fd00::5\$" "the zone still answers the type the record does not have (tv AAAA)"
+stop_megdns
+
+# cache.size units are powers of 1024 whatever they are written as (as in Unbound).
+printf 'cache:\n  size: 64MB\nviews:\n  - name: a\n    records: ["a.home.arpa. 1 IN A 10.0.0.1"]\n' >cfg/size64mb.yaml
+run_check cfg/size64mb.yaml
+assert_eq "$RC" 0 "cache.size: 64MB is accepted (64 MiB)" "$(ctx cfg/size64mb.yaml)"
 
 # --- bad configs (exit 2, FILE:LINE:COL) --------------------------------------------------------
 printf 'server:\n  listen: [127.0.0.1@53\nviews: []\n' >cfg/syntax.yaml

@@ -32,6 +32,7 @@ views:
 EOF
 # The readiness probe (from 127.0.0.1) is in no view: the lan and guest counts start at 0.
 start_megdns megdns.yaml
+expect_log "info: listening on 127\.0\.0\.1@$MPORT_METRICS \\(metrics" "the metrics listener is logged at start like the DNS listeners"
 
 URL=http://127.0.0.1:$MPORT_METRICS/metrics
 SCRAPE=
