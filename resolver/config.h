@@ -116,12 +116,15 @@ void config_free(struct config *cfg);
 
 /*
  * Call warn(ud, text) once per non-fatal problem, text "FILE:LINE: warning: ...": no views
- * at all, a view that can never match because an earlier view matches all of its clients, a
- * match-interfaces name this machine has no interface for, and a view with no zones, records
- * or upstreams. Returns the number of warnings. (view_set_lint adds those that need the
- * loaded zones.)
+ * at all, a view that can never match because an earlier view matches all of its clients, and
+ * a view with no zones, records or upstreams. Returns the number of warnings. It looks at the
+ * config alone; config_lint_host adds what depends on this machine, view_set_lint what needs
+ * the loaded zones.
  */
 int config_lint(const struct config *cfg, void (*warn)(void *ud, const char *text), void *ud);
+
+/* The same for this machine: match-interfaces names it has no interface for (yet). */
+int config_lint_host(const struct config *cfg, void (*warn)(void *ud, const char *text), void *ud);
 
 /* Parse a size such as "64MiB", "500k", "1G" or "1048576" into bytes. 0 or -EINVAL. */
 int config_parse_size(const char *text, uint64_t *out);

@@ -62,21 +62,22 @@ static bool config_lint_shadows(const struct config_view *a, const struct config
 					  b->n_destinations);
 }
 
-/* match-interfaces names that this machine does not have (yet: wg0 may come up later). */
-static int config_lint_interfaces(const struct config *cfg, const struct config_view *v,
-				  void (*warn)(void *ud, const char *text), void *ud)
+int config_lint_host(const struct config *cfg, void (*warn)(void *ud, const char *text), void *ud)
 {
 	char text[512];
 	int count = 0;
-	for (size_t i = 0; i < v->n_interfaces; i++) {
-		if (if_nametoindex(v->interfaces[i]) != 0)
-			continue;
-		snprintf(text, sizeof(text),
-			 "%s:%d: warning: view '%s': interface %s does not exist on this machine "
-			 "(yet); no query can arrive on it until it does",
-			 cfg->path, v->pos.line, v->name, v->interfaces[i]);
-		warn(ud, text);
-		count++;
+	for (size_t k = 0; k < cfg->n_views; k++) {
+		const struct config_view *v = &cfg->views[k];
+		for (size_t i = 0; i < v->n_interfaces; i++) {
+			if (if_nametoindex(v->interfaces[i]) != 0)
+				continue;
+			snprintf(text, sizeof(text),
+				 "%s:%d: warning: view '%s': interface %s does not exist on this "
+				 "machine (yet); no query can arrive on it until it does",
+				 cfg->path, v->pos.line, v->name, v->interfaces[i]);
+			warn(ud, text);
+			count++;
+		}
 	}
 	return count;
 }
@@ -108,7 +109,6 @@ int config_lint(const struct config *cfg, void (*warn)(void *ud, const char *tex
 			count++;
 			break;
 		}
-		count += config_lint_interfaces(cfg, b, warn, ud);
 		if (b->n_zones == 0 && b->n_records == 0 && b->n_upstreams == 0) {
 			snprintf(text, sizeof(text),
 				 "%s:%d: warning: view '%s' has no zones, records or upstreams",

@@ -66,6 +66,7 @@ static void main_print_warning(void *ud, const char *text)
 static void main_lint(const struct state *s)
 {
 	config_lint(s->cfg, main_print_warning, NULL);
+	config_lint_host(s->cfg, main_print_warning, NULL);
 	view_set_lint(&s->views, s->cfg, main_print_warning, NULL);
 }
 

@@ -389,6 +389,42 @@ START_TEST(records_before_zone)
 }
 END_TEST
 
+struct overlaps {
+	char seen[4][300];
+	size_t n;
+};
+
+static void overlap_cb(void *ud, const char *name, const char *type, const char *apex)
+{
+	struct overlaps *o = ud;
+	ck_assert_uint_lt(o->n, 4);
+	snprintf(o->seen[o->n++], sizeof(o->seen[0]), "%s %s in %s", name, type, apex);
+}
+
+START_TEST(records_overlap_zone)
+{
+	char err[256];
+	struct localdata *ld = load(ZONES "example.test.zone");
+	struct overlaps o = {0};
+	ck_assert_uint_eq(localdata_overlaps(ld, overlap_cb, &o), 0);
+	/* Same name and type as the zone; the same name with a type the zone lacks; a name the
+	 * zone does not have; a CNAME record at a name where the zone has data. */
+	ck_assert_int_eq(
+	    localdata_add_record(ld, "www.example.test. 30 IN A 203.0.113.5", err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    localdata_add_record(ld, "www.example.test. 30 IN TXT \"x\"", err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    localdata_add_record(ld, "new.example.test. 30 IN A 203.0.113.6", err, sizeof(err)), 0);
+	ck_assert_int_eq(localdata_add_record(ld, "ns1.example.test. 30 IN CNAME www.example.test.",
+					      err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(localdata_overlaps(ld, overlap_cb, &o), 2);
+	ck_assert_str_eq(o.seen[0], "ns1.example.test. CNAME in example.test.");
+	ck_assert_str_eq(o.seen[1], "www.example.test. A in example.test.");
+	localdata_free(ld);
+}
+END_TEST
+
 START_TEST(longest_apex)
 {
 	char err[256] = "";
@@ -526,6 +562,7 @@ static Suite *localdata_suite(void)
 	tcase_add_test(rec, records_transparent);
 	tcase_add_test(rec, records_errors);
 	tcase_add_test(rec, records_before_zone);
+	tcase_add_test(rec, records_overlap_zone);
 	suite_add_tcase(s, rec);
 	return s;
 }
