@@ -137,6 +137,47 @@ int anchor_set_load(struct anchor_set **out, const char *const *files, size_t n_
 	return 0;
 }
 
+/* Do two lists hold the same records, in any order? */
+static bool anchor_rrs_same(const ldns_rr_list *a, const ldns_rr_list *b)
+{
+	size_t na = a ? ldns_rr_list_rr_count(a) : 0, nb = b ? ldns_rr_list_rr_count(b) : 0;
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!ldns_rr_list_contains_rr(b, ldns_rr_list_rr(a, i)))
+			return false;
+	return true;
+}
+
+/* Is every anchor and negative anchor of a also one of b? */
+static bool anchor_set_within(const struct anchor_set *a, const struct anchor_set *b)
+{
+	for (size_t i = 0; i < a->n_anchors; i++) {
+		const struct anchor *x = &a->anchors[i];
+		size_t j = 0;
+		while (j < b->n_anchors && ldns_dname_compare(x->zone, b->anchors[j].zone) != 0)
+			j++;
+		if (j == b->n_anchors || !anchor_rrs_same(x->ds, b->anchors[j].ds) ||
+		    !anchor_rrs_same(x->key, b->anchors[j].key))
+			return false;
+	}
+	for (size_t i = 0; i < a->n_insecure; i++) {
+		size_t j = 0;
+		while (j < b->n_insecure && ldns_dname_compare(a->insecure[i], b->insecure[j]) != 0)
+			j++;
+		if (j == b->n_insecure)
+			return false;
+	}
+	return true;
+}
+
+bool anchor_set_same(const struct anchor_set *a, const struct anchor_set *b)
+{
+	if (!a || !b)
+		return a == b;
+	return a->n_anchors == b->n_anchors && anchor_set_within(a, b) && anchor_set_within(b, a);
+}
+
 void anchor_set_free(struct anchor_set *s)
 {
 	if (!s)

@@ -40,6 +40,12 @@ int anchor_set_load(struct anchor_set **out, const char *const *files, size_t n_
 /* Free the set; NULL is a no-op. */
 void anchor_set_free(struct anchor_set *s);
 
+/*
+ * Would a and b decide every name the same way: the same anchors (records compared) and the
+ * same negative trust anchors, in any order? NULL is validation off: equal only to NULL.
+ */
+bool anchor_set_same(const struct anchor_set *a, const struct anchor_set *b);
+
 /* The deepest anchor at or above name (lower case), or NULL. */
 const struct anchor *anchor_find(const struct anchor_set *s, const ldns_rdf *name);
 

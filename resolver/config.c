@@ -525,11 +525,13 @@ static int config_fwd_name(struct cfgp *p, const struct yaml_node *v, void *obj)
 static const struct ykey fwd_zone_keys[] = {
     {"name", YK_FUNC, .fn = config_fwd_name},
     {"upstreams", YK_ADDRS, YLIST(struct config_fwd_zone, upstreams, n_upstreams)},
+    {"dnssec", YK_BOOL, YFIELD(struct config_fwd_zone, dnssec)},
 };
 
 static int config_fwd_zone_check(struct cfgp *p, const struct yaml_node *v,
 				 struct config_fwd_zone *z, const struct config *c)
 {
+	z->dnssec = true;
 	int rc = ymap_walk(p, v, "forward zone", YKEYS(fwd_zone_keys), z);
 
 	z->pos = cfgp_pos(v);

@@ -54,6 +54,7 @@ struct config_fwd_zone {
 	struct config_pos pos;
 	struct addr *upstreams;
 	size_t n_upstreams;
+	bool dnssec; /* false: a negative trust anchor, as if in dnssec.insecure-domains */
 };
 
 #define CONFIG_CONTROL_SOCKET "/run/megdns/control.sock"

@@ -8,6 +8,7 @@
 #include "cache.h"
 #include "chase.h"
 #include "fetch.h"
+#include "keycache.h"
 #include "localdata.h"
 #include "msg.h"
 #include "pkt.h"
@@ -122,8 +123,31 @@ static void explain_records(const uint8_t *body, size_t len, FILE *out)
 struct explain_cache {
 	uint8_t key[CACHE_KEY_MAX];
 	size_t key_len;
+	const uint8_t *name; /* lower-case wire */
+	size_t name_len;
 	FILE *out;
 };
+
+/* Where this worker's key cache saw the chain of trust for name break, if it did. */
+static void explain_broken_chain(struct worker *w, const uint8_t *name, size_t len, FILE *out)
+{
+	ldns_rdf *n = ldns_dname_new_frm_data((uint16_t)len, name);
+	while (n) {
+		const struct keycache_entry *e = keycache_get(w->keycache, n, worker_now(w));
+		if (e && e->state == KEYCACHE_BOGUS) {
+			char *z = ldns_rdf2str(n);
+			fprintf(out, "        the chain of trust broke at %s (EDE %d)\n",
+				z ? z : "?", e->ede);
+			free(z);
+		}
+		if (e || ldns_dname_label_count(n) == 0)
+			break;
+		ldns_rdf *up = ldns_dname_left_chop(n);
+		ldns_rdf_deep_free(n);
+		n = up;
+	}
+	ldns_rdf_deep_free(n);
+}
 
 static void explain_cache_job(struct worker *w, size_t index, void *arg)
 {
@@ -146,12 +170,14 @@ static void explain_cache_job(struct worker *w, size_t index, void *arg)
 			fprintf(ec->out, " (EDE %d): the client gets SERVFAIL",
 				FETCH_SEC_EDE(e.sec));
 		fputc('\n', ec->out);
+		if (FETCH_SEC_STATUS(e.sec) == VALIDATE_BOGUS)
+			explain_broken_chain(w, ec->name, ec->name_len, ec->out);
 	}
 }
 
 /* Which rule of forward.c picks the upstreams for name in view v. */
-static void explain_upstreams(const struct state *st, const struct view *v, const uint8_t *name,
-			      size_t len, FILE *out)
+static struct forward_set explain_upstreams(const struct state *st, const struct view *v,
+					    const uint8_t *name, size_t len, FILE *out)
 {
 	struct forward_set fs = forward_lookup(&st->fwd, v, name, len);
 	const char *why = "the global upstreams";
@@ -167,22 +193,36 @@ static void explain_upstreams(const struct state *st, const struct view *v, cons
 		fprintf(out, " %s", addr_format(&fs.addrs[i], buf, sizeof(buf)));
 	}
 	fprintf(out, fs.n ? " (fastest first)\n" : " none: SERVFAIL\n");
+	return fs;
 }
 
-static void explain_dnssec(const struct state *st, const char *name, FILE *out)
+static void explain_dnssec(const struct state *st, const char *name, const struct forward_set *fs,
+			   FILE *out)
 {
 	ldns_rdf *d = ldns_dname_new_frm_str(name);
 	if (d)
 		ldns_dname2canonical(d);
-	if (!st->anchors)
+	if (!st->anchors) {
 		fprintf(out, "dnssec: validation is off\n");
-	else if (d && anchor_is_insecure(st->anchors, d))
-		fprintf(out, "dnssec: not validated (negative trust anchor or private name)\n");
-	else if (d && anchor_find(st->anchors, d))
+	} else if (d && anchor_is_insecure(st->anchors, d)) {
+		fprintf(out, "dnssec: not validated (dnssec.insecure-domains, a forward zone with "
+			     "dnssec: false, or a private name)\n");
+	} else if (d && anchor_find(st->anchors, d)) {
 		fprintf(out,
 			"dnssec: validated from the trust anchor down; AD for DO/AD clients\n");
-	else
+		if (fs->zone_len > 1) {
+			char z[MSG_MAX_NAME * 4 + 1];
+			msg_name_to_str(fs->zone, fs->zone_len, z, sizeof(z));
+			fprintf(
+			    out,
+			    "    (forward zone %s: if it is private, not delegated in the public "
+			    "DNS, its answers are bogus; set dnssec: false on its forward-zones "
+			    "entry or list it in dnssec.insecure-domains)\n",
+			    z);
+		}
+	} else {
 		fprintf(out, "dnssec: no trust anchor above this name: insecure\n");
+	}
 	ldns_rdf_deep_free(d);
 }
 
@@ -217,12 +257,12 @@ static int explain_answer(const struct control_host *h, const struct state *st,
 	} else {
 		fprintf(out, "local data: the view's zones and records do not cover this name\n");
 	}
-	struct explain_cache ec = {.out = out};
+	struct explain_cache ec = {.out = out, .name = q.lname, .name_len = q.qname_len};
 	ec.key_len = cache_key_make(ec.key, v->scope, q.lname, q.qname_len, q.qtype, 1, 0);
 	fprintf(out, "cache (scope %s):\n", v->scope[0] ? v->scope : "shared");
 	threads_each(h->threads(h->ud), explain_cache_job, &ec);
-	explain_upstreams(st, v, q.lname, q.qname_len, out);
-	explain_dnssec(st, a->name, out);
+	struct forward_set fs = explain_upstreams(st, v, q.lname, q.qname_len, out);
+	explain_dnssec(st, a->name, &fs, out);
 	return 0;
 }
 

@@ -33,6 +33,7 @@
 #define FETCH_BUCKETS     4096
 #define FETCH_MAX_WAITERS 512 /* queries joined to one fetch */
 #define FETCH_BOGUS_TTL   60  /* seconds a bogus answer is remembered */
+#define FETCH_WARN_ZONES  16  /* forward zones warned about per config and worker */
 #define FETCH_MAX_CHASE   8   /* chase links one behind the other to complete a CNAME chain */
 #define TYPE_DS           43
 #define CLASS_IN          1
@@ -88,6 +89,10 @@ struct fetch {
 struct fetch_table {
 	size_t count;
 	struct fetch *buckets[FETCH_BUCKETS];
+	/* Forward zones already warned about as unprovable (once per zone and config). */
+	const struct state *warned_state;
+	const struct addr *warned[FETCH_WARN_ZONES];
+	size_t n_warned;
 };
 
 struct fetch_table *fetch_table_new(void)
@@ -563,6 +568,49 @@ static bool fetch_sub(struct fetch *f, const struct validate_need *need)
 	return false;
 }
 
+/*
+ * Has the forward zone f was sent to been warned about under this config? Marks it if not.
+ * Zones are told apart by their upstream list, which each forward zone owns.
+ */
+static bool fetch_warned(struct fetch_table *t, const struct fetch *f)
+{
+	if (t->warned_state != f->state) {
+		t->warned_state = f->state;
+		t->n_warned = 0;
+	}
+	for (size_t i = 0; i < t->n_warned; i++)
+		if (t->warned[i] == f->fs.addrs)
+			return true;
+	if (t->n_warned == FETCH_WARN_ZONES)
+		return true; /* enough said */
+	t->warned[t->n_warned++] = f->fs.addrs;
+	return false;
+}
+
+/*
+ * Say why f's answer is bogus, with the type's name. When the chain broke at or above the
+ * forward zone the question went to, the zone is most likely private (an NSD or the router
+ * serving lan. or example.test. unsigned): warn once, with the two fixes.
+ */
+static void fetch_log_bogus(struct fetch *f, int ede)
+{
+	char name[MSG_MAX_NAME * 4 + 1], zone[sizeof(name)];
+	msg_name_to_str(f->lname, f->lname_len, name, sizeof(name));
+	char *type = ldns_rr_type2str(f->qtype);
+	log_info("validation: %s %s is bogus (EDE %d): %s", name, type ? type : "?", ede,
+		 validation_why(f->val));
+	free(type);
+	if (f->fs.zone_len <= 1 || !validation_broken_above(f->val, f->fs.zone, f->fs.zone_len) ||
+	    fetch_warned(f->w->fetches, f))
+		return;
+	msg_name_to_str(f->fs.zone, f->fs.zone_len, zone, sizeof(zone));
+	log_warn("forward zone %s: its answers fail DNSSEC validation because the chain of trust "
+		 "from the root cannot prove it (%s). If %s is a private zone (not delegated in "
+		 "the public DNS), set `dnssec: false` on its forward-zones entry or list it in "
+		 "dnssec.insecure-domains",
+		 zone, validation_why(f->val), zone);
+}
+
 /* Advance f's validation until it needs a sub-fetch in flight, or finish f. */
 static void fetch_validate_run(struct fetch *f)
 {
@@ -574,15 +622,8 @@ static void fetch_validate_run(struct fetch *f)
 	enum validate_status st = validation_result(f->val, &ede);
 	struct answer *ans = f->ans;
 	f->ans = NULL;
-	if (st == VALIDATE_BOGUS) {
-		char name[MSG_MAX_NAME * 4];
-		ldns_rdf *d = ldns_dname_new_frm_data((uint16_t)f->lname_len, f->lname);
-		char *s = d ? ldns_rdf2str(d) : NULL;
-		snprintf(name, sizeof(name), "%s", s ? s : "?");
-		free(s);
-		ldns_rdf_deep_free(d);
-		log_info("validation: %s type %u is bogus (EDE %d)", name, f->qtype, ede);
-	}
+	if (st == VALIDATE_BOGUS)
+		fetch_log_bogus(f, ede);
 	fetch_finish(f, ans, FETCH_SEC(st, ede));
 }
 

@@ -34,6 +34,7 @@ struct ld_node {
 
 struct ld_zone {
 	ldns_rdf *apex;       /* lower case */
+	char *path;           /* the file it came from, for messages */
 	const ldns_rr *soa;   /* owned by names */
 	ldns_rbtree_t *names; /* struct ld_node */
 };
@@ -211,6 +212,7 @@ struct localdata *localdata_new(void)
 static void ld_zone_close(struct ld_zone *z)
 {
 	ldns_rdf_deep_free(z->apex);
+	free(z->path);
 	ld_tree_free(z->names);
 }
 
@@ -276,7 +278,12 @@ static int ld_zone_apex(struct ld_load *L, const ldns_rr *rr, char *why, size_t 
 		if (ldns_dname_compare(L->ld->zones[i].apex, apex) == 0) {
 			char name[LDNS_MAX_DOMAINLEN * 4 + 1];
 			ld_name_str(apex, name, sizeof(name));
-			snprintf(why, whylen, "zone %s is already loaded", name);
+			snprintf(
+			    why, whylen,
+			    "zone %s is already loaded from %s: one view takes one file per zone "
+			    "(to share records between zone files, $INCLUDE a file without SOA "
+			    "from each)",
+			    name, L->ld->zones[i].path);
 			ldns_rdf_deep_free(apex);
 			return -EINVAL;
 		}
@@ -336,6 +343,7 @@ int localdata_add_zone(struct localdata *ld, const char *path, char *err, size_t
 		return rc;
 	}
 	ld->zones = ld_check(realloc(ld->zones, (ld->n_zones + 1) * sizeof(*ld->zones)));
+	L.zone.path = ld_check(strdup(path));
 	ld->zones[ld->n_zones++] = L.zone;
 	return 0;
 }

@@ -8,7 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Trust anchors for a validating config; an unreadable file is reported at its config entry. */
+/*
+ * Trust anchors for a validating config, with the negative trust anchors of insecure-domains
+ * and of forward zones that have dnssec: false; an unreadable file is reported at its config
+ * entry.
+ */
 static int state_anchors(struct state *s, char *err, size_t errlen)
 {
 	const struct config *c = s->cfg;
@@ -22,8 +26,19 @@ static int state_anchors(struct state *s, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < c->n_anchor_files; i++)
 		files[i] = c->anchor_files[i].path;
-	int r = anchor_set_load(&s->anchors, files, c->n_anchor_files, c->insecure_domains,
-				c->n_insecure_domains, why, sizeof(why));
+	/* A forward zone with dnssec: false is a negative trust anchor like insecure-domains. */
+	char **insecure = calloc(c->n_insecure_domains + c->n_fwd_zones + 1, sizeof(*insecure));
+	if (!insecure)
+		abort();
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_insecure_domains; i++)
+		insecure[n++] = c->insecure_domains[i];
+	for (size_t i = 0; i < c->n_fwd_zones; i++)
+		if (!c->fwd_zones[i].dnssec)
+			insecure[n++] = c->fwd_zones[i].name;
+	int r = anchor_set_load(&s->anchors, files, c->n_anchor_files, insecure, n, why,
+				sizeof(why));
+	free(insecure);
 	if (r == 0)
 		return 0;
 	snprintf(err, errlen, "%s", why);

@@ -24,6 +24,7 @@
 #define EDE_DNSKEY_MISSING 9
 #define EDE_RRSIGS_MISSING 10
 #define EDE_NSEC_MISSING   12
+#define VAL_WHY_MAX        (LDNS_MAX_DOMAINLEN * 8 + 160)
 
 enum val_keys {
 	VAL_KEYS_SECURE,
@@ -48,6 +49,9 @@ struct validation {
 	bool done;
 	enum validate_status status;
 	int ede;
+	ldns_rdf *bogus_keys;  /* the last name val_keys found BOGUS in the key cache */
+	char why[VAL_WHY_MAX]; /* BOGUS: what broke, for people */
+	ldns_rdf *broken;      /* BOGUS: the zone whose DS or DNSKEY step failed, if that was it */
 };
 
 static void *val_check(void *p)
@@ -122,6 +126,21 @@ struct validation *validation_new(const struct anchor_set *anchors, struct keyca
 	return v;
 }
 
+const char *validation_why(const struct validation *v)
+{
+	if (v->status != VALIDATE_BOGUS)
+		return "";
+	return v->why[0] ? v->why : "the answer does not parse as DNS or is malformed";
+}
+
+bool validation_broken_above(const struct validation *v, const uint8_t *name, size_t len)
+{
+	if (v->status != VALIDATE_BOGUS || !v->broken)
+		return false;
+	ldns_rdf n = {._size = len, ._type = LDNS_RDF_TYPE_DNAME, ._data = (void *)name};
+	return anchor_name_under(&n, v->broken);
+}
+
 void validation_free(struct validation *v)
 {
 	if (!v)
@@ -130,6 +149,8 @@ void validation_free(struct validation *v)
 	ldns_pkt_free(v->reply);
 	ldns_rdf_deep_free(v->asked);
 	ldns_rr_list_deep_free(v->ds);
+	ldns_rdf_deep_free(v->bogus_keys);
+	ldns_rdf_deep_free(v->broken);
 	free(v);
 }
 
@@ -477,6 +498,10 @@ static enum val_keys val_keys(struct validation *v, const ldns_rdf *t, struct va
 	} else if (e->state != KEYCACHE_SECURE) {
 		*out = e;
 		r = e->state == KEYCACHE_INSECURE ? VAL_KEYS_INSECURE : VAL_KEYS_BOGUS;
+		if (r == VAL_KEYS_BOGUS) {
+			ldns_rdf_deep_free(v->bogus_keys);
+			v->bogus_keys = val_check(ldns_rdf_clone(n));
+		}
 	} else if (val_name_eq(n, t)) {
 		*out = e;
 		r = VAL_KEYS_SECURE;
@@ -565,9 +590,62 @@ static void val_merge(struct validation *v, enum validate_status st, int ede)
 	if (st == VALIDATE_BOGUS) {
 		v->status = VALIDATE_BOGUS;
 		v->ede = ede;
+		snprintf(v->why, sizeof(v->why), "the answer does not validate");
 	} else if (st == VALIDATE_INSECURE) {
 		v->status = VALIDATE_INSECURE;
 	}
+}
+
+static void val_name_text(const ldns_rdf *name, char *out, size_t cap)
+{
+	char *t = ldns_rdf2str(name);
+	snprintf(out, cap, "%s", t ? t : "?");
+	free(t);
+}
+
+/* The chain of trust broke at zone (its DS or DNSKEY step, per ede): say so, once. */
+static void val_blame_chain(struct validation *v, const ldns_rdf *zone, int ede)
+{
+	char z[LDNS_MAX_DOMAINLEN * 4 + 1];
+	val_name_text(zone, z, sizeof(z));
+	const char *what = "its DS or DNSKEY records do not verify";
+	if (ede == EDE_DNSKEY_MISSING)
+		what = "no DNSKEY that its DS (or the trust anchor) vouches for could be had";
+	else if (ede == EDE_NSEC_MISSING)
+		what = "no DS, and no signed NSEC/NSEC3 proof from its parent that it has none";
+	else if (ede == EDE_RRSIGS_MISSING)
+		what = "its DNSKEY or DS records are not signed";
+	else if (ede == EDE_SIG_EXPIRED)
+		what = "the signatures on its DS or DNSKEY records have expired";
+	else if (ede == EDE_SIG_NOT_YET)
+		what = "the signatures on its DS or DNSKEY records are not valid yet";
+	snprintf(v->why, sizeof(v->why), "chain of trust broken at %s: %s", z, what);
+	ldns_rdf_deep_free(v->broken);
+	v->broken = val_check(ldns_rdf_clone(zone));
+}
+
+/* An RRset (owner, type) of the answer, signed by zone, failed with ede. */
+static void val_blame_rrset(struct validation *v, const ldns_rdf *owner, ldns_rr_type type,
+			    const ldns_rdf *zone, int ede)
+{
+	char o[LDNS_MAX_DOMAINLEN * 4 + 1], z[sizeof(o)];
+	val_name_text(owner, o, sizeof(o));
+	val_name_text(zone, z, sizeof(z));
+	char *t = ldns_rr_type2str(type);
+	const char *what = "its signature does not verify";
+	if (ede == EDE_RRSIGS_MISSING)
+		what = "it has no RRSIG";
+	else if (ede == EDE_NSEC_MISSING)
+		what = "no signed NSEC/NSEC3 proof came with it";
+	else if (ede == EDE_SIG_EXPIRED)
+		what = "its signature has expired";
+	else if (ede == EDE_SIG_NOT_YET)
+		what = "its signature is not valid yet";
+	snprintf(v->why, sizeof(v->why), "%s %s (zone %s, which is signed): %s", o, t ? t : "?", z,
+		 what);
+	ldns_rdf_deep_free(v->broken);
+	v->broken = NULL;
+	free(t);
 }
 
 /*
@@ -576,11 +654,24 @@ static void val_merge(struct validation *v, enum validate_status st, int ede)
  */
 static bool val_merge_keys(struct validation *v, enum val_keys k, const struct keycache_entry *e)
 {
+	bool first = v->status != VALIDATE_BOGUS;
 	if (k == VAL_KEYS_INSECURE)
 		val_merge(v, VALIDATE_INSECURE, -1);
 	else if (k == VAL_KEYS_BOGUS)
 		val_merge(v, VALIDATE_BOGUS, e->ede);
+	if (k == VAL_KEYS_BOGUS && first && v->bogus_keys)
+		val_blame_chain(v, v->bogus_keys, e->ede);
 	return k == VAL_KEYS_SECURE;
+}
+
+/* An RRset failed its check: fold it in and, if it is the first failure, say which. */
+static void val_merge_rrset(struct validation *v, const ldns_rdf *owner, ldns_rr_type type,
+			    const ldns_rdf *zone, int ede)
+{
+	bool first = v->status != VALIDATE_BOGUS;
+	val_merge(v, VALIDATE_BOGUS, ede);
+	if (first)
+		val_blame_rrset(v, owner, type, zone, ede);
 }
 
 /* Is the RRSIG a wildcard expansion (fewer labels than its owner)? */
@@ -633,7 +724,8 @@ static enum val_keys val_rrset_check(struct validation *v, const ldns_rr *first,
 		if (err == 0 && val_is_wildcard(sig))
 			err = val_wildcard_proof(v, ldns_rr_owner(first), sig, zone, e->keys);
 		if (err)
-			val_merge(v, VALIDATE_BOGUS, err);
+			val_merge_rrset(v, ldns_rr_owner(first), ldns_rr_get_type(first), zone,
+					err);
 		ldns_rr_list_deep_free(set);
 	}
 	ldns_rdf_deep_free(zone);
@@ -691,7 +783,10 @@ static enum val_keys val_negative_check(struct validation *v, bool verify,
 		if (err == 0)
 			err = val_denial(v, denied, zone, e->keys, &insecure);
 		if (err)
-			val_merge(v, VALIDATE_BOGUS, err);
+			val_merge_rrset(
+			    v, denied,
+			    ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(v->pkt), 0)), zone,
+			    err);
 		else if (insecure)
 			val_merge(v, VALIDATE_INSECURE, -1);
 		ldns_rr_list_deep_free(soa);
@@ -771,6 +866,9 @@ enum validate_step validation_step(struct validation *v, struct validate_need *n
 		    ldns_rr_list_rr_count(ldns_pkt_question(v->pkt)) != 1) {
 			v->status = VALIDATE_BOGUS;
 			v->ede = EDE_BOGUS;
+			snprintf(v->why, sizeof(v->why),
+				 "more than %d validation steps, or not one question",
+				 VAL_MAX_STEPS);
 			v->done = true;
 			break;
 		}

@@ -19,6 +19,7 @@
 #include "keycache.h"
 #include "msg.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -65,6 +66,20 @@ void validation_feed(struct validation *v, const uint8_t *body, size_t len);
 
 /* The outcome after VALIDATE_DONE; *ede gets the RFC 8914 code for BOGUS (else -1). */
 enum validate_status validation_result(const struct validation *v, int *ede);
+
+/*
+ * For BOGUS, what broke, for a log line or explain: "chain of trust broken at ZONE: ..." (the
+ * DS or DNSKEY step of ZONE failed) or "OWNER TYPE (zone ZONE, which is signed): ..." (one
+ * RRset of the answer failed); "" otherwise. Valid until validation_free.
+ */
+const char *validation_why(const struct validation *v);
+
+/*
+ * For BOGUS: did the chain of trust break at name (lower-case wire) or above it -- at a DS or
+ * DNSKEY step of a zone that encloses it? That is what a private zone forwarded to its own
+ * server looks like: its parents cannot prove it unsigned.
+ */
+bool validation_broken_above(const struct validation *v, const uint8_t *name, size_t len);
 
 /* Free the validation; NULL is a no-op. */
 void validation_free(struct validation *v);

@@ -64,7 +64,7 @@ static int view_load(struct view *v, const struct config *cfg, char *err, size_t
 				snprintf(err, errlen, "%s:%d:%d: zone file %s", cfg->path,
 					 z->pos.line, z->pos.col, why);
 			else
-				snprintf(err, errlen, "%s", why);
+				snprintf(err, errlen, "%s (view '%s')", why, c->name);
 			return r;
 		}
 	}

@@ -3,9 +3,11 @@
  */
 #include "worker.h"
 
+#include "anchor.h"
 #include "cache.h"
 #include "fetch.h"
 #include "keycache.h"
+#include "log.h"
 #include "server.h"
 #include "upstream.h"
 
@@ -57,13 +59,27 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 	return 0;
 }
 
+/* An entry a client without CD gets: validated (or not) by the settings of its time. */
+static bool worker_decided_entry(void *ud, const uint8_t *key, size_t key_len)
+{
+	(void)ud;
+	return !(key[key_len - 1] & CACHE_KEY_CD);
+}
+
 void worker_set_state(struct worker *w, struct state *state)
 {
 	const struct config *cfg = state->cfg;
+	/* Other trust anchors, negative trust anchors or validation on/off may decide cached
+	 * answers differently (a SERVFAIL for a private zone that is now insecure): drop what
+	 * they decided. CD entries are the raw data and stay. */
+	if (w->state && !anchor_set_same(w->state->anchors, state->anchors)) {
+		size_t n = cache_remove_if(w->cache, worker_decided_entry, NULL);
+		log_info("DNSSEC settings changed: dropped the %zu cached answer(s) they decided",
+			 n);
+	}
 	cache_set_limit(w->cache, worker_cache_share(cfg));
 	upstream_pool_set_timeout(w->pool, cfg->upstream_timeout_ms);
 	server_configure(w->server, cfg);
-	/* Other trust anchors or negative trust anchors may change what is secure. */
 	keycache_clear(w->keycache);
 	stats_set_views(&w->stats, &state->views);
 	worker_know_upstreams(w, state);

@@ -296,6 +296,30 @@ run_check cfg/nosoa.yaml
 assert_eq "$RC" 2 "-t with a zone file without SOA" "$(ctx cfg/nosoa.yaml)"
 assert_match "$ERR" "nosoa\.zone" "zone without SOA: the message names the file" "$(ctx cfg/nosoa.yaml)"
 
+# Two zone files for one zone in one view: the message names the view and both files, and
+# the pattern that works ($INCLUDE of a shared file without SOA) passes.
+{ zone_soa home.arpa.; echo "nas IN A 192.168.1.10"; } >cfg/zones/lan-a.zone
+{ zone_soa home.arpa.; echo "tv IN A 192.168.1.11"; } >cfg/zones/lan-b.zone
+printf 'views:\n  - name: lan\n    zones: [zones/lan-a.zone, zones/lan-b.zone]\n' >cfg/twozones.yaml
+run_check cfg/twozones.yaml
+assert_eq "$RC" 2 "-t with two zone files for home.arpa. in one view" "$(ctx cfg/twozones.yaml)"
+assert_match "$ERR" "lan-b\.zone:3: zone home\.arpa\. is already loaded from .*lan-a\.zone: .*\\\$INCLUDE a file without SOA.*\(view 'lan'\)" \
+	"two files for one zone: names the second file and line, the first file, the fix and the view" "$(ctx cfg/twozones.yaml)"
+printf 'printer IN A 192.168.1.20\n' >cfg/zones/shared.inc
+{ zone_soa home.arpa.; echo "nas IN A 192.168.1.10"; echo "\$INCLUDE shared.inc"; } >cfg/zones/lan-inc.zone
+{ zone_soa home.arpa.; echo "nas IN A 10.100.0.10"; echo "\$INCLUDE shared.inc"; } >cfg/zones/wg-inc.zone
+printf 'views:\n  - name: wg\n    match-clients: [127.0.0.2]\n    zones: [zones/wg-inc.zone]\n  - name: lan\n    zones: [zones/lan-inc.zone]\n' >cfg/shared.yaml
+run_check cfg/shared.yaml
+assert_eq "$RC" 0 "two views sharing records through \$INCLUDE of a file without SOA" "$(ctx cfg/shared.yaml)"
+start_megdns cfg/shared.yaml
+dq printer.home.arpa. A
+expect_answer "192\.168\.1\.20\$" "shared.inc's printer in view lan"
+dq -b 127.0.0.2 printer.home.arpa. A
+expect_answer "192\.168\.1\.20\$" "shared.inc's printer in view wg too"
+dq -b 127.0.0.2 nas.home.arpa. A
+expect_answer "10\.100\.0\.10\$" "each view keeps its own nas"
+stop_megdns
+
 # --- the daemon refuses the same at start -------------------------------------------------------
 timeout 10 "$MEGDNS" -c cfg/badaddr.yaml >start.out 2>start.err
 RC=$?
