@@ -4,30 +4,39 @@
  * Loading is split in two: cachefile_read parses and checks a whole file into a list without
  * touching any cache (pure, so the unit tests and the fuzzer need no worker), and only a file
  * without a bad line is stored. Lines are read with a bound (the longest line a dump can hold),
- * so a huge or binary file costs neither unbounded memory nor a partial load.
+ * so a huge or binary file costs neither unbounded memory nor a partial load. Records are
+ * printed by ldns and parsed back by zonefile.c; an entry's message is rebuilt with ldns and
+ * then checked byte by byte exactly as the cache's own bodies would be.
  */
 #include "cachefile.h"
 
 #include "answer.h"
 #include "cache.h"
 #include "msg.h"
+#include "pkt.h"
 #include "validate.h"
 #include "worker.h"
+#include "zonefile.h"
 
 #include <errno.h>
+#include <ldns/ldns.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHEFILE_MAGIC     "megdns-cache 1"
+#define CACHEFILE_MAGIC     "megdns-cache 2"
 #define CACHEFILE_SCOPE_MAX 64          /* cache.c keeps at most 64 bytes of a view name */
 #define CACHEFILE_TTL_MAX   0x7fffffffu /* RFC 2181 section 8 */
-#define CACHEFILE_LINE_MAX  (64 + 2 * CACHE_KEY_MAX + 2 * MSG_MAX_UDP)
-#define CACHEFILE_WHY       160
-#define TYPE_OPT            41
-#define TYPE_IXFR           251
-#define TYPE_AXFR           252
-#define CLASS_IN            1
+/* The longest line: a record of 64 KiB of data as \# hex, or TXT with every byte escaped. */
+#define CACHEFILE_LINE_MAX (4 * MSG_MAX_UDP + 1024)
+#define CACHEFILE_WHY      160
+#define TYPE_OPT           41
+#define TYPE_IXFR          251
+#define TYPE_AXFR          252
+#define CLASS_IN           1
+
+static const char *const cachefile_sec_names[4] = {"unchecked", "insecure", "secure", "bogus"};
+static const char *const cachefile_sections[3] = {"", "$AUTHORITY", "$ADDITIONAL"};
 
 struct cachefile_dump {
 	FILE *out;
@@ -35,10 +44,26 @@ struct cachefile_dump {
 	size_t written;
 };
 
-static void cachefile_hex(FILE *out, const uint8_t *p, size_t len)
+/* The $ENTRY line of an entry: its question, TTL left and what the key and flags say. */
+static void cachefile_entry_line(FILE *out, const uint8_t *key, size_t key_len, uint32_t left,
+				 const struct cache_entry *e, uint16_t hdr)
 {
-	for (size_t i = 0; i < len; i++)
-		fprintf(out, "%02x", p[i]);
+	size_t slen = key[0], nlen = key_len - 1 - slen - 5;
+	const uint8_t *name = key + 1 + slen, *t = name + nlen;
+	char text[MSG_MAX_NAME * 4 + 1];
+	uint8_t flags = t[4];
+	const char *fl = (flags & CACHE_KEY_DO) && (flags & CACHE_KEY_CD) ? "do,cd"
+			 : flags & CACHE_KEY_DO                           ? "do"
+			 : flags & CACHE_KEY_CD                           ? "cd"
+									  : "-";
+	ldns_lookup_table *rc = ldns_lookup_by_id(ldns_rcodes, e->rcode);
+	fprintf(out, "$ENTRY %s %s ttl=%u scope=%s%.*s flags=%s rcode=%s dnssec=%s",
+		msg_name_to_str(name, nlen, text, sizeof(text)), msg_type_str(msg_get16(t)), left,
+		slen ? "view:" : "shared", (int)slen, (const char *)key + 1, fl,
+		rc ? rc->name : "?", cachefile_sec_names[(e->sec & 3)]);
+	if ((e->sec & 3) == VALIDATE_BOGUS && (e->sec >> 2))
+		fprintf(out, ":%u", (e->sec >> 2));
+	fprintf(out, " hdr=0x%04x\n", hdr);
 }
 
 static void cachefile_dump_cb(void *ud, const uint8_t *key, size_t key_len,
@@ -54,34 +79,50 @@ static void cachefile_dump_cb(void *ud, const uint8_t *key, size_t key_len,
 		uint32_t t = msg_get32(body + e->ttl_offs[i]);
 		msg_put32(body + e->ttl_offs[i], t > elapsed ? t - elapsed : 0);
 	}
-	fprintf(d->out, "%llu %u %u ", (unsigned long long)((e->expire_ms - d->now_ms) / 1000),
-		e->rcode, e->sec);
-	cachefile_hex(d->out, key, key_len);
-	fputc(' ', d->out);
-	cachefile_hex(d->out, body, e->body_len);
-	fputc('\n', d->out);
+	ldns_pkt *p = pkt_from_wire(body, e->body_len, NULL, NULL);
+	if (!p)
+		return; /* the cache holds only what parsed; nothing to write otherwise */
+	cachefile_entry_line(d->out, key, key_len, (uint32_t)((e->expire_ms - d->now_ms) / 1000), e,
+			     msg_get16(body + 2));
+	const ldns_rr_list *secs[3] = {ldns_pkt_answer(p), ldns_pkt_authority(p),
+				       ldns_pkt_additional(p)};
+	for (size_t s = 0; s < 3; s++) {
+		if (s && ldns_rr_list_rr_count(secs[s]))
+			fprintf(d->out, "%s\n", cachefile_sections[s]);
+		for (size_t i = 0; i < ldns_rr_list_rr_count(secs[s]); i++) {
+			char *t = ldns_rr2str(ldns_rr_list_rr(secs[s], i));
+			fputs(t ? t : "; (record could not be printed)\n", d->out);
+			free(t);
+		}
+	}
+	ldns_pkt_free(p);
 	d->written++;
 }
 
 void cachefile_header(FILE *out, time_t now)
 {
-	fprintf(out, "%s %lld\n", CACHEFILE_MAGIC, (long long)now);
+	fprintf(out,
+		"%s %lld\n"
+		"; megdns cache dump: megdns-control load-cache FILE reads it back.\n"
+		"; Each entry is a $ENTRY line (question, seconds left, view scope, DO/CD, rcode,\n"
+		"; DNSSEC status, header flags), then its answer records in zone-file format with\n"
+		"; the TTLs left at the dump, then $AUTHORITY and $ADDITIONAL records.\n",
+		CACHEFILE_MAGIC, (long long)now);
+}
+
+size_t cachefile_dump_cache(struct cache *c, uint64_t now_ms, FILE *out)
+{
+	struct cachefile_dump d = {out, now_ms, 0};
+	cache_walk(c, cachefile_dump_cb, &d);
+	return d.written;
 }
 
 size_t cachefile_dump(struct worker *w, FILE *out)
 {
-	struct cachefile_dump d = {out, worker_now(w), 0};
-	cache_walk(w->cache, cachefile_dump_cb, &d);
-	return d.written;
+	return cachefile_dump_cache(w->cache, worker_now(w), out);
 }
 
 /* ---- reading ---- */
-
-/* A field of an entry line. */
-struct cachefile_field {
-	const char *s;
-	size_t len;
-};
 
 /* What a key says (cache_key_make's layout: scope length, scope, name, type, class, flags). */
 struct cachefile_key {
@@ -116,63 +157,6 @@ __attribute__((format(printf, 2, 3))) static int cachefile_bad(char *why, const 
 	vsnprintf(why, CACHEFILE_WHY, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
-}
-
-/* A decimal number of at most max (digits only, no sign, no spaces). */
-static bool cachefile_uint(const struct cachefile_field *f, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (f->len == 0 || f->len > 20)
-		return false;
-	for (size_t i = 0; i < f->len; i++) {
-		unsigned d = (unsigned)(f->s[i] - '0');
-		if (d > 9 || v > (max - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
-}
-
-static int cachefile_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode hex of even length into out (cap bytes); the byte count, or -1. */
-static long cachefile_unhex(const struct cachefile_field *f, uint8_t *out, size_t cap)
-{
-	if (f->len % 2 || f->len / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < f->len / 2; i++) {
-		int hi = cachefile_nibble(f->s[2 * i]), lo = cachefile_nibble(f->s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (long)(f->len / 2);
-}
-
-/* Split line into exactly n fields separated by single spaces. */
-static bool cachefile_split(const char *line, struct cachefile_field *f, size_t n)
-{
-	const char *p = line;
-	for (size_t i = 0; i < n; i++) {
-		const char *sp = strchr(p, ' ');
-		size_t len = sp ? (size_t)(sp - p) : strlen(p);
-		if (len == 0 || (i + 1 < n) != (sp != NULL))
-			return false;
-		f[i].s = p;
-		f[i].len = len;
-		p += len + 1;
-	}
-	return true;
 }
 
 /* Is the validation byte one a fetch writes: a status, with an EDE only when bogus? */
@@ -339,92 +323,342 @@ static struct cachefile_entry *cachefile_entry_new(const struct cachefile_scratc
 	return e;
 }
 
-/*
- * Check one entry line and count its TTLs down by elapsed seconds. Returns 0 with *out the new
- * entry, or NULL when it expired since the dump; or -EINVAL with the reason in why.
- */
-static int cachefile_entry(const char *line, uint64_t elapsed, struct cachefile_scratch *s,
-			   struct cachefile_entry **out, char *why)
+/* An entry being read: its $ENTRY line's fields and the records that followed. */
+struct cachefile_open {
+	int line; /* of the $ENTRY line */
+	uint8_t lname[MSG_MAX_NAME];
+	size_t lname_len;
+	uint16_t type;
+	uint32_t left;
+	char scope[CACHEFILE_SCOPE_MAX + 1];
+	uint8_t flags, rcode, sec;
+	uint16_t hdr;
+	ldns_rr_list *rrs[3]; /* answer, authority, additional */
+	int section;
+	size_t n_rrs;
+};
+
+/* A decimal number of at most max (digits only, no sign). */
+static bool cachefile_uint(const char *t, uint64_t max, uint64_t *out)
 {
-	struct cachefile_field f[5];
-	struct cachefile_key k = {0};
-	uint64_t left, rcode, sec;
-	uint32_t max_ttl;
-	size_t n;
-	*out = NULL;
-	if (!cachefile_split(line, f, 5))
-		return cachefile_bad(why, "want TTL-LEFT RCODE SEC KEY-HEX BODY-HEX");
-	if (!cachefile_uint(&f[0], CACHEFILE_TTL_MAX, &left))
-		return cachefile_bad(why, "TTL-LEFT is not a number up to 2^31-1");
-	if (!cachefile_uint(&f[1], 15, &rcode))
-		return cachefile_bad(why, "RCODE is not a number from 0 to 15");
-	if (!cachefile_uint(&f[2], 255, &sec) || !cachefile_sec_ok((unsigned)sec))
-		return cachefile_bad(why, "SEC is not a validation status");
-	long key_len = cachefile_unhex(&f[3], s->key, sizeof(s->key));
-	if (key_len < 0)
-		return cachefile_bad(why, "KEY-HEX is not hex of at most %d bytes", CACHE_KEY_MAX);
-	long body_len = cachefile_unhex(&f[4], s->body, sizeof(s->body));
-	if (body_len < MSG_HDR_LEN)
-		return cachefile_bad(why, "BODY-HEX is not hex of 12 to 65535 bytes");
-	if (cachefile_key(s->key, (size_t)key_len, &k, why) < 0 ||
-	    cachefile_question(s->body, (size_t)body_len, &k, (unsigned)rcode, why) < 0 ||
-	    cachefile_records(s->body, (size_t)body_len, elapsed, s->offs, &n, &max_ttl, why) < 0 ||
-	    cachefile_scrubbed(s->body, (size_t)body_len, &k, why) < 0)
-		return -EINVAL;
-	if (left > max_ttl)
-		return cachefile_bad(why, "TTL-LEFT %llu is longer than every TTL in the body (%u)",
-				     (unsigned long long)left, max_ttl);
-	if (left <= elapsed)
+	uint64_t v = 0;
+	if (!*t || strlen(t) > 20)
+		return false;
+	for (; *t; t++) {
+		unsigned d = (unsigned)(*t - '0');
+		if (d > 9 || v > (max - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool cachefile_flags(const char *t, uint8_t *out)
+{
+	*out = !strcmp(t, "do,cd") ? CACHE_KEY_DO | CACHE_KEY_CD
+	       : !strcmp(t, "do")  ? CACHE_KEY_DO
+	       : !strcmp(t, "cd")  ? CACHE_KEY_CD
+				   : 0;
+	return *out || !strcmp(t, "-");
+}
+
+/* "secure", "bogus" or "bogus:9" into the validation byte (fetch.h's FETCH_SEC layout). */
+static bool cachefile_dnssec(const char *t, uint8_t *out)
+{
+	for (unsigned st = 0; st < 4; st++) {
+		size_t n = strlen(cachefile_sec_names[st]);
+		uint64_t ede = 0;
+		if (strncmp(t, cachefile_sec_names[st], n) ||
+		    (t[n] && (t[n] != ':' || !cachefile_uint(t + n + 1, 63, &ede))))
+			continue;
+		*out = (uint8_t)(st | ede << 2);
+		return cachefile_sec_ok(*out);
+	}
+	return false;
+}
+
+static bool cachefile_hdr(const char *t, uint16_t *out)
+{
+	char *end;
+	if (strncmp(t, "0x", 2) || strlen(t) != 6)
+		return false;
+	unsigned long v = strtoul(t + 2, &end, 16);
+	*out = (uint16_t)v;
+	return *end == 0;
+}
+
+/* One key=value field of a $ENTRY line into o; which fields were seen goes into *seen. */
+static int cachefile_field(char *f, struct cachefile_open *o, unsigned *seen, char *why)
+{
+	static const char *const keys[] = {"ttl", "scope", "flags", "rcode", "dnssec", "hdr"};
+	char *v = strchr(f, '=');
+	unsigned k = 0;
+	if (v)
+		*v++ = 0;
+	while (k < 6 && (!v || strcmp(f, keys[k])))
+		k++;
+	if (k == 6 || (*seen & 1u << k))
+		return cachefile_bad(why,
+				     "'%s' is not a field, or is given twice (want ttl= scope= "
+				     "flags= rcode= dnssec= hdr=)",
+				     f);
+	*seen |= 1u << k;
+	uint64_t n = 0;
+	ldns_lookup_table *rc;
+	switch (k) {
+	case 0:
+		if (!cachefile_uint(v, CACHEFILE_TTL_MAX, &n))
+			return cachefile_bad(why, "ttl is not a number up to 2^31-1");
+		o->left = (uint32_t)n;
 		return 0;
-	*out = cachefile_entry_new(s, (size_t)key_len, (size_t)body_len, n);
-	(*out)->ttl = (uint32_t)(left - elapsed);
-	(*out)->rcode = (uint8_t)rcode;
-	(*out)->sec = (uint8_t)sec;
+	case 1:
+		if (!strcmp(v, "shared"))
+			o->scope[0] = 0;
+		else if (strncmp(v, "view:", 5) || !v[5] || strlen(v + 5) > CACHEFILE_SCOPE_MAX)
+			return cachefile_bad(why,
+					     "scope is not 'shared' or 'view:NAME' (at most %d "
+					     "bytes)",
+					     CACHEFILE_SCOPE_MAX);
+		else
+			snprintf(o->scope, sizeof(o->scope), "%s", v + 5);
+		return 0;
+	case 2:
+		return cachefile_flags(v, &o->flags)
+			   ? 0
+			   : cachefile_bad(why, "flags is not '-', 'do', 'cd' or 'do,cd'");
+	case 3:
+		rc = ldns_lookup_by_name(ldns_rcodes, v);
+		if (!rc || rc->id < 0 || rc->id > 15)
+			return cachefile_bad(why, "rcode '%s' is not an rcode name", v);
+		o->rcode = (uint8_t)rc->id;
+		return 0;
+	case 4:
+		return cachefile_dnssec(v, &o->sec)
+			   ? 0
+			   : cachefile_bad(why, "dnssec is not unchecked, insecure, secure or "
+						"bogus[:EDE 6-12]");
+	default:
+		return cachefile_hdr(v, &o->hdr)
+			   ? 0
+			   : cachefile_bad(why, "hdr is not 0x and 4 hex digits");
+	}
+}
+
+/* "$ENTRY NAME TYPE field=value..." into o. */
+static int cachefile_open_entry(char *line, int lineno, struct cachefile_open *o, char *why)
+{
+	char *save = NULL, *name = strtok_r(line + 6, " \t", &save);
+	char *type = name ? strtok_r(NULL, " \t", &save) : NULL;
+	memset(o, 0, sizeof(*o));
+	o->line = lineno;
+	if (!type)
+		return cachefile_bad(why, "$ENTRY needs NAME TYPE and its fields");
+	if (msg_name_from_str(name, o->lname, &o->lname_len) < 0)
+		return cachefile_bad(why, "'%s' is not a domain name", name);
+	o->type = ldns_get_rr_type_by_name(type);
+	if (o->type == 0)
+		return cachefile_bad(why, "'%s' is not a record type", type);
+	unsigned seen = 0;
+	for (char *f; (f = strtok_r(NULL, " \t", &save));)
+		if (cachefile_field(f, o, &seen, why) < 0)
+			return -EINVAL;
+	if (seen != 0x3f)
+		return cachefile_bad(why, "$ENTRY lacks a field (want ttl= scope= flags= rcode= "
+					  "dnssec= hdr=)");
+	for (int s = 0; s < 3; s++)
+		o->rrs[s] = ldns_rr_list_new();
 	return 0;
 }
 
-/* The header line: "megdns-cache 1 DUMP-TIME"; the dump time, or -1. */
+static void cachefile_open_free(struct cachefile_open *o)
+{
+	for (int s = 0; s < 3; s++)
+		ldns_rr_list_deep_free(o->rrs[s]);
+	memset(o->rrs, 0, sizeof(o->rrs));
+}
+
+/* The body of o as the cache holds it: header (ID 0, o's flags), question, its records. */
+static int cachefile_wire(const struct cachefile_open *o, struct cachefile_scratch *s, size_t *len,
+			  char *why)
+{
+	ldns_pkt *p = ldns_pkt_new();
+	ldns_rr *q = ldns_rr_new();
+	if (!p || !q)
+		abort();
+	ldns_rr_set_owner(q, ldns_dname_new_frm_data((uint16_t)o->lname_len, o->lname));
+	ldns_rr_set_type(q, o->type);
+	ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
+	ldns_rr_set_question(q, true);
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, q);
+	static const ldns_pkt_section secs[3] = {LDNS_SECTION_ANSWER, LDNS_SECTION_AUTHORITY,
+						 LDNS_SECTION_ADDITIONAL};
+	for (int i = 0; i < 3; i++)
+		for (size_t j = 0; j < ldns_rr_list_rr_count(o->rrs[i]); j++)
+			ldns_pkt_push_rr(p, secs[i], ldns_rr_clone(ldns_rr_list_rr(o->rrs[i], j)));
+	uint8_t *wire = NULL;
+	size_t n = 0;
+	ldns_status st = ldns_pkt2wire(&wire, p, &n);
+	ldns_pkt_free(p);
+	int r = 0;
+	if (st != LDNS_STATUS_OK || n > sizeof(s->body))
+		r = cachefile_bad(why, "the entry does not fit a DNS message");
+	else
+		memcpy(s->body, wire, n);
+	free(wire);
+	if (r == 0) {
+		msg_put16(s->body, 0);
+		msg_put16(s->body + 2, o->hdr);
+		*len = n;
+	}
+	return r;
+}
+
+/*
+ * The entry o is complete: build and check it as strictly as the cache would have made it,
+ * and count its TTLs down by elapsed seconds. Returns 0 with *out the new entry, or NULL when
+ * it expired since the dump; or -EINVAL with the reason in why.
+ */
+static int cachefile_close_entry(const struct cachefile_open *o, uint64_t elapsed,
+				 struct cachefile_scratch *s, struct cachefile_entry **out,
+				 char *why)
+{
+	struct cachefile_key k = {0};
+	uint32_t max_ttl;
+	size_t n, body_len = 0;
+	*out = NULL;
+	size_t key_len =
+	    cache_key_make(s->key, o->scope, o->lname, o->lname_len, o->type, CLASS_IN, o->flags);
+	if (cachefile_key(s->key, key_len, &k, why) < 0 ||
+	    cachefile_wire(o, s, &body_len, why) < 0 ||
+	    cachefile_question(s->body, body_len, &k, o->rcode, why) < 0 ||
+	    cachefile_records(s->body, body_len, elapsed, s->offs, &n, &max_ttl, why) < 0 ||
+	    cachefile_scrubbed(s->body, body_len, &k, why) < 0)
+		return -EINVAL;
+	if (o->left > max_ttl)
+		return cachefile_bad(why, "ttl=%u is longer than every TTL of its records (%u)",
+				     o->left, max_ttl);
+	if (o->left <= elapsed)
+		return 0;
+	*out = cachefile_entry_new(s, key_len, body_len, n);
+	(*out)->ttl = (uint32_t)(o->left - elapsed);
+	(*out)->rcode = o->rcode;
+	(*out)->sec = o->sec;
+	return 0;
+}
+
+/* The header line: "megdns-cache 2 DUMP-TIME"; the dump time, or -1. */
 static long long cachefile_dumped(const char *line)
 {
-	struct cachefile_field f[3];
+	size_t m = strlen(CACHEFILE_MAGIC);
 	uint64_t t;
-	if (!cachefile_split(line, f, 3) || f[0].len + 1 + f[1].len != strlen(CACHEFILE_MAGIC) ||
-	    strncmp(line, CACHEFILE_MAGIC, strlen(CACHEFILE_MAGIC)) ||
-	    !cachefile_uint(&f[2], (uint64_t)1 << 62, &t))
+	if (strncmp(line, CACHEFILE_MAGIC, m) || line[m] != ' ' ||
+	    !cachefile_uint(line + m + 1, (uint64_t)1 << 62, &t))
 		return -1;
 	return (long long)t;
 }
 
-static int cachefile_lines(FILE *in, const char *name, uint64_t elapsed, size_t max_bytes,
-			   char *buf, struct cachefile_list *out, char *err, size_t errlen)
-{
-	struct cachefile_scratch *s = malloc(sizeof(*s));
+/* Reading state: the list so far, the entry being read, the bounds. */
+struct cachefile_reader {
+	struct cachefile_list *out;
+	struct cachefile_scratch *s;
+	struct cachefile_open o;
+	bool open;
+	uint64_t elapsed;
+	size_t max_bytes;
 	char why[CACHEFILE_WHY];
+	int why_line;
+};
+
+/* Finish the open entry, if any, into the list. */
+static int cachefile_flush(struct cachefile_reader *R)
+{
+	if (!R->open)
+		return 0;
+	struct cachefile_entry *e = NULL;
+	R->open = false;
+	int r = cachefile_close_entry(&R->o, R->elapsed, R->s, &e, R->why);
+	R->why_line = R->o.line;
+	cachefile_open_free(&R->o);
+	if (r < 0)
+		return r;
+	struct cachefile_list *l = R->out;
+	if (!e) {
+		l->expired++;
+	} else if (l->bytes + e->key_len + e->body_len > R->max_bytes) {
+		l->skipped++; /* a cache of max_bytes would not hold it */
+		free(e);
+	} else {
+		l->bytes += e->key_len + e->body_len;
+		e->next = l->head;
+		l->head = e;
+		l->count++;
+	}
+	return 0;
+}
+
+/* One line after the header: a comment, $ENTRY, a section marker or a record. */
+static int cachefile_line(struct cachefile_reader *R, char *line, int lineno)
+{
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
+		line[--n] = 0;
+	const char *p = line + strspn(line, " \t");
+	R->why_line = lineno;
+	if (!*p || *p == ';')
+		return 0;
+	if (!strncmp(p, "$ENTRY", 6) && (p[6] == ' ' || p[6] == '\t')) {
+		int r = cachefile_flush(R);
+		if (r < 0)
+			return r;
+		R->why_line = lineno;
+		r = cachefile_open_entry(line + (p - line), lineno, &R->o, R->why);
+		if (r < 0) {
+			cachefile_open_free(&R->o);
+			return r;
+		}
+		R->open = true;
+		return 0;
+	}
+	if (!R->open)
+		return cachefile_bad(R->why, "a record or section before the first $ENTRY");
+	for (int s = 1; s < 3; s++)
+		if (!strcmp(p, cachefile_sections[s])) {
+			if (s <= R->o.section)
+				return cachefile_bad(R->why, "%s out of order, or twice",
+						     cachefile_sections[s]);
+			R->o.section = s;
+			return 0;
+		}
+	if (++R->o.n_rrs > MSG_MAX_TTL_RR)
+		return cachefile_bad(R->why, "the entry has more than %d records", MSG_MAX_TTL_RR);
+	ldns_rr *rr = NULL;
+	char e[CACHEFILE_WHY];
+	if (zonefile_parse_record(p, &rr, e, sizeof(e)) < 0)
+		return cachefile_bad(R->why, "not a record: %s", e);
+	ldns_rr_list_push_rr(R->o.rrs[R->o.section], rr);
+	return 0;
+}
+
+static int cachefile_lines(FILE *in, const char *name, struct cachefile_reader *R, char *buf,
+			   char *err, size_t errlen)
+{
 	long len;
-	int r = 0;
-	if (!s)
-		abort();
-	for (size_t lineno = 2;
-	     r == 0 && (len = cachefile_getline(in, buf, CACHEFILE_LINE_MAX)) != -1; lineno++) {
-		struct cachefile_entry *e = NULL;
-		if (len == -2)
-			snprintf(why, sizeof(why), "line too long, or not text");
-		if (len == -2 || cachefile_entry(buf, elapsed, s, &e, why) < 0) {
-			snprintf(err, errlen, "%s:%zu: not a cache entry: %s", name, lineno, why);
-			r = -EINVAL;
-		} else if (!e) {
-			out->expired++;
-		} else if (out->bytes + e->key_len + e->body_len > max_bytes) {
-			out->skipped++; /* a cache of max_bytes would not hold it */
-			free(e);
+	int r = 0, lineno = 2;
+	for (; r == 0 && (len = cachefile_getline(in, buf, CACHEFILE_LINE_MAX)) != -1; lineno++) {
+		if (len == -2) {
+			R->why_line = lineno;
+			r = cachefile_bad(R->why, "line too long, or not text");
 		} else {
-			out->bytes += e->key_len + e->body_len;
-			e->next = out->head;
-			out->head = e;
-			out->count++;
+			r = cachefile_line(R, buf, lineno);
 		}
 	}
-	free(s);
+	if (r == 0)
+		r = cachefile_flush(R);
+	if (R->open)
+		cachefile_open_free(&R->o);
+	if (r < 0)
+		snprintf(err, errlen, "%s:%d: not a cache entry: %s", name, R->why_line, R->why);
 	return r;
 }
 
@@ -439,11 +673,16 @@ int cachefile_read(FILE *in, const char *name, time_t now, size_t max_bytes,
 	long long dumped =
 	    cachefile_getline(in, buf, CACHEFILE_LINE_MAX) >= 0 ? cachefile_dumped(buf) : -1;
 	if (dumped < 0) {
-		snprintf(err, errlen, "%s:1: not a megdns cache dump", name);
+		snprintf(err, errlen, "%s:1: not a megdns cache dump (want '%s TIME')", name,
+			 CACHEFILE_MAGIC);
 	} else {
-		uint64_t elapsed =
-		    (long long)now > dumped ? (uint64_t)((long long)now - dumped) : 0;
-		r = cachefile_lines(in, name, elapsed, max_bytes, buf, out, err, errlen);
+		struct cachefile_reader R = {.out = out, .max_bytes = max_bytes};
+		R.elapsed = (long long)now > dumped ? (uint64_t)((long long)now - dumped) : 0;
+		R.s = malloc(sizeof(*R.s));
+		if (!R.s)
+			abort();
+		r = cachefile_lines(in, name, &R, buf, err, errlen);
+		free(R.s);
 	}
 	if (r == 0 && ferror(in)) {
 		snprintf(err, errlen, "%s: read error", name);

@@ -1,23 +1,32 @@
 /*
  * cachefile.h -- the cache dump format of megdns-control dump-cache / load-cache.
  *
- * Text, one entry per line, so a dump can be read and diffed:
- *   megdns-cache 1 DUMP-TIME                     (header: wall-clock seconds)
- *   TTL-LEFT RCODE SEC KEY-HEX BODY-HEX          (one per entry, single spaces)
- * Bodies are written with their TTLs already counted down to the dump time; a load counts
- * them down further by the time since the dump and skips entries that expired meanwhile, so
- * expiry times are kept across a restart. Every worker loads the whole file into its shard.
+ * Zone-file presentation format, as unbound-control dump_cache writes, so a dump can be read,
+ * grepped and diffed:
+ *   megdns-cache 2 DUMP-TIME                    (header: wall-clock seconds)
+ *   ; comments and blank lines
+ *   $ENTRY NAME TYPE ttl=LEFT scope=shared|view:NAME flags=-|do|cd|do,cd rcode=NOERROR
+ *          dnssec=unchecked|insecure|secure|bogus[:EDE] hdr=0xFLAGS      (one line)
+ *   www.example.org. 297 IN A 192.0.2.1          (answer records)
+ *   $AUTHORITY                                   (then authority records, if any)
+ *   $ADDITIONAL                                  (then additional records, if any)
+ * One $ENTRY per cached answer: its question, the seconds it still lives, the view scope and
+ * DO/CD flags of its cache key, its rcode, DNSSEC status and header flags word. Records are
+ * written with their TTLs already counted down to the dump time; a load counts them down
+ * further by the time since the dump and skips entries that expired meanwhile, so expiry
+ * times are kept across a restart. Every worker loads the whole file into its shard.
  *
  * A dump may have been edited, truncated or written by someone else, and what it holds is
- * served as if it came from the upstreams, so a load checks every field as strictly as the
- * cache itself would have made it: the key has the structure cache_key_make gives it (scope
- * length and a view name's characters, a lower-case wire name that ends exactly before
- * type, class IN and the DO/CD flags, no type that is never cached); RCODE is the body's;
- * SEC is a validation status with an EDE only for a bogus answer; TTL-LEFT is at most 2^31-1
- * and no longer than the body's longest TTL; the body is a reply (QR, opcode QUERY) to exactly
- * the key's question that walks to its last byte, without OPT record, with at most
- * MSG_MAX_TTL_RR records. And a load is all or nothing: every line is read and checked into
- * a list first, and only a file without a bad line reaches the cache.
+ * served as if it came from the upstreams, so a load checks every entry as strictly as the
+ * cache itself would have made it: each field of $ENTRY present once and valid (a scope of at
+ * most 64 view-name characters, a type that is cached, a validation status with an EDE only
+ * for a bogus answer, ttl at most 2^31-1 and no longer than its longest record TTL); every
+ * record parses with absolute names; the message built from them is a reply (QR, opcode
+ * QUERY) with that rcode, NOERROR or NXDOMAIN, without TC, AA or OPT, at most MSG_MAX_TTL_RR
+ * records, each of which the scrubber keeps for that question. And a load is all or nothing:
+ * every entry is read and checked into a list first, and only a file without a bad line
+ * reaches the cache. Errors are "FILE:LINE: ..." at the bad record, or at the $ENTRY line of
+ * an entry that is wrong as a whole.
  */
 #ifndef MEGDNS_CACHEFILE_H
 #define MEGDNS_CACHEFILE_H
@@ -54,6 +63,9 @@ void cachefile_header(FILE *out, time_t now);
 
 /* Append worker w's live entries; returns how many were written. */
 size_t cachefile_dump(struct worker *w, FILE *out);
+
+/* The same for cache c at time now_ms of its clock (what cachefile_dump does for w). */
+size_t cachefile_dump_cache(struct cache *c, uint64_t now_ms, FILE *out);
 
 /*
  * Read a whole dump from in (name is what errors call it) at wall-clock time now into *out,

@@ -53,11 +53,17 @@ expect_ctl_out "^dumped [0-9]+ entries to $T/cache\\.dump\$" "dump-cache says ho
 dumped=$(printf '%s\n' "$CTL_OUT" | sed -n 's/^dumped \([0-9]*\) entries.*/\1/p')
 assert_range "$dumped" 4 8 "dump-cache wrote www, nope, alias and short (once or once per worker)" "$CTL_OUT"
 if [ -s cache.dump ]; then ok "the dump file exists"; else fail "no dump file $T/cache.dump"; fi
-lines=$(($(wc -l <cache.dump) - 1))
-assert_eq "$lines" "$dumped" "the file has one line per entry after its header" "$(cat cache.dump)"
-assert_match "$(head -n1 cache.dump)" '^megdns-cache 1 [0-9]+$' "the dump starts with its header line"
-# Keys hold the wire name: 5short7example4test = 0573686f7274076578616d706c650474657374.
-assert_match "$(cat cache.dump)" ' 00?0573686f7274076578616d706c650474657374' "short.example.test is in the dump"
+entries=$(grep -c '^\$ENTRY ' cache.dump)
+assert_eq "$entries" "$dumped" "the file has one \$ENTRY line per entry" "$(cat cache.dump)"
+assert_match "$(head -n1 cache.dump)" '^megdns-cache 2 [0-9]+$' "the dump starts with its header line"
+# Zone-file presentation format, as unbound-control dump_cache writes it.
+assert_match "$(cat cache.dump)" '^\$ENTRY short\.example\.test\. A ttl=[0-9]+ scope=shared flags=- rcode=NOERROR dnssec=unchecked hdr=0x8180$' \
+	"short.example.test's entry line: question, seconds left, scope, flags, rcode, DNSSEC status" "$(cat cache.dump)"
+assert_match "$(cat cache.dump)" $'^www\\.example\\.test\\.\t[0-9]+\tIN\tA\t192\\.0\\.2\\.1$' \
+	"the records are zone-file lines with the TTL left" "$(cat cache.dump)"
+assert_match "$(cat cache.dump)" '^\$ENTRY nope\.example\.test\. A .*rcode=NXDOMAIN' "the negative answer is dumped with its rcode"
+assert_match "$(cat cache.dump)" $'^\\$AUTHORITY\nexample\\.test\\.\t[0-9]+\tIN\tSOA' "the negative answer's SOA in its authority section"
+assert_no_match "$(grep -v '^;' cache.dump)" '^[0-9a-f]{40,}|[[:space:]][0-9a-f]{40,}' "no hex wire format in the dump"
 
 ctl dump-cache /nonexistent-dir/cache.dump
 expect_ctl_rc 1 "dump-cache to a folder that does not exist"
@@ -106,24 +112,23 @@ echo "hello" >garbage.dump
 ctl load-cache "$T/garbage.dump"
 expect_ctl_rc 1 "load-cache of a file that is not a dump"
 expect_ctl_err 'garbage\.dump:1: not a megdns cache dump' "not a dump: file:1 and the reason"
-{ head -n1 cache.dump; echo "300 0 0 zz"; } >damaged.dump
+{ head -n1 cache.dump; echo "\$ENTRY www.example.test. A ttl=zz"; } >damaged.dump
 ctl load-cache "$T/damaged.dump"
 expect_ctl_rc 1 "load-cache of a damaged dump"
-expect_ctl_err 'damaged\.dump:2: not a cache entry' "damaged entry: file:2 and the reason"
-# All or nothing (issue 8 defect 8): a bad 3rd line after a good www.example.test entry.
-www_key=0003777777076578616d706c650474657374000001000100 # scope "", www.example.test A IN, no flags
-www_line=$(grep " $www_key " cache.dump | head -n1)
-assert_match "$www_line" "^[0-9]+ 0 0 $www_key [0-9a-f]+\$" "the dump has a line for www.example.test"
+expect_ctl_err 'damaged\.dump:2: not a cache entry: ttl is not a number' "damaged entry: file:2 and the reason"
+# All or nothing (issue 8 defect 8): a bad 3rd line after a good www.example.test entry line.
+www_line=$(grep '^\$ENTRY www\.example\.test\. A ' cache.dump | head -n1)
+assert_match "$www_line" '^\$ENTRY www\.example\.test\. A ttl=' "the dump has an entry for www.example.test"
 {
 	head -n1 cache.dump
 	echo "$www_line"
-	echo "$www_line" | sed 's/^[0-9]*/x/'
+	printf 'www.example.test.\t300\tIN\tA\t192.0.2.300\n'
 	tail -n +2 cache.dump
 } >bad3.dump
 ctl flush
 ctl load-cache "$T/bad3.dump"
 expect_ctl_rc 1 "load-cache of a dump whose 3rd line is bad"
-expect_ctl_err 'bad3\.dump:3: not a cache entry: TTL-LEFT' "bad 3rd line: file:3 and what is wrong"
+expect_ctl_err 'bad3\.dump:3: not a cache entry: not a record' "bad 3rd line: file:3 and what is wrong"
 served=0
 for i in $(seq 1 10); do
 	dq www.example.test. A
@@ -132,20 +137,23 @@ done
 assert_eq "$served" 0 "nothing of a bad dump is served, not even the good line before the bad one (10 queries, NSD stopped)" "$DQ"
 ctl status
 expect_ctl_out '^worker 0: cache 0 entries' "the cache is still empty after the failed load"
-# A key that claims 255 bytes of scope but holds 1 (then the name, type, class, flags).
-echo "$www_line" | sed "s/ $www_key / ff61${www_key#00} /" >scope.body
-{ head -n1 cache.dump; cat scope.body; } >scope.dump
+# A scope longer than any view name the cache keeps (64 bytes).
+long=$(printf 'v%.0s' $(seq 1 65))
+{ head -n1 cache.dump; echo "$www_line" | sed "s/scope=shared/scope=view:$long/"; echo "www.example.test. 300 IN A 192.0.2.1"; } >scope.dump
 ctl load-cache "$T/scope.dump"
-expect_ctl_rc 1 "load-cache of an entry whose key claims 255 bytes of scope"
-expect_ctl_err 'scope\.dump:2: not a cache entry: key claims 255 bytes of scope' "the bad key: file:2 and the reason"
-# An entry whose body answers another question than its key.
-other=$(grep -v " $www_key " cache.dump | sed -n '2p' | awk '{ print $5 }')
-echo "$www_line" | awk -v b="$other" '{ $5 = b; print }' >mismatch.body
-{ head -n1 cache.dump; cat mismatch.body; } >mismatch.dump
+expect_ctl_rc 1 "load-cache of an entry with a 65-byte scope"
+expect_ctl_err 'scope\.dump:2: not a cache entry: scope is not' "the bad scope: file:2 and the reason"
+# An entry whose records answer another question than its $ENTRY (planted data).
+{ head -n1 cache.dump; echo "$www_line"; echo "evil.example.org. 300 IN A 192.0.2.66"; } >mismatch.dump
 ctl load-cache "$T/mismatch.dump"
-expect_ctl_rc 1 "load-cache of an entry whose body is for another name"
-expect_ctl_err 'mismatch\.dump:2: not a cache entry: (body answers another question|body has rcode)' \
-	"the mismatched entry: file:2 and the reason"
+expect_ctl_rc 1 "load-cache of an entry whose records are for another name"
+expect_ctl_err 'mismatch\.dump:2: not a cache entry: body has 1 record\(s\) that do not concern its question' \
+	"the mismatched entry: file:2 (its \$ENTRY) and the reason"
+# The hex format of before is not read any more: it says what it wants.
+printf 'megdns-cache 1 %s\n' "$(date +%s)" >v1.dump
+ctl load-cache "$T/v1.dump"
+expect_ctl_rc 1 "load-cache of a dump in the old hex format"
+expect_ctl_err "v1\.dump:1: not a megdns cache dump \(want 'megdns-cache 2 TIME'\)" "old format: what the header must be"
 served=0
 for i in $(seq 1 10); do
 	dq www.example.test. A
@@ -162,7 +170,7 @@ dq www.example.test. A
 expect_answer '192\.0\.2\.1$' "the loaded entries are still served"
 
 # A dump written long ago: every entry has expired.
-sed "1s/.*/megdns-cache 1 $(($(date +%s) - 100000))/" cache.dump >old.dump
+sed "1s/.*/megdns-cache 2 $(($(date +%s) - 100000))/" cache.dump >old.dump
 ctl flush
 ctl load-cache "$T/old.dump"
 expect_ctl_rc 0 "load-cache of an old dump"
