@@ -74,10 +74,20 @@ static int main_check(const char *path)
 {
 	struct state *s;
 	char err[1024];
-	if (state_load(path, MAIN_RESOLV_CONF, &s, err, sizeof(err)) < 0) {
+	/* /etc/resolv.conf belongs to the machine, not to the config: a check where it cannot
+	 * be read (a build sandbox checking a NixOS config) checks the rest as if it listed no
+	 * nameserver, and says what the daemon would do. */
+	bool resolv = access(MAIN_RESOLV_CONF, R_OK) == 0;
+	int resolv_errno = resolv ? 0 : errno;
+	if (state_load(path, resolv ? MAIN_RESOLV_CONF : "/dev/null", &s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return MAIN_EXIT_CONFIG;
 	}
+	if (!resolv && s->fwd.from_resolv_conf)
+		fprintf(stderr,
+			"%s: warning: no upstreams configured and %s cannot be read here (%s): "
+			"megdns forwards to its nameservers and will not start without it\n",
+			path, MAIN_RESOLV_CONF, strerror(resolv_errno));
 	main_lint(s);
 	printf("%s: ok\n", path);
 	state_unref(s);

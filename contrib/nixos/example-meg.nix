@@ -14,12 +14,17 @@
 #
 # Replace the placeholders: SSH key, WireGuard public keys, the VPS's host name, and the boot
 # and disk settings (take them from each machine's hardware-configuration.nix). The private
-# WireGuard keys stay out of the Nix store: colmena uploads them from ./secrets.
+# WireGuard keys stay out of the Nix store: they are sops-encrypted in secrets/NODE.yaml
+# (key `wg0-key`, encrypted to each machine's SSH host key turned into an age key, see
+# .sops.yaml in docs/deploy.md) and sops-nix decrypts them on the machine at activation,
+# to /run/secrets/wg0-key.
 let
   upstreams = [
     "9.9.9.9"
     "2620:fe::fe"
   ];
+  # Pin it in real use (a fixed revision and its sha256), like meta.nixpkgs.
+  sops-nix = builtins.fetchTarball "https://github.com/Mic92/sops-nix/archive/master.tar.gz";
 in
 {
   meta = {
@@ -31,8 +36,16 @@ in
   defaults =
     { name, ... }:
     {
-      imports = [ ./module.nix ];
+      imports = [
+        ./module.nix
+        "${sops-nix}/modules/sops"
+      ];
       networking.hostName = name;
+
+      # secrets/pi.yaml, secrets/vps.yaml: `sops secrets/NODE.yaml` writes `wg0-key: <wg genkey>`.
+      sops.defaultSopsFile = ./secrets + "/${name}.yaml";
+      sops.age.sshKeyPaths = [ "/etc/ssh/ssh_host_ed25519_key" ];
+      sops.secrets."wg0-key" = { }; # root-only, read by the WireGuard unit
       services.openssh.enable = true;
       users.users.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAA...replace-me you@laptop" ];
       system.stateVersion = "24.05";
@@ -50,20 +63,16 @@ in
     };
 
   pi =
-    { name, ... }:
+    { config, ... }:
     {
       deployment = {
         targetHost = "192.168.1.2";
         # Build on the Pi itself (aarch64). Alternatively build here with
         # boot.binfmt.emulatedSystems = [ "aarch64-linux" ] on the deploying machine.
         buildOnTarget = true;
-        keys."wg0.key" = {
-          keyFile = ./secrets/pi-wg0.key; # `wg genkey > secrets/pi-wg0.key`
-          destDir = "/var/keys"; # persistent: wg0 comes back after a reboot
-        };
       };
 
-      nixpkgs.system = "aarch64-linux";
+      nixpkgs.hostPlatform = "aarch64-linux";
       boot.loader.grub.enable = false;
       boot.loader.generic-extlinux-compatible.enable = true;
       fileSystems."/" = {
@@ -92,7 +101,7 @@ in
         nameservers = [ "127.0.0.1" ]; # the Pi asks its own megdns (view "self")
         wireguard.interfaces.wg0 = {
           ips = [ "10.100.0.2/24" ];
-          privateKeyFile = "/var/keys/wg0.key";
+          privateKeyFile = config.sops.secrets."wg0-key".path;
           peers = [
             {
               publicKey = "VPS-PUBLIC-KEY-replace-me=";
@@ -143,16 +152,11 @@ in
     };
 
   vps =
-    { name, ... }:
+    { config, ... }:
     {
-      deployment = {
-        targetHost = "vps.example.net";
-        keys."wg0.key" = {
-          keyFile = ./secrets/vps-wg0.key;
-          destDir = "/var/keys";
-        };
-      };
+      deployment.targetHost = "vps.example.net";
 
+      nixpkgs.hostPlatform = "x86_64-linux";
       boot.loader.grub.device = "/dev/vda";
       # The hub forwards between peers (a phone reaching the Pi or the NAS through the tunnel).
       boot.kernel.sysctl."net.ipv4.ip_forward" = 1;
@@ -167,7 +171,7 @@ in
         wireguard.interfaces.wg0 = {
           ips = [ "10.100.0.1/24" ];
           listenPort = 51820;
-          privateKeyFile = "/var/keys/wg0.key";
+          privateKeyFile = config.sops.secrets."wg0-key".path;
           peers = [
             {
               # the Pi

@@ -9,8 +9,11 @@
 #     openFirewall = true;
 #   };
 #
-# `settings` is the YAML config of megdns.yaml(5) as a Nix value; `views` is the typed form of
-# its `views:` list, `controlSocket` its `control.socket`. The file is linked to
+# Options are camelCase, as in nixpkgs; `settings` is the YAML config of megdns.yaml(5) as a
+# Nix value with its own (YAML) key names; `views` is the typed form of its `views:` list,
+# `controlSocket` its `control.socket`. An assertion stops a build where services.unbound,
+# services.kresd, services.dnsmasq or systemd-resolved's stub would hold port 53 on one of
+# megdns's addresses. The file is linked to
 # /etc/megdns/megdns.yaml and a change to it reloads megdns (SIGHUP: the cache survives; the
 # old config keeps serving if the new one fails) instead of restarting it. See
 # contrib/nixos/example-meg.nix for a LAN + WireGuard pair deployed with colmena.
@@ -39,14 +42,19 @@ let
   rendered = import ./render.nix { inherit cfg; };
   renderedFile = yaml.generate "megdns.yaml" rendered;
 
-  # `megdns -t` needs some upstream in the file: without one it reads /etc/resolv.conf, which
-  # the build sandbox does not have. It must also be able to run the package's binary.
-  hasUpstreams =
-    (rendered.upstreams or [ ]) != [ ]
-    || (rendered."forward-zones" or [ ]) != [ ]
-    || builtins.any (v: (v.upstreams or [ ]) != [ ]) (rendered.views or [ ]);
-  canCheck =
-    cfg.checkConfig && hasUpstreams && pkgs.stdenv.buildPlatform.canExecute pkgs.stdenv.hostPlatform;
+  # `megdns -t` checks a config without upstreams too: where /etc/resolv.conf cannot be read
+  # (the build sandbox) it checks the rest and warns. It must be able to run the binary.
+  canCheck = cfg.checkConfig && pkgs.stdenv.buildPlatform.canExecute pkgs.stdenv.hostPlatform;
+
+  listen = (rendered.server or { }).listen or [
+    "127.0.0.1@53"
+    "::1@53"
+  ];
+  # Other DNS servers of this configuration on megdns's port-53 addresses.
+  conflicts = import ./conflicts.nix {
+    inherit listen;
+    inherit (config) services;
+  };
 
   # Checked at build time with `megdns -t` (every zone file it names too), so a broken config
   # fails `nixos-rebuild` / `colmena apply` instead of the running resolver's reload.
@@ -68,7 +76,7 @@ let
     if m == null then 53 else lib.toInt (builtins.head m);
   metricsListen = (rendered.metrics or { }).listen or null;
   metricsPorts = optional (cfg.openMetricsFirewall && metricsListen != null) (portOf metricsListen);
-  dnsPorts = optionals cfg.openFirewall (lib.unique (map portOf ((rendered.server or { }).listen or [ "127.0.0.1@53" ])));
+  dnsPorts = optionals cfg.openFirewall (lib.unique (map portOf listen));
   ports = dnsPorts ++ metricsPorts;
 
   viewModule = {
@@ -198,9 +206,9 @@ in
       type = types.bool;
       default = true;
       description = ''
-        Check the generated config and its zone files with `megdns -t` at build time. Skipped
-        when the config names no upstreams (megdns would read /etc/resolv.conf, which the build
-        sandbox lacks) or when the build machine cannot run the package.
+        Check the generated config and its zone files with `megdns -t` at build time (a config
+        without upstreams too: the sandbox has no /etc/resolv.conf, so that part is only a
+        warning). Skipped only when the build machine cannot run the package.
       '';
     };
 
@@ -227,7 +235,11 @@ in
         assertion = !cfg.openMetricsFirewall || metricsListen != null;
         message = "services.megdns.openMetricsFirewall needs settings.metrics.listen.";
       }
-    ];
+    ]
+    ++ map (message: {
+      assertion = false;
+      inherit message;
+    }) conflicts;
 
     environment.etc."megdns/megdns.yaml".source = configFile;
     # megdns-control on the PATH, and the man pages.

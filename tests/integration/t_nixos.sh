@@ -70,7 +70,7 @@ assert_eq "$(json_get "$T/vps.json" 'c["server"]["listen"][0]')" 10.100.0.1@53 "
 # stand-in for the nixpkgs lib functions it uses (no module system: the options' defaults are
 # filled in here). Catches misspelt attributes and wrong types in the module's own code.
 cat >"$T/module-eval.nix" <<'NIX'
-{ dirStr, node }:
+{ dirStr, node, services ? "{}", noUpstreams ? "" }:
 let
   dir = /. + dirStr;
   hive = import (dir + "/example-meg.nix");
@@ -85,7 +85,10 @@ let
     controlSocket = "/run/megdns/control.sock"; openFirewall = false;
     openMetricsFirewall = false; firewallInterfaces = [ ]; checkConfig = true;
   };
-  cfg = merge defaults (merge (hive.defaults args).services.megdns (hive.${node} args).services.megdns);
+  cfg0 = merge defaults (merge (hive.defaults args).services.megdns (hive.${node} args).services.megdns);
+  cfg = if noUpstreams == "" then cfg0 else cfg0 // { settings = builtins.removeAttrs cfg0.settings [ "upstreams" ]; };
+  # Other services of the machine's config (JSON), for the port-53 assertions.
+  others = builtins.fromJSON services;
   lib = {
     types = { str = "str"; bool = "bool"; path = "path"; package = "package";
               listOf = _: "list"; either = _: _: "either"; submodule = _: "submodule"; };
@@ -108,13 +111,14 @@ let
     callPackage = _: _: "/nix/store/megdns";
     coreutils = "/nix/store/coreutils";
   };
-  m = import (dir + "/module.nix") { config.services.megdns = cfg; inherit lib pkgs; };
+  m = import (dir + "/module.nix") { config.services = others // { megdns = cfg; }; inherit lib pkgs; };
   c = m.config.content;
   svc = c.systemd.services.megdns;
 in
 {
   enabled = m.config.cond;
   assertions = builtins.all (a: a.assertion) c.assertions;
+  failed = map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions);
   inherit (svc.serviceConfig) Type ExecStart ExecReload DynamicUser RuntimeDirectory
     CapabilityBoundingSet RestrictAddressFamilies;
   after = svc.after;
@@ -138,6 +142,90 @@ for node in pi vps; do
 done
 assert_eq "$(json_get "$T/pi-module.json" 'sorted(c["firewall"]["interfaces"])')" "['eth0', 'wg0']" \
 	"pi: port 53 opened on eth0 and wg0 only"
+
+# module_eval NODE SERVICES-JSON [no-upstreams]: the module's config for NODE beside other
+# services, into $T/eval.json.
+module_eval() {
+	"${NIX[@]}" --eval --strict --json --argstr node "$1" --argstr dirStr "$NIXOS_DIR" \
+		--argstr services "$2" --argstr noUpstreams "${3:-}" "$T/module-eval.nix" >"$T/eval.json" 2>"$T/eval.err"
+}
+# Another DNS server on megdns's port-53 addresses stops the build with a message.
+module_eval vps '{"unbound": {"enable": true}}'
+assert_eq "$?" 0 "module.nix evaluates with services.unbound enabled" "$(cat "$T/eval.err")"
+assert_match "$(json_get "$T/eval.json" 'c["failed"]')" "services.megdns listens on port 53 at 127.0.0.1, ::1, where services.unbound also listens" \
+	"vps + services.unbound on 127.0.0.1/::1: an assertion names both and the clash" "$(cat "$T/eval.json")"
+module_eval vps '{"unbound": {"enable": true, "settings": {"server": {"interface": ["10.200.0.1"]}}}}'
+assert_eq "$(json_get "$T/eval.json" 'c["failed"]')" "[]" "unbound on another address: no assertion"
+module_eval pi '{"resolved": {"enable": true}}'
+assert_match "$(json_get "$T/eval.json" '"\\n".join(c["failed"])')" "at 0\.0\.0\.0, where systemd-resolved's stub listener also listens \(127\.0\.0\.53, 127\.0\.0\.54\).*DNSStubListener=no" \
+	"pi (0.0.0.0@53) + resolved's stub: an assertion with the fix" "$(cat "$T/eval.json")"
+module_eval pi '{"resolved": {"enable": true, "extraConfig": "DNSStubListener=no\n"}}'
+assert_eq "$(json_get "$T/eval.json" 'c["failed"]')" "[]" "resolved without its stub listener: no assertion"
+module_eval pi '{"kresd": {"enable": true}, "dnsmasq": {"enable": true}}'
+assert_eq "$(json_get "$T/eval.json" 'len(c["failed"])')" 2 "pi + kresd + dnsmasq (wildcard): two assertions" "$(cat "$T/eval.json")"
+module_eval vps '{"dnsmasq": {"enable": true, "settings": {"port": 0}}}'
+assert_eq "$(json_get "$T/eval.json" 'c["failed"]')" "[]" "dnsmasq with port 0 (DHCP only): no assertion"
+# checkConfig also runs for a config without upstreams (megdns -t copes without resolv.conf).
+module_eval pi '{}' no-upstreams
+assert_eq "$(json_get "$T/eval.json" 'c["checked"]')" "checked: " "a config without upstreams is still checked with megdns -t"
+
+# One naming style: every option of services.megdns and of its views is camelCase.
+opts=$(grep -oE '^ *[A-Za-z0-9_-]+ = mkOption' "$NIXOS_DIR/module.nix" | sed 's/ = mkOption//; s/^ *//')
+assert_match "$opts" "controlSocket" "the option list was found" "$opts"
+assert_eq "$(grep -cvE '^[a-z][A-Za-z0-9]*$' <<<"$opts")" 0 "every option name is camelCase (no '-' or '_')" "$opts"
+
+# The example names each node's platform with nixpkgs.hostPlatform and gives WireGuard the
+# key that sops-nix decrypts.
+cat >"$T/example-eval.nix" <<'NIX'
+{ dirStr }:
+let
+  hive = import ((/. + dirStr) + "/example-meg.nix");
+  config.sops.secrets."wg0-key".path = "/run/secrets/wg0-key";
+  node = n: hive.${n} { name = n; nodes = { }; pkgs = { }; lib = { }; inherit config; };
+  d = hive.defaults { name = "pi"; nodes = { }; pkgs = { }; lib = { }; inherit config; };
+in
+{
+  platforms = map (n: (node n).nixpkgs.hostPlatform) [ "pi" "vps" ];
+  system = map (n: (node n).nixpkgs ? system) [ "pi" "vps" ];
+  keys = map (n: (node n).networking.wireguard.interfaces.wg0.privateKeyFile) [ "pi" "vps" ];
+  sops = d.sops.secrets ? "wg0-key";
+  deploymentKeys = map (n: (node n).deployment ? keys) [ "pi" "vps" ];
+}
+NIX
+"${NIX[@]}" --eval --strict --json --argstr dirStr "$NIXOS_DIR" "$T/example-eval.nix" >"$T/example.json" 2>"$T/example.err"
+assert_eq "$?" 0 "the example's nodes evaluate" "$(cat "$T/example.err")"
+assert_eq "$(json_get "$T/example.json" 'c["platforms"]')" "['aarch64-linux', 'x86_64-linux']" "example: nixpkgs.hostPlatform per node"
+assert_eq "$(json_get "$T/example.json" 'c["system"]')" "[False, False]" "example: no nixpkgs.system"
+assert_eq "$(json_get "$T/example.json" 'c["keys"]')" "['/run/secrets/wg0-key', '/run/secrets/wg0-key']" \
+	"example: WireGuard reads the key sops-nix decrypts"
+assert_eq "$(json_get "$T/example.json" '(c["sops"], c["deploymentKeys"])')" "(True, [False, False])" \
+	"example: the key is a sops secret, not a colmena upload"
+
+# flake.nix: the package for each system and the module.
+REPO=$(cd "$NIXOS_DIR/../.." && pwd)
+out=$("${NIX[@]}" --parse "$REPO/flake.nix" 2>&1 >/dev/null)
+assert_eq "$?" 0 "nix-instantiate --parse flake.nix" "$out"
+# shellcheck disable=SC2016 # Nix code, not shell
+"${NIX[@]}" --eval --strict --json --argstr repo "$REPO" -E '
+	{ repo }:
+	let
+	  flake = import (/. + repo + "/flake.nix");
+	  fakePkgs = system: { callPackage = p: _: { path = toString p; inherit system; }; };
+	  nixpkgs = {
+	    lib.genAttrs = names: f: builtins.listToAttrs (map (n: { name = n; value = f n; }) names);
+	    legacyPackages = builtins.listToAttrs (map (s: { name = s; value = fakePkgs s; }) [ "x86_64-linux" "aarch64-linux" ]);
+	  };
+	  out = flake.outputs { self = out; inherit nixpkgs; };
+	in
+	{
+	  packages = builtins.mapAttrs (s: p: p.default) out.packages;
+	  module = toString out.nixosModules.default;
+	  overlay = builtins.isFunction out.overlays.default;
+	}' >"$T/flake.json" 2>"$T/flake.err"
+assert_eq "$?" 0 "flake.nix outputs evaluate" "$(cat "$T/flake.err")"
+assert_eq "$(json_get "$T/flake.json" 'sorted(c["packages"])')" "['aarch64-linux', 'x86_64-linux']" "flake: packages for x86_64 and aarch64"
+assert_eq "$(json_get "$T/flake.json" 'c["packages"]["aarch64-linux"]["path"]')" "$REPO/contrib/nixos/package.nix" "flake: the package is contrib/nixos/package.nix"
+assert_eq "$(json_get "$T/flake.json" 'c["module"]')" "$REPO/contrib/nixos/module.nix" "flake: nixosModules.default is the module"
 assert_eq "$(json_get "$T/vps-module.json" 'c["firewall"] == {"interfaces": {"wg0": {"allowedUDPPorts": [53], "allowedTCPPorts": [53]}}} or c["firewall"]')" \
 	True "vps: port 53 opened on wg0 only (not the public side, not the metrics port)"
 
