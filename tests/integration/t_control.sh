@@ -181,7 +181,7 @@ expect_ctl_out "^local data: the view's zones and records do not cover this name
 expect_ctl_out '^cache \(scope shared\):' "forwarded name: the cache scope"
 expect_ctl_out '^[[:space:]]+worker 0: not cached for plain queries$' "forwarded name before any query: not cached"
 expect_ctl_out '^upstream: a forward-zones entry \(longest suffix\): 127\.0\.0\.11@53' "forwarded name: the forward zone's upstream"
-expect_ctl_out '^dnssec: not validated \(negative trust anchor' "forwarded name: an insecure-domain is not validated"
+expect_ctl_out '^dnssec: not validated \(dnssec\.insecure-domains' "forwarded name: an insecure-domain is not validated"
 dq "${L[@]}" www.example.test. A
 expect_answer '192\.0\.2\.1$' "www.example.test from NSD ex"
 ctl explain 127.0.0.2 www.example.test

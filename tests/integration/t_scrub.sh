@@ -108,10 +108,10 @@ ctl dump-cache "$T/cache.dump"
 expect_ctl_rc 0 "dump-cache"
 # 6oob4test = 036f6f620474657374, 4bank4test = 0462616e6b0474657374, 4evil = 046576696c,
 # 6.6.6.6 = 06060606 (as rdata: length 0004 then the address).
-assert_match "$(cat cache.dump)" '036f6f620474657374' "the dump holds the a.oob.test entry"
-assert_no_match "$(cat cache.dump)" '0462616e6b' "no bank.test name in the cache dump"
-assert_no_match "$(cat cache.dump)" '046576696c' "no evil.test name in the cache dump"
-assert_no_match "$(cat cache.dump)" '000406060606' "no 6.6.6.6 address in the cache dump"
+assert_match "$(cat cache.dump)" '^\$ENTRY a\.oob\.test\. A ' "the dump holds the a.oob.test entry"
+assert_no_match "$(cat cache.dump)" 'bank\.test' "no bank.test name in the cache dump"
+assert_no_match "$(cat cache.dump)" 'evil\.test' "no evil.test name in the cache dump"
+assert_no_match "$(cat cache.dump)" '6\.6\.6\.6' "no 6.6.6.6 address in the cache dump"
 
 # www.bank.test afterwards: asked upstream, not answered from the poison.
 dq www.bank.test. A
@@ -179,8 +179,8 @@ expect_no_out '6\.6\.6\.6' "web.example.com: not example.com's address for x.cor
 assert_eq "$(asked corp x.corp.example.com)" 1 "the corp.example.com upstream was asked for x.corp.example.com"
 ctl dump-cache "$T/cache2.dump"
 expect_ctl_rc 0 "dump-cache after the forward-zone chases"
-assert_match "$(cat cache2.dump)" '0161046576696c0474657374' "the dump holds the a.evil.test entry"
-assert_no_match "$(cat cache2.dump)" '000406060606' "no 6.6.6.6 address in the cache dump"
+assert_match "$(cat cache2.dump)" '^\$ENTRY a\.evil\.test\. ' "the dump holds the a.evil.test entry"
+assert_no_match "$(cat cache2.dump)" '6\.6\.6\.6' "no 6.6.6.6 address in the cache dump"
 
 # The ring, all ten names at once (some over TCP): every client is answered, quickly.
 t0=$(now_ms)
