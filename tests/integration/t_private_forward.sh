@@ -33,6 +33,8 @@ expect_status SERVFAIL "private zone, validation on: SERVFAIL"
 expect_ede 9 "private zone: the DNSKEY could not be had"
 expect_log "validation: www\.example\.test\. A is bogus \(EDE 9\): chain of trust broken at \.: no DNSKEY" \
 	"the log names the type (A, not 1) and where the chain broke"
+expect_log "no DNSKEY that its DS \(or the trust anchor\) vouches for could be had \(the upstreams gave no usable DNSKEY for the root: .*dnssec\.validation: false\)" \
+	"no root DNSKEY at all: the log says the upstreams drop DNSSEC, and the fix"
 expect_log "warning: forward zone example\.test\.: its answers fail DNSSEC validation.*set \`dnssec: false\` on its forward-zones entry or list it in dnssec\.insecure-domains" \
 	"one warning names the forward zone and the two fixes"
 dq mail.example.test. A
