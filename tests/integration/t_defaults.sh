@@ -52,6 +52,23 @@ stop_megdns
 assert_eq "$MEGDNS_RC" 0 "default config: exit 0 on SIGTERM"
 MPORT=53
 
+# The README's first command, contrib/run.sh, builds megdns-control as well as megdns (the
+# default config's comment tells the user to run it). Run on a copy of contrib/ with cmake
+# replaced by a recorder and a stand-in build/megdns, so no real build happens here.
+mkdir -p quick/shim
+cp -r "$REPO/contrib" quick/
+cat >quick/shim/cmake <<'SH'
+#!/bin/sh
+echo "cmake $*" >>"$QUICK_LOG"
+mkdir -p build && printf '#!/bin/sh\necho "megdns started: $*"\n' >build/megdns && chmod +x build/megdns
+SH
+chmod +x quick/shim/cmake
+out=$(cd quick && QUICK_LOG="$T/quick.log" PATH="$T/quick/shim:$PATH" timeout 60 bash contrib/run.sh 2>&1)
+assert_eq "$?" 0 "contrib/run.sh (cmake recorded) runs to its end" "$out"
+assert_match "$(cat quick.log)" "^cmake --build build .*--target megdns megdns-control" \
+	"contrib/run.sh builds megdns-control beside megdns" "$(cat quick.log)"
+assert_match "$out" "megdns started: -c config/megdns.yaml" "contrib/run.sh then starts megdns on the default config" "$out"
+
 cfg() { # LISTEN-LIST
 	cat >megdns.yaml <<EOF
 server:
