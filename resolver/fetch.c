@@ -33,7 +33,6 @@
 #define FETCH_BUCKETS     4096
 #define FETCH_MAX_WAITERS 512 /* queries joined to one fetch */
 #define FETCH_BOGUS_TTL   60  /* seconds a bogus answer is remembered */
-#define FETCH_WARN_ZONES  16  /* forward zones warned about per config and worker */
 #define FETCH_MAX_CHASE   8   /* chase links one behind the other to complete a CNAME chain */
 #define TYPE_DS           43
 #define CLASS_IN          1
@@ -89,10 +88,6 @@ struct fetch {
 struct fetch_table {
 	size_t count;
 	struct fetch *buckets[FETCH_BUCKETS];
-	/* Forward zones already warned about as unprovable (once per zone and config). */
-	const struct state *warned_state;
-	const struct addr *warned[FETCH_WARN_ZONES];
-	size_t n_warned;
 };
 
 struct fetch_table *fetch_table_new(void)
@@ -568,23 +563,14 @@ static bool fetch_sub(struct fetch *f, const struct validate_need *need)
 	return false;
 }
 
-/*
- * Has the forward zone f was sent to been warned about under this config? Marks it if not.
- * Zones are told apart by their upstream list, which each forward zone owns.
- */
-static bool fetch_warned(struct fetch_table *t, const struct fetch *f)
+/* Has the forward zone f was sent to been warned about under its config? Marks it if not. */
+static bool fetch_warned(const struct fetch *f)
 {
-	if (t->warned_state != f->state) {
-		t->warned_state = f->state;
-		t->n_warned = 0;
-	}
-	for (size_t i = 0; i < t->n_warned; i++)
-		if (t->warned[i] == f->fs.addrs)
-			return true;
-	if (t->n_warned == FETCH_WARN_ZONES)
-		return true; /* enough said */
-	t->warned[t->n_warned++] = f->fs.addrs;
-	return false;
+	const struct forward *fw = &f->state->fwd;
+	size_t i = 0;
+	while (i < fw->n_zones && fw->zones[i].upstreams != f->fs.addrs)
+		i++; /* each forward zone owns its upstream list */
+	return state_warned_unprovable(f->state, i);
 }
 
 /*
@@ -609,7 +595,7 @@ static void fetch_log_bogus(struct fetch *f, int ede)
 		     : "");
 	free(type);
 	if (f->fs.zone_len <= 1 || !validation_broken_above(f->val, f->fs.zone, f->fs.zone_len) ||
-	    fetch_warned(f->w->fetches, f))
+	    fetch_warned(f))
 		return;
 	msg_name_to_str(f->fs.zone, f->fs.zone_len, zone, sizeof(zone));
 	log_warn("forward zone %s: its answers fail DNSSEC validation because the chain of trust "

@@ -36,8 +36,8 @@ static int state_anchors(struct state *s, char *err, size_t errlen)
 	for (size_t i = 0; i < c->n_fwd_zones; i++)
 		if (!c->fwd_zones[i].dnssec)
 			insecure[n++] = c->fwd_zones[i].name;
-	int r = anchor_set_load(&s->anchors, files, c->n_anchor_files, insecure, n, why,
-				sizeof(why));
+	int r =
+	    anchor_set_load(&s->anchors, files, c->n_anchor_files, insecure, n, why, sizeof(why));
 	free(insecure);
 	if (r == 0)
 		return 0;
@@ -71,6 +71,11 @@ int state_load(const char *config_path, const char *resolv_conf, struct state **
 	r = state_anchors(s, err, errlen);
 	if (r < 0)
 		goto fail_fwd;
+	s->warned_unprovable = calloc(s->fwd.n_zones + 1, sizeof(*s->warned_unprovable));
+	if (!s->warned_unprovable)
+		abort();
+	for (size_t i = 0; i < s->fwd.n_zones; i++)
+		atomic_init(&s->warned_unprovable[i], false);
 	atomic_init(&s->refs, 1);
 	*out = s;
 	return 0;
@@ -96,8 +101,14 @@ void state_unref(struct state *s)
 	if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) > 1)
 		return;
 	anchor_set_free(s->anchors);
+	free(s->warned_unprovable);
 	forward_close(&s->fwd);
 	view_set_close(&s->views);
 	config_free(s->cfg);
 	free(s);
+}
+
+bool state_warned_unprovable(struct state *s, size_t i)
+{
+	return i >= s->fwd.n_zones || atomic_exchange(&s->warned_unprovable[i], true);
 }

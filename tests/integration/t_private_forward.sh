@@ -7,7 +7,7 @@
 # reload that sets it drops the cached SERVFAIL at once (no flush), and back.
 . "$(dirname "$0")/lib.sh"
 
-{ zone_soa example.test.; echo "www IN A 192.0.2.1"; echo "mail IN A 192.0.2.2"; } >example.test.zone
+{ zone_soa example.test.; echo "www IN A 192.0.2.1"; echo "mail IN A 192.0.2.2"; for i in 1 2 3 4 5 6; do echo "h$i IN A 192.0.2.1$i"; done; } >example.test.zone
 start_nsd priv 127.0.0.10 53 example.test.:example.test.zone
 
 # The router is the only upstream too: it refuses the root's DNSKEY, as an offline Pi's would.
@@ -15,6 +15,7 @@ conf() { # DNSSEC-LINE-OF-THE-FORWARD-ZONE
 	cat >megdns.yaml <<YAML
 server:
   listen: [127.0.0.1@53]
+  threads: 2
 upstreams: [127.0.0.10@53]
 forward-zones:
   - name: example.test.
@@ -39,8 +40,9 @@ expect_log "warning: forward zone example\.test\.: its answers fail DNSSEC valid
 	"one warning names the forward zone and the two fixes"
 dq mail.example.test. A
 expect_status SERVFAIL "a second name of the zone: SERVFAIL too"
+for i in 1 2 3 4 5 6; do dq "h$i.example.test." A; done # over both worker threads
 n=$(grep -c "warning: forward zone example\.test\." "$MEGDNS_LOG")
-assert_eq "$n" 1 "the forward zone warning is logged once, not per query" "$(cat "$MEGDNS_LOG")"
+assert_eq "$n" 1 "the forward zone warning is logged once (2 threads, 8 names), not per query" "$(cat "$MEGDNS_LOG")"
 
 ctl explain 127.0.0.1 www.example.test. A
 expect_ctl_out "DNSSEC bogus \(EDE 9\)" "explain: the cached answer is bogus"
@@ -54,7 +56,7 @@ assert_eq "$?" 0 "megdns -t accepts forward-zones[].dnssec: false" "$out"
 conf "    dnssec: perhaps"
 out=$(timeout 10 "$MEGDNS" -t -c megdns.yaml 2>&1)
 assert_eq "$?" 2 "megdns -t refuses forward-zones[].dnssec: perhaps" "$out"
-assert_match "$out" "^megdns\.yaml:7:13: " "a bad dnssec value: FILE:LINE:COL" "$out"
+assert_match "$out" "^megdns\.yaml:8:13: " "a bad dnssec value: FILE:LINE:COL" "$out"
 
 # The fix, by reload: the SERVFAIL cached a moment ago is not served any more.
 conf "    dnssec: false"
