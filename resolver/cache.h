@@ -23,6 +23,14 @@
 
 struct cache;
 
+/*
+ * The "sec" byte of an entry: the validation status (validate.h's enum validate_status) in
+ * the low 2 bits, for a bogus answer its RFC 8914 code (6..12) above them.
+ */
+#define CACHE_SEC(status, ede) ((uint8_t)((status) | ((ede) >= 0 ? (ede) << 2 : 0)))
+#define CACHE_SEC_STATUS(sec)  ((sec)&3)
+#define CACHE_SEC_EDE(sec)     ((sec) >> 2)
+
 /* A cached reply as seen by a reader; valid until the next call that modifies the cache. */
 struct cache_entry {
 	const uint8_t *body; /* reply body, msg.h format */
@@ -32,7 +40,7 @@ struct cache_entry {
 	uint64_t stored_ms; /* when it was stored (caller's clock) */
 	uint64_t expire_ms; /* when it stops being served */
 	uint8_t rcode;
-	uint8_t sec; /* security status, free for the validator (0 = unchecked) */
+	uint8_t sec; /* DNSSEC outcome, CACHE_SEC layout (0 = not validated) */
 };
 
 /* A new cache bounded to max_bytes of memory (entries and index). Never NULL. */

@@ -60,9 +60,9 @@ static void cachefile_entry_line(FILE *out, const uint8_t *key, size_t key_len, 
 	fprintf(out, "$ENTRY %s %s ttl=%u scope=%s%.*s flags=%s rcode=%s dnssec=%s",
 		msg_name_to_str(name, nlen, text, sizeof(text)), msg_type_str(msg_get16(t)), left,
 		slen ? "view:" : "shared", (int)slen, (const char *)key + 1, fl,
-		rc ? rc->name : "?", cachefile_sec_names[(e->sec & 3)]);
-	if ((e->sec & 3) == VALIDATE_BOGUS && (e->sec >> 2))
-		fprintf(out, ":%u", (e->sec >> 2));
+		rc ? rc->name : "?", cachefile_sec_names[CACHE_SEC_STATUS(e->sec)]);
+	if (CACHE_SEC_STATUS(e->sec) == VALIDATE_BOGUS && CACHE_SEC_EDE(e->sec))
+		fprintf(out, ":%u", CACHE_SEC_EDE(e->sec));
 	fprintf(out, " hdr=0x%04x\n", hdr);
 }
 
@@ -162,7 +162,7 @@ __attribute__((format(printf, 2, 3))) static int cachefile_bad(char *why, const 
 /* Is the validation byte one a fetch writes: a status, with an EDE only when bogus? */
 static bool cachefile_sec_ok(unsigned sec)
 {
-	unsigned status = sec & 3, ede = sec >> 2; /* fetch.h FETCH_SEC */
+	unsigned status = CACHE_SEC_STATUS(sec), ede = CACHE_SEC_EDE(sec);
 	if (status != VALIDATE_BOGUS)
 		return ede == 0;
 	return ede == 0 || (ede >= 6 && ede <= 12); /* RFC 8914: the DNSSEC codes */
@@ -363,7 +363,7 @@ static bool cachefile_flags(const char *t, uint8_t *out)
 	return *out || !strcmp(t, "-");
 }
 
-/* "secure", "bogus" or "bogus:9" into the validation byte (fetch.h's FETCH_SEC layout). */
+/* "secure", "bogus" or "bogus:9" into the validation byte (cache.h's CACHE_SEC layout). */
 static bool cachefile_dnssec(const char *t, uint8_t *out)
 {
 	for (unsigned st = 0; st < 4; st++) {

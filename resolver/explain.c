@@ -7,7 +7,6 @@
 #include "control.h"
 #include "cache.h"
 #include "chase.h"
-#include "fetch.h"
 #include "keycache.h"
 #include "localdata.h"
 #include "msg.h"
@@ -165,12 +164,12 @@ static void explain_cache_job(struct worker *w, size_t index, void *arg)
 		}
 		fprintf(ec->out, "    worker %zu: cached %s, %llu s left, DNSSEC %s", index, who,
 			(unsigned long long)((e.expire_ms - now) / 1000),
-			sec[FETCH_SEC_STATUS(e.sec)]);
-		if (FETCH_SEC_STATUS(e.sec) == VALIDATE_BOGUS)
+			sec[CACHE_SEC_STATUS(e.sec)]);
+		if (CACHE_SEC_STATUS(e.sec) == VALIDATE_BOGUS)
 			fprintf(ec->out, " (EDE %d): the client gets SERVFAIL",
-				FETCH_SEC_EDE(e.sec));
+				CACHE_SEC_EDE(e.sec));
 		fputc('\n', ec->out);
-		if (FETCH_SEC_STATUS(e.sec) == VALIDATE_BOGUS)
+		if (CACHE_SEC_STATUS(e.sec) == VALIDATE_BOGUS)
 			explain_broken_chain(w, ec->name, ec->name_len, ec->out);
 	}
 }

@@ -192,14 +192,14 @@ static void fetch_answer_client(struct fetch *f, struct fetch_waiter *r, const s
 {
 	struct request_who who = {&r->client, &r->q, r->slot, r->start_ns};
 	struct msg_finish_args a = {.ede = -1};
-	if (FETCH_SEC_STATUS(sec) == VALIDATE_BOGUS) {
-		request_reply_error(f->w, &who, STATS_UPSTREAM, MSG_SERVFAIL, FETCH_SEC_EDE(sec),
+	if (CACHE_SEC_STATUS(sec) == VALIDATE_BOGUS) {
+		request_reply_error(f->w, &who, STATS_UPSTREAM, MSG_SERVFAIL, CACHE_SEC_EDE(sec),
 				    "DNSSEC validation failed");
 	} else if (r->prefix) {
 		request_reply_chain(f->w, &who, STATS_UPSTREAM, r->prefix, r->prefix_len, ans->body,
 				    ans->len, NULL, 0, 0);
 	} else {
-		a.ad = FETCH_SEC_STATUS(sec) == VALIDATE_SECURE &&
+		a.ad = CACHE_SEC_STATUS(sec) == VALIDATE_SECURE &&
 		       (r->q.do_bit || (r->q.flags & MSG_AD));
 		request_reply(f->w, &who, STATS_UPSTREAM, ans->body, ans->len, &a);
 	}
@@ -214,14 +214,14 @@ static struct fetch *fetch_start(struct worker *w, const struct view *v, const u
 /* The outcome of an answer made of two validated parts: the weaker one. */
 static uint8_t fetch_sec_join(uint8_t a, uint8_t b)
 {
-	unsigned sa = FETCH_SEC_STATUS(a), sb = FETCH_SEC_STATUS(b);
+	unsigned sa = CACHE_SEC_STATUS(a), sb = CACHE_SEC_STATUS(b);
 	if (sa == VALIDATE_BOGUS || sb == VALIDATE_BOGUS)
 		return sa == VALIDATE_BOGUS ? a : b;
 	if (sa == VALIDATE_UNCHECKED || sb == VALIDATE_UNCHECKED)
-		return FETCH_SEC(VALIDATE_UNCHECKED, -1);
+		return CACHE_SEC(VALIDATE_UNCHECKED, -1);
 	if (sa == VALIDATE_INSECURE || sb == VALIDATE_INSECURE)
-		return FETCH_SEC(VALIDATE_INSECURE, -1);
-	return FETCH_SEC(VALIDATE_SECURE, -1);
+		return CACHE_SEC(VALIDATE_INSECURE, -1);
+	return CACHE_SEC(VALIDATE_SECURE, -1);
 }
 
 /* first's chain continued by the answer records of rest (TTLs at offs lowered by elapsed). */
@@ -312,7 +312,7 @@ static bool fetch_chase(struct fetch *f, struct answer *ans, uint8_t sec)
 	struct worker *w = f->w;
 	uint8_t key[CACHE_KEY_MAX];
 	struct cache_entry e;
-	if (f->chase_depth >= FETCH_MAX_CHASE || FETCH_SEC_STATUS(sec) == VALIDATE_BOGUS)
+	if (f->chase_depth >= FETCH_MAX_CHASE || CACHE_SEC_STATUS(sec) == VALIDATE_BOGUS)
 		return false;
 	size_t key_len = cache_key_make(key, f->view->scope, ans->target, ans->target_len, f->qtype,
 					f->qclass, f->key[f->key_len - 1]);
@@ -387,12 +387,12 @@ static void fetch_finish(struct fetch *f, struct answer *ans, uint8_t sec)
 		}
 	}
 	uint32_t ttl = ans->ttl;
-	if (FETCH_SEC_STATUS(sec) == VALIDATE_BOGUS && ttl > FETCH_BOGUS_TTL)
+	if (CACHE_SEC_STATUS(sec) == VALIDATE_BOGUS && ttl > FETCH_BOGUS_TTL)
 		ttl = FETCH_BOGUS_TTL;
 	if (ttl > 0)
 		cache_store(w->cache, f->key, f->key_len, ans->body, ans->len, ans->ttl_offs,
 			    ans->n_ttl, ttl, ans->rcode, sec, worker_now(w));
-	w->stats.dnssec[FETCH_SEC_STATUS(sec)]++;
+	w->stats.dnssec[CACHE_SEC_STATUS(sec)]++;
 	for (struct fetch_waiter *r = f->waiters; r; r = r->next) {
 		if (r->chase) {
 			fetch_chase_done(r->parent, ans, sec);
@@ -469,7 +469,7 @@ static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t
 	if (ans->dropped)
 		fetch_log_scrub(f, ans);
 	if (!f->validate) {
-		fetch_finish(f, ans, FETCH_SEC(VALIDATE_UNCHECKED, -1));
+		fetch_finish(f, ans, CACHE_SEC(VALIDATE_UNCHECKED, -1));
 		return;
 	}
 	struct worker *w = f->w;
@@ -618,7 +618,7 @@ static void fetch_validate_run(struct fetch *f)
 	f->ans = NULL;
 	if (st == VALIDATE_BOGUS)
 		fetch_log_bogus(f, ede);
-	fetch_finish(f, ans, FETCH_SEC(st, ede));
+	fetch_finish(f, ans, CACHE_SEC(st, ede));
 }
 
 void fetch_client(struct worker *w, const struct view *v, const uint8_t *key, size_t key_len,

@@ -21,12 +21,7 @@
 struct worker;
 struct fetch_table;
 
-/* Cache entry "sec" byte: validation status in the low 2 bits, the EDE code above. */
 #define FETCH_MAX 4096 /* bound on upstream queries in flight per worker (one socket each) */
-
-#define FETCH_SEC(status, ede) ((uint8_t)((status) | ((ede) >= 0 ? (ede) << 2 : 0)))
-#define FETCH_SEC_STATUS(sec)  ((sec)&3)
-#define FETCH_SEC_EDE(sec)     ((sec) >> 2)
 
 /* The table of in-flight fetches of one worker. Never NULL. */
 struct fetch_table *fetch_table_new(void);

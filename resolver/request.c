@@ -156,9 +156,9 @@ static bool request_from_cache(struct worker *w, const struct request_who *who, 
 	const struct msg_query *q = who->q;
 	if (!cache_lookup(w->cache, key, key_len, now, &e))
 		return false;
-	uint8_t status = FETCH_SEC_STATUS(e.sec);
+	uint8_t status = CACHE_SEC_STATUS(e.sec);
 	if (status == VALIDATE_BOGUS) {
-		request_reply_error(w, who, STATS_CACHE, MSG_SERVFAIL, FETCH_SEC_EDE(e.sec),
+		request_reply_error(w, who, STATS_CACHE, MSG_SERVFAIL, CACHE_SEC_EDE(e.sec),
 				    "DNSSEC validation failed");
 		return true;
 	}
@@ -195,8 +195,8 @@ static void request_chase(struct worker *w, const struct request_who *who, const
 		struct fetch_client fc = {who, chain->target, chain->target_len, chain->body,
 					  chain->body_len};
 		fetch_client(w, v, key, key_len, &fc);
-	} else if (FETCH_SEC_STATUS(e.sec) == VALIDATE_BOGUS) {
-		request_reply_error(w, who, STATS_CACHE, MSG_SERVFAIL, FETCH_SEC_EDE(e.sec),
+	} else if (CACHE_SEC_STATUS(e.sec) == VALIDATE_BOGUS) {
+		request_reply_error(w, who, STATS_CACHE, MSG_SERVFAIL, CACHE_SEC_EDE(e.sec),
 				    "DNSSEC validation failed");
 	} else {
 		request_reply_chain(w, who, STATS_CACHE, chain->body, chain->body_len, e.body,
