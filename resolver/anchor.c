@@ -5,6 +5,7 @@
 
 #include "msg.h"
 #include "zonefile.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -58,9 +59,7 @@ static struct anchor *anchor_for(struct anchor_set *s, const ldns_rdf *zone)
 	for (size_t i = 0; i < s->n_anchors; i++)
 		if (ldns_dname_compare(s->anchors[i].zone, zone) == 0)
 			return &s->anchors[i];
-	struct anchor *a = realloc(s->anchors, (s->n_anchors + 1) * sizeof(*a));
-	if (!a)
-		abort();
+	struct anchor *a = xrealloc(s->anchors, (s->n_anchors + 1) * sizeof(*a));
 	s->anchors = a;
 	a = &s->anchors[s->n_anchors++];
 	a->zone = ldns_rdf_clone(zone);
@@ -96,9 +95,7 @@ static int anchor_add_insecure(struct anchor_set *s, const char *name, char *err
 		return -EINVAL;
 	}
 	ldns_dname2canonical(d);
-	ldns_rdf **n = realloc(s->insecure, (s->n_insecure + 1) * sizeof(*n));
-	if (!n)
-		abort();
+	ldns_rdf **n = xrealloc(s->insecure, (s->n_insecure + 1) * sizeof(*n));
 	s->insecure = n;
 	s->insecure[s->n_insecure++] = d;
 	return 0;
@@ -107,10 +104,8 @@ static int anchor_add_insecure(struct anchor_set *s, const char *name, char *err
 int anchor_set_load(struct anchor_set **out, const char *const *files, size_t n_files,
 		    char *const *insecure, size_t n, char *err, size_t errlen)
 {
-	struct anchor_set *s = calloc(1, sizeof(*s));
+	struct anchor_set *s = xcalloc(1, sizeof(*s));
 	int r = 0;
-	if (!s)
-		abort();
 	for (size_t i = 0; r == 0 && i < n_files; i++) {
 		size_t before = s->n_anchors;
 		r = zonefile_read(files[i], anchor_add_cb, s, err, errlen);

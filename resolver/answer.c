@@ -10,6 +10,7 @@
 #include "answer.h"
 
 #include "validate.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,7 @@
 
 static struct answer *answer_alloc(const uint8_t *body, size_t len)
 {
-	struct answer *a = malloc(sizeof(*a) + (len ? len : 1));
-	if (!a)
-		abort();
+	struct answer *a = xmalloc(sizeof(*a) + (len ? len : 1));
 	a->body = (uint8_t *)(a + 1);
 	a->len = len;
 	memcpy(a->body, body, len);
@@ -197,9 +196,7 @@ struct answer *answer_prepare(const struct answer_policy *pol, const struct scru
 struct answer *answer_strip(const struct answer_policy *pol, const struct answer *ans,
 			    uint16_t qtype)
 {
-	uint8_t *tmp = malloc(ans->len ? ans->len : 1);
-	if (!tmp)
-		abort();
+	uint8_t *tmp = xmalloc(ans->len ? ans->len : 1);
 	size_t n = validate_strip(ans->body, ans->len, qtype, tmp, ans->len);
 	struct answer *out = n ? answer_prepare(pol, NULL, tmp, n) : NULL;
 	free(tmp);

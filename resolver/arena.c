@@ -2,6 +2,7 @@
  * arena.c -- request-scoped bump allocator, see arena.h.
  */
 #include "arena.h"
+#include "xalloc.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -44,11 +45,7 @@ void *arena_alloc(struct arena *a, size_t len)
 	len = align16(len ? len : 1);
 	if ((size_t)(a->end - a->cur) < len) {
 		size_t size = len > ARENA_BLOCK_SIZE ? len : ARENA_BLOCK_SIZE;
-		struct arena_block *b = malloc(sizeof(*b) + size);
-		if (!b) {
-			fprintf(stderr, "megdns: out of memory (arena block of %zu bytes)\n", size);
-			abort();
-		}
+		struct arena_block *b = xmalloc(sizeof(*b) + size);
 		b->next = a->extra;
 		a->extra = b;
 		a->cur = b->data;

@@ -11,6 +11,7 @@
 #include "cache.h"
 
 #include "log.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -56,12 +57,6 @@ struct cache {
 	struct cache_link lru;  /* next is the most recently used entry */
 	struct cache_node *one; /* the bucket of a one-bucket table, so no table needs malloc */
 };
-
-static void cache_oom(size_t len)
-{
-	fprintf(stderr, "megdns: out of memory (cache, %zu bytes)\n", len);
-	abort();
-}
 
 /*
  * What a block of len bytes costs: glibc's chunk (len plus its size word, 16-byte granules,
@@ -224,9 +219,7 @@ static void cache_resize(struct cache *c, size_t nb)
 	size_t old_nb = c->mask + 1, charge = 0;
 
 	if (nb > 1) {
-		tab = calloc(nb, sizeof(*tab));
-		if (!tab)
-			cache_oom(nb * sizeof(*tab));
+		tab = xcalloc(nb, sizeof(*tab));
 		charge = cache_charge(tab, nb * sizeof(*tab));
 	} else {
 		c->one = NULL; /* only reached from a larger heap table */
@@ -272,10 +265,8 @@ static void cache_grow(struct cache *c, size_t need)
 
 struct cache *cache_new(size_t max_bytes)
 {
-	struct cache *c = calloc(1, sizeof(*c));
+	struct cache *c = xcalloc(1, sizeof(*c));
 
-	if (!c)
-		cache_oom(sizeof(*c));
 	c->tab = &c->one;
 	c->max = max_bytes;
 	c->lru.prev = c->lru.next = &c->lru;
@@ -379,10 +370,8 @@ static struct cache_node *cache_node_new(size_t size, const uint8_t *key, size_t
 					 const uint8_t *body, size_t body_len,
 					 const uint16_t *ttl_offs, size_t n_ttl)
 {
-	struct cache_node *n = malloc(size);
+	struct cache_node *n = xmalloc(size);
 
-	if (!n)
-		cache_oom(size);
 	n->key_len = (uint16_t)key_len;
 	n->body_len = (uint16_t)body_len;
 	n->n_ttl = (uint16_t)n_ttl;

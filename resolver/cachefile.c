@@ -17,6 +17,7 @@
 #include "validate.h"
 #include "worker.h"
 #include "zonefile.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <ldns/ldns.h>
@@ -307,9 +308,7 @@ struct cachefile_scratch {
 static struct cachefile_entry *cachefile_entry_new(const struct cachefile_scratch *s,
 						   size_t key_len, size_t body_len, size_t n)
 {
-	struct cachefile_entry *e = malloc(sizeof(*e) + n * 2 + key_len + body_len);
-	if (!e)
-		abort();
+	struct cachefile_entry *e = xmalloc(sizeof(*e) + n * 2 + key_len + body_len);
 	e->ttl_offs = (uint16_t *)(e + 1);
 	e->key = (uint8_t *)(e->ttl_offs + n);
 	e->body = e->key + key_len;
@@ -482,10 +481,8 @@ static void cachefile_open_free(struct cachefile_open *o)
 static int cachefile_wire(const struct cachefile_open *o, struct cachefile_scratch *s, size_t *len,
 			  char *why)
 {
-	ldns_pkt *p = ldns_pkt_new();
-	ldns_rr *q = ldns_rr_new();
-	if (!p || !q)
-		abort();
+	ldns_pkt *p = xcheck(ldns_pkt_new());
+	ldns_rr *q = xcheck(ldns_rr_new());
 	ldns_rr_set_owner(q, ldns_dname_new_frm_data((uint16_t)o->lname_len, o->lname));
 	ldns_rr_set_type(q, o->type);
 	ldns_rr_set_class(q, LDNS_RR_CLASS_IN);
@@ -665,11 +662,9 @@ static int cachefile_lines(FILE *in, const char *name, struct cachefile_reader *
 int cachefile_read(FILE *in, const char *name, time_t now, size_t max_bytes,
 		   struct cachefile_list *out, char *err, size_t errlen)
 {
-	char *buf = malloc(CACHEFILE_LINE_MAX);
+	char *buf = xmalloc(CACHEFILE_LINE_MAX);
 	int r = -EINVAL;
 	memset(out, 0, sizeof(*out));
-	if (!buf)
-		abort();
 	long long dumped =
 	    cachefile_getline(in, buf, CACHEFILE_LINE_MAX) >= 0 ? cachefile_dumped(buf) : -1;
 	if (dumped < 0) {
@@ -678,9 +673,7 @@ int cachefile_read(FILE *in, const char *name, time_t now, size_t max_bytes,
 	} else {
 		struct cachefile_reader R = {.out = out, .max_bytes = max_bytes};
 		R.elapsed = (long long)now > dumped ? (uint64_t)((long long)now - dumped) : 0;
-		R.s = malloc(sizeof(*R.s));
-		if (!R.s)
-			abort();
+		R.s = xmalloc(sizeof(*R.s));
 		r = cachefile_lines(in, name, &R, buf, err, errlen);
 		free(R.s);
 	}

@@ -7,6 +7,7 @@
 #include "chase.h"
 
 #include "pkt.h"
+#include "xalloc.h"
 
 #include <ldns/ldns.h>
 #include <stdlib.h>
@@ -52,11 +53,9 @@ size_t chase_splice(const uint8_t *local, size_t local_len, const uint8_t *resol
 		    size_t resolved_len, const uint16_t *ttl_offs, size_t n_ttl, uint32_t elapsed,
 		    uint8_t *out, size_t cap)
 {
-	uint8_t *copy = malloc(resolved_len ? resolved_len : 1);
+	uint8_t *copy = xmalloc(resolved_len);
 	ldns_pkt *lp = NULL, *rp = NULL;
 	size_t n = 0;
-	if (!copy)
-		abort();
 	memcpy(copy, resolved, resolved_len);
 	for (size_t i = 0; i < n_ttl; i++) {
 		uint32_t t = msg_get32(copy + ttl_offs[i]);

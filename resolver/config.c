@@ -13,6 +13,7 @@
 
 #include "suggest.h"
 #include "yaml.h"
+#include "xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -59,27 +60,6 @@ cfgp_fail(struct cfgp *p, const struct yaml_node *at, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -EINVAL;
-}
-
-__attribute__((noreturn)) static void config_oom(void)
-{
-	fprintf(stderr, "megdns: out of memory (config)\n");
-	abort();
-}
-
-static void *config_calloc(size_t n, size_t size)
-{
-	void *q = calloc(n ? n : 1, size);
-
-	if (!q)
-		config_oom();
-	return q;
-}
-
-static char *config_strdup(const char *s)
-{
-	size_t len = strlen(s);
-	return memcpy(config_calloc(len + 1, 1), s, len + 1);
 }
 
 /* ---- values ---- */
@@ -180,7 +160,7 @@ static int yaddrs(struct cfgp *p, const struct yaml_node *v, const char *what, s
 
 	if (count < 0)
 		return (int)count;
-	*out = config_calloc((size_t)count, sizeof(**out));
+	*out = xcalloc((size_t)count, sizeof(**out));
 	*n = (size_t)count;
 	for (struct addr *a = *out; s; s = s->next, a++) {
 		int rc = yitem(p, s, what);
@@ -201,7 +181,7 @@ static int yprefixes(struct cfgp *p, const struct yaml_node *v, const char *what
 
 	if (count < 0)
 		return (int)count;
-	*out = config_calloc((size_t)count, sizeof(**out));
+	*out = xcalloc((size_t)count, sizeof(**out));
 	*n = (size_t)count;
 	for (struct prefix *x = *out; s; s = s->next, x++) {
 		int rc = yitem(p, s, what);
@@ -223,7 +203,7 @@ static int yifnames(struct cfgp *p, const struct yaml_node *v, const char *what,
 
 	if (count < 0)
 		return (int)count;
-	*out = config_calloc((size_t)count, sizeof(**out));
+	*out = xcalloc((size_t)count, sizeof(**out));
 	*n = (size_t)count;
 	for (char **name = *out; s; s = s->next, name++) {
 		int rc = yitem(p, s, what);
@@ -232,7 +212,7 @@ static int yifnames(struct cfgp *p, const struct yaml_node *v, const char *what,
 		if (!addr_ifname_valid(s->node->text, strlen(s->node->text)))
 			return cfgp_fail(p, s->node, "'%s' is not an interface name",
 					 s->node->text);
-		*name = config_strdup(s->node->text);
+		*name = xstrdup(s->node->text);
 	}
 	return 0;
 }
@@ -246,7 +226,7 @@ static int yzones(struct cfgp *p, const struct yaml_node *v, const char *what,
 
 	if (count < 0)
 		return (int)count;
-	*out = config_calloc((size_t)count, sizeof(**out));
+	*out = xcalloc((size_t)count, sizeof(**out));
 	*n = (size_t)count;
 	for (struct config_zone *z = *out; s; s = s->next, z++) {
 		int rc = yitem(p, s, what);
@@ -256,7 +236,7 @@ static int yzones(struct cfgp *p, const struct yaml_node *v, const char *what,
 		const char *dir = rel[0] == '/' ? "" : p->cfg->dir;
 		const char *sep = dir[0] && strcmp(dir, "/") != 0 ? "/" : "";
 		size_t len = strlen(dir) + strlen(rel) + 2;
-		z->path = config_calloc(len, 1);
+		z->path = xcalloc(len, 1);
 		snprintf(z->path, len, "%s%s%s", dir, sep, rel);
 		z->pos = cfgp_pos(s->node);
 	}
@@ -272,13 +252,13 @@ static int yrecords(struct cfgp *p, const struct yaml_node *v, const char *what,
 
 	if (count < 0)
 		return (int)count;
-	*out = config_calloc((size_t)count, sizeof(**out));
+	*out = xcalloc((size_t)count, sizeof(**out));
 	*n = (size_t)count;
 	for (struct config_record *r = *out; s; s = s->next, r++) {
 		int rc = yitem(p, s, what);
 		if (rc < 0)
 			return rc;
-		r->text = config_strdup(s->node->text);
+		r->text = xstrdup(s->node->text);
 		r->pos = cfgp_pos(s->node);
 	}
 	return 0;
@@ -418,7 +398,7 @@ static int config_user(struct cfgp *p, const struct yaml_node *v, void *obj)
 	if (!v->text[0])
 		return cfgp_fail(p, v, "user must not be empty");
 	free(c->user);
-	c->user = config_strdup(v->text);
+	c->user = xstrdup(v->text);
 	return 0;
 }
 
@@ -483,10 +463,10 @@ static char *config_dname(const char *name)
 	size_t label = 0;
 
 	if (!strcmp(name, "."))
-		return config_strdup(".");
+		return xstrdup(".");
 	if (len == 0 || len > 254 || (len == 254 && name[len - 1] != '.'))
 		return NULL;
-	char *out = config_calloc(len + 2, 1);
+	char *out = xcalloc(len + 2, 1);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 		if (c == '.') {
@@ -569,7 +549,7 @@ static int config_fwd_zones(struct cfgp *p, const struct yaml_node *v, void *obj
 
 	if (n < 0)
 		return (int)n;
-	c->fwd_zones = config_calloc((size_t)n, sizeof(*c->fwd_zones));
+	c->fwd_zones = xcalloc((size_t)n, sizeof(*c->fwd_zones));
 	c->n_fwd_zones = (size_t)n;
 	for (struct config_fwd_zone *z = c->fwd_zones; s; s = s->next, z++) {
 		int rc = config_fwd_zone_check(p, s->node, z, c);
@@ -593,7 +573,7 @@ static int config_view_name(struct cfgp *p, const struct yaml_node *v, void *obj
 		return cfgp_fail(p, v,
 				 "view name '%s' must be 1 to 63 letters, digits, '-', '_' or '.'",
 				 v->text);
-	view->name = config_strdup(v->text);
+	view->name = xstrdup(v->text);
 	return 0;
 }
 
@@ -615,7 +595,7 @@ static int config_views(struct cfgp *p, const struct yaml_node *v, void *obj)
 
 	if (n < 0)
 		return (int)n;
-	c->views = config_calloc((size_t)n, sizeof(*c->views));
+	c->views = xcalloc((size_t)n, sizeof(*c->views));
 	c->n_views = (size_t)n;
 	for (struct config_view *view = c->views; s; s = s->next, view++) {
 		int rc = ymap_walk(p, s->node, "view", YKEYS(view_keys), view);
@@ -641,7 +621,7 @@ static int config_insecure(struct cfgp *p, const struct yaml_node *v, void *obj)
 
 	if (count < 0)
 		return (int)count;
-	c->insecure_domains = config_calloc((size_t)count, sizeof(char *));
+	c->insecure_domains = xcalloc((size_t)count, sizeof(char *));
 	for (; s; s = s->next) {
 		int rc = yitem(p, s, "insecure-domains");
 		if (rc < 0)
@@ -674,11 +654,11 @@ static int config_control_socket(struct cfgp *p, const struct yaml_node *v, void
 		return rc;
 	free(c->control_socket);
 	if (!v->text[0] || v->text[0] == '/') {
-		c->control_socket = config_strdup(v->text);
+		c->control_socket = xstrdup(v->text);
 		return 0;
 	}
 	size_t len = strlen(p->cfg->dir) + strlen(v->text) + 2;
-	c->control_socket = config_calloc(len, 1);
+	c->control_socket = xcalloc(len, 1);
 	snprintf(c->control_socket, len, "%s/%s", p->cfg->dir, v->text);
 	return 0;
 }
@@ -800,9 +780,9 @@ static int ykey_unknown(struct cfgp *p, const struct yaml_node *key, const char 
 
 static struct config *config_new(const char *path)
 {
-	struct config *c = config_calloc(1, sizeof(*c));
+	struct config *c = xcalloc(1, sizeof(*c));
 
-	c->path = config_strdup(path);
+	c->path = xstrdup(path);
 	c->view_query = true;
 	c->edns_buffer_size = 1232;
 	c->tcp_idle_timeout_ms = 10000;
@@ -814,9 +794,9 @@ static struct config *config_new(const char *path)
 	c->cache_min_ttl = 0;
 	c->cache_max_ttl = 86400;
 	c->dnssec_validation = true;
-	c->control_socket = config_strdup(CONFIG_CONTROL_SOCKET);
+	c->control_socket = xstrdup(CONFIG_CONTROL_SOCKET);
 	c->n_metrics_allow = 2;
-	c->metrics_allow = config_calloc(2, sizeof(*c->metrics_allow));
+	c->metrics_allow = xcalloc(2, sizeof(*c->metrics_allow));
 	if (prefix_parse("127.0.0.0/8", &c->metrics_allow[0]) < 0 ||
 	    prefix_parse("::1/128", &c->metrics_allow[1]) < 0)
 		abort();
@@ -832,14 +812,14 @@ static char *config_dir(const char *path)
 	char cwd[4096];
 
 	if (slash == path)
-		return config_strdup("/");
+		return xstrdup("/");
 	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
 		base = cwd;
 	else if (!slash)
 		base = "."; /* no working folder: stay relative */
 	const char *sep = slash && *base && strcmp(base, "/") != 0 ? "/" : "";
 	size_t len = strlen(base) + 1 + (size_t)dlen + 1;
-	char *dir = config_calloc(len, 1);
+	char *dir = xcalloc(len, 1);
 	snprintf(dir, len, "%s%s%.*s", base, sep, dlen, path);
 	return dir;
 }
@@ -858,7 +838,7 @@ static int config_read(const char *path, char **bufp, size_t *lenp)
 		close(fd);
 		return -EISDIR;
 	}
-	buf = config_calloc(cap + 1, 1);
+	buf = xcalloc(cap + 1, 1);
 	for (;;) {
 		ssize_t r = read(fd, buf + len, cap - len);
 		if (r < 0 && errno == EINTR)
@@ -883,9 +863,7 @@ static int config_read(const char *path, char **bufp, size_t *lenp)
 		}
 		if (len == cap) {
 			cap = cap * 2 > YAML_MAX_INPUT ? YAML_MAX_INPUT + 1 : cap * 2;
-			buf = realloc(buf, cap + 1);
-			if (!buf)
-				config_oom();
+			buf = xrealloc(buf, cap + 1);
 		}
 	}
 }
@@ -907,7 +885,7 @@ static int config_walk(struct cfgp *p)
 /* The default listeners, loopback only: serving a network is an explicit decision. */
 static void config_default_listen(struct config *c)
 {
-	c->listen = config_calloc(2, sizeof(*c->listen));
+	c->listen = xcalloc(2, sizeof(*c->listen));
 	c->n_listen = 2;
 	addr_parse("127.0.0.1", 53, &c->listen[0]);
 	addr_parse("::1", 53, &c->listen[1]);

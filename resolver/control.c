@@ -347,9 +347,7 @@ static void control_answer(void *ud, const char *req, size_t len, bool whole, FI
 	size_t text_len = 0;
 	memcpy(line, req, len);
 	line[len && line[len - 1] == '\n' ? len - 1 : len] = '\0';
-	FILE *tmp = open_memstream(&text, &text_len);
-	if (!tmp)
-		abort();
+	FILE *tmp = xcheck(open_memstream(&text, &text_len));
 	int r = -EINVAL;
 	if (whole)
 		r = control_run(&c->host, line, tmp);

@@ -5,15 +5,14 @@
  * of ldns_dnssec_verify_denial_nsec3 (ldns 1.8) leaks the hashed name on every call.
  */
 #include "denial.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 
 /* Lower-case copy; the caller frees it. */
 static ldns_rdf *denial_lower(const ldns_rdf *name)
 {
-	ldns_rdf *n = ldns_rdf_clone(name);
-	if (!n)
-		abort();
+	ldns_rdf *n = xcheck(ldns_rdf_clone(name));
 	ldns_dname2canonical(n);
 	return n;
 }
@@ -163,9 +162,7 @@ bool denial_of_answer(const ldns_rr_list *nsec, const ldns_rr_list *nsec3, ldns_
 		if (ent)
 			return true;
 	}
-	ldns_rr *q = ldns_rr_new();
-	if (!q)
-		abort();
+	ldns_rr *q = xcheck(ldns_rr_new());
 	ldns_rr_set_owner(q, ldns_rdf_clone(name));
 	ldns_rr_set_type(q, qtype);
 	ldns_rr_set_class(q, LDNS_RR_CLASS_IN);

@@ -24,6 +24,7 @@
 #include "upstream.h"
 #include "validate.h"
 #include "worker.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -92,9 +93,7 @@ struct fetch_table {
 
 struct fetch_table *fetch_table_new(void)
 {
-	struct fetch_table *t = calloc(1, sizeof(*t));
-	if (!t)
-		abort();
+	struct fetch_table *t = xcalloc(1, sizeof(*t));
 	return t;
 }
 
@@ -134,14 +133,6 @@ static void fetch_unlink(struct fetch_table *t, struct fetch *f)
 		*pp = f->next;
 		t->count--;
 	}
-}
-
-static void *fetch_alloc(size_t n)
-{
-	void *p = calloc(1, n);
-	if (!p)
-		abort();
-	return p;
 }
 
 static void fetch_waiter_free(struct fetch_waiter *r)
@@ -230,7 +221,7 @@ static struct answer *fetch_join(const struct fetch *f, const struct answer *fir
 				 size_t n_offs, uint32_t elapsed)
 {
 	size_t cap = MSG_MAX_UDP; /* a longer join is refused (chase_splice) */
-	uint8_t *tmp = fetch_alloc(cap);
+	uint8_t *tmp = xcalloc(1, cap);
 	size_t n =
 	    chase_splice(first->body, first->len, rest, rest_len, offs, n_offs, elapsed, tmp, cap);
 	struct answer_policy pol = fetch_policy(f);
@@ -291,7 +282,7 @@ static void fetch_chase_arm(struct fetch *f)
 {
 	struct fetch_timer *ft = f->chase_timer;
 	if (!ft) {
-		ft = fetch_alloc(sizeof(*ft));
+		ft = xcalloc(1, sizeof(*ft));
 		uv_timer_init(f->w->loop, &ft->timer);
 		ft->timer.data = ft;
 		ft->f = f;
@@ -333,7 +324,7 @@ static bool fetch_chase(struct fetch *f, struct answer *ans, uint8_t sec)
 				  f->qtype, f->qclass);
 	if (!sub || sub->n_waiters >= FETCH_MAX_WAITERS || !fetch_chase_link(f, sub))
 		return false;
-	struct fetch_waiter *r = fetch_alloc(sizeof(*r));
+	struct fetch_waiter *r = xcalloc(1, sizeof(*r));
 	r->parent = f;
 	r->chase = true;
 	fetch_add_waiter(sub, r);
@@ -506,7 +497,7 @@ static struct fetch *fetch_start(struct worker *w, const struct view *v, const u
 	struct fetch_table *t = w->fetches;
 	if (t->count >= FETCH_MAX)
 		return NULL;
-	struct fetch *f = fetch_alloc(sizeof(*f));
+	struct fetch *f = xcalloc(1, sizeof(*f));
 	f->w = w;
 	f->view = v;
 	f->do_bit = (key[key_len - 1] & CACHE_KEY_DO) != 0;
@@ -557,7 +548,7 @@ static bool fetch_sub(struct fetch *f, const struct validate_need *need)
 		validation_feed(f->val, NULL, 0);
 		return true;
 	}
-	struct fetch_waiter *r = fetch_alloc(sizeof(*r));
+	struct fetch_waiter *r = xcalloc(1, sizeof(*r));
 	r->parent = f;
 	fetch_add_waiter(sub, r);
 	return false;
@@ -636,15 +627,13 @@ void fetch_client(struct worker *w, const struct view *v, const uint8_t *key, si
 	}
 	if (f->n_waiters >= FETCH_MAX_WAITERS)
 		return; /* drop: the client retries, by then the answer is cached */
-	struct fetch_waiter *r = fetch_alloc(sizeof(*r));
+	struct fetch_waiter *r = xcalloc(1, sizeof(*r));
 	r->client = *fc->who->c;
 	r->q = *fc->who->q;
 	r->slot = fc->who->slot;
 	r->start_ns = fc->who->start_ns;
 	if (fc->prefix) {
-		r->prefix = malloc(fc->prefix_len);
-		if (!r->prefix)
-			abort();
+		r->prefix = xmalloc(fc->prefix_len);
 		memcpy(r->prefix, fc->prefix, fc->prefix_len);
 		r->prefix_len = fc->prefix_len;
 	}

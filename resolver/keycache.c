@@ -5,6 +5,7 @@
  * bucket are dropped (cheap, and any of them can be re-learnt with a few lookups).
  */
 #include "keycache.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,7 @@ static void keycache_node_free(struct keycache_node *n)
 
 struct keycache *keycache_new(size_t max_entries)
 {
-	struct keycache *kc = calloc(1, sizeof(*kc));
-	if (!kc)
-		abort();
+	struct keycache *kc = xcalloc(1, sizeof(*kc));
 	kc->max = max_entries;
 	return kc;
 }
@@ -119,9 +118,7 @@ void keycache_put(struct keycache *kc, const ldns_rdf *name, enum keycache_state
 		kc->count--;
 	}
 	keycache_evict(kc);
-	struct keycache_node *n = calloc(1, sizeof(*n));
-	if (!n)
-		abort();
+	struct keycache_node *n = xcalloc(1, sizeof(*n));
 	n->name = ldns_rdf_clone(name);
 	n->e.state = state;
 	n->e.zone = zone ? ldns_rdf_clone(zone) : NULL;

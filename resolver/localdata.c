@@ -13,6 +13,7 @@
  */
 #include "localdata.h"
 #include "zonefile.h"
+#include "xalloc.h"
 
 #include <ldns/ldns.h>
 
@@ -45,15 +46,6 @@ struct localdata {
 	size_t n_zones;
 };
 
-static void *ld_check(void *p)
-{
-	if (!p) {
-		fprintf(stderr, "megdns: out of memory in localdata\n");
-		abort();
-	}
-	return p;
-}
-
 /* A name on the stack or inside a query: lookups allocate nothing. */
 static ldns_rdf ld_view(const uint8_t *wire, size_t len)
 {
@@ -75,7 +67,7 @@ static bool ld_under(const ldns_rdf *name, const ldns_rdf *parent)
 
 static void ld_name_str(const ldns_rdf *name, char *out, size_t cap)
 {
-	char *s = ld_check(ldns_rdf2str(name));
+	char *s = xcheck(ldns_rdf2str(name));
 	snprintf(out, cap, "%s", s);
 	free(s);
 }
@@ -84,7 +76,7 @@ static void ld_name_str(const ldns_rdf *name, char *out, size_t cap)
 
 static ldns_rbtree_t *ld_tree_new(void)
 {
-	return ld_check(ldns_rbtree_create(ldns_dname_compare_v));
+	return xcheck(ldns_rbtree_create(ldns_dname_compare_v));
 }
 
 static void ld_node_free_cb(ldns_rbnode_t *rb, void *arg)
@@ -134,14 +126,14 @@ static ldns_rr_list *ld_node_set(const struct ld_node *n, uint16_t type)
 
 static struct ld_node *ld_node_get(ldns_rbtree_t *t, const ldns_rdf *owner)
 {
-	ldns_rdf *key = ld_check(ldns_rdf_clone(owner));
+	ldns_rdf *key = xcheck(ldns_rdf_clone(owner));
 	ldns_dname2canonical(key);
 	ldns_rbnode_t *rb = ldns_rbtree_search(t, key);
 	if (rb && rb != LDNS_RBTREE_NULL) {
 		ldns_rdf_deep_free(key);
 		return (struct ld_node *)rb;
 	}
-	struct ld_node *n = ld_check(calloc(1, sizeof(*n)));
+	struct ld_node *n = xcheck(calloc(1, sizeof(*n)));
 	n->name = key;
 	n->rb.key = key;
 	ldns_rbtree_insert(t, &n->rb);
@@ -192,11 +184,11 @@ static int ld_tree_add(ldns_rbtree_t *t, ldns_rr *rr, char *why, size_t whylen)
 		return -EINVAL;
 	}
 	if (!set) {
-		n->sets = ld_check(realloc(n->sets, (n->n_sets + 1) * sizeof(*n->sets)));
-		set = n->sets[n->n_sets++] = ld_check(ldns_rr_list_new());
+		n->sets = xcheck(realloc(n->sets, (n->n_sets + 1) * sizeof(*n->sets)));
+		set = n->sets[n->n_sets++] = xcheck(ldns_rr_list_new());
 	}
 	if (!ldns_rr_list_push_rr(set, rr))
-		ld_check(NULL);
+		xcheck(NULL);
 	return 0;
 }
 
@@ -204,7 +196,7 @@ static int ld_tree_add(ldns_rbtree_t *t, ldns_rr *rr, char *why, size_t whylen)
 
 struct localdata *localdata_new(void)
 {
-	struct localdata *ld = ld_check(calloc(1, sizeof(*ld)));
+	struct localdata *ld = xcheck(calloc(1, sizeof(*ld)));
 	ld->records = ld_tree_new();
 	return ld;
 }
@@ -272,7 +264,7 @@ static int ld_zone_check(struct ld_load *L, const ldns_rr *rr, char *why, size_t
 /* Set the apex from the SOA rr; an apex already in the table is an error. */
 static int ld_zone_apex(struct ld_load *L, const ldns_rr *rr, char *why, size_t whylen)
 {
-	ldns_rdf *apex = ld_check(ldns_rdf_clone(ldns_rr_owner(rr)));
+	ldns_rdf *apex = xcheck(ldns_rdf_clone(ldns_rr_owner(rr)));
 	ldns_dname2canonical(apex);
 	for (size_t i = 0; i < L->ld->n_zones; i++) {
 		if (ldns_dname_compare(L->ld->zones[i].apex, apex) == 0) {
@@ -295,7 +287,7 @@ static int ld_zone_apex(struct ld_load *L, const ldns_rr *rr, char *why, size_t 
 /* Is rr's owner inside the zone? Returns 0 or -EINVAL with why. */
 static int ld_zone_inside(struct ld_load *L, const ldns_rr *rr, char *why, size_t whylen)
 {
-	ldns_rdf *owner = ld_check(ldns_rdf_clone(ldns_rr_owner(rr)));
+	ldns_rdf *owner = xcheck(ldns_rdf_clone(ldns_rr_owner(rr)));
 	ldns_dname2canonical(owner);
 	int rc = 0;
 	if (!ld_under(owner, L->zone.apex)) {
@@ -342,8 +334,8 @@ int localdata_add_zone(struct localdata *ld, const char *path, char *err, size_t
 		ld_zone_close(&L.zone);
 		return rc;
 	}
-	ld->zones = ld_check(realloc(ld->zones, (ld->n_zones + 1) * sizeof(*ld->zones)));
-	L.zone.path = ld_check(strdup(path));
+	ld->zones = xcheck(realloc(ld->zones, (ld->n_zones + 1) * sizeof(*ld->zones)));
+	L.zone.path = xcheck(strdup(path));
 	ld->zones[ld->n_zones++] = L.zone;
 	return 0;
 }
@@ -462,7 +454,7 @@ static void ld_out_rr(struct ld_out *o, bool authority, const ldns_rr *rr, const
 		return;
 	ldns_buffer_clear(o->rr);
 	if (ldns_rr2buffer_wire(o->rr, rr, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
-		ld_check(NULL);
+		xcheck(NULL);
 	const uint8_t *w = ldns_buffer_begin(o->rr);
 	size_t skip = ldns_rdf_size(ldns_rr_owner(rr));
 	size_t rest = ldns_buffer_position(o->rr) - skip;
@@ -580,7 +572,7 @@ size_t localdata_overlaps(const struct localdata *ld, localdata_overlap_cb cb, v
 			char name[LDNS_MAX_DOMAINLEN * 4 + 1], apex[sizeof(name)];
 			ld_name_str(n->name, name, sizeof(name));
 			ld_name_str(z->apex, apex, sizeof(apex));
-			char *type = ld_check(ldns_rr_type2str(t));
+			char *type = xcheck(ldns_rr_type2str(t));
 			cb(ud, name, type, apex);
 			free(type);
 			count++;
@@ -608,7 +600,7 @@ size_t localdata_answer(const struct localdata *ld, const struct msg_query *q, u
 	msg_put16(out + o.len, q->qtype);
 	msg_put16(out + o.len + 2, q->qclass);
 	o.len += 4;
-	o.rr = ld_check(ldns_buffer_new(512));
+	o.rr = xcheck(ldns_buffer_new(512));
 	int rcode = ld_resolve(ld, q, &o);
 	ldns_buffer_free(o.rr);
 	if (rcode < 0)

@@ -167,9 +167,7 @@ static void metrics_upstreams(const struct metrics_sum *s, FILE *out)
 void metrics_write(const struct control_host *host, FILE *out)
 {
 	static const char *const sec[4] = {"unchecked", "insecure", "secure", "bogus"};
-	struct metrics_sum *s = calloc(1, sizeof(*s));
-	if (!s)
-		abort();
+	struct metrics_sum *s = xcalloc(1, sizeof(*s));
 	stats_init(&s->stats);
 	threads_each(host->threads(host->ud), metrics_job, s);
 	metrics_views(&s->stats, out);
@@ -217,9 +215,7 @@ static void metrics_answer(void *ud, const char *req, size_t len, bool whole, FI
 	char *body = NULL;
 	size_t body_len = 0;
 	(void)len;
-	FILE *b = open_memstream(&body, &body_len);
-	if (!b)
-		abort();
+	FILE *b = xcheck(open_memstream(&body, &body_len));
 	enum metrics_req kind = metrics_request_kind(req, whole);
 	if (kind == METRICS_REQ_GET && !m->host.threads(m->host.ud))
 		kind = METRICS_REQ_OTHER; /* stopping */

@@ -101,9 +101,7 @@ static void oplisten_write_cb(uv_write_t *req, int status)
 static void oplisten_respond(struct oplisten_conn *c, size_t len, bool whole)
 {
 	struct oplisten *l = c->l;
-	FILE *out = open_memstream(&c->reply, &c->reply_len);
-	if (!out)
-		abort();
+	FILE *out = xcheck(open_memstream(&c->reply, &c->reply_len));
 	c->answering = true;
 	c->req[len] = '\0';
 	if (c->refused)

@@ -2,6 +2,7 @@
  * pkt.c -- ldns packets read record by record at msg_walk's offsets. See pkt.h.
  */
 #include "pkt.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,9 @@
 /* A packet with msg's header and its questions (ending where msg_walk's do), no records. */
 static ldns_pkt *pkt_header(const uint8_t *msg, size_t len, size_t question_end)
 {
-	ldns_pkt *p = ldns_pkt_new();
+	ldns_pkt *p = xcheck(ldns_pkt_new());
 	uint16_t flags = msg_get16(msg + 2);
 	size_t pos = MSG_HDR_LEN;
-	if (!p)
-		abort();
 	ldns_pkt_set_id(p, msg_get16(msg));
 	ldns_pkt_set_qr(p, flags & MSG_QR);
 	ldns_pkt_set_opcode(p, (ldns_pkt_opcode)((flags >> 11) & 0xf));

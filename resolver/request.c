@@ -18,6 +18,7 @@
 #include "stats.h"
 #include "validate.h"
 #include "worker.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -76,9 +77,7 @@ void request_reply(struct worker *w, const struct request_who *who, enum stats_s
 		   const uint8_t *body, size_t body_len, struct msg_finish_args *a)
 {
 	size_t cap = body_len + 512;
-	uint8_t *out = malloc(cap);
-	if (!out)
-		abort();
+	uint8_t *out = xmalloc(cap);
 	request_send(w, who, source, body, body_len, a, out, cap);
 	free(out);
 }
@@ -100,9 +99,7 @@ void request_reply_chain(struct worker *w, const struct request_who *who, enum s
 			 size_t body_len, const uint16_t *ttl_offs, size_t n_ttl, uint32_t elapsed)
 {
 	size_t cap = local_len + body_len + 512;
-	uint8_t *joined = malloc(cap);
-	if (!joined)
-		abort();
+	uint8_t *joined = xmalloc(cap);
 	size_t n =
 	    chase_splice(local, local_len, body, body_len, ttl_offs, n_ttl, elapsed, joined, cap);
 	struct msg_finish_args a = {.ede = -1};

@@ -773,15 +773,11 @@ int server_probe(const struct config *cfg, char *err, size_t errlen)
 int server_open(struct worker *w, const struct config *cfg, struct server **out, char *err,
 		size_t errlen)
 {
-	struct server *s = calloc(1, sizeof(*s));
-	if (!s)
-		abort();
+	struct server *s = xcalloc(1, sizeof(*s));
 	s->w = w;
-	s->batch = calloc(1, sizeof(*s->batch));
-	s->udp = calloc(cfg->n_listen + 1, sizeof(*s->udp));
-	s->tcp = calloc(cfg->n_listen + 1, sizeof(*s->tcp));
-	if (!s->udp || !s->tcp || !s->batch)
-		abort();
+	s->batch = xcalloc(1, sizeof(*s->batch));
+	s->udp = xcalloc(cfg->n_listen + 1, sizeof(*s->udp));
+	s->tcp = xcalloc(cfg->n_listen + 1, sizeof(*s->tcp));
 	for (unsigned i = 0; i < SERVER_UDP_BATCH; i++) {
 		s->batch->rx_iov[i] = (struct iovec){s->batch->rx_buf[i], SERVER_UDP_RX};
 		s->batch->rx[i].msg_hdr.msg_iov = &s->batch->rx_iov[i];

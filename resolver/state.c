@@ -2,6 +2,7 @@
  * state.c -- build and reference-count the serving state. See state.h.
  */
 #include "state.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,9 +28,7 @@ static int state_anchors(struct state *s, char *err, size_t errlen)
 	for (size_t i = 0; i < c->n_anchor_files; i++)
 		files[i] = c->anchor_files[i].path;
 	/* A forward zone with dnssec: false is a negative trust anchor like insecure-domains. */
-	char **insecure = calloc(c->n_insecure_domains + c->n_fwd_zones + 1, sizeof(*insecure));
-	if (!insecure)
-		abort();
+	char **insecure = xcalloc(c->n_insecure_domains + c->n_fwd_zones + 1, sizeof(*insecure));
 	size_t n = 0;
 	for (size_t i = 0; i < c->n_insecure_domains; i++)
 		insecure[n++] = c->insecure_domains[i];
@@ -71,9 +70,7 @@ int state_load(const char *config_path, const char *resolv_conf, struct state **
 	r = state_anchors(s, err, errlen);
 	if (r < 0)
 		goto fail_fwd;
-	s->warned_unprovable = calloc(s->fwd.n_zones + 1, sizeof(*s->warned_unprovable));
-	if (!s->warned_unprovable)
-		abort();
+	s->warned_unprovable = xcalloc(s->fwd.n_zones + 1, sizeof(*s->warned_unprovable));
 	for (size_t i = 0; i < s->fwd.n_zones; i++)
 		atomic_init(&s->warned_unprovable[i], false);
 	atomic_init(&s->refs, 1);

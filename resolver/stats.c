@@ -2,6 +2,7 @@
  * stats.c -- per-worker counters. See stats.h.
  */
 #include "stats.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,23 +38,16 @@ const char *stats_source_name(size_t i)
 	return stats_sources[i];
 }
 
-static void *stats_check(void *p)
-{
-	if (!p)
-		abort();
-	return p;
-}
-
 /* The slot named name, added if new. */
 static unsigned stats_slot_named(struct stats *s, const char *name)
 {
 	for (size_t i = 0; i < s->n_views; i++)
 		if (!strcmp(s->views[i].name, name))
 			return (unsigned)i;
-	s->views = stats_check(realloc(s->views, (s->n_views + 1) * sizeof(*s->views)));
+	s->views = xcheck(realloc(s->views, (s->n_views + 1) * sizeof(*s->views)));
 	struct stats_view *v = &s->views[s->n_views];
 	memset(v, 0, sizeof(*v));
-	v->name = stats_check(strdup(name));
+	v->name = xcheck(strdup(name));
 	return (unsigned)s->n_views++;
 }
 
@@ -75,7 +69,7 @@ void stats_close(struct stats *s)
 void stats_set_views(struct stats *s, const struct view_set *vs)
 {
 	free(s->slot_of);
-	s->slot_of = stats_check(calloc(vs->n_views + 1, sizeof(*s->slot_of)));
+	s->slot_of = xcheck(calloc(vs->n_views + 1, sizeof(*s->slot_of)));
 	s->n_slot_of = vs->n_views;
 	for (size_t i = 0; i < vs->n_views; i++)
 		s->slot_of[i] = stats_slot_named(s, vs->views[i].cfg->name);

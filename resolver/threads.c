@@ -6,6 +6,7 @@
 #include "log.h"
 #include "server.h"
 #include "worker.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -115,10 +116,9 @@ static void threads_unprepare(struct threads_one *o)
 
 int threads_start(struct threads **out, struct state *state, char *err, size_t errlen)
 {
-	struct threads *t = calloc(1, sizeof(*t));
+	struct threads *t = xcalloc(1, sizeof(*t));
 	size_t n = state->cfg->threads ? state->cfg->threads : 1;
-	if (!t || !(t->one = calloc(n, sizeof(*t->one))))
-		abort();
+	t->one = xcalloc(n, sizeof(*t->one));
 	uv_mutex_init(&t->lock);
 	uv_cond_init(&t->done);
 	for (size_t i = 0; i < n; i++) {

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "msg.h"
 #include "servsel.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -112,9 +113,7 @@ static uint16_t upstream_random_id(struct upstream_pool *p)
 
 struct upstream_pool *upstream_pool_new(uv_loop_t *loop, uint32_t timeout_ms, uint16_t edns_size)
 {
-	struct upstream_pool *p = calloc(1, sizeof(*p));
-	if (!p)
-		abort();
+	struct upstream_pool *p = xcalloc(1, sizeof(*p));
 	p->loop = loop;
 	p->rnd_used = sizeof(p->rnd); /* empty: filled on first use */
 	p->timeout_ms = timeout_ms;
@@ -173,9 +172,7 @@ static size_t upstream_server_index(struct upstream_pool *p, const struct addr *
 			return i;
 	if (p->n_servers == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 8;
-		p->servers = realloc(p->servers, p->cap * sizeof(*p->servers));
-		if (!p->servers)
-			abort();
+		p->servers = xrealloc(p->servers, p->cap * sizeof(*p->servers));
 	}
 	struct upstream_server *s = &p->servers[p->n_servers];
 	memset(s, 0, sizeof(*s));
@@ -567,9 +564,7 @@ static void upstream_start_tcp(struct upstream_try *t)
 		uv_close((uv_handle_t *)&t->udp, upstream_try_close_cb);
 		t->has_udp = false;
 	}
-	t->rbuf = malloc(2 + 65535);
-	if (!t->rbuf)
-		abort();
+	t->rbuf = xmalloc(2 + 65535);
 	t->rlen = 0;
 	t->stale = false;
 	uv_tcp_init(p->loop, &t->tcp);
@@ -615,9 +610,7 @@ static int upstream_send_udp(struct upstream_try *t)
 static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe)
 {
 	struct upstream_pool *p = q->pool;
-	struct upstream_try *t = calloc(1, sizeof(*t));
-	if (!t)
-		abort();
+	struct upstream_try *t = xcalloc(1, sizeof(*t));
 	t->q = q;
 	t->pool = p;
 	t->srv = srv;

@@ -11,6 +11,7 @@
 
 #include "denial.h"
 #include "pkt.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,13 +54,6 @@ struct validation {
 	char why[VAL_WHY_MAX]; /* BOGUS: what broke, for people */
 	ldns_rdf *broken;      /* BOGUS: the zone whose DS or DNSKEY step failed, if that was it */
 };
-
-static void *val_check(void *p)
-{
-	if (!p)
-		abort();
-	return p;
-}
 
 /*
  * Does every record of a type whose fields validation reads (ldns's accessors and ours) have
@@ -112,7 +106,7 @@ static ldns_pkt *val_parse(const uint8_t *body, size_t len)
 struct validation *validation_new(const struct anchor_set *anchors, struct keycache *kc,
 				  const uint8_t *body, size_t len, time_t now, uint64_t now_ms)
 {
-	struct validation *v = val_check(calloc(1, sizeof(*v)));
+	struct validation *v = xcheck(calloc(1, sizeof(*v)));
 	v->anchors = anchors;
 	v->kc = kc;
 	v->now = now;
@@ -187,7 +181,7 @@ static int val_ede_of(ldns_status st)
 /* Lower-case copy of a name, owned by the caller. */
 static ldns_rdf *val_name(const ldns_rdf *name)
 {
-	ldns_rdf *n = val_check(ldns_rdf_clone(name));
+	ldns_rdf *n = xcheck(ldns_rdf_clone(name));
 	ldns_dname2canonical(n);
 	return n;
 }
@@ -294,7 +288,7 @@ static void val_take_dnskey(struct validation *v, const ldns_rdf *zone, const ld
 	ldns_rr_list *sigs =
 	    v->reply ? ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_ANSWER)
 		     : NULL;
-	ldns_rr_list *trusted = val_check(ldns_rr_list_new());
+	ldns_rr_list *trusted = xcheck(ldns_rr_list_new());
 	for (size_t i = 0; keys && i < ldns_rr_list_rr_count(keys); i++) {
 		ldns_rr *k = ldns_rr_list_rr(keys, i);
 		bool ok = false;
@@ -443,7 +437,7 @@ static enum val_keys val_descend(struct validation *v, const ldns_rdf *t, const 
 				 const struct keycache_entry *e, struct validate_need *need)
 {
 	size_t tl = ldns_dname_label_count(t), nl = ldns_dname_label_count(n);
-	ldns_rdf *c = val_check(ldns_dname_clone_from(t, tl - nl - 1));
+	ldns_rdf *c = xcheck(ldns_dname_clone_from(t, tl - nl - 1));
 	enum val_keys r = VAL_KEYS_NEED;
 	ldns_dname2canonical(c);
 	if (v->ds && val_name_eq(ldns_rr_owner(ldns_rr_list_rr(v->ds, 0)), c)) {
@@ -456,8 +450,8 @@ static enum val_keys val_descend(struct validation *v, const ldns_rdf *t, const 
 		}
 	} else if (val_ask(v, c, LDNS_RR_TYPE_DS, need)) {
 		struct keycache_entry copy = *e;
-		copy.zone = val_check(ldns_rdf_clone(e->zone));
-		copy.keys = val_check(ldns_rr_list_clone(e->keys));
+		copy.zone = xcheck(ldns_rdf_clone(e->zone));
+		copy.keys = xcheck(ldns_rr_list_clone(e->keys));
 		val_take_ds(v, c, &copy);
 		ldns_rdf_deep_free(copy.zone);
 		ldns_rr_list_deep_free(copy.keys);
@@ -483,7 +477,7 @@ static enum val_keys val_keys(struct validation *v, const ldns_rdf *t, struct va
 	ldns_rdf *n = val_name(t);
 	const struct keycache_entry *e;
 	while (!(e = keycache_get(v->kc, n, v->now_ms)) && !val_name_eq(n, a->zone)) {
-		ldns_rdf *p = val_check(ldns_dname_left_chop(n));
+		ldns_rdf *p = xcheck(ldns_dname_left_chop(n));
 		ldns_rdf_deep_free(n);
 		n = p;
 	}
@@ -500,7 +494,7 @@ static enum val_keys val_keys(struct validation *v, const ldns_rdf *t, struct va
 		r = e->state == KEYCACHE_INSECURE ? VAL_KEYS_INSECURE : VAL_KEYS_BOGUS;
 		if (r == VAL_KEYS_BOGUS) {
 			ldns_rdf_deep_free(v->bogus_keys);
-			v->bogus_keys = val_check(ldns_rdf_clone(n));
+			v->bogus_keys = xcheck(ldns_rdf_clone(n));
 		}
 	} else if (val_name_eq(n, t)) {
 		*out = e;
@@ -621,7 +615,7 @@ static void val_blame_chain(struct validation *v, const ldns_rdf *zone, int ede)
 		what = "the signatures on its DS or DNSKEY records are not valid yet";
 	snprintf(v->why, sizeof(v->why), "chain of trust broken at %s: %s", z, what);
 	ldns_rdf_deep_free(v->broken);
-	v->broken = val_check(ldns_rdf_clone(zone));
+	v->broken = xcheck(ldns_rdf_clone(zone));
 }
 
 /* An RRset (owner, type) of the answer, signed by zone, failed with ede. */

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "server.h"
 #include "upstream.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 
@@ -36,9 +37,7 @@ static void worker_know_upstreams(struct worker *w, const struct state *s)
 
 int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err, size_t errlen)
 {
-	struct worker *w = calloc(1, sizeof(*w));
-	if (!w)
-		abort();
+	struct worker *w = xcalloc(1, sizeof(*w));
 	const struct config *cfg = state->cfg;
 	w->loop = loop;
 	w->cache = cache_new(worker_cache_share(cfg));

@@ -5,6 +5,7 @@
  * event at a time, so the limits of yaml.h stop a hostile file after a bounded amount of work.
  */
 #include "yaml.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -54,12 +55,6 @@ __attribute__((format(printf, 4, 5))) static int yaml_fail(struct yaml_ctx *c, i
 	return -EINVAL;
 }
 
-static _Noreturn void yaml_oom(void)
-{
-	fprintf(stderr, "megdns: out of memory (YAML parser)\n");
-	abort();
-}
-
 static bool yaml_is_break(char ch)
 {
 	return ch == '\n' || ch == '\r';
@@ -97,7 +92,7 @@ static int yaml_syntax_error(struct yaml_ctx *c)
 	int line, col;
 
 	if (p->error == YAML_MEMORY_ERROR)
-		yaml_oom();
+		xalloc_fail();
 	if (p->error == YAML_READER_ERROR) {
 		yaml_offset_pos(c, p->problem_offset, &line, &col);
 		if (p->problem_value != -1)
@@ -377,7 +372,7 @@ int yaml_parse(struct yaml *y, const char *name, const char *buf, size_t len, ch
 		c.len -= 3;
 	}
 	if (!yaml_parser_initialize(&c.parser))
-		yaml_oom();
+		xalloc_fail();
 	yaml_parser_set_encoding(&c.parser, YAML_UTF8_ENCODING);
 	yaml_parser_set_input_string(&c.parser, (const unsigned char *)c.buf, c.len);
 	c.line = c.col = 1;

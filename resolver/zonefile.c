@@ -10,6 +10,7 @@
 #include "zonefile.h"
 
 #include "msg.h"
+#include "xalloc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,15 +55,6 @@ struct zf_read {
 
 static int zf_parse(struct zf_read *R, struct zf_file *f);
 
-static void *zf_check(void *p)
-{
-	if (!p) {
-		fprintf(stderr, "megdns: out of memory in zonefile\n");
-		abort();
-	}
-	return p;
-}
-
 /* Is name equal to or below parent? Byte for byte: ldns appends the origin as it is. */
 static bool zf_under(const ldns_rdf *name, const ldns_rdf *parent)
 {
@@ -102,7 +94,7 @@ static int zf_slurp(const char *path, char **buf, size_t *len)
 	if (!fp)
 		return -errno;
 	size_t cap = 4096, n = 0;
-	char *b = zf_check(malloc(cap));
+	char *b = xcheck(malloc(cap));
 	int rc = 0;
 	while ((n += fread(b + n, 1, cap - n, fp)) == cap) {
 		if (cap >= ZF_MAX_FILE) {
@@ -110,7 +102,7 @@ static int zf_slurp(const char *path, char **buf, size_t *len)
 			break;
 		}
 		cap *= 2;
-		b = zf_check(realloc(b, cap));
+		b = xcheck(realloc(b, cap));
 	}
 	if (!rc && ferror(fp))
 		rc = errno ? -errno : -EIO;
@@ -269,7 +261,7 @@ static int zf_record(struct zf_read *R, struct zf_file *f, ldns_rr *rr, size_t s
 	/* Without $ORIGIN, relative names after a zone's SOA are relative to its apex. */
 	ldns_rdf *origin = NULL;
 	if (!R->seen && ldns_dname_compare(f->origin, R->unset) == 0) {
-		origin = zf_check(ldns_rdf_clone(ldns_rr_owner(rr)));
+		origin = xcheck(ldns_rdf_clone(ldns_rr_owner(rr)));
 		ldns_dname2canonical(origin);
 	}
 	R->seen = true;
@@ -290,7 +282,7 @@ static int zf_record(struct zf_read *R, struct zf_file *f, ldns_rr *rr, size_t s
 static ldns_rdf *zf_include_origin(const struct zf_file *f, const char *text)
 {
 	if (!*text)
-		return zf_check(ldns_rdf_clone(f->origin));
+		return xcheck(ldns_rdf_clone(f->origin));
 	ldns_rdf *o = ldns_dname_new_frm_str(text);
 	if (!o || text[strlen(text) - 1] == '.')
 		return o;
@@ -329,7 +321,7 @@ static int zf_include(struct zf_read *R, struct zf_file *f, size_t start, int li
 	sub.origin = zf_include_origin(f, otext);
 	if (!sub.origin)
 		return zf_fail(R, f, line, "bad origin '%s' in $INCLUDE", otext);
-	sub.prev = zf_check(ldns_rdf_clone(otext[0] ? sub.origin : f->prev));
+	sub.prev = xcheck(ldns_rdf_clone(otext[0] ? sub.origin : f->prev));
 	int rc = zf_file_open(&sub);
 	if (rc < 0) {
 		zf_fail(R, f, line, "$INCLUDE %s: %s", path, strerror(-rc));
@@ -389,10 +381,10 @@ static int zf_finish(struct zf_read *R, struct zf_file *f)
 int zonefile_read(const char *path, zonefile_rr_cb cb, void *arg, char *err, size_t errlen)
 {
 	struct zf_read R = {.cb = cb, .arg = arg, .err = err, .errlen = errlen};
-	R.unset = zf_check(ldns_dname_new_frm_str(ZF_NO_ORIGIN));
+	R.unset = xcheck(ldns_dname_new_frm_str(ZF_NO_ORIGIN));
 	struct zf_file f = {.path = path, .ttl = ZF_DEFAULT_TTL};
-	f.origin = zf_check(ldns_rdf_clone(R.unset));
-	f.prev = zf_check(ldns_rdf_clone(R.unset));
+	f.origin = xcheck(ldns_rdf_clone(R.unset));
+	f.prev = xcheck(ldns_rdf_clone(R.unset));
 	int rc = zf_file_open(&f);
 	if (rc < 0)
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
@@ -408,7 +400,7 @@ int zonefile_read(const char *path, zonefile_rr_cb cb, void *arg, char *err, siz
 int zonefile_parse_record(const char *text, ldns_rr **out, char *err, size_t errlen)
 {
 	/* With no origin ldns silently roots relative names: give it one we can recognise. */
-	ldns_rdf *unset = zf_check(ldns_dname_new_frm_str(ZF_NO_ORIGIN));
+	ldns_rdf *unset = xcheck(ldns_dname_new_frm_str(ZF_NO_ORIGIN));
 	ldns_rr *rr = NULL;
 	ldns_status s = ldns_rr_new_frm_str(&rr, text, 0, unset, NULL);
 	int rc = -EINVAL;
