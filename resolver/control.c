@@ -59,7 +59,8 @@ static int control_status(const struct control_host *h, FILE *out)
 			v->name, v->n_clients, v->n_interfaces, v->n_destinations, v->n_zones,
 			v->n_records, v->n_upstreams ? "own upstreams" : "shared upstreams");
 	}
-	return threads_each(h->threads(h->ud), control_status_job, out) < 0 ? -1 : 0;
+	int r = threads_each(h->threads(h->ud), control_status_job, out);
+	return r < 0 ? r : 0;
 }
 
 /* ---- flush ---- */
@@ -104,7 +105,7 @@ static int control_flush(const struct control_host *h, const struct control_cmd 
 	memcpy(f.name, cmd->name, cmd->name_len);
 	int r = threads_each(h->threads(h->ud), control_flush_job, &f);
 	fprintf(out, "flushed %zu cache entries\n", f.removed);
-	return r < 0 ? -1 : 0;
+	return r < 0 ? r : 0;
 }
 
 /* ---- stats ---- */
@@ -134,7 +135,7 @@ static int control_stats(const struct control_host *h, const struct control_cmd 
 	stats_print(&cs.sum, out);
 	fprintf(out, "cache.entries %zu\ncache.bytes %zu\n", cs.entries, cs.bytes);
 	stats_close(&cs.sum);
-	return r < 0 ? -1 : 0;
+	return r < 0 ? r : 0;
 }
 
 /* ---- dump-cache / load-cache ---- */
@@ -174,14 +175,16 @@ static int control_cachefile(const struct control_host *h, const struct control_
 	if (cmd->kind == CONTROL_DUMP) {
 		cf.file = fopen(cf.path, "w");
 		if (!cf.file) {
-			fprintf(out, "%s: %s\n", cf.path, strerror(errno));
-			return -1;
+			int e = errno;
+			fprintf(out, "%s: %s\n", cf.path, strerror(e));
+			return -e;
 		}
 		cachefile_header(cf.file, time(NULL));
 		threads_each(h->threads(h->ud), control_dump_job, &cf);
 		if (fclose(cf.file) != 0) {
-			fprintf(out, "%s: %s\n", cf.path, strerror(errno));
-			return -1;
+			int e = errno;
+			fprintf(out, "%s: %s\n", cf.path, strerror(e));
+			return -e;
 		}
 		fprintf(out, "dumped %zu entries to %s\n", cf.count, cf.path);
 		return 0;
@@ -189,7 +192,7 @@ static int control_cachefile(const struct control_host *h, const struct control_
 	threads_each(h->threads(h->ud), control_load_job, &cf);
 	if (cf.err) {
 		fprintf(out, "%s\n", cf.why);
-		return -1;
+		return cf.err;
 	}
 	fprintf(out,
 		"loaded %zu entries (%zu expired since the dump) from %s into each of %zu "
@@ -283,9 +286,10 @@ int control_parse(const char *line, struct control_cmd *c, FILE *out)
 static int control_reload(const struct control_host *h, FILE *out)
 {
 	char err[1024];
-	if (h->reload(h->ud, err, sizeof(err)) < 0) {
+	int r = h->reload(h->ud, err, sizeof(err));
+	if (r < 0) {
 		fprintf(out, "reload failed, still serving the previous configuration: %s\n", err);
-		return -1;
+		return r;
 	}
 	fprintf(out, "reloaded %s\n", h->state(h->ud)->cfg->path);
 	return 0;

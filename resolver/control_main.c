@@ -55,16 +55,16 @@ static int control_connect(const char *path)
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "megdns-control: socket path too long: %s\n", path);
-		return -1;
+		return -ENAMETOOLONG;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		fprintf(stderr, "megdns-control: %s: %s (is megdns running?)\n", path,
-			strerror(errno));
+		int e = errno;
+		fprintf(stderr, "megdns-control: %s: %s (is megdns running?)\n", path, strerror(e));
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return -e;
 	}
 	return fd;
 }

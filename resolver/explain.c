@@ -234,7 +234,7 @@ static int explain_answer(const struct control_host *h, const struct state *st,
 	static uint8_t body[MSG_MAX_UDP];
 	if (msg_name_from_str(a->name, q.lname, &len) < 0) {
 		fprintf(out, "'%s' is not a domain name\n", a->name);
-		return -1;
+		return -EINVAL;
 	}
 	memcpy(q.qname, q.lname, len);
 	q.qname_len = (uint8_t)len;

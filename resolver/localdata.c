@@ -219,7 +219,7 @@ void localdata_free(struct localdata *ld)
 	free(ld);
 }
 
-int localdata_empty(const struct localdata *ld)
+bool localdata_empty(const struct localdata *ld)
 {
 	return ld->n_zones == 0 && ld->records->count == 0;
 }

@@ -54,7 +54,7 @@ typedef void (*localdata_overlap_cb)(void *ud, const char *name, const char *typ
 size_t localdata_overlaps(const struct localdata *ld, localdata_overlap_cb cb, void *ud);
 
 /* Does this table hold anything at all? */
-int localdata_empty(const struct localdata *ld);
+bool localdata_empty(const struct localdata *ld);
 
 /*
  * Answer q from local data. When the query is covered (a zone holds or encloses the name, or a

@@ -109,10 +109,11 @@ static int main_reload(struct main_ctx *m, char *err, size_t errlen)
 {
 	struct state *s;
 	notify_send("RELOADING=1");
-	if (state_load(m->config_path, MAIN_RESOLV_CONF, &s, err, errlen) < 0) {
+	int r = state_load(m->config_path, MAIN_RESOLV_CONF, &s, err, errlen);
+	if (r < 0) {
 		log_err("reload failed, still serving the previous configuration: %s", err);
 		notify_send("READY=1");
-		return -1;
+		return r;
 	}
 	main_lint(s);
 	if (!main_same_listen(m->state->cfg, s->cfg))
@@ -214,7 +215,7 @@ static int main_drop_privileges(const struct config *cfg)
 	struct passwd *pw = getpwnam(cfg->user);
 	if (!pw) {
 		log_err("server.user '%s': no such user", cfg->user);
-		return -1;
+		return -ENOENT;
 	}
 	/* The control socket was made as root: hand it over, or the user could not remove it
 	 * at exit and only root could talk to it. */
@@ -223,8 +224,9 @@ static int main_drop_privileges(const struct config *cfg)
 		log_warn("control socket %s: chown: %s", sock, strerror(errno));
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
-		log_err("server.user '%s': cannot switch: %s", cfg->user, strerror(errno));
-		return -1;
+		int e = errno;
+		log_err("server.user '%s': cannot switch: %s", cfg->user, strerror(e));
+		return -e;
 	}
 	log_info("running as user %s (uid %u)", pw->pw_name, (unsigned)pw->pw_uid);
 	return 0;
