@@ -152,116 +152,95 @@ static int yitem(struct cfgp *p, const struct yaml_item *s, const char *what)
 	return 0;
 }
 
-static int yaddrs(struct cfgp *p, const struct yaml_node *v, const char *what, struct addr **out,
-		  size_t *n)
+/*
+ * Read a list of scalars into a new array of item_size-byte slots (*out, *n): each entry is
+ * checked by yitem, then parsed into its slot by item, which reports its own errors.
+ */
+typedef int (*yitem_fn)(struct cfgp *p, const struct yaml_node *node, void *slot);
+
+static int yread_list(struct cfgp *p, const struct yaml_node *v, const char *what, void **out,
+		      size_t *n, size_t item_size, yitem_fn item)
 {
 	const struct yaml_item *s;
 	long count = ylist(p, v, what, &s);
 
 	if (count < 0)
 		return (int)count;
-	*out = xcalloc((size_t)count, sizeof(**out));
+	char *slot = xcalloc((size_t)count, item_size);
+	*out = slot;
 	*n = (size_t)count;
-	for (struct addr *a = *out; s; s = s->next, a++) {
+	for (; s; s = s->next, slot += item_size) {
 		int rc = yitem(p, s, what);
-		if (rc < 0)
+		if (rc < 0 || (rc = item(p, s->node, slot)) < 0)
 			return rc;
-		if (addr_parse(s->node->text, 53, a) < 0)
-			return cfgp_fail(p, s->node, "'%s' is not an address (ADDR or ADDR@PORT)",
-					 s->node->text);
 	}
 	return 0;
+}
+
+static int yaddr_item(struct cfgp *p, const struct yaml_node *node, void *slot)
+{
+	if (addr_parse(node->text, 53, slot) < 0)
+		return cfgp_fail(p, node, "'%s' is not an address (ADDR or ADDR@PORT)", node->text);
+	return 0;
+}
+
+static int yprefix_item(struct cfgp *p, const struct yaml_node *node, void *slot)
+{
+	if (prefix_parse(node->text, slot) < 0)
+		return cfgp_fail(p, node,
+				 "'%s' is not an address prefix (ADDR/LEN, host bits zero)",
+				 node->text);
+	return 0;
+}
+
+static int yifname_item(struct cfgp *p, const struct yaml_node *node, void *slot)
+{
+	if (!addr_ifname_valid(node->text, strlen(node->text)))
+		return cfgp_fail(p, node, "'%s' is not an interface name", node->text);
+	*(char **)slot = xstrdup(node->text);
+	return 0;
+}
+
+/* Zone paths are made absolute here so that nothing later depends on the working folder. */
+static int yzone_item(struct cfgp *p, const struct yaml_node *node, void *slot)
+{
+	struct config_zone *z = slot;
+	const char *rel = node->text;
+	const char *dir = rel[0] == '/' ? "" : p->cfg->dir;
+	const char *sep = dir[0] && strcmp(dir, "/") != 0 ? "/" : "";
+	size_t len = strlen(dir) + strlen(rel) + 2;
+	z->path = xcalloc(len, 1);
+	snprintf(z->path, len, "%s%s%s", dir, sep, rel);
+	z->pos = cfgp_pos(node);
+	return 0;
+}
+
+/* Records are only kept with their position: localdata parses them and reports errors. */
+static int yrecord_item(struct cfgp *p, const struct yaml_node *node, void *slot)
+{
+	struct config_record *r = slot;
+	(void)p;
+	r->text = xstrdup(node->text);
+	r->pos = cfgp_pos(node);
+	return 0;
+}
+
+static int yaddrs(struct cfgp *p, const struct yaml_node *v, const char *what, struct addr **out,
+		  size_t *n)
+{
+	void *arr = NULL;
+	int rc = yread_list(p, v, what, &arr, n, sizeof(**out), yaddr_item);
+	*out = arr;
+	return rc;
 }
 
 static int yprefixes(struct cfgp *p, const struct yaml_node *v, const char *what,
 		     struct prefix **out, size_t *n)
 {
-	const struct yaml_item *s;
-	long count = ylist(p, v, what, &s);
-
-	if (count < 0)
-		return (int)count;
-	*out = xcalloc((size_t)count, sizeof(**out));
-	*n = (size_t)count;
-	for (struct prefix *x = *out; s; s = s->next, x++) {
-		int rc = yitem(p, s, what);
-		if (rc < 0)
-			return rc;
-		if (prefix_parse(s->node->text, x) < 0)
-			return cfgp_fail(p, s->node,
-					 "'%s' is not an address prefix (ADDR/LEN, host bits zero)",
-					 s->node->text);
-	}
-	return 0;
-}
-
-static int yifnames(struct cfgp *p, const struct yaml_node *v, const char *what, char ***out,
-		    size_t *n)
-{
-	const struct yaml_item *s;
-	long count = ylist(p, v, what, &s);
-
-	if (count < 0)
-		return (int)count;
-	*out = xcalloc((size_t)count, sizeof(**out));
-	*n = (size_t)count;
-	for (char **name = *out; s; s = s->next, name++) {
-		int rc = yitem(p, s, what);
-		if (rc < 0)
-			return rc;
-		if (!addr_ifname_valid(s->node->text, strlen(s->node->text)))
-			return cfgp_fail(p, s->node, "'%s' is not an interface name",
-					 s->node->text);
-		*name = xstrdup(s->node->text);
-	}
-	return 0;
-}
-
-/* Zone paths are made absolute here so that nothing later depends on the working folder. */
-static int yzones(struct cfgp *p, const struct yaml_node *v, const char *what,
-		  struct config_zone **out, size_t *n)
-{
-	const struct yaml_item *s;
-	long count = ylist(p, v, what, &s);
-
-	if (count < 0)
-		return (int)count;
-	*out = xcalloc((size_t)count, sizeof(**out));
-	*n = (size_t)count;
-	for (struct config_zone *z = *out; s; s = s->next, z++) {
-		int rc = yitem(p, s, what);
-		if (rc < 0)
-			return rc;
-		const char *rel = s->node->text;
-		const char *dir = rel[0] == '/' ? "" : p->cfg->dir;
-		const char *sep = dir[0] && strcmp(dir, "/") != 0 ? "/" : "";
-		size_t len = strlen(dir) + strlen(rel) + 2;
-		z->path = xcalloc(len, 1);
-		snprintf(z->path, len, "%s%s%s", dir, sep, rel);
-		z->pos = cfgp_pos(s->node);
-	}
-	return 0;
-}
-
-/* Records are only kept with their position: localdata parses them and reports errors. */
-static int yrecords(struct cfgp *p, const struct yaml_node *v, const char *what,
-		    struct config_record **out, size_t *n)
-{
-	const struct yaml_item *s;
-	long count = ylist(p, v, what, &s);
-
-	if (count < 0)
-		return (int)count;
-	*out = xcalloc((size_t)count, sizeof(**out));
-	*n = (size_t)count;
-	for (struct config_record *r = *out; s; s = s->next, r++) {
-		int rc = yitem(p, s, what);
-		if (rc < 0)
-			return rc;
-		r->text = xstrdup(s->node->text);
-		r->pos = cfgp_pos(s->node);
-	}
-	return 0;
+	void *arr = NULL;
+	int rc = yread_list(p, v, what, &arr, n, sizeof(**out), yprefix_item);
+	*out = arr;
+	return rc;
 }
 
 /* ---- the schema ---- */
@@ -294,10 +273,19 @@ struct ykey {
 #define YCOUNT(a)           (sizeof(a) / sizeof((a)[0]))
 #define YKEYS(keys)         keys, YCOUNT(keys)
 
+/* A list key of the schema: the array pointer at k->off, its count at k->off_n. */
+static int ylist_field(struct cfgp *p, const struct yaml_node *v, const struct ykey *k, char *o,
+		       size_t item_size, yitem_fn item)
+{
+	void *arr = NULL;
+	int rc = yread_list(p, v, k->name, &arr, (size_t *)(o + k->off_n), item_size, item);
+	memcpy(o + k->off, &arr, sizeof(arr)); /* the field is a pointer to the item type */
+	return rc;
+}
+
 static int ykey_store(struct cfgp *p, const struct ykey *k, const struct yaml_node *v, void *obj)
 {
 	char *o = obj;
-	size_t *n = (size_t *)(o + k->off_n);
 	uint32_t u = 0;
 	int rc = 0;
 
@@ -317,15 +305,15 @@ static int ykey_store(struct cfgp *p, const struct ykey *k, const struct yaml_no
 	case YK_BOOL:
 		return ybool(p, v, k->name, (bool *)(o + k->off));
 	case YK_ADDRS:
-		return yaddrs(p, v, k->name, (struct addr **)(o + k->off), n);
+		return ylist_field(p, v, k, o, sizeof(struct addr), yaddr_item);
 	case YK_PREFIXES:
-		return yprefixes(p, v, k->name, (struct prefix **)(o + k->off), n);
+		return ylist_field(p, v, k, o, sizeof(struct prefix), yprefix_item);
 	case YK_IFNAMES:
-		return yifnames(p, v, k->name, (char ***)(o + k->off), n);
+		return ylist_field(p, v, k, o, sizeof(char *), yifname_item);
 	case YK_ZONES:
-		return yzones(p, v, k->name, (struct config_zone **)(o + k->off), n);
+		return ylist_field(p, v, k, o, sizeof(struct config_zone), yzone_item);
 	case YK_RECORDS:
-		return yrecords(p, v, k->name, (struct config_record **)(o + k->off), n);
+		return ylist_field(p, v, k, o, sizeof(struct config_record), yrecord_item);
 	case YK_FUNC:
 		return k->fn(p, v, obj);
 	}
