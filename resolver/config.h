@@ -127,6 +127,10 @@ int config_lint(const struct config *cfg, void (*warn)(void *ud, const char *tex
 /* The same for this machine: match-interfaces names it has no interface for (yet). */
 int config_lint_host(const struct config *cfg, void (*warn)(void *ud, const char *text), void *ud);
 
+/* Every mapping of the schema with its keys (for the documentation test). */
+struct confread_section;
+const struct confread_section *config_schema(size_t *n);
+
 /* Parse a size such as "64MiB", "500k", "1G" or "1048576" into bytes. 0 or -EINVAL. */
 int config_parse_size(const char *text, uint64_t *out);
 

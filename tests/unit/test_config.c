@@ -6,6 +6,7 @@
  */
 #include "check_main.h"
 #include "config.h"
+#include "confread.h"
 
 #include <check.h>
 #include <errno.h>
@@ -243,6 +244,52 @@ START_TEST(anchors_and_aliases)
 }
 END_TEST
 
+/* The whole of a text file (static; the docs are small). */
+static const char *slurp(const char *path)
+{
+	static char buf[4][1 << 17];
+	static int slot;
+	slot = (slot + 1) % 4;
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	size_t n = fread(buf[slot], 1, sizeof(buf[slot]) - 1, f);
+	fclose(f);
+	buf[slot][n] = 0;
+	return buf[slot];
+}
+
+/*
+ * Every key of the schema is documented: in the commented example config (as "key:") and in
+ * megdns.yaml(5) (as roff, where '-' is written "\-"). A new option without docs fails here.
+ */
+START_TEST(every_key_documented)
+{
+	const char *example = slurp(MEGDNS_TEST_DATA "/../../../config/example.yaml");
+	const char *man = slurp(MEGDNS_TEST_DATA "/../../../docs/man/megdns.yaml.5");
+	size_t n;
+	const struct confread_section *secs = config_schema(&n);
+	ck_assert_uint_ge(n, 8);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < secs[i].n; j++) {
+			const char *key = secs[i].keys[j].name;
+			char yaml[80], roff[160];
+			snprintf(yaml, sizeof(yaml), "%s:", key);
+			size_t o = 0;
+			for (const char *c = key; *c && o + 3 < sizeof(roff); c++) {
+				if (*c == '-')
+					roff[o++] = '\\';
+				roff[o++] = *c;
+			}
+			roff[o] = 0;
+			ck_assert_msg(strstr(example, yaml), "config/example.yaml lacks '%s' (%s)",
+				      yaml, secs[i].where);
+			ck_assert_msg(strstr(man, roff), "megdns.yaml.5 lacks '%s' (%s)", roff,
+				      secs[i].where);
+		}
+	}
+}
+END_TEST
+
 START_TEST(shipped_configs)
 {
 	/* The examples in config/ must always load and lint clean. */
@@ -439,6 +486,7 @@ int main(void)
 	tcase_add_test(tc, relative_paths);
 	tcase_add_test(tc, anchors_and_aliases);
 	tcase_add_test(tc, shipped_configs);
+	tcase_add_test(tc, every_key_documented);
 	tcase_add_loop_test(tc, bad_configs, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, yaml_syntax_errors);
 	tcase_add_test(tc, missing_file);
