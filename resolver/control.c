@@ -323,7 +323,7 @@ int control_run(const struct control_host *h, const char *line, FILE *out)
 		r = control_cachefile(h, cmd, out);
 		break;
 	case CONTROL_EXPLAIN:
-		r = explain_run(h, &cmd->expl, out);
+		r = explain_run(h->state(h->ud), h->threads(h->ud), &cmd->expl, out);
 		break;
 	}
 done:

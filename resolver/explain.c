@@ -4,13 +4,14 @@
 #include "explain.h"
 
 #include "anchor.h"
-#include "control.h"
 #include "cache.h"
 #include "chase.h"
 #include "keycache.h"
 #include "localdata.h"
 #include "msg.h"
 #include "pkt.h"
+#include "state.h"
+#include "threads.h"
 #include "upstream.h"
 #include "validate.h"
 #include "worker.h"
@@ -226,8 +227,8 @@ static void explain_dnssec(const struct state *st, const char *name, const struc
 }
 
 /* After the view is known: local data, cache, upstream, DNSSEC. */
-static int explain_answer(const struct control_host *h, const struct state *st,
-			  const struct view *v, const struct explain_args *a, FILE *out)
+static int explain_answer(struct threads *th, const struct state *st, const struct view *v,
+			  const struct explain_args *a, FILE *out)
 {
 	struct msg_query q = {.qtype = a->qtype, .qclass = 1, .udp_size = 512};
 	size_t len;
@@ -259,16 +260,15 @@ static int explain_answer(const struct control_host *h, const struct state *st,
 	struct explain_cache ec = {.out = out, .name = q.lname, .name_len = q.qname_len};
 	ec.key_len = cache_key_make(ec.key, v->scope, q.lname, q.qname_len, q.qtype, 1, 0);
 	fprintf(out, "cache (scope %s):\n", v->scope[0] ? v->scope : "shared");
-	threads_each(h->threads(h->ud), explain_cache_job, &ec);
+	threads_each(th, explain_cache_job, &ec);
 	struct forward_set fs = explain_upstreams(st, v, q.lname, q.qname_len, out);
 	explain_dnssec(st, a->name, &fs, out);
 	return 0;
 }
 
-int explain_run(const struct control_host *h, const struct explain_args *args, FILE *out)
+int explain_run(struct state *st, struct threads *th, const struct explain_args *args, FILE *out)
 {
 	struct explain_args a = *args;
-	struct state *st = h->state(h->ud);
 	char buf[ADDR_STRLEN];
 	/* The address without "@53": a client's port plays no part in view selection. */
 	const char *text = addr_format(&a.client, buf, sizeof(buf));
@@ -279,7 +279,7 @@ int explain_run(const struct control_host *h, const struct explain_args *args, F
 		a.ifname ? a.ifname : "");
 	for (size_t i = 0; i < st->views.n_views; i++)
 		if (explain_view(&st->views.views[i], &a, out))
-			return explain_answer(h, st, &st->views.views[i], &a, out);
+			return explain_answer(th, st, &st->views.views[i], &a, out);
 	fprintf(out, "no view matches: the client gets REFUSED with EDE 18 (Prohibited)\n");
 	return 0;
 }

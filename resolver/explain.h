@@ -17,7 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct control_host;
+struct state;
+struct threads;
 
 /* What to explain; the strings point into the argv given to explain_parse. */
 struct explain_args {
@@ -35,7 +36,10 @@ struct explain_args {
  */
 int explain_parse(int argc, char **argv, struct explain_args *a, FILE *out);
 
-/* Write the explanation of a to out. 0, or -1 (with the reason in out). */
-int explain_run(const struct control_host *h, const struct explain_args *a, FILE *out);
+/*
+ * Write the explanation of a to out, for the serving state st (the cache is asked in every
+ * worker of th). 0, or -EINVAL with the reason in out.
+ */
+int explain_run(struct state *st, struct threads *th, const struct explain_args *a, FILE *out);
 
 #endif
