@@ -94,6 +94,9 @@ static int threads_prepare(struct threads_one *o, struct state *state, char *err
 	r = worker_new(&o->loop, state_ref(state), &o->worker, err, errlen);
 	if (r < 0) {
 		state_unref(state);
+		/* The listeners opened before the one that failed are closing: let their close
+		 * callbacks free them, then the loop can be closed. */
+		uv_run(&o->loop, UV_RUN_DEFAULT);
 		uv_loop_close(&o->loop);
 		return r;
 	}
