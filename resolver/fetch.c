@@ -573,18 +573,16 @@ static void fetch_log_bogus(struct fetch *f, int ede)
 {
 	char name[MSG_MAX_NAME * 4 + 1], zone[sizeof(name)];
 	msg_name_to_str(f->lname, f->lname_len, name, sizeof(name));
-	char *type = ldns_rr_type2str(f->qtype);
 	/* No root DNSKEY at all: the upstreams strip or refuse DNSSEC, whatever the name. */
 	bool no_root = ede == MSG_EDE_DNSKEY_MISSING &&
 		       validation_broken_above(f->val, (const uint8_t *)"", 1);
-	log_info("validation: %s %s is bogus (EDE %d): %s%s", name, type ? type : "?", ede,
+	log_info("validation: %s %s is bogus (EDE %d): %s%s", name, msg_type_str(f->qtype), ede,
 		 validation_why(f->val),
 		 no_root
 		     ? " (the upstreams gave no usable DNSKEY for the root: they drop or refuse "
 		       "DNSSEC records; use upstreams that pass them on, or dnssec.validation: "
 		       "false)"
 		     : "");
-	free(type);
 	if (f->fs.zone_len <= 1 || !validation_broken_above(f->val, f->fs.zone, f->fs.zone_len) ||
 	    fetch_warned(f))
 		return;
