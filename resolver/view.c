@@ -52,7 +52,7 @@ const struct view *view_select(const struct view_set *vs, const struct sockaddr 
 static int view_load(struct view *v, const struct config *cfg, char *err, size_t errlen)
 {
 	const struct config_view *c = v->cfg;
-	char why[512];
+	char why[2048]; /* may name two zone files */
 	for (size_t i = 0; i < c->n_zones; i++) {
 		const struct config_zone *z = &c->zones[i];
 		int r = localdata_add_zone(v->local, z->path, why, sizeof(why));
