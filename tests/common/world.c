@@ -4,7 +4,7 @@
  */
 #include "world.h"
 
-#include "anchor.h"
+#include "dnssec/anchor.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>

@@ -14,8 +14,8 @@
  *    can lose at most that much compression);
  * and so must its DNSSEC-stripped copy.
  */
-#include "answer.h"
-#include "scrub.h"
+#include "resolve/answer.h"
+#include "resolve/scrub.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,9 +6,9 @@
  * cache's layout, a body that walks to its last byte with one TTL offset per record, TTLs no
  * longer than the body's; storing them into a cache and looking each up must work.
  */
-#include "cache.h"
-#include "cachefile.h"
-#include "msg.h"
+#include "resolve/cache.h"
+#include "resolve/cachefile.h"
+#include "dns/msg.h"
 
 #include <stddef.h>
 #include <stdint.h>

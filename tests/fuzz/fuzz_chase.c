@@ -11,7 +11,7 @@
  * cleanly with msg_walk, has AA clear and the resolved rcode.
  * Seeds: MEGDNS_FUZZ_SEEDS=DIR writes them (see seed.h).
  */
-#include "chase.h"
+#include "policy/chase.h"
 #include "seed.h"
 
 #include <ldns/ldns.h>

@@ -6,7 +6,7 @@
  * private folder made at start and removed at exit, rather than a new temporary file per
  * input, so a run that dies (a hang in libfyaml, issue 8) leaves at most one folder behind.
  */
-#include "config.h"
+#include "conf/config.h"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -7,9 +7,9 @@
  * reads it: control_parse checks the command and its arguments (before anything runs),
  * metrics_request_kind decides what was asked for.
  */
-#include "control.h"
-#include "metrics.h"
-#include "oplisten.h"
+#include "ops/control.h"
+#include "ops/metrics.h"
+#include "ops/oplisten.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * fuzz_query.c -- client packets: intake checks and the reply finisher must accept any bytes.
  */
-#include "msg.h"
+#include "dns/msg.h"
 
 #include <stddef.h>
 #include <stdint.h>

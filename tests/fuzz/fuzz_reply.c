@@ -1,7 +1,7 @@
 /*
  * fuzz_reply.c -- upstream replies: walking records and reading compressed names.
  */
-#include "msg.h"
+#include "dns/msg.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * for every frame, as server.c does. The first input byte picks how the stream is cut into
  * reads; the rest is the stream.
  */
-#include "framer.h"
-#include "msg.h"
+#include "dns/framer.h"
+#include "dns/msg.h"
 
 #include <stddef.h>
 #include <stdint.h>

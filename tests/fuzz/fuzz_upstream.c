@@ -10,7 +10,7 @@
  * Invariants: a frame never extends past what arrived, and an accepted reply is a response
  * with the query's ID and an acceptable rcode that walks to its end.
  */
-#include "msg.h"
+#include "dns/msg.h"
 
 #include <stddef.h>
 #include <stdint.h>

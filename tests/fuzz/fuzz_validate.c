@@ -24,10 +24,10 @@
  * delegations, and secure answers whose key replies come from the input; each seed is checked
  * to validate as intended before it is written.
  */
-#include "anchor.h"
-#include "keycache.h"
+#include "dnssec/anchor.h"
+#include "dnssec/keycache.h"
 #include "seed.h"
-#include "validate.h"
+#include "dnssec/validate.h"
 #include "world.h"
 
 #include <stdio.h>

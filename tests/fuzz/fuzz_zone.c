@@ -14,7 +14,7 @@
  * with the types their answer paths differ on; a 512-byte buffer for some, so truncation is
  * exercised.
  */
-#include "localdata.h"
+#include "policy/localdata.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -1,0 +1,645 @@
+/*
+ * config.c -- megdns's configuration schema, see config.h.
+ *
+ * One table per mapping of the file, one row per option: its type, bounds, unit and default
+ * (confread.h). confread walks the YAML tree against the tables and checks each value where
+ * it is read; what a row cannot say (addresses listed twice, domain names, a view's name, the
+ * control socket's path) is checked by the functions below. The defaults of numbers and
+ * booleans come from the rows; config_new sets the few others.
+ */
+#include "conf/config.h"
+
+#include "conf/confread.h"
+#include "util/xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONFIG_MIN_CACHE    (64u << 10)
+#define CONFIG_MAX_TTL      2147483647u /* RFC 2181 section 8 */
+#define CONFIG_VIEW_NAMELEN 63
+
+/* The position of a node, kept with values that are checked later (zones, records). */
+static struct config_pos config_pos_of(const struct yaml_node *n)
+{
+	struct config_pos pos = {n->line, n->col};
+	return pos;
+}
+
+static struct config *config_of(struct confread *r)
+{
+	return r->ud;
+}
+
+/* Zone paths are made absolute here so that nothing later depends on the working folder. */
+static int config_zone_item(struct confread *p, const struct yaml_node *node, void *slot)
+{
+	struct config_zone *z = slot;
+	const char *rel = node->text;
+	const char *dir = rel[0] == '/' ? "" : config_of(p)->dir;
+	const char *sep = dir[0] && strcmp(dir, "/") != 0 ? "/" : "";
+	size_t len = strlen(dir) + strlen(rel) + 2;
+	z->path = xcalloc(len, 1);
+	snprintf(z->path, len, "%s%s%s", dir, sep, rel);
+	z->pos = config_pos_of(node);
+	return 0;
+}
+
+/* Records are only kept with their position: localdata parses them and reports errors. */
+static int config_record_item(struct confread *p, const struct yaml_node *node, void *slot)
+{
+	struct config_record *r = slot;
+	(void)p;
+	r->text = xstrdup(node->text);
+	r->pos = config_pos_of(node);
+	return 0;
+}
+
+/* listen: at least one address, each once. */
+static int config_listen(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	const struct yaml_item *s;
+	int rc = confread_addrs(p, v, "listen", &c->listen, &c->n_listen);
+
+	if (rc < 0)
+		return rc;
+	if (c->n_listen == 0)
+		return confread_fail(p, v, "listen needs at least one address");
+	confread_items(p, v, "listen", false, &s);
+	for (size_t i = 0; s; s = s->next, i++)
+		for (size_t j = 0; j < i; j++)
+			if (addr_equal(&c->listen[i], &c->listen[j]))
+				return confread_fail(p, s->node, "'%s' is listed twice",
+						     s->node->text);
+	return 0;
+}
+
+static int config_user(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = confread_scalar(p, v, "user");
+	if (rc < 0)
+		return rc;
+	if (!v->text[0])
+		return confread_fail(p, v, "user must not be empty");
+	free(c->user);
+	c->user = xstrdup(v->text);
+	return 0;
+}
+
+static const struct confread_key server_keys[] = {
+    {"listen", CONFREAD_FUNC, .fn = config_listen},
+    /* name, kind, field, min, max, scale (file unit -> field unit), default (file unit) */
+    {"view-query", CONFREAD_BOOL, CONFREAD_FIELD(struct config, view_query), .def = 1},
+    {"edns-buffer-size", CONFREAD_U16, CONFREAD_FIELD(struct config, edns_buffer_size), 0, 512,
+     65535, .def = 1232},
+    {"tcp-idle-timeout", CONFREAD_U32, CONFREAD_FIELD(struct config, tcp_idle_timeout_ms), 0, 1,
+     3600, 1000, .def = 10},
+    {"tcp-max-connections", CONFREAD_U32, CONFREAD_FIELD(struct config, tcp_max_connections), 0, 1,
+     1000000, .def = 256},
+    {"upstream-timeout", CONFREAD_U32, CONFREAD_FIELD(struct config, upstream_timeout_ms), 0, 10,
+     60000, .def = 1500},
+    {"verbosity", CONFREAD_INT, CONFREAD_FIELD(struct config, verbosity), 0, 0, 3, .def = 2},
+    {"threads", CONFREAD_U32, CONFREAD_FIELD(struct config, threads), 0, 1, 64, .def = 1},
+    {"query-log", CONFREAD_BOOL, CONFREAD_FIELD(struct config, query_log), .def = 0},
+    {"user", CONFREAD_FUNC, .fn = config_user},
+};
+
+static int config_server(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	return confread_map(p, v, "server", CONFREAD_KEYS(server_keys), obj);
+}
+
+static int config_cache_size(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = confread_scalar(p, v, "size");
+
+	if (rc < 0)
+		return rc;
+	if (config_parse_size(v->text, &c->cache_size) < 0)
+		return confread_fail(p, v, "'%s' is not a size (e.g. 64MiB, 500k, 1G)", v->text);
+	if (c->cache_size < CONFIG_MIN_CACHE)
+		return confread_fail(p, v, "cache size '%s' is below the minimum of 64KiB",
+				     v->text);
+	return 0;
+}
+
+static const struct confread_key cache_keys[] = {
+    {"size", CONFREAD_FUNC, .fn = config_cache_size},
+    {"min-ttl", CONFREAD_U32, CONFREAD_FIELD(struct config, cache_min_ttl), 0, 0, CONFIG_MAX_TTL,
+     .def = 0},
+    {"max-ttl", CONFREAD_U32, CONFREAD_FIELD(struct config, cache_max_ttl), 0, 0, CONFIG_MAX_TTL,
+     .def = 86400},
+};
+
+static int config_cache(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = confread_map(p, v, "cache", CONFREAD_KEYS(cache_keys), obj);
+
+	if (rc == 0 && c->cache_min_ttl > c->cache_max_ttl) {
+		const struct yaml_node *at = yaml_get(v, "min-ttl");
+		return confread_fail(p, at ? at : v, "min-ttl %u is above max-ttl %u",
+				     (unsigned)c->cache_min_ttl, (unsigned)c->cache_max_ttl);
+	}
+	return rc;
+}
+
+/*
+ * Lower-case name, add the final dot and check it is a domain name: labels of 1..63 letters,
+ * digits, '-' or '_', at most 255 bytes in wire form. Returns a new string or NULL.
+ */
+static char *config_dname(const char *name)
+{
+	size_t len = strlen(name);
+	size_t label = 0;
+
+	if (!strcmp(name, "."))
+		return xstrdup(".");
+	if (len == 0 || len > 254 || (len == 254 && name[len - 1] != '.'))
+		return NULL;
+	char *out = xcalloc(len + 2, 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c == '.') {
+			if (label == 0)
+				goto fail;
+			label = 0;
+		} else if (isalnum(c) || c == '-' || c == '_') {
+			if (++label > 63)
+				goto fail;
+		} else {
+			goto fail;
+		}
+		out[i] = (char)tolower(c);
+	}
+	if (out[len - 1] != '.')
+		out[len] = '.';
+	return out;
+fail:
+	free(out);
+	return NULL;
+}
+
+static int config_fwd_name(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config_fwd_zone *z = obj;
+	int rc = confread_scalar(p, v, "name");
+
+	if (rc < 0)
+		return rc;
+	z->name = config_dname(v->text);
+	if (!z->name)
+		return confread_fail(p, v, "'%s' is not a domain name", v->text);
+	return 0;
+}
+
+static const struct confread_key fwd_zone_keys[] = {
+    {"name", CONFREAD_FUNC, .fn = config_fwd_name},
+    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config_fwd_zone, upstreams, n_upstreams)},
+    {"dnssec", CONFREAD_BOOL, CONFREAD_FIELD(struct config_fwd_zone, dnssec), .def = 1},
+};
+
+static int config_fwd_zone_check(struct confread *p, const struct yaml_node *v,
+				 struct config_fwd_zone *z, const struct config *c)
+{
+	confread_defaults(CONFREAD_KEYS(fwd_zone_keys), z);
+	int rc = confread_map(p, v, "forward zone", CONFREAD_KEYS(fwd_zone_keys), z);
+
+	z->pos = config_pos_of(v);
+	if (rc < 0)
+		return rc;
+	if (!z->name)
+		return confread_fail(p, v, "forward zone has no 'name'");
+	if (z->n_upstreams == 0)
+		return confread_fail(p, v, "forward zone '%s' has no upstreams", z->name);
+	for (const struct config_fwd_zone *o = c->fwd_zones; o < z; o++)
+		if (!strcmp(o->name, z->name))
+			return confread_fail(p, yaml_get(v, "name"), "duplicate forward zone '%s'",
+					     z->name);
+	return 0;
+}
+
+static int config_fwd_zones(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	const struct yaml_item *s;
+	long n = confread_items(p, v, "forward-zones", true, &s);
+
+	if (n < 0)
+		return (int)n;
+	c->fwd_zones = xcalloc((size_t)n, sizeof(*c->fwd_zones));
+	c->n_fwd_zones = (size_t)n;
+	for (struct config_fwd_zone *z = c->fwd_zones; s; s = s->next, z++) {
+		int rc = config_fwd_zone_check(p, s->node, z, c);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* View names show up in CHAOS TXT answers, logs and cache scopes: keep them plain. */
+static int config_view_name(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config_view *view = obj;
+	int rc = confread_scalar(p, v, "name");
+
+	if (rc < 0)
+		return rc;
+	size_t len = strspn(v->text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789-_.");
+	if (len == 0 || v->text[len] != '\0' || len > CONFIG_VIEW_NAMELEN)
+		return confread_fail(
+		    p, v, "view name '%s' must be 1 to 63 letters, digits, '-', '_' or '.'",
+		    v->text);
+	view->name = xstrdup(v->text);
+	return 0;
+}
+
+static const struct confread_key view_keys[] = {
+    {"name", CONFREAD_FUNC, .fn = config_view_name},
+    {"match-clients", CONFREAD_PREFIXES, CONFREAD_ARRAY(struct config_view, clients, n_clients)},
+    {"match-interfaces", CONFREAD_IFNAMES,
+     CONFREAD_ARRAY(struct config_view, interfaces, n_interfaces)},
+    {"match-destinations", CONFREAD_PREFIXES,
+     CONFREAD_ARRAY(struct config_view, destinations, n_destinations)},
+    {"zones", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, zones, n_zones),
+     .item_size = sizeof(struct config_zone), .item = config_zone_item},
+    {"records", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, records, n_records),
+     .item_size = sizeof(struct config_record), .item = config_record_item},
+    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config_view, upstreams, n_upstreams)},
+};
+
+static int config_views(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	const struct yaml_item *s;
+	long n = confread_items(p, v, "views", true, &s);
+
+	if (n < 0)
+		return (int)n;
+	c->views = xcalloc((size_t)n, sizeof(*c->views));
+	c->n_views = (size_t)n;
+	for (struct config_view *view = c->views; s; s = s->next, view++) {
+		int rc = confread_map(p, s->node, "view", CONFREAD_KEYS(view_keys), view);
+		view->pos = config_pos_of(s->node);
+		if (rc < 0)
+			return rc;
+		if (!view->name)
+			return confread_fail(p, s->node, "view has no 'name'");
+		for (const struct config_view *o = c->views; o < view; o++)
+			if (!strcmp(o->name, view->name))
+				return confread_fail(p, yaml_get(s->node, "name"),
+						     "duplicate view name '%s'", view->name);
+	}
+	return 0;
+}
+
+/* insecure-domains: domain names, normalised like forward zones. */
+static int config_domain_item(struct confread *p, const struct yaml_node *node, void *slot)
+{
+	char *name = config_dname(node->text);
+	if (!name)
+		return confread_fail(p, node, "'%s' is not a domain name", node->text);
+	*(char **)slot = name;
+	return 0;
+}
+
+static const struct confread_key dnssec_keys[] = {
+    {"validation", CONFREAD_BOOL, CONFREAD_FIELD(struct config, dnssec_validation), .def = 1},
+    {"trust-anchor-file", CONFREAD_LIST,
+     CONFREAD_ARRAY(struct config, anchor_files, n_anchor_files),
+     .item_size = sizeof(struct config_zone), .item = config_zone_item},
+    {"insecure-domains", CONFREAD_LIST,
+     CONFREAD_ARRAY(struct config, insecure_domains, n_insecure_domains),
+     .item_size = sizeof(char *), .item = config_domain_item},
+};
+
+static int config_dnssec(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	return confread_map(p, v, "dnssec", CONFREAD_KEYS(dnssec_keys), obj);
+}
+
+/* control.socket: a path, relative to the config folder; "" turns the socket off. */
+static int config_control_socket(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = confread_scalar(p, v, "socket");
+	if (rc < 0)
+		return rc;
+	free(c->control_socket);
+	if (!v->text[0] || v->text[0] == '/') {
+		c->control_socket = xstrdup(v->text);
+		return 0;
+	}
+	size_t len = strlen(config_of(p)->dir) + strlen(v->text) + 2;
+	c->control_socket = xcalloc(len, 1);
+	snprintf(c->control_socket, len, "%s/%s", config_of(p)->dir, v->text);
+	return 0;
+}
+
+static const struct confread_key control_keys[] = {
+    {"socket", CONFREAD_FUNC, .fn = config_control_socket},
+};
+
+static int config_control(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	return confread_map(p, v, "control", CONFREAD_KEYS(control_keys), obj);
+}
+
+static int config_metrics_listen(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = confread_scalar(p, v, "listen");
+	if (rc < 0)
+		return rc;
+	if (addr_parse(v->text, 9153, &c->metrics_listen) < 0)
+		return confread_fail(p, v, "'%s' is not an address (ADDR or ADDR@PORT)", v->text);
+	c->metrics = true;
+	return 0;
+}
+
+/* metrics.allow replaces the default (loopback) list. */
+static int config_metrics_allow(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	free(c->metrics_allow);
+	c->metrics_allow = NULL;
+	c->n_metrics_allow = 0;
+	return confread_prefixes(p, v, "allow", &c->metrics_allow, &c->n_metrics_allow);
+}
+
+static const struct confread_key metrics_keys[] = {
+    {"listen", CONFREAD_FUNC, .fn = config_metrics_listen},
+    {"allow", CONFREAD_FUNC, .fn = config_metrics_allow},
+};
+
+static int config_metrics(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	return confread_map(p, v, "metrics", CONFREAD_KEYS(metrics_keys), obj);
+}
+
+static const struct confread_key top_keys[] = {
+    {"server", CONFREAD_FUNC, .fn = config_server},
+    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config, upstreams, n_upstreams)},
+    {"forward-zones", CONFREAD_FUNC, .fn = config_fwd_zones},
+    {"cache", CONFREAD_FUNC, .fn = config_cache},
+    {"views", CONFREAD_FUNC, .fn = config_views},
+    {"dnssec", CONFREAD_FUNC, .fn = config_dnssec},
+    {"control", CONFREAD_FUNC, .fn = config_control},
+    {"metrics", CONFREAD_FUNC, .fn = config_metrics},
+};
+
+/* Every mapping of the file, for "it belongs under ..." and "did you mean ...". */
+static const struct confread_section config_sections[] = {
+    {"at the top level", CONFREAD_KEYS(top_keys)},
+    {"under server:", CONFREAD_KEYS(server_keys)},
+    {"under cache:", CONFREAD_KEYS(cache_keys)},
+    {"under dnssec:", CONFREAD_KEYS(dnssec_keys)},
+    {"under control:", CONFREAD_KEYS(control_keys)},
+    {"under metrics:", CONFREAD_KEYS(metrics_keys)},
+    {"in a views entry", CONFREAD_KEYS(view_keys)},
+    {"in a forward-zones entry", CONFREAD_KEYS(fwd_zone_keys)},
+};
+
+/* ---- loading ---- */
+
+static struct config *config_new(const char *path)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+
+	c->path = xstrdup(path);
+	confread_defaults(CONFREAD_KEYS(server_keys), c);
+	confread_defaults(CONFREAD_KEYS(cache_keys), c);
+	confread_defaults(CONFREAD_KEYS(dnssec_keys), c);
+	/* The defaults of keys read by functions (CONFREAD_FUNC); listen comes in at the end. */
+	c->cache_size = 64u << 20;
+	c->control_socket = xstrdup(CONFIG_CONTROL_SOCKET);
+	c->n_metrics_allow = 2;
+	c->metrics_allow = xcalloc(2, sizeof(*c->metrics_allow));
+	if (prefix_parse("127.0.0.0/8", &c->metrics_allow[0]) < 0 ||
+	    prefix_parse("::1/128", &c->metrics_allow[1]) < 0)
+		abort();
+	return c;
+}
+
+/* The folder of path, made absolute so zone paths survive a change of working folder. */
+static char *config_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	int dlen = slash ? (int)(slash - path) : 0;
+	const char *base = "";
+	char cwd[4096];
+
+	if (slash == path)
+		return xstrdup("/");
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		base = cwd;
+	else if (!slash)
+		base = "."; /* no working folder: stay relative */
+	const char *sep = slash && *base && strcmp(base, "/") != 0 ? "/" : "";
+	size_t len = strlen(base) + 1 + (size_t)dlen + 1;
+	char *dir = xcalloc(len, 1);
+	snprintf(dir, len, "%s%s%.*s", base, sep, dlen, path);
+	return dir;
+}
+
+/* Read the whole file into a new NUL-terminated buffer. Returns 0 or -errno. */
+static int config_read(const char *path, char **bufp, size_t *lenp)
+{
+	size_t cap = 8192, len = 0;
+	char *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return -EISDIR;
+	}
+	buf = xcalloc(cap + 1, 1);
+	for (;;) {
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int rc = r < 0 ? -errno : 0;
+			close(fd);
+			if (rc < 0)
+				free(buf);
+			*bufp = rc < 0 ? NULL : buf;
+			*lenp = len;
+			return rc;
+		}
+		len += (size_t)r;
+		if (len > YAML_MAX_INPUT) {
+			/* One byte past the limit is enough for yaml_parse to say where the file
+			 * is too long; /dev/zero or a FIFO ends here too. */
+			close(fd);
+			*bufp = buf;
+			*lenp = len;
+			return 0;
+		}
+		if (len == cap) {
+			cap = cap * 2 > YAML_MAX_INPUT ? YAML_MAX_INPUT + 1 : cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+	}
+}
+
+static int config_walk(struct confread *p)
+{
+	const struct yaml_node *root = p->y.root;
+
+	if (!root || root->null)
+		return 0;
+	if (root->type != YAML_MAP)
+		return confread_fail(p, root,
+				     "the configuration must be a mapping of sections "
+				     "(server:, upstreams:, views:, ...), not %s",
+				     yaml_type_name(root));
+	return confread_map(p, root, "", CONFREAD_KEYS(top_keys), config_of(p));
+}
+
+/* The default listeners, loopback only: serving a network is an explicit decision. */
+static void config_default_listen(struct config *c)
+{
+	c->listen = xcalloc(2, sizeof(*c->listen));
+	c->n_listen = 2;
+	addr_parse("127.0.0.1", 53, &c->listen[0]);
+	addr_parse("::1", 53, &c->listen[1]);
+}
+
+int config_load(const char *path, struct config **out, char *err, size_t errlen)
+{
+	struct confread p = {.path = path,
+			     .err = err,
+			     .errlen = errlen,
+			     .sections = config_sections,
+			     .n_sections = CONFREAD_COUNT(config_sections)};
+	struct config *c;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (errlen)
+		err[0] = '\0';
+	rc = config_read(path, &buf, &len);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	p.ud = c = config_new(path);
+	c->dir = config_dir(path);
+	rc = yaml_parse(&p.y, path, buf, len, err, errlen);
+	free(buf);
+	if (rc == 0) {
+		rc = config_walk(&p);
+		yaml_close(&p.y);
+	}
+	if (rc < 0) {
+		config_free(c);
+		return rc;
+	}
+	if (c->n_listen == 0)
+		config_default_listen(c);
+	*out = c;
+	return 0;
+}
+
+static void config_free_view(struct config_view *v)
+{
+	free(v->name);
+	free(v->clients);
+	for (size_t i = 0; v->interfaces && i < v->n_interfaces; i++)
+		free(v->interfaces[i]);
+	free(v->interfaces);
+	free(v->destinations);
+	for (size_t i = 0; v->zones && i < v->n_zones; i++)
+		free(v->zones[i].path);
+	free(v->zones);
+	for (size_t i = 0; v->records && i < v->n_records; i++)
+		free(v->records[i].text);
+	free(v->records);
+	free(v->upstreams);
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->path);
+	free(cfg->dir);
+	free(cfg->listen);
+	free(cfg->upstreams);
+	for (size_t i = 0; cfg->fwd_zones && i < cfg->n_fwd_zones; i++) {
+		free(cfg->fwd_zones[i].name);
+		free(cfg->fwd_zones[i].upstreams);
+	}
+	free(cfg->fwd_zones);
+	for (size_t i = 0; cfg->views && i < cfg->n_views; i++)
+		config_free_view(&cfg->views[i]);
+	free(cfg->views);
+	for (size_t i = 0; cfg->anchor_files && i < cfg->n_anchor_files; i++)
+		free(cfg->anchor_files[i].path);
+	free(cfg->anchor_files);
+	for (size_t i = 0; i < cfg->n_insecure_domains; i++)
+		free(cfg->insecure_domains[i]);
+	free(cfg->insecure_domains);
+	free(cfg->user);
+	free(cfg->control_socket);
+	free(cfg->metrics_allow);
+	free(cfg);
+}
+
+/* ---- sizes ---- */
+
+int config_parse_size(const char *text, uint64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {
+	    {"", 0},    {"b", 0},    {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20},
+	    {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30},
+	};
+	uint64_t v = 0;
+	const char *s = text;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	while (*s == ' ')
+		s++;
+	/* All units are powers of 1024: "64MB" of cache means what the user thinks it means. */
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(s, units[i].suffix) != 0)
+			continue;
+		if (v == 0 || v > (UINT64_MAX >> units[i].shift))
+			return -EINVAL;
+		*out = v << units[i].shift;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+const struct confread_section *config_schema(size_t *n)
+{
+	*n = CONFREAD_COUNT(config_sections);
+	return config_sections;
+}

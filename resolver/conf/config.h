@@ -1,0 +1,137 @@
+/*
+ * config.h -- the YAML configuration, parsed once into an immutable struct config.
+ *
+ * config_load reads the file with libyaml (yaml.h), checks every key and value, and reports the
+ * first problem as "FILE:LINE:COL: what is wrong". The result is never modified afterwards: reload
+ * builds a new one beside the old. Relative paths (zone files) are resolved against the config
+ * file's folder here, so nothing downstream cares where megdns was started.
+ * config_lint adds the non-fatal warnings of `megdns -t`.
+ */
+#ifndef MEGDNS_CONFIG_H
+#define MEGDNS_CONFIG_H
+
+#include "util/addr.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where a value came from, for messages. Lines and columns count from 1. */
+struct config_pos {
+	int line;
+	int col;
+};
+
+struct config_zone {
+	char *path; /* resolved against the config folder */
+	struct config_pos pos;
+};
+
+struct config_record {
+	char *text; /* one RR in presentation format, e.g. "nas.home.arpa. 300 IN A 10.0.0.2" */
+	struct config_pos pos;
+};
+
+struct config_view {
+	char *name;
+	struct config_pos pos; /* of the view's mapping */
+	struct prefix *clients;
+	size_t n_clients;
+	char **interfaces;
+	size_t n_interfaces;
+	struct prefix *destinations;
+	size_t n_destinations;
+	struct config_zone *zones;
+	size_t n_zones;
+	struct config_record *records;
+	size_t n_records;
+	struct addr *upstreams; /* non-empty: this view forwards here and has its own cache scope */
+	size_t n_upstreams;
+};
+
+struct config_fwd_zone {
+	char *name; /* absolute, lower case, with the trailing dot: "corp.example." */
+	struct config_pos pos;
+	struct addr *upstreams;
+	size_t n_upstreams;
+	bool dnssec; /* false: a negative trust anchor, as if in dnssec.insecure-domains */
+};
+
+#define CONFIG_CONTROL_SOCKET "/run/megdns/control.sock"
+
+struct config {
+	char *path; /* the file as given */
+	char *dir;  /* its folder, for relative paths */
+
+	/* server: */
+	struct addr *listen; /* default 127.0.0.1@53 and ::1@53 */
+	size_t n_listen;
+	bool view_query;              /* server.view-query, default true */
+	uint16_t edns_buffer_size;    /* server.edns-buffer-size, default 1232 */
+	uint32_t tcp_idle_timeout_ms; /* server.tcp-idle-timeout (seconds in YAML), default 10 s */
+	uint32_t tcp_max_connections; /* server.tcp-max-connections, default 256 */
+	uint32_t upstream_timeout_ms; /* server.upstream-timeout (ms in YAML), default 1500 */
+	int verbosity;                /* server.verbosity 0..3 (log_level), default 2 (info) */
+	uint32_t threads;             /* server.threads: worker loops, default 1 */
+	bool query_log;               /* server.query-log: one line per query, default false */
+	char *user;                   /* server.user: drop to this user after binding, or NULL */
+
+	/* control: and metrics: */
+	char *control_socket;         /* control.socket, resolved; "" disables */
+	struct addr metrics_listen;   /* metrics.listen */
+	bool metrics;                 /* metrics.listen was given */
+	struct prefix *metrics_allow; /* metrics.allow: who may scrape (default loopback) */
+	size_t n_metrics_allow;
+
+	/* upstreams: the default forwarders for "."; empty means /etc/resolv.conf */
+	struct addr *upstreams;
+	size_t n_upstreams;
+	struct config_fwd_zone *fwd_zones;
+	size_t n_fwd_zones;
+
+	/* cache: */
+	uint64_t cache_size;    /* bytes; "64MiB", "500k", "1G", plain numbers; default 64 MiB */
+	uint32_t cache_min_ttl; /* default 0 */
+	uint32_t cache_max_ttl; /* default 86400 */
+
+	struct config_view *views;
+	size_t n_views;
+
+	/* dnssec: */
+	bool dnssec_validation;           /* dnssec.validation, default true */
+	struct config_zone *anchor_files; /* dnssec.trust-anchor-file; none: the root KSK */
+	size_t n_anchor_files;
+	char **insecure_domains; /* dnssec.insecure-domains: absolute, lower case */
+	size_t n_insecure_domains;
+};
+
+/*
+ * Read and check the config at path. On success *out owns a new config (free with config_free)
+ * and 0 is returned. On any problem returns -EINVAL (or -errno when the file cannot be read)
+ * and writes "FILE:LINE:COL: what is wrong" into err (errlen bytes, always NUL-terminated).
+ */
+int config_load(const char *path, struct config **out, char *err, size_t errlen);
+
+/* Free a config and everything it owns. NULL is a no-op. */
+void config_free(struct config *cfg);
+
+/*
+ * Call warn(ud, text) once per non-fatal problem, text "FILE:LINE: warning: ...": no views
+ * at all, a view that can never match because an earlier view matches all of its clients, and
+ * a view with no zones, records or upstreams. Returns the number of warnings. It looks at the
+ * config alone; config_lint_host adds what depends on this machine, view_set_lint what needs
+ * the loaded zones.
+ */
+int config_lint(const struct config *cfg, void (*warn)(void *ud, const char *text), void *ud);
+
+/* The same for this machine: match-interfaces names it has no interface for (yet). */
+int config_lint_host(const struct config *cfg, void (*warn)(void *ud, const char *text), void *ud);
+
+/* Every mapping of the schema with its keys (for the documentation test). */
+struct confread_section;
+const struct confread_section *config_schema(size_t *n);
+
+/* Parse a size such as "64MiB", "500k", "1G" or "1048576" into bytes. 0 or -EINVAL. */
+int config_parse_size(const char *text, uint64_t *out);
+
+#endif

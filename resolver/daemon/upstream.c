@@ -1,0 +1,668 @@
+/*
+ * upstream.c -- queries to upstream servers over UDP with TCP fallback. See upstream.h.
+ *
+ * An upstream_query walks an attempt plan over its servers (ordered by servsel.c); each
+ * attempt is an upstream_try owning its libuv handles. As in Unbound, a new attempt starts
+ * when the newest one's retransmit timeout fires or it fails, and earlier attempts keep
+ * listening until the query's deadline: the first acceptable reply from any of them wins, the
+ * rest are cancelled. A server in hold-down whose time is up is probed alongside the best one;
+ * when the query ends first, the probe lives on detached (in the pool's list) until its reply
+ * or its own timeout says how that server is doing. A try is detached from its query the
+ * moment either ends and frees itself when libuv has closed its handles, so a late datagram or
+ * timer never reaches a finished query.
+ */
+#include "daemon/upstream.h"
+
+#include "util/log.h"
+#include "dns/msg.h"
+#include "resolve/servsel.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define UPSTREAM_MAX_SERVERS 16
+#define UPSTREAM_LISTENING   3 /* attempts of one query open at once (each holds a socket) */
+#define UPSTREAM_UDP_BUF     4096
+
+struct upstream_server {
+	struct addr addr;
+	struct servsel sel;
+	uint64_t queries, timeouts, errors;
+};
+
+struct upstream_try;
+
+struct upstream_pool {
+	uv_loop_t *loop;
+	uint8_t rnd[1024];               /* getrandom output, consumed two bytes per query ID */
+	uint8_t rxbuf[UPSTREAM_UDP_BUF]; /* every attempt's UDP replies land here */
+	size_t rnd_used;
+	struct upstream_server *servers;
+	size_t n_servers, cap;
+	uint32_t timeout_ms;
+	uint16_t edns_size;
+	size_t active;
+	struct upstream_try *probes; /* probes outliving their query */
+	bool stopping;               /* no more background probes */
+};
+
+struct upstream_query {
+	struct upstream_pool *pool;
+	size_t srv[UPSTREAM_MAX_SERVERS]; /* pool indices, in the order to try */
+	size_t n_srv;
+	size_t pos; /* next plan position */
+	unsigned attempt, max_attempts;
+	uint64_t deadline;
+	struct upstream_try *tries; /* live attempts and probe, newest first */
+	uint8_t lname[MSG_MAX_NAME];
+	struct upstream_question qn;
+	upstream_cb cb;
+	void *ud;
+	int last_err;
+};
+
+struct upstream_try {
+	struct upstream_query *q;  /* NULL once detached */
+	struct upstream_try *next; /* in q->tries while attached, else in pool->probes */
+	struct upstream_pool *pool;
+	size_t srv; /* pool index */
+	uv_timer_t timer;
+	uv_udp_t udp;
+	uv_tcp_t tcp;
+	uv_connect_t connect;
+	uv_write_t write;
+	unsigned open; /* handles not yet closed */
+	bool has_udp, has_tcp;
+	bool closing; /* ended: callbacks still delivered (connect, write) are ignored */
+	bool probe;   /* sent alongside the best server to learn whether this one is back */
+	bool stale;   /* its retransmit timeout fired; it still listens until the deadline */
+	uint16_t id;
+	int err; /* a send error reported through the timer */
+	uint64_t sent_ns;
+	size_t qlen;
+	uint8_t qbuf[MSG_HDR_LEN + MSG_MAX_NAME + 4 + 11 + 2];
+	uint8_t *rbuf; /* TCP only: malloc'd 2 + 65535 */
+	size_t rlen;
+};
+
+/*
+ * An unpredictable query ID. glibc's arc4random makes a getrandom system call each time;
+ * taking the kernel's CSPRNG output a kilobyte at a time costs one call per 512 queries.
+ */
+static uint16_t upstream_random_id(struct upstream_pool *p)
+{
+	if (p->rnd_used + 2 > sizeof(p->rnd)) {
+		size_t got = 0;
+		while (got < sizeof(p->rnd)) {
+			ssize_t n = getrandom(p->rnd + got, sizeof(p->rnd) - got, 0);
+			if (n > 0)
+				got += (size_t)n;
+			else if (errno != EINTR)
+				abort(); /* no entropy source at all: refuse to send guessable IDs
+					  */
+		}
+		p->rnd_used = 0;
+	}
+	uint16_t id = (uint16_t)(p->rnd[p->rnd_used] << 8 | p->rnd[p->rnd_used + 1]);
+	p->rnd_used += 2;
+	return id;
+}
+
+struct upstream_pool *upstream_pool_new(uv_loop_t *loop, uint32_t timeout_ms, uint16_t edns_size)
+{
+	struct upstream_pool *p = xcalloc(1, sizeof(*p));
+	p->loop = loop;
+	p->rnd_used = sizeof(p->rnd); /* empty: filled on first use */
+	p->timeout_ms = timeout_ms;
+	p->edns_size = edns_size;
+	return p;
+}
+
+static void upstream_try_close(struct upstream_try *t);
+
+void upstream_pool_stop(struct upstream_pool *p)
+{
+	p->stopping = true;
+	while (p->probes) {
+		struct upstream_try *t = p->probes;
+		p->probes = t->next;
+		upstream_try_close(t);
+	}
+}
+
+void upstream_pool_free(struct upstream_pool *p)
+{
+	if (!p)
+		return;
+	upstream_pool_stop(p); /* normally done already, with the loop run since */
+	free(p->servers);
+	free(p);
+}
+
+void upstream_pool_set_timeout(struct upstream_pool *p, uint32_t timeout_ms)
+{
+	p->timeout_ms = timeout_ms;
+}
+
+size_t upstream_pool_stats(const struct upstream_pool *p, struct upstream_stats *out, size_t max)
+{
+	for (size_t i = 0; i < p->n_servers && i < max; i++) {
+		const struct upstream_server *s = &p->servers[i];
+		out[i] = (struct upstream_stats){s->addr,        s->sel.known, s->sel.fails > 0,
+						 s->sel.srtt_us, s->queries,   s->timeouts,
+						 s->errors};
+	}
+	return p->n_servers;
+}
+
+size_t upstream_pool_active(const struct upstream_pool *p)
+{
+	return p->active;
+}
+
+/* Index of a's record in the pool, adding it when new. */
+static size_t upstream_server_index(struct upstream_pool *p, const struct addr *a)
+{
+	for (size_t i = 0; i < p->n_servers; i++)
+		if (addr_equal(&p->servers[i].addr, a) &&
+		    !strcmp(p->servers[i].addr.ifname, a->ifname))
+			return i;
+	if (p->n_servers == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 8;
+		p->servers = xrealloc(p->servers, p->cap * sizeof(*p->servers));
+	}
+	struct upstream_server *s = &p->servers[p->n_servers];
+	memset(s, 0, sizeof(*s));
+	s->addr = *a;
+	return p->n_servers++;
+}
+
+void upstream_pool_know(struct upstream_pool *p, const struct addr *a)
+{
+	upstream_server_index(p, a);
+}
+
+uint32_t upstream_pool_deadline_ms(const struct upstream_pool *p)
+{
+	return p->timeout_ms > UPSTREAM_DEADLINE_MS ? p->timeout_ms : UPSTREAM_DEADLINE_MS;
+}
+
+/* The query's servers, best first (servsel_order), its attempt budget and deadline. */
+static void upstream_plan(struct upstream_query *q, const struct addr *servers, size_t n)
+{
+	struct upstream_pool *p = q->pool;
+	const struct servsel *sel[UPSTREAM_MAX_SERVERS];
+	size_t idx[UPSTREAM_MAX_SERVERS], order[UPSTREAM_MAX_SERVERS];
+	q->n_srv = n < UPSTREAM_MAX_SERVERS ? n : UPSTREAM_MAX_SERVERS;
+	for (size_t i = 0; i < q->n_srv; i++)
+		idx[i] = upstream_server_index(p, &servers[i]);
+	/* Pointers only after every index exists: adding a server may move the array. */
+	for (size_t i = 0; i < q->n_srv; i++)
+		sel[i] = &p->servers[idx[i]].sel;
+	servsel_order(sel, q->n_srv, uv_now(p->loop), order);
+	for (size_t i = 0; i < q->n_srv; i++)
+		q->srv[i] = idx[order[i]];
+	q->max_attempts = (unsigned)(q->n_srv * 2 < 3 ? 3 : q->n_srv * 2);
+	q->deadline = uv_now(p->loop) + upstream_pool_deadline_ms(p);
+}
+
+/* Plan position of the server to probe alongside the first attempt, or n_srv for none. */
+static size_t upstream_probe_pick(const struct upstream_query *q)
+{
+	const struct servsel *sel[UPSTREAM_MAX_SERVERS];
+	size_t order[UPSTREAM_MAX_SERVERS];
+	for (size_t i = 0; i < q->n_srv; i++) {
+		sel[i] = &q->pool->servers[q->srv[i]].sel;
+		order[i] = i; /* q->srv is in plan order already */
+	}
+	return servsel_probe(sel, order, q->n_srv, uv_now(q->pool->loop));
+}
+
+static void upstream_try_close_cb(uv_handle_t *h)
+{
+	struct upstream_try *t = h->data;
+	if (--t->open == 0) {
+		free(t->rbuf);
+		free(t);
+	}
+}
+
+/* Release t's handles; it must be unlinked already. */
+static void upstream_try_close(struct upstream_try *t)
+{
+	t->q = NULL;
+	t->closing = true;
+	if (t->probe)
+		t->pool->servers[t->srv].sel.probing = false;
+	uv_close((uv_handle_t *)&t->timer, upstream_try_close_cb);
+	if (t->has_udp)
+		uv_close((uv_handle_t *)&t->udp, upstream_try_close_cb);
+	if (t->has_tcp)
+		uv_close((uv_handle_t *)&t->tcp, upstream_try_close_cb);
+}
+
+static void upstream_unlink(struct upstream_try **head, struct upstream_try *t)
+{
+	for (; *head; head = &(*head)->next)
+		if (*head == t) {
+			*head = t->next;
+			return;
+		}
+}
+
+/* Detach t from its query (or the pool's background probes) and release its handles. */
+static void upstream_try_end(struct upstream_try *t)
+{
+	upstream_unlink(t->q ? &t->q->tries : &t->pool->probes, t);
+	upstream_try_close(t);
+}
+
+/*
+ * Finish the query: cancel its tries, except that a probe still waiting for its first reply
+ * carries on in the background (its outcome is what the probe was for); report; free.
+ */
+static void upstream_done(struct upstream_query *q, int status, const uint8_t *reply, size_t len)
+{
+	struct upstream_pool *p = q->pool;
+	while (q->tries) {
+		struct upstream_try *t = q->tries;
+		q->tries = t->next;
+		t->q = NULL;
+		if (t->probe && !t->stale && !p->stopping) {
+			t->next = p->probes;
+			p->probes = t;
+		} else {
+			upstream_try_close(t);
+		}
+	}
+	p->active--;
+	q->cb(q->ud, status, reply, len);
+	free(q);
+}
+
+void upstream_cancel(struct upstream_query *q)
+{
+	while (q->tries) {
+		struct upstream_try *t = q->tries;
+		q->tries = t->next;
+		upstream_try_close(t);
+	}
+	q->pool->active--;
+	free(q);
+}
+
+static void upstream_set_err(struct upstream_query *q, int err)
+{
+	/* A timeout says more than an error rcode from another server (EDE 22, not 23). */
+	if (q->last_err != -ETIMEDOUT || err != -EREMOTEIO)
+		q->last_err = err;
+}
+
+/* Does q wait on an attempt to srv (or, srv SIZE_MAX, on any attempt) whose timeout is ahead? */
+static bool upstream_fresh(const struct upstream_query *q, size_t srv, bool probes)
+{
+	for (const struct upstream_try *t = q->tries; t; t = t->next)
+		if (!t->stale && (probes || !t->probe) && (srv == SIZE_MAX || t->srv == srv))
+			return true;
+	return false;
+}
+
+static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe);
+
+/* Start the next attempt: the next server in plan order that has no attempt still fresh. */
+static void upstream_attempt(struct upstream_query *q)
+{
+	size_t pick = q->pos % q->n_srv;
+	for (size_t i = 0; i < q->n_srv; i++) {
+		size_t j = (q->pos + i) % q->n_srv;
+		if (!upstream_fresh(q, q->srv[j], true)) {
+			pick = j;
+			break;
+		}
+	}
+	q->pos = pick + 1;
+	q->attempt++;
+	upstream_try_start(q, q->srv[pick], false);
+}
+
+/*
+ * Something ended or went stale in q: finish at the deadline; else when no attempt is fresh,
+ * start the next one; with none left, finish once nothing listens any more.
+ */
+/*
+ * Before a new attempt: a query keeps at most UPSTREAM_LISTENING attempts open, so that an
+ * outage costs a bounded number of sockets per query; the oldest stale one gives way.
+ */
+static void upstream_make_room(struct upstream_query *q)
+{
+	struct upstream_try *oldest = NULL;
+	unsigned n = 0;
+	for (struct upstream_try *t = q->tries; t; t = t->next) {
+		n++;
+		if (t->stale)
+			oldest = t; /* the list is newest first */
+	}
+	if (n >= UPSTREAM_LISTENING && oldest)
+		upstream_try_end(oldest);
+}
+
+static void upstream_advance(struct upstream_query *q)
+{
+	if (uv_now(q->pool->loop) >= q->deadline) {
+		upstream_done(q, q->last_err ? q->last_err : -ETIMEDOUT, NULL, 0);
+		return;
+	}
+	if (upstream_fresh(q, SIZE_MAX, false))
+		return;
+	if (q->attempt < q->max_attempts) {
+		upstream_make_room(q);
+		upstream_attempt(q);
+	} else if (!q->tries)
+		upstream_done(q, q->last_err ? q->last_err : -ETIMEDOUT, NULL, 0);
+	/* else the stale attempts (and the probe) listen on until the deadline */
+}
+
+/* Try t failed with err (a server's fault or not): end it and let its query go on. */
+static void upstream_try_failed(struct upstream_try *t, int err, bool server_fault)
+{
+	struct upstream_pool *p = t->pool;
+	struct upstream_server *s = &p->servers[t->srv];
+	struct upstream_query *q = t->q;
+	if (err == -ETIMEDOUT) /* a TCP connection that timed out */
+		s->timeouts++;
+	else
+		s->errors++;
+	if (server_fault)
+		servsel_failed(&s->sel, uv_now(p->loop));
+	upstream_try_end(t);
+	if (q) {
+		upstream_set_err(q, err);
+		upstream_advance(q);
+	}
+}
+
+static void upstream_start_tcp(struct upstream_try *t);
+
+/* A candidate reply arrived on t (over UDP or TCP). */
+static void upstream_on_reply(struct upstream_try *t, const uint8_t *pkt, size_t len, bool tcp)
+{
+	struct upstream_pool *p = t->pool;
+	enum msg_reply v = msg_reply_check(t->qbuf + 2, t->qlen, pkt, len);
+	if (v == MSG_REPLY_IGNORE || (v == MSG_REPLY_TRUNCATED && tcp)) {
+		if (tcp) /* a stream cannot resynchronise: give up on this server */
+			upstream_try_failed(t, -EBADMSG, true);
+		return;
+	}
+	if (v == MSG_REPLY_TRUNCATED && t->q) {
+		upstream_start_tcp(t);
+		return;
+	}
+	/* The server answered (a detached probe asks no more, not even after TC). */
+	servsel_answered(&p->servers[t->srv].sel, (uv_hrtime() - t->sent_ns) / 1000);
+	if (v == MSG_REPLY_ERROR) {
+		upstream_try_failed(t, -EREMOTEIO, false);
+		return;
+	}
+	struct upstream_query *q = t->q;
+	upstream_try_end(t);
+	if (q)
+		upstream_done(q, 0, pkt, len);
+}
+
+/*
+ * First expiry: the retransmit timeout. The attempt counts as timed out and its server is held
+ * down, but it keeps listening until the query's deadline (a slow server's reply still wins)
+ * while the query moves on. Second expiry: the deadline.
+ */
+/* An error of this host (no fds, no buffers), not of the server. */
+static bool upstream_local_error(int err)
+{
+	return err == UV_EMFILE || err == UV_ENFILE || err == UV_ENOBUFS || err == UV_ENOMEM ||
+	       err == UV_EAGAIN;
+}
+
+static void upstream_timer_cb(uv_timer_t *timer)
+{
+	struct upstream_try *t = timer->data;
+	struct upstream_pool *p = t->pool;
+	if (t->err) { /* out of sockets or buffers: not the server's fault */
+		upstream_try_failed(t, t->err, !upstream_local_error(t->err));
+		return;
+	}
+	struct upstream_query *q = t->q;
+	if (!t->stale) {
+		struct upstream_server *s = &p->servers[t->srv];
+		uint64_t now = uv_now(p->loop);
+		t->stale = true;
+		s->timeouts++;
+		servsel_failed(&s->sel, now);
+		if (!q) { /* a background probe: that is its answer */
+			upstream_try_end(t);
+			return;
+		}
+		upstream_set_err(q, -ETIMEDOUT);
+		if (q->deadline > now)
+			uv_timer_start(&t->timer, upstream_timer_cb, q->deadline - now, 0);
+	}
+	if (q)
+		upstream_advance(q);
+}
+
+static void upstream_udp_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
+{
+	struct upstream_try *t = h->data;
+	(void)size;
+	/* One buffer per pool: a datagram is fully handled (and copied if kept) in its
+	 * callback before the loop reads the next, so attempts need no buffer of their own. */
+	*buf = uv_buf_init((char *)t->pool->rxbuf, sizeof(t->pool->rxbuf));
+}
+
+static void upstream_udp_recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
+				 const struct sockaddr *from, unsigned flags)
+{
+	struct upstream_try *t = udp->data;
+	(void)from; /* the socket is connected: the kernel only passes the server's datagrams */
+	if (t->closing || (nread == 0 && !from))
+		return;
+	if (nread < 0) { /* ICMP unreachable or similar, reported on the connected socket */
+		upstream_try_failed(t, (int)nread, true);
+		return;
+	}
+	if (flags & UV_UDP_PARTIAL) { /* bigger than we advertised: fetch it whole over TCP */
+		if (t->q)
+			upstream_start_tcp(t);
+		return;
+	}
+	upstream_on_reply(t, (const uint8_t *)buf->base, (size_t)nread, false);
+}
+
+static void upstream_tcp_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
+{
+	struct upstream_try *t = h->data;
+	(void)size;
+	*buf = uv_buf_init((char *)t->rbuf + t->rlen, (unsigned)(2 + 65535 - t->rlen));
+}
+
+static void upstream_tcp_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct upstream_try *t = s->data;
+	size_t len;
+	(void)buf;
+	if (t->closing || nread == 0)
+		return;
+	if (nread < 0) {
+		upstream_try_failed(t, nread == UV_EOF ? -ECONNRESET : (int)nread, true);
+		return;
+	}
+	t->rlen += (size_t)nread;
+	int r = msg_stream_frame(t->rbuf, t->rlen, &len);
+	if (r == 0)
+		return;
+	uv_read_stop(s);
+	if (r < 0)
+		upstream_try_failed(t, r, true);
+	else
+		upstream_on_reply(t, t->rbuf + 2, len, true);
+}
+
+static void upstream_tcp_write_cb(uv_write_t *w, int status)
+{
+	struct upstream_try *t = w->data;
+	if (!t->closing && status < 0)
+		upstream_try_failed(t, status, true);
+}
+
+static void upstream_tcp_connect_cb(uv_connect_t *c, int status)
+{
+	struct upstream_try *t = c->data;
+	if (t->closing)
+		return;
+	if (status < 0) {
+		upstream_try_failed(t, status, true);
+		return;
+	}
+	/* Length prefix and query go in one write: qbuf keeps two spare bytes in front. */
+	uv_buf_t b = uv_buf_init((char *)t->qbuf, (unsigned)(t->qlen + 2));
+	t->write.data = t;
+	int r = uv_write(&t->write, (uv_stream_t *)&t->tcp, &b, 1, upstream_tcp_write_cb);
+	if (r == 0)
+		r = uv_read_start((uv_stream_t *)&t->tcp, upstream_tcp_alloc_cb,
+				  upstream_tcp_read_cb);
+	if (r < 0)
+		upstream_try_failed(t, r, true);
+}
+
+/* The server's sockaddr, with the scope index looked up now (wg0 may have appeared later). */
+static void upstream_sockaddr(const struct addr *a, struct sockaddr_storage *ss)
+{
+	memcpy(ss, &a->ss, sizeof(*ss));
+	if (ss->ss_family == AF_INET6 && a->ifname[0]) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_scope_id = if_nametoindex(a->ifname);
+	}
+}
+
+/* Ms until t's query's deadline, capped at cap (cap alone for a detached try). */
+static uint64_t upstream_until_deadline(const struct upstream_try *t, uint64_t cap)
+{
+	if (!t->q)
+		return cap;
+	uint64_t now = uv_now(t->pool->loop);
+	uint64_t left = t->q->deadline > now ? t->q->deadline - now : 0;
+	return cap < left ? cap : left;
+}
+
+/* The UDP reply was truncated: ask the same server over TCP, with a fresh timeout. */
+static void upstream_start_tcp(struct upstream_try *t)
+{
+	struct upstream_pool *p = t->pool;
+	struct sockaddr_storage ss;
+	if (t->has_udp) {
+		uv_close((uv_handle_t *)&t->udp, upstream_try_close_cb);
+		t->has_udp = false;
+	}
+	t->rbuf = xmalloc(2 + 65535);
+	t->rlen = 0;
+	t->stale = false;
+	uv_tcp_init(p->loop, &t->tcp);
+	t->tcp.data = t;
+	t->has_tcp = true;
+	t->open++;
+	upstream_sockaddr(&p->servers[t->srv].addr, &ss);
+	t->connect.data = t;
+	uv_timer_start(&t->timer, upstream_timer_cb, upstream_until_deadline(t, p->timeout_ms), 0);
+	int r =
+	    uv_tcp_connect(&t->connect, &t->tcp, (struct sockaddr *)&ss, upstream_tcp_connect_cb);
+	if (r < 0)
+		upstream_try_failed(t, r, true);
+}
+
+/* Open a UDP socket to the try's server and send the query; 0 or a negative errno. */
+static int upstream_send_udp(struct upstream_try *t)
+{
+	struct upstream_pool *p = t->pool;
+	struct sockaddr_storage ss;
+	upstream_sockaddr(&p->servers[t->srv].addr, &ss);
+	int r = uv_udp_init_ex(p->loop, &t->udp, ss.ss_family);
+	if (r < 0)
+		return r;
+	t->udp.data = t;
+	t->has_udp = true;
+	t->open++;
+	/* connect() binds a kernel-chosen random port and filters foreign sources for us. */
+	r = uv_udp_connect(&t->udp, (struct sockaddr *)&ss);
+	if (r < 0)
+		return r;
+	r = uv_udp_recv_start(&t->udp, upstream_udp_alloc_cb, upstream_udp_recv_cb);
+	if (r < 0)
+		return r;
+	uv_buf_t b = uv_buf_init((char *)t->qbuf + 2, (unsigned)t->qlen);
+	t->sent_ns = uv_hrtime();
+	p->servers[t->srv].queries++;
+	r = uv_udp_try_send(&t->udp, &b, 1, NULL);
+	return r < 0 ? r : 0;
+}
+
+/* Send q's question to server srv on a new socket with a new ID: an attempt or the probe. */
+static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe)
+{
+	struct upstream_pool *p = q->pool;
+	struct upstream_try *t = xcalloc(1, sizeof(*t));
+	t->q = q;
+	t->pool = p;
+	t->srv = srv;
+	t->probe = probe;
+	if (probe)
+		p->servers[srv].sel.probing = true;
+	t->next = q->tries;
+	q->tries = t;
+	t->id = upstream_random_id(p);
+	t->qlen =
+	    msg_build_query(q->qn.lname, q->qn.lname_len, q->qn.qtype, q->qn.qclass, t->id,
+			    q->qn.do_bit, q->qn.cd, p->edns_size, t->qbuf + 2, sizeof(t->qbuf) - 2);
+	msg_put16(t->qbuf, (uint16_t)t->qlen);
+	uv_timer_init(p->loop, &t->timer);
+	t->timer.data = t;
+	t->open = 1;
+	uint32_t rto = servsel_rto(&p->servers[srv].sel, p->timeout_ms);
+	uv_timer_start(&t->timer, upstream_timer_cb, upstream_until_deadline(t, rto), 0);
+	int r = upstream_send_udp(t);
+	if (r < 0) {
+		char buf[ADDR_STRLEN];
+		log_debug("upstream %s: %s", addr_format(&p->servers[srv].addr, buf, sizeof(buf)),
+			  uv_strerror(r));
+		/* Report through the loop: upstream_resolve must not call back synchronously. */
+		t->err = r;
+		uv_timer_start(&t->timer, upstream_timer_cb, 0, 0);
+	}
+}
+
+int upstream_resolve(struct upstream_pool *p, const struct addr *servers, size_t n,
+		     const struct upstream_question *qn, upstream_cb cb, void *ud,
+		     struct upstream_query **out)
+{
+	if (n == 0)
+		return -ENOENT;
+	if (qn->lname_len > MSG_MAX_NAME)
+		return -EINVAL;
+	struct upstream_query *q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	q->pool = p;
+	q->qn = *qn;
+	memcpy(q->lname, qn->lname, qn->lname_len);
+	q->qn.lname = q->lname;
+	q->cb = cb;
+	q->ud = ud;
+	upstream_plan(q, servers, n);
+	p->active++;
+	*out = q;
+	size_t probe = upstream_probe_pick(q);
+	upstream_attempt(q);
+	if (probe < q->n_srv && !p->stopping)
+		upstream_try_start(q, q->srv[probe], true);
+	return 0;
+}

@@ -1,0 +1,104 @@
+/*
+ * upstream.h -- send one question to a list of upstream servers and get one checked reply.
+ *
+ * Each attempt uses a fresh UDP socket (random source port from the kernel) and a random ID;
+ * a reply is accepted only from the server's address and port, with the same ID and question,
+ * and well-formed throughout (msg_reply_check); anything else is ignored. A truncated reply is
+ * retried over TCP to the same server. Attempts go to the servers best first (servsel.h: by
+ * smoothed RTT, servers that failed recently last). When an attempt's retransmit timeout
+ * (at most the pool's timeout_ms) passes, the next attempt is sent, but earlier ones keep
+ * listening: the first acceptable reply to any of them answers the query, until the query's
+ * deadline (UPSTREAM_DEADLINE_MS, or timeout_ms if longer) ends it with -ETIMEDOUT. A server
+ * whose hold-down is over is probed alongside the best one rather than ahead of it, so a dead
+ * server never makes a client wait. One pool belongs to one loop.
+ */
+#ifndef MEGDNS_UPSTREAM_H
+#define MEGDNS_UPSTREAM_H
+
+#include "util/addr.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct upstream_pool;
+struct upstream_query;
+
+/* A query nobody answered ends this long after it started (ms); before clients give up. */
+#define UPSTREAM_DEADLINE_MS 2500
+
+/*
+ * Result of a query: status 0 with the reply (valid only during the call), or -ETIMEDOUT when
+ * no server answered in time, or another negative errno (refused, unreachable, only error
+ * replies) with reply NULL.
+ */
+typedef void (*upstream_cb)(void *ud, int status, const uint8_t *reply, size_t len);
+
+/*
+ * A pool for loop; timeout_ms bounds the retransmit timeout of one attempt (a known server's
+ * is derived from its RTT), edns_size is advertised upstream.
+ */
+struct upstream_pool *upstream_pool_new(uv_loop_t *loop, uint32_t timeout_ms, uint16_t edns_size);
+
+/*
+ * Shutting down: end the background probes (run the loop afterwards to close their handles)
+ * and start no more.
+ */
+void upstream_pool_stop(struct upstream_pool *p);
+
+/*
+ * Free the pool; all its queries must have finished or been cancelled, and upstream_pool_stop
+ * been called with the loop run since. NULL is a no-op.
+ */
+void upstream_pool_free(struct upstream_pool *p);
+
+/* Change the attempt timeout (reload). */
+void upstream_pool_set_timeout(struct upstream_pool *p, uint32_t timeout_ms);
+
+/* How long a query may take (ms): UPSTREAM_DEADLINE_MS, or the attempt timeout if longer. */
+uint32_t upstream_pool_deadline_ms(const struct upstream_pool *p);
+
+/* Description of one question to ask. */
+struct upstream_question {
+	const uint8_t *lname; /* lower-case wire, copied */
+	size_t lname_len;
+	uint16_t qtype;
+	uint16_t qclass;
+	bool do_bit;
+	bool cd;
+};
+
+/*
+ * Ask the servers (servers[0..n), which must stay valid until the callback) the question.
+ * On success returns 0, stores a handle in *out (for upstream_cancel) and will call cb exactly
+ * once. On failure (n == 0, no memory) returns a negative errno and never calls cb.
+ */
+int upstream_resolve(struct upstream_pool *p, const struct addr *servers, size_t n,
+		     const struct upstream_question *qn, upstream_cb cb, void *ud,
+		     struct upstream_query **out);
+
+/* Stop a query; its callback is not called. */
+void upstream_cancel(struct upstream_query *q);
+
+/* Make a configured server known to the pool before its first use (status shows it). */
+void upstream_pool_know(struct upstream_pool *p, const struct addr *a);
+
+/* What the pool knows of one server, for status and metrics. */
+struct upstream_stats {
+	struct addr addr;
+	bool known;        /* has answered */
+	bool down;         /* failed (timeouts, errors) since it last answered: asked last */
+	uint32_t srtt_us;  /* smoothed RTT */
+	uint64_t queries;  /* attempts and probes sent */
+	uint64_t timeouts; /* attempts with no reply within their retransmit timeout */
+	uint64_t errors;   /* attempts refused, unreachable or answered with an error rcode */
+};
+
+/* Fill out[0..max) with the pool's servers; returns how many there are. */
+size_t upstream_pool_stats(const struct upstream_pool *p, struct upstream_stats *out, size_t max);
+
+/* Number of queries in progress (for shutdown and stats). */
+size_t upstream_pool_active(const struct upstream_pool *p);
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * explain.c -- explain the answer a client would get. See explain.h.
+ */
+#include "ops/explain.h"
+
+#include "dnssec/anchor.h"
+#include "resolve/cache.h"
+#include "policy/chase.h"
+#include "dnssec/keycache.h"
+#include "policy/localdata.h"
+#include "dns/msg.h"
+#include "dns/pkt.h"
+#include "policy/state.h"
+#include "daemon/threads.h"
+#include "daemon/upstream.h"
+#include "dnssec/validate.h"
+#include "daemon/worker.h"
+
+#include <errno.h>
+#include <ldns/ldns.h>
+#include <string.h>
+
+int explain_parse(int argc, char **argv, struct explain_args *a, FILE *out)
+{
+	int pos = 0;
+	memset(a, 0, sizeof(*a));
+	a->qtype = LDNS_RR_TYPE_A;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--interface") && i + 1 < argc) {
+			a->ifname = argv[++i];
+		} else if (!strcmp(argv[i], "--destination") && i + 1 < argc) {
+			if (addr_parse(argv[++i], 53, &a->dest) < 0)
+				goto usage;
+			a->has_dest = true;
+		} else if (pos == 0 && addr_parse(argv[i], 53, &a->client) == 0) {
+			pos++;
+		} else if (pos == 1) {
+			a->name = argv[i];
+			pos++;
+		} else if (pos == 2 && (a->qtype = ldns_get_rr_type_by_name(argv[i])) != 0) {
+			pos++;
+		} else {
+			goto usage;
+		}
+	}
+	if (pos >= 2)
+		return 0;
+usage:
+	fprintf(out, "usage: explain CLIENT-ADDR [--interface IF] [--destination ADDR] NAME "
+		     "[TYPE]\n");
+	return -EINVAL;
+}
+
+/* Say whether one kind of criterion of view v matches, and why. */
+static bool explain_prefixes(const char *what, const struct prefix *p, size_t n,
+			     const struct sockaddr *sa, const char *ifname, FILE *out)
+{
+	char buf[ADDR_STRLEN];
+	for (size_t i = 0; i < n; i++)
+		if (prefix_match(&p[i], sa, ifname)) {
+			fprintf(out, "    %s: %s matches\n", what,
+				prefix_format(&p[i], buf, sizeof(buf)));
+			return true;
+		}
+	fprintf(out, "    %s: no entry matches\n", what);
+	return false;
+}
+
+static bool explain_view(const struct view *v, const struct explain_args *a, FILE *out)
+{
+	const struct config_view *c = v->cfg;
+	bool ok = true;
+	fprintf(out, "view %s:\n", c->name);
+	if (!c->n_clients && !c->n_interfaces && !c->n_destinations)
+		fprintf(out, "    no criteria: matches every client\n");
+	if (c->n_clients)
+		ok &= explain_prefixes("match-clients", c->clients, c->n_clients,
+				       (const struct sockaddr *)&a->client.ss, a->ifname, out);
+	if (c->n_destinations && !a->has_dest) {
+		fprintf(out, "    match-destinations: no --destination given\n");
+		ok = false;
+	} else if (c->n_destinations) {
+		ok &= explain_prefixes("match-destinations", c->destinations, c->n_destinations,
+				       (const struct sockaddr *)&a->dest.ss, a->ifname, out);
+	}
+	if (c->n_interfaces) {
+		bool any = false;
+		for (size_t i = 0; a->ifname && i < c->n_interfaces; i++)
+			any |= !strcmp(c->interfaces[i], a->ifname);
+		fprintf(out, "    match-interfaces: %s\n",
+			!a->ifname ? "no --interface given"
+			: any      ? a->ifname
+				   : "not listed");
+		ok &= any;
+	}
+	/* The verdict is the pipeline's own; the lines above only say why. */
+	ok = view_matches(v, (const struct sockaddr *)&a->client.ss,
+			  a->has_dest ? (const struct sockaddr *)&a->dest.ss : NULL, a->ifname);
+	fprintf(out, "    => %s\n", ok ? "MATCHES (first match wins)" : "does not match");
+	return ok;
+}
+
+/* Print the records of a reply body, dig style. */
+static void explain_records(const uint8_t *body, size_t len, FILE *out)
+{
+	ldns_pkt *p = pkt_from_wire(body, len, NULL, NULL);
+	if (!p)
+		return;
+	char *rc = ldns_pkt_rcode2str(ldns_pkt_get_rcode(p));
+	fprintf(out, "    rcode %s%s\n", rc ? rc : "?",
+		ldns_pkt_aa(p) ? ", authoritative (aa)" : "");
+	free(rc);
+	ldns_rr_list *sections[] = {ldns_pkt_answer(p), ldns_pkt_authority(p)};
+	for (size_t s = 0; s < 2; s++)
+		for (size_t i = 0; i < ldns_rr_list_rr_count(sections[s]); i++) {
+			char *t = ldns_rr2str(ldns_rr_list_rr(sections[s], i));
+			fprintf(out, "    %s%s", s ? "(authority) " : "", t ? t : "?\n");
+			free(t);
+		}
+	ldns_pkt_free(p);
+}
+
+struct explain_cache {
+	uint8_t key[CACHE_KEY_MAX];
+	size_t key_len;
+	const uint8_t *name; /* lower-case wire */
+	size_t name_len;
+	FILE *out;
+};
+
+/* Where this worker's key cache saw the chain of trust for name break, if it did. */
+static void explain_broken_chain(struct worker *w, const uint8_t *name, size_t len, FILE *out)
+{
+	ldns_rdf *n = ldns_dname_new_frm_data((uint16_t)len, name);
+	while (n) {
+		const struct keycache_entry *e = keycache_get(w->keycache, n, worker_now(w));
+		if (e && e->state == KEYCACHE_BOGUS) {
+			char *z = ldns_rdf2str(n);
+			fprintf(out, "        the chain of trust broke at %s (EDE %d)\n",
+				z ? z : "?", e->ede);
+			free(z);
+		}
+		if (e || ldns_dname_label_count(n) == 0)
+			break;
+		ldns_rdf *up = ldns_dname_left_chop(n);
+		ldns_rdf_deep_free(n);
+		n = up;
+	}
+	ldns_rdf_deep_free(n);
+}
+
+static void explain_cache_job(struct worker *w, size_t index, void *arg)
+{
+	static const char *const sec[4] = {"not validated", "insecure", "secure", "bogus"};
+	struct explain_cache *ec = arg;
+	uint64_t now = worker_now(w);
+	/* Clients with and without DO are cached apart (the former get the RRSIGs). */
+	for (int dnssec = 0; dnssec < 2; dnssec++) {
+		struct cache_entry e;
+		const char *who = dnssec ? "for DO clients" : "for plain queries";
+		ec->key[ec->key_len - 1] = dnssec ? CACHE_KEY_DO : 0;
+		if (!cache_lookup(w->cache, ec->key, ec->key_len, now, &e)) {
+			fprintf(ec->out, "    worker %zu: not cached %s\n", index, who);
+			continue;
+		}
+		fprintf(ec->out, "    worker %zu: cached %s, %llu s left, DNSSEC %s", index, who,
+			(unsigned long long)((e.expire_ms - now) / 1000),
+			sec[CACHE_SEC_STATUS(e.sec)]);
+		if (CACHE_SEC_STATUS(e.sec) == VALIDATE_BOGUS)
+			fprintf(ec->out, " (EDE %d): the client gets SERVFAIL",
+				CACHE_SEC_EDE(e.sec));
+		fputc('\n', ec->out);
+		if (CACHE_SEC_STATUS(e.sec) == VALIDATE_BOGUS)
+			explain_broken_chain(w, ec->name, ec->name_len, ec->out);
+	}
+}
+
+/* Which rule of forward.c picks the upstreams for name in view v. */
+static struct forward_set explain_upstreams(const struct state *st, const struct view *v,
+					    const uint8_t *name, size_t len, FILE *out)
+{
+	struct forward_set fs = forward_lookup(&st->fwd, v, name, len);
+	const char *why = "the global upstreams";
+	if (v->cfg->n_upstreams)
+		why = "the view's own upstreams (own cache scope)";
+	else if (fs.addrs != st->fwd.defaults)
+		why = "a forward-zones entry (longest suffix)";
+	else if (st->fwd.from_resolv_conf)
+		why = "the nameservers of /etc/resolv.conf (no upstreams configured)";
+	fprintf(out, "upstream: %s:", why);
+	for (size_t i = 0; i < fs.n; i++) {
+		char buf[ADDR_STRLEN];
+		fprintf(out, " %s", addr_format(&fs.addrs[i], buf, sizeof(buf)));
+	}
+	fprintf(out, fs.n ? " (fastest first)\n" : " none: SERVFAIL\n");
+	return fs;
+}
+
+static void explain_dnssec(const struct state *st, const char *name, const struct forward_set *fs,
+			   FILE *out)
+{
+	ldns_rdf *d = ldns_dname_new_frm_str(name);
+	if (d)
+		ldns_dname2canonical(d);
+	if (!st->anchors) {
+		fprintf(out, "dnssec: validation is off\n");
+	} else if (d && anchor_is_insecure(st->anchors, d)) {
+		fprintf(out, "dnssec: not validated (dnssec.insecure-domains, a forward zone with "
+			     "dnssec: false, or a private name)\n");
+	} else if (d && anchor_find(st->anchors, d)) {
+		fprintf(out,
+			"dnssec: validated from the trust anchor down; AD for DO/AD clients\n");
+		if (fs->zone_len > 1) {
+			char z[MSG_MAX_NAME * 4 + 1];
+			msg_name_to_str(fs->zone, fs->zone_len, z, sizeof(z));
+			fprintf(
+			    out,
+			    "    (forward zone %s: if it is private, not delegated in the public "
+			    "DNS, its answers are bogus; set dnssec: false on its forward-zones "
+			    "entry or list it in dnssec.insecure-domains)\n",
+			    z);
+		}
+	} else {
+		fprintf(out, "dnssec: no trust anchor above this name: insecure\n");
+	}
+	ldns_rdf_deep_free(d);
+}
+
+/* After the view is known: local data, cache, upstream, DNSSEC. */
+static int explain_answer(struct threads *th, const struct state *st, const struct view *v,
+			  const struct explain_args *a, FILE *out)
+{
+	struct msg_query q = {.qtype = a->qtype, .qclass = 1, .udp_size = 512};
+	size_t len;
+	static uint8_t body[MSG_MAX_UDP];
+	if (msg_name_from_str(a->name, q.lname, &len) < 0) {
+		fprintf(out, "'%s' is not a domain name\n", a->name);
+		return -EINVAL;
+	}
+	memcpy(q.qname, q.lname, len);
+	q.qname_len = (uint8_t)len;
+	size_t n = localdata_answer(v->local, &q, body, sizeof(body));
+	uint8_t target[MSG_MAX_NAME];
+	size_t tlen = 0;
+	bool chase = n && chase_target(body, n, &q, target, &tlen);
+	if (n) {
+		fprintf(out, "local data of view %s answers (never cached, never validated):\n",
+			v->cfg->name);
+		explain_records(body, n, out);
+		if (!chase)
+			return 0;
+		char t[MSG_MAX_NAME * 4 + 1];
+		fprintf(out, "the CNAME target %s is outside local data and resolved:\n",
+			msg_name_to_str(target, tlen, t, sizeof(t)));
+		memcpy(q.lname, target, tlen);
+		q.qname_len = (uint8_t)tlen;
+	} else {
+		fprintf(out, "local data: the view's zones and records do not cover this name\n");
+	}
+	struct explain_cache ec = {.out = out, .name = q.lname, .name_len = q.qname_len};
+	ec.key_len = cache_key_make(ec.key, v->scope, q.lname, q.qname_len, q.qtype, 1, 0);
+	fprintf(out, "cache (scope %s):\n", v->scope[0] ? v->scope : "shared");
+	threads_each(th, explain_cache_job, &ec);
+	struct forward_set fs = explain_upstreams(st, v, q.lname, q.qname_len, out);
+	explain_dnssec(st, a->name, &fs, out);
+	return 0;
+}
+
+int explain_run(struct state *st, struct threads *th, const struct explain_args *args, FILE *out)
+{
+	struct explain_args a = *args;
+	char buf[ADDR_STRLEN];
+	/* The address without "@53": a client's port plays no part in view selection. */
+	const char *text = addr_format(&a.client, buf, sizeof(buf));
+	char *at = strrchr(buf, '@');
+	if (at)
+		*at = '\0';
+	fprintf(out, "client %s%s%s\n", text, a.ifname ? " on interface " : "",
+		a.ifname ? a.ifname : "");
+	for (size_t i = 0; i < st->views.n_views; i++)
+		if (explain_view(&st->views.views[i], &a, out))
+			return explain_answer(th, st, &st->views.views[i], &a, out);
+	fprintf(out, "no view matches: the client gets REFUSED with EDE 18 (Prohibited)\n");
+	return 0;
+}

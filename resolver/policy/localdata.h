@@ -1,0 +1,70 @@
+/*
+ * localdata.h -- one view's override data: authoritative zones and transparent records.
+ *
+ * A zone file named by a view makes the view authoritative for that zone: names and types in
+ * it are answered, anything else under the apex gets NXDOMAIN or NODATA with the zone's SOA
+ * in the authority section (wildcards "*.x" and CNAMEs inside the zone are followed).
+ * `records` are transparent: they answer exactly their own name and type (a CNAME record
+ * answers every type at its name); every other question falls through to the zones, then to
+ * the resolver. Where a record and a zone both have a name and type, the record wins. Every
+ * local answer, from a zone or a record, has AA set, as Unbound does for its local-data.
+ * Zone files are read by zonefile.c ($ORIGIN, $TTL, $INCLUDE). Local answers are built per
+ * query and never enter the shared cache. A loaded localdata is immutable and may be read from
+ * several threads.
+ */
+#ifndef MEGDNS_LOCALDATA_H
+#define MEGDNS_LOCALDATA_H
+
+#include "dns/msg.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct localdata;
+
+/* A new, empty override table. Never NULL (aborts on OOM). */
+struct localdata *localdata_new(void);
+
+/* Free it and everything it owns; NULL is a no-op. */
+void localdata_free(struct localdata *ld);
+
+/*
+ * Load a zone file: the apex is the owner of its SOA record, which must be the first record.
+ * On error returns -EINVAL (or -errno for an unreadable file) and writes
+ * "FILE:LINE: what is wrong" into err (for an $INCLUDEd file, that file and its line).
+ * A zone whose apex is already loaded in this table is an error.
+ */
+int localdata_add_zone(struct localdata *ld, const char *path, char *err, size_t errlen);
+
+/*
+ * Add one transparent record in presentation format (absolute owner name, e.g.
+ * "nas.home.arpa. 300 IN A 10.100.0.20"). On error returns -EINVAL and writes what is wrong
+ * (without a position: the caller knows where the text came from) into err.
+ */
+int localdata_add_record(struct localdata *ld, const char *text, char *err, size_t errlen);
+
+/*
+ * For the warnings of `megdns -t`: call cb for every transparent record whose name and type a
+ * zone of this table answers too (the same type, or a CNAME on either side), with the name,
+ * the type and the zone's apex as text. The record wins: records are looked up before zones.
+ * Returns how many there were.
+ */
+typedef void (*localdata_overlap_cb)(void *ud, const char *name, const char *type,
+				     const char *apex);
+size_t localdata_overlaps(const struct localdata *ld, localdata_overlap_cb cb, void *ud);
+
+/* Does this table hold anything at all? */
+bool localdata_empty(const struct localdata *ld);
+
+/*
+ * Answer q from local data. When the query is covered (a zone holds or encloses the name, or a
+ * record has its name and type), write the reply body -- header with q's ID and opcode, QR,
+ * AA (zone and record answers alike), RD copied, RA set, rcode; q's question (as received);
+ * answer and authority sections; no OPT -- into out (cap bytes, at least 512) and return its
+ * length. Return 0 when local data does not cover q (resolve it normally). An answer too large
+ * for cap is cut to the records that fit and gets TC set.
+ */
+size_t localdata_answer(const struct localdata *ld, const struct msg_query *q, uint8_t *out,
+			size_t cap);
+
+#endif

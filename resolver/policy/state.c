@@ -1,0 +1,111 @@
+/*
+ * state.c -- build and reference-count the serving state. See state.h.
+ */
+#include "policy/state.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Trust anchors for a validating config, with the negative trust anchors of insecure-domains
+ * and of forward zones that have dnssec: false; an unreadable file is reported at its config
+ * entry.
+ */
+static int state_anchors(struct state *s, char *err, size_t errlen)
+{
+	const struct config *c = s->cfg;
+	const char *files[16];
+	char why[512];
+	if (!c->dnssec_validation)
+		return 0;
+	if (c->n_anchor_files > sizeof(files) / sizeof(files[0])) {
+		snprintf(err, errlen, "%s: at most 16 trust anchor files", c->path);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < c->n_anchor_files; i++)
+		files[i] = c->anchor_files[i].path;
+	/* A forward zone with dnssec: false is a negative trust anchor like insecure-domains. */
+	char **insecure = xcalloc(c->n_insecure_domains + c->n_fwd_zones + 1, sizeof(*insecure));
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_insecure_domains; i++)
+		insecure[n++] = c->insecure_domains[i];
+	for (size_t i = 0; i < c->n_fwd_zones; i++)
+		if (!c->fwd_zones[i].dnssec)
+			insecure[n++] = c->fwd_zones[i].name;
+	int r =
+	    anchor_set_load(&s->anchors, files, c->n_anchor_files, insecure, n, why, sizeof(why));
+	free(insecure);
+	if (r == 0)
+		return 0;
+	snprintf(err, errlen, "%s", why);
+	for (size_t i = 0; i < c->n_anchor_files; i++) {
+		size_t pl = strlen(files[i]);
+		if (!strncmp(why, files[i], pl) && why[pl] == ':' && why[pl + 1] == ' ')
+			snprintf(err, errlen, "%s:%d:%d: trust anchor file %s", c->path,
+				 c->anchor_files[i].pos.line, c->anchor_files[i].pos.col, why);
+	}
+	return r;
+}
+
+int state_load(const char *config_path, const char *resolv_conf, struct state **out, char *err,
+	       size_t errlen)
+{
+	struct state *s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	int r = config_load(config_path, &s->cfg, err, errlen);
+	if (r < 0)
+		goto fail;
+	r = view_set_build(&s->views, s->cfg, err, errlen);
+	if (r < 0)
+		goto fail_cfg;
+	r = forward_init(&s->fwd, s->cfg, resolv_conf, err, errlen);
+	if (r < 0)
+		goto fail_views;
+	r = state_anchors(s, err, errlen);
+	if (r < 0)
+		goto fail_fwd;
+	s->warned_unprovable = xcalloc(s->fwd.n_zones + 1, sizeof(*s->warned_unprovable));
+	for (size_t i = 0; i < s->fwd.n_zones; i++)
+		atomic_init(&s->warned_unprovable[i], false);
+	atomic_init(&s->refs, 1);
+	*out = s;
+	return 0;
+fail_fwd:
+	forward_close(&s->fwd);
+fail_views:
+	view_set_close(&s->views);
+fail_cfg:
+	config_free(s->cfg);
+fail:
+	free(s);
+	return r;
+}
+
+struct state *state_ref(struct state *s)
+{
+	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+	return s;
+}
+
+void state_unref(struct state *s)
+{
+	if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) > 1)
+		return;
+	anchor_set_free(s->anchors);
+	free(s->warned_unprovable);
+	forward_close(&s->fwd);
+	view_set_close(&s->views);
+	config_free(s->cfg);
+	free(s);
+}
+
+bool state_warned_unprovable(struct state *s, size_t i)
+{
+	return i >= s->fwd.n_zones || atomic_exchange(&s->warned_unprovable[i], true);
+}

@@ -1,0 +1,146 @@
+/*
+ * view.c -- views: build from config, select per query. See view.h.
+ */
+#include "policy/view.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool view_any_prefix(const struct prefix *p, size_t n, const struct sockaddr *sa,
+			    const char *ifname)
+{
+	for (size_t i = 0; i < n; i++)
+		if (prefix_match(&p[i], sa, ifname))
+			return true;
+	return false;
+}
+
+bool view_matches(const struct view *v, const struct sockaddr *client, const struct sockaddr *local,
+		  const char *ifname)
+{
+	const struct config_view *c = v->cfg;
+	if (c->n_clients && !view_any_prefix(c->clients, c->n_clients, client, ifname))
+		return false;
+	if (c->n_destinations &&
+	    (!local || !view_any_prefix(c->destinations, c->n_destinations, local, ifname)))
+		return false;
+	if (c->n_interfaces) {
+		if (!ifname)
+			return false;
+		size_t i;
+		for (i = 0; i < c->n_interfaces; i++)
+			if (strcmp(c->interfaces[i], ifname) == 0)
+				break;
+		if (i == c->n_interfaces)
+			return false;
+	}
+	return true;
+}
+
+const struct view *view_select(const struct view_set *vs, const struct sockaddr *client,
+			       const struct sockaddr *local, const char *ifname)
+{
+	for (size_t i = 0; i < vs->n_views; i++)
+		if (view_matches(&vs->views[i], client, local, ifname))
+			return &vs->views[i];
+	return NULL;
+}
+
+/* Load one view's zones and records into v->local. */
+static int view_load(struct view *v, const struct config *cfg, char *err, size_t errlen)
+{
+	const struct config_view *c = v->cfg;
+	char why[2048]; /* may name two zone files */
+	for (size_t i = 0; i < c->n_zones; i++) {
+		const struct config_zone *z = &c->zones[i];
+		int r = localdata_add_zone(v->local, z->path, why, sizeof(why));
+		if (r < 0) {
+			/* "PATH: reason" (unreadable file) has no line to point at: point at the
+			 * config entry instead. Errors inside the zone keep their own FILE:LINE. */
+			size_t pl = strlen(z->path);
+			if (!strncmp(why, z->path, pl) && why[pl] == ':' && why[pl + 1] == ' ')
+				snprintf(err, errlen, "%s:%d:%d: zone file %s", cfg->path,
+					 z->pos.line, z->pos.col, why);
+			else
+				snprintf(err, errlen, "%s (view '%s')", why, c->name);
+			return r;
+		}
+	}
+	for (size_t i = 0; i < c->n_records; i++) {
+		int r = localdata_add_record(v->local, c->records[i].text, why, sizeof(why));
+		if (r < 0) {
+			snprintf(err, errlen, "%s:%d:%d: record '%s': %s", cfg->path,
+				 c->records[i].pos.line, c->records[i].pos.col, c->records[i].text,
+				 why);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int view_set_build(struct view_set *vs, const struct config *cfg, char *err, size_t errlen)
+{
+	memset(vs, 0, sizeof(*vs));
+	if (cfg->n_views == 0)
+		return 0;
+	vs->views = calloc(cfg->n_views, sizeof(*vs->views));
+	if (!vs->views) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	vs->n_views = cfg->n_views;
+	for (size_t i = 0; i < cfg->n_views; i++) {
+		struct view *v = &vs->views[i];
+		v->cfg = &cfg->views[i];
+		v->scope = v->cfg->n_upstreams ? v->cfg->name : "";
+		v->local = localdata_new();
+		if (v->cfg->n_interfaces)
+			vs->uses_interfaces = true;
+		int r = view_load(v, cfg, err, errlen);
+		if (r < 0) {
+			view_set_close(vs);
+			return r;
+		}
+	}
+	return 0;
+}
+
+struct view_lint {
+	const struct config *cfg;
+	const struct view *v;
+	void (*warn)(void *ud, const char *text);
+	void *ud;
+};
+
+static void view_lint_overlap(void *arg, const char *name, const char *type, const char *apex)
+{
+	struct view_lint *L = arg;
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "%s:%d: warning: view '%s': a records entry and the zone %s both answer %s %s; "
+		 "the record wins (records come before zones)",
+		 L->cfg->path, L->v->cfg->pos.line, L->v->cfg->name, apex, name, type);
+	L->warn(L->ud, text);
+}
+
+size_t view_set_lint(const struct view_set *vs, const struct config *cfg,
+		     void (*warn)(void *ud, const char *text), void *ud)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < vs->n_views; i++) {
+		struct view_lint L = {cfg, &vs->views[i], warn, ud};
+		count += localdata_overlaps(vs->views[i].local, view_lint_overlap, &L);
+	}
+	return count;
+}
+
+void view_set_close(struct view_set *vs)
+{
+	for (size_t i = 0; i < vs->n_views; i++)
+		localdata_free(vs->views[i].local);
+	free(vs->views);
+	vs->views = NULL;
+	vs->n_views = 0;
+}
