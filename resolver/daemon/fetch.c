@@ -1,29 +1,17 @@
 /*
- * fetch.c -- in-flight fetches: join, ask upstream, validate, cache, answer. See fetch.h.
+ * fetch.c -- in-flight fetches: join, drive the resolution, cache, call back. See fetch.h.
  *
- * Life of a fetch: fetch_start puts it in the table and starts the upstream query; the reply
- * is prepared (OPT removed, TTLs clamped, cache lifetime worked out); when validating, the
- * validation asks for DS/DNSKEY RRsets, each served from the cache or by a sub-fetch whose
- * waiter is this fetch; fetch_finish then leaves the table (before any callback can start the
- * same fetch again), stores the answer and answers the waiters. Sub-fetches never validate
- * (they carry CD), so a validation can never wait on itself.
- *
- * A chase (a fetch waiting for the fetch of its chain's target) must end too: the fetches
- * waiting for one another form chains, never a ring (fetch_chase_link walks the whole chain
- * before linking), no chain is longer than FETCH_MAX_CHASE links however its fetches were
- * started, and a fetch waits for the rest of its chain no longer than for an upstream reply
- * (chase_timer). Whatever ends a fetch answers each of its waiters once.
+ * Life of a fetch: fetch_start puts it in the table and runs fetch_drive, which asks the
+ * resolution for actions until one has to wait: an upstream query, or a sub-fetch this fetch
+ * waits on. Whatever ends the wait feeds the resolution and drives it again. At DONE,
+ * fetch_finish leaves the table (before any callback can start the same fetch again), stores
+ * the answer, and tells the waiters: sub-fetch waiters are fed and driven in turn, clients
+ * are called back.
  */
 #include "daemon/fetch.h"
 
-#include "resolve/answer.h"
-#include "resolve/cache.h"
-#include "policy/chase.h"
+#include "resolve/resolve.h"
 #include "util/log.h"
-#include "daemon/request.h"
-#include "daemon/upstream.h"
-#include "dnssec/validate.h"
-#include "daemon/worker.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -33,25 +21,15 @@
 
 #define FETCH_BUCKETS     4096
 #define FETCH_MAX_WAITERS 512 /* queries joined to one fetch */
-#define FETCH_BOGUS_TTL   60  /* seconds a bogus answer is remembered */
 #define FETCH_MAX_CHASE   8   /* chase links one behind the other to complete a CNAME chain */
-#define TYPE_DS           43
-#define CLASS_IN          1
 
-/*
- * Someone waiting for a fetch: a client, or (parent set) another fetch: its validation needs
- * a DS/DNSKEY RRset, or (chase) its answer's chain continues at this fetch's name.
- */
+/* Someone waiting for a fetch: a client (cb), or another fetch whose LOOKUP this is. */
 struct fetch_waiter {
 	struct fetch_waiter *next;
+	fetch_cb cb;
+	void *ud;
 	struct fetch *parent;
-	bool chase;
-	struct server_client client;
-	struct msg_query q;
-	unsigned slot;     /* stats slot of the client's view */
-	uint64_t start_ns; /* when the client's query arrived */
-	uint8_t *prefix;   /* a local CNAME chain to put before the answer, or NULL */
-	size_t prefix_len;
+	bool chase; /* the parent's chain continues at this fetch's name */
 };
 
 /* The deadline of a chasing fetch; the handle outlives the fetch until its close callback. */
@@ -62,38 +40,40 @@ struct fetch_timer {
 
 struct fetch {
 	struct fetch *next; /* hash chain */
-	struct worker *w;
-	struct state *state;     /* reference: the view and upstream list live in it */
+	struct fetch_table *t;
+	struct state *state;     /* reference: the view and upstream lists live in it */
 	const struct view *view; /* in state */
+	struct resolve *r;
 	struct upstream_query *uq;
-	struct validation *val;
-	struct answer *ans;      /* while validating, or while chasing: the chain's first part */
-	struct fetch *chase_sub; /* the fetch that completes ans's chain */
+	struct fetch *chase_sub;         /* the fetch that completes this one's chain */
 	struct fetch_timer *chase_timer; /* bounds the wait for chase_sub, or NULL */
-	uint8_t chase_sec;               /* the validation outcome of ans */
 	unsigned chase_depth; /* chase links before this fetch, on the longest way to it */
 	struct fetch_waiter *waiters;
 	unsigned n_waiters;
-	bool do_bit, cd, validate;
-	uint16_t qtype, qclass;
-	size_t lname_len;
-	uint8_t lname[MSG_MAX_NAME];
-	size_t zone_len;
-	uint8_t zone[MSG_MAX_NAME]; /* the upstreams' bailiwick (see scrub.h) */
-	struct forward_set fs;      /* the upstreams asked (in state) */
 	uint32_t hash;
 	size_t key_len;
 	uint8_t key[CACHE_KEY_MAX];
 };
 
 struct fetch_table {
+	struct cache *cache;
+	struct upstream_pool *pool;
+	struct keycache *kc;
+	struct stats *stats;
+	uv_loop_t *loop;
 	size_t count;
 	struct fetch *buckets[FETCH_BUCKETS];
 };
 
-struct fetch_table *fetch_table_new(void)
+struct fetch_table *fetch_table_new(struct cache *cache, struct upstream_pool *pool,
+				    struct keycache *kc, struct stats *stats)
 {
 	struct fetch_table *t = xcalloc(1, sizeof(*t));
+	t->cache = cache;
+	t->pool = pool;
+	t->kc = kc;
+	t->stats = stats;
+	t->loop = upstream_pool_loop(pool);
 	return t;
 }
 
@@ -135,14 +115,6 @@ static void fetch_unlink(struct fetch_table *t, struct fetch *f)
 	}
 }
 
-static void fetch_waiter_free(struct fetch_waiter *r)
-{
-	if (!r->parent)
-		server_client_release(&r->client);
-	free(r->prefix);
-	free(r);
-}
-
 static void fetch_timer_close_cb(uv_handle_t *h)
 {
 	free(h->data);
@@ -154,81 +126,25 @@ static void fetch_free(struct fetch *f)
 		f->chase_timer->f = NULL;
 		uv_close((uv_handle_t *)&f->chase_timer->timer, fetch_timer_close_cb);
 	}
-	for (struct fetch_waiter *r = f->waiters, *next; r; r = next) {
-		next = r->next;
-		fetch_waiter_free(r);
+	for (struct fetch_waiter *w = f->waiters, *next; w; w = next) {
+		next = w->next;
+		free(w);
 	}
-	validation_free(f->val);
-	answer_free(f->ans);
+	resolve_free(f->r);
 	state_unref(f->state);
 	free(f);
 }
 
-static void fetch_add_waiter(struct fetch *f, struct fetch_waiter *r)
+static struct fetch_waiter *fetch_add_waiter(struct fetch *f)
 {
-	r->next = f->waiters;
-	f->waiters = r;
+	struct fetch_waiter *w = xcalloc(1, sizeof(*w));
+	w->next = f->waiters;
+	f->waiters = w;
 	f->n_waiters++;
+	return w;
 }
 
-static struct answer_policy fetch_policy(const struct fetch *f)
-{
-	struct answer_policy p = {f->state->cfg->cache_min_ttl, f->state->cfg->cache_max_ttl};
-	return p;
-}
-
-/* Answer one client waiter with ans (sec: the validation outcome). */
-static void fetch_answer_client(struct fetch *f, struct fetch_waiter *r, const struct answer *ans,
-				uint8_t sec)
-{
-	struct request_who who = {&r->client, &r->q, r->slot, r->start_ns};
-	struct msg_finish_args a = {.ede = -1};
-	if (CACHE_SEC_STATUS(sec) == VALIDATE_BOGUS) {
-		request_reply_error(f->w, &who, STATS_UPSTREAM, MSG_SERVFAIL, CACHE_SEC_EDE(sec),
-				    "DNSSEC validation failed");
-	} else if (r->prefix) {
-		request_reply_chain(f->w, &who, STATS_UPSTREAM, r->prefix, r->prefix_len, ans->body,
-				    ans->len, NULL, 0, 0);
-	} else {
-		a.ad = CACHE_SEC_STATUS(sec) == VALIDATE_SECURE &&
-		       (r->q.do_bit || (r->q.flags & MSG_AD));
-		request_reply(f->w, &who, STATS_UPSTREAM, ans->body, ans->len, &a);
-	}
-}
-
-static void fetch_validate_run(struct fetch *f);
-static void fetch_finish(struct fetch *f, struct answer *ans, uint8_t sec);
-static struct fetch *fetch_start(struct worker *w, const struct view *v, const uint8_t *key,
-				 size_t key_len, uint32_t hash, const uint8_t *lname,
-				 size_t lname_len, uint16_t qtype, uint16_t qclass);
-
-/* The outcome of an answer made of two validated parts: the weaker one. */
-static uint8_t fetch_sec_join(uint8_t a, uint8_t b)
-{
-	unsigned sa = CACHE_SEC_STATUS(a), sb = CACHE_SEC_STATUS(b);
-	if (sa == VALIDATE_BOGUS || sb == VALIDATE_BOGUS)
-		return sa == VALIDATE_BOGUS ? a : b;
-	if (sa == VALIDATE_UNCHECKED || sb == VALIDATE_UNCHECKED)
-		return CACHE_SEC(VALIDATE_UNCHECKED, -1);
-	if (sa == VALIDATE_INSECURE || sb == VALIDATE_INSECURE)
-		return CACHE_SEC(VALIDATE_INSECURE, -1);
-	return CACHE_SEC(VALIDATE_SECURE, -1);
-}
-
-/* first's chain continued by the answer records of rest (TTLs at offs lowered by elapsed). */
-static struct answer *fetch_join(const struct fetch *f, const struct answer *first,
-				 const uint8_t *rest, size_t rest_len, const uint16_t *offs,
-				 size_t n_offs, uint32_t elapsed)
-{
-	size_t cap = MSG_MAX_UDP; /* a longer join is refused (chase_splice) */
-	uint8_t *tmp = xcalloc(1, cap);
-	size_t n =
-	    chase_splice(first->body, first->len, rest, rest_len, offs, n_offs, elapsed, tmp, cap);
-	struct answer_policy pol = fetch_policy(f);
-	struct answer *joined = n ? answer_prepare(&pol, NULL, tmp, n) : NULL;
-	free(tmp);
-	return joined;
-}
+static void fetch_drive(struct fetch *f);
 
 /*
  * May f wait for sub to complete its chain? Not when sub waits, through the chases it started,
@@ -249,32 +165,32 @@ static bool fetch_chase_link(const struct fetch *f, struct fetch *sub)
 	return true;
 }
 
-static void fetch_chase_done(struct fetch *f, const struct answer *rest, uint8_t rest_sec);
-
 /* Take f's chase waiter off sub: sub no longer completes f's chain. */
 static void fetch_unwait(struct fetch *sub, const struct fetch *f)
 {
 	for (struct fetch_waiter **pp = &sub->waiters; *pp; pp = &(*pp)->next) {
-		struct fetch_waiter *r = *pp;
-		if (r->chase && r->parent == f) {
-			*pp = r->next;
+		struct fetch_waiter *w = *pp;
+		if (w->chase && w->parent == f) {
+			*pp = w->next;
 			sub->n_waiters--;
-			fetch_waiter_free(r);
+			free(w);
 			return;
 		}
 	}
 }
 
 /* f waited for the rest of its chain as long as for an upstream: it goes out as it is. */
-static void fetch_chase_timeout_cb(uv_timer_t *t)
+static void fetch_chase_timeout_cb(uv_timer_t *timer)
 {
-	struct fetch_timer *ft = t->data;
+	struct fetch_timer *ft = timer->data;
 	struct fetch *f = ft->f;
 	if (!f || !f->chase_sub)
 		return;
 	log_debug("fetch: the rest of a CNAME chain did not come in time; answered without it");
 	fetch_unwait(f->chase_sub, f);
-	fetch_chase_done(f, NULL, 0);
+	f->chase_sub = NULL;
+	resolve_feed_lookup(f->r, -ETIMEDOUT, NULL);
+	fetch_drive(f);
 }
 
 /* Start the deadline of f's wait for the rest of its chain. */
@@ -283,365 +199,207 @@ static void fetch_chase_arm(struct fetch *f)
 	struct fetch_timer *ft = f->chase_timer;
 	if (!ft) {
 		ft = xcalloc(1, sizeof(*ft));
-		uv_timer_init(f->w->loop, &ft->timer);
+		uv_timer_init(f->t->loop, &ft->timer);
 		ft->timer.data = ft;
 		ft->f = f;
 		f->chase_timer = ft;
 	}
-	uv_timer_start(&ft->timer, fetch_chase_timeout_cb, upstream_pool_deadline_ms(f->w->pool),
+	uv_timer_start(&ft->timer, fetch_chase_timeout_cb, upstream_pool_deadline_ms(f->t->pool),
 		       0);
 }
 
-/*
- * The chain of ans left the bailiwick of f's upstreams at ans->target, whose records were
- * scrubbed (scrub.h): complete it from the cache or with a fetch of the target, through the
- * upstreams that serve that name, as a stub resolver will not. Returns false when it cannot
- * be done (f then finishes with ans as it is); true when ans was consumed.
- */
-static bool fetch_chase(struct fetch *f, struct answer *ans, uint8_t sec)
+/* Call w back with f's outcome: feed and drive a parent fetch, or tell a client. */
+static void fetch_notify(const struct fetch_waiter *w, const struct resolve_done *d)
 {
-	struct worker *w = f->w;
-	uint8_t key[CACHE_KEY_MAX];
-	struct cache_entry e;
-	if (f->chase_depth >= FETCH_MAX_CHASE || CACHE_SEC_STATUS(sec) == VALIDATE_BOGUS)
-		return false;
-	size_t key_len = cache_key_make(key, f->view->scope, ans->target, ans->target_len, f->qtype,
-					f->qclass, f->key[f->key_len - 1]);
-	uint64_t now = worker_now(w);
-	if (cache_lookup(w->cache, key, key_len, now, &e)) {
-		struct answer *joined = fetch_join(f, ans, e.body, e.body_len, e.ttl_offs, e.n_ttl,
-						   (uint32_t)((now - e.stored_ms) / 1000));
-		if (!joined)
-			return false;
-		answer_free(ans);
-		fetch_finish(f, joined, fetch_sec_join(sec, e.sec));
-		return true;
-	}
-	uint32_t hash = fetch_hash(key, key_len);
-	struct fetch *sub = fetch_find(w->fetches, key, key_len, hash);
-	if (!sub)
-		sub = fetch_start(w, f->view, key, key_len, hash, ans->target, ans->target_len,
-				  f->qtype, f->qclass);
-	if (!sub || sub->n_waiters >= FETCH_MAX_WAITERS || !fetch_chase_link(f, sub))
-		return false;
-	struct fetch_waiter *r = xcalloc(1, sizeof(*r));
-	r->parent = f;
-	r->chase = true;
-	fetch_add_waiter(sub, r);
-	f->ans = ans;
-	f->chase_sec = sec;
-	f->chase_sub = sub;
-	fetch_chase_arm(f);
-	return true;
-}
-
-/*
- * The fetch f chased for is done: finish f with the joined chain (rest NULL: it failed or took
- * too long). A chain cut short that way is answered as far as it goes but not cached, nor is
- * a join with a rest that may not be cached: the next query may get all of it.
- */
-static void fetch_chase_done(struct fetch *f, const struct answer *rest, uint8_t rest_sec)
-{
-	struct answer *first = f->ans, *joined = NULL;
-	uint8_t sec = f->chase_sec;
-	f->ans = NULL;
-	f->chase_sub = NULL;
-	if (f->chase_timer)
-		uv_timer_stop(&f->chase_timer->timer);
-	if (rest)
-		joined = fetch_join(f, first, rest->body, rest->len, NULL, 0, 0);
-	if (joined) {
-		answer_free(first);
-		if (!rest->ttl)
-			joined->ttl = 0;
-		fetch_finish(f, joined, fetch_sec_join(sec, rest_sec));
+	if (!w->parent) {
+		struct fetch_result res = {d->status, NULL, 0, d->sec, d->ede, d->ede_text};
+		if (d->ans) {
+			res.body = d->ans->body;
+			res.len = d->ans->len;
+		}
+		w->cb(w->ud, &res);
 		return;
 	}
-	first->target_len = 0; /* no second try: answer with the chain as far as it goes */
-	first->ttl = 0;
-	fetch_finish(f, first, sec);
+	struct fetch *parent = w->parent;
+	if (w->chase) {
+		parent->chase_sub = NULL;
+		uv_timer_stop(&parent->chase_timer->timer);
+	}
+	if (d->status == 0) {
+		struct resolve_found found = {
+		    d->ans->body, d->ans->len, d->ans->ttl_offs, d->ans->n_ttl, 0, d->ttl, d->sec};
+		resolve_feed_lookup(parent->r, 0, &found);
+	} else {
+		resolve_feed_lookup(parent->r, d->status, NULL);
+	}
+	fetch_drive(parent);
 }
 
-/* Done: leave the table, cache ans, answer everyone, free. ans is consumed. */
-static void fetch_finish(struct fetch *f, struct answer *ans, uint8_t sec)
+/* DONE: leave the table, cache the answer, tell everyone, free. */
+static void fetch_finish(struct fetch *f, const struct resolve_done *d)
 {
-	struct worker *w = f->w;
-	if (ans->target_len && fetch_chase(f, ans, sec))
-		return; /* f finishes when the rest of the chain is in */
-	fetch_unlink(w->fetches, f);
-	if (f->validate && !f->do_bit) {
-		struct answer_policy pol = fetch_policy(f);
-		struct answer *stripped = answer_strip(&pol, ans, f->qtype);
-		if (stripped) {
-			answer_free(ans);
-			ans = stripped;
-		}
+	struct fetch_table *t = f->t;
+	fetch_unlink(t, f);
+	if (d->status == 0) {
+		if (d->ttl > 0)
+			cache_store(t->cache, f->key, f->key_len, d->ans->body, d->ans->len,
+				    d->ans->ttl_offs, d->ans->n_ttl, d->ttl, d->ans->rcode, d->sec,
+				    uv_now(t->loop));
+		t->stats->dnssec[CACHE_SEC_STATUS(d->sec)]++;
 	}
-	uint32_t ttl = ans->ttl;
-	if (CACHE_SEC_STATUS(sec) == VALIDATE_BOGUS && ttl > FETCH_BOGUS_TTL)
-		ttl = FETCH_BOGUS_TTL;
-	if (ttl > 0)
-		cache_store(w->cache, f->key, f->key_len, ans->body, ans->len, ans->ttl_offs,
-			    ans->n_ttl, ttl, ans->rcode, sec, worker_now(w));
-	w->stats.dnssec[CACHE_SEC_STATUS(sec)]++;
-	for (struct fetch_waiter *r = f->waiters; r; r = r->next) {
-		if (r->chase) {
-			fetch_chase_done(r->parent, ans, sec);
-		} else if (r->parent) {
-			validation_feed(r->parent->val, ans->body, ans->len);
-			fetch_validate_run(r->parent);
-		} else {
-			fetch_answer_client(f, r, ans, sec);
-		}
-	}
-	answer_free(ans);
+	for (struct fetch_waiter *w = f->waiters; w; w = w->next)
+		fetch_notify(w, d);
 	fetch_free(f);
-}
-
-/* Nothing usable came back: SERVFAIL to clients, "no reply" to validations. */
-static void fetch_fail(struct fetch *f, int status)
-{
-	int ede = status == -ETIMEDOUT ? MSG_EDE_NO_REACHABLE_AUTHORITY : MSG_EDE_NETWORK_ERROR;
-	const char *text = status == -ETIMEDOUT ? "upstream timed out" : "upstream failed";
-	fetch_unlink(f->w->fetches, f);
-	log_debug("fetch failed: %s", strerror(-status));
-	for (struct fetch_waiter *r = f->waiters; r; r = r->next) {
-		if (r->chase) {
-			fetch_chase_done(r->parent, NULL, 0);
-		} else if (r->parent) {
-			validation_feed(r->parent->val, NULL, 0);
-			fetch_validate_run(r->parent);
-		} else {
-			struct request_who who = {&r->client, &r->q, r->slot, r->start_ns};
-			request_reply_error(f->w, &who, STATS_UPSTREAM, MSG_SERVFAIL, ede, text);
-		}
-	}
-	fetch_free(f);
-}
-
-/* A debug line for what the scrubber removed (an upstream adding records is worth a look). */
-static void fetch_log_scrub(const struct fetch *f, const struct answer *ans)
-{
-	char name[MSG_MAX_NAME * 4 + 1];
-	if (!log_enabled(LOG_DEBUG))
-		return;
-	msg_name_to_str(f->lname, f->lname_len, name, sizeof(name));
-	log_debug("scrub: %u record(s) in the reply for %s %s did not answer it (dropped)",
-		  ans->dropped, name, msg_type_str(f->qtype));
-}
-
-/* scrub.h: is name, inside f's bailiwick, one that other upstreams serve? */
-static bool fetch_elsewhere_cb(const void *ud, const uint8_t *name, size_t len)
-{
-	const struct fetch *f = ud;
-	return forward_elsewhere(&f->state->fwd, f->view, &f->fs, f->zone, f->zone_len, name, len);
 }
 
 static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t len)
 {
 	struct fetch *f = ud;
 	f->uq = NULL;
-	struct answer_policy pol = fetch_policy(f);
-	struct scrub_question sq = {.lname = f->lname,
-				    .lname_len = f->lname_len,
-				    .qtype = f->qtype,
-				    .qclass = f->qclass,
-				    .zone = f->zone,
-				    .zone_len = f->zone_len};
-	if (f->state->fwd.n_zones) { /* else nothing is cut out of any bailiwick */
-		sq.elsewhere = fetch_elsewhere_cb;
-		sq.elsewhere_ud = f;
+	resolve_feed_reply(f->r, status, reply, len);
+	fetch_drive(f);
+}
+
+/* SEND: ask the upstream pool; 0, or a negative errno (the callback will not come). */
+static int fetch_send(struct fetch *f, const struct resolve_send *s)
+{
+	struct upstream_question qn = {s->lname,  s->lname_len, s->qtype, s->qclass,
+				       s->do_bit, s->cd,        s->tcp};
+	return upstream_resolve(f->t->pool, s->servers, s->n_servers, &qn, fetch_upstream_cb, f,
+				&f->uq);
+}
+
+static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const struct view *v,
+			       const struct fetch_question *q, uint32_t hash);
+
+/*
+ * LOOKUP: from the cache, or by a sub-fetch whose waiter f becomes. Returns true when the
+ * resolution was fed at once (found, or not to be had), false when f now waits.
+ */
+static bool fetch_lookup(struct fetch *f, const struct resolve_lookup *lk)
+{
+	struct fetch_table *t = f->t;
+	uint8_t key[CACHE_KEY_MAX];
+	struct cache_entry e;
+	uint64_t now = uv_now(t->loop);
+	size_t key_len =
+	    cache_key_make(key, f->view->scope, lk->name, lk->name_len, lk->qtype, lk->qclass,
+			   (lk->do_bit ? CACHE_KEY_DO : 0) | (lk->cd ? CACHE_KEY_CD : 0));
+	if (lk->chase && f->chase_depth >= FETCH_MAX_CHASE) {
+		resolve_feed_lookup(f->r, -ELOOP, NULL);
+		return true;
 	}
-	struct answer *ans = status == 0 ? answer_prepare(&pol, &sq, reply, len) : NULL;
-	if (!ans) {
-		fetch_fail(f, status < 0 ? status : -EBADMSG);
-		return;
+	if (cache_lookup(t->cache, key, key_len, now, &e)) {
+		struct resolve_found found = {e.body,
+					      e.body_len,
+					      e.ttl_offs,
+					      e.n_ttl,
+					      (uint32_t)((now - e.stored_ms) / 1000),
+					      (uint32_t)((e.expire_ms - now) / 1000),
+					      e.sec};
+		resolve_feed_lookup(f->r, 0, &found);
+		return true;
 	}
-	if (ans->dropped)
-		fetch_log_scrub(f, ans);
-	if (!f->validate) {
-		fetch_finish(f, ans, CACHE_SEC(VALIDATE_UNCHECKED, -1));
-		return;
+	uint32_t hash = fetch_hash(key, key_len);
+	struct fetch *sub = fetch_find(t, key, key_len, hash);
+	struct fetch_question q = {key, key_len, lk->name, lk->name_len, lk->qtype, lk->qclass};
+	if (!sub)
+		sub = fetch_new(t, f->state, f->view, &q, hash);
+	if (!sub ||
+	    (lk->chase && (sub->n_waiters >= FETCH_MAX_WAITERS || !fetch_chase_link(f, sub)))) {
+		/* a chase not followed leaves the answer as it is; a key not had fails */
+		resolve_feed_lookup(f->r, lk->chase ? -ELOOP : -ENOENT, NULL);
+		return true;
 	}
-	struct worker *w = f->w;
-	f->ans = ans;
-	f->val = validation_new(f->state->anchors, w->keycache, ans->body, ans->len, time(NULL),
-				worker_now(w));
-	fetch_validate_run(f);
+	struct fetch_waiter *w = fetch_add_waiter(sub);
+	w->parent = f;
+	w->chase = lk->chase;
+	if (lk->chase) {
+		f->chase_sub = sub;
+		fetch_chase_arm(f);
+	}
+	return false;
+}
+
+/* Carry out the resolution's actions until it waits for something, or is done. */
+static void fetch_drive(struct fetch *f)
+{
+	struct resolve_out out;
+	for (;;) {
+		switch (resolve_next(f->r, &out)) {
+		case RESOLVE_SEND:
+			if (fetch_send(f, &out.send) == 0)
+				return;
+			resolve_feed_reply(f->r, -ENETUNREACH, NULL, 0);
+			break;
+		case RESOLVE_LOOKUP:
+			if (!fetch_lookup(f, &out.lookup))
+				return;
+			break;
+		case RESOLVE_DONE:
+			fetch_finish(f, &out.done);
+			return;
+		}
+	}
 }
 
 /*
- * The bailiwick of upstreams chosen by fs. A DS record lives in the parent zone, so the reply
- * to a DS query for a forward zone's apex comes from the zone above it.
+ * A fetch for q, in the table and asking upstream; NULL when it cannot start (the table is
+ * full, no upstream serves the name).
  */
-static void fetch_bailiwick(struct fetch *f, const struct forward_set *fs)
+static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const struct view *v,
+			       const struct fetch_question *q, uint32_t hash)
 {
-	const uint8_t *zone = fs->zone;
-	size_t len = fs->zone_len;
-	if (f->qtype == TYPE_DS && len > 1 && len == f->lname_len && !memcmp(zone, f->lname, len)) {
-		len -= 1u + zone[0];
-		zone += 1u + zone[0];
-	}
-	memcpy(f->zone, zone, len);
-	f->zone_len = len;
-}
-
-/*
- * A fetch for key (in the scope of view v) of lname/qtype/qclass with the key's DO/CD flags,
- * in the table and asking upstream; or NULL when it cannot start (no upstreams, too busy).
- */
-static struct fetch *fetch_start(struct worker *w, const struct view *v, const uint8_t *key,
-				 size_t key_len, uint32_t hash, const uint8_t *lname,
-				 size_t lname_len, uint16_t qtype, uint16_t qclass)
-{
-	struct fetch_table *t = w->fetches;
 	if (t->count >= FETCH_MAX)
 		return NULL;
+	uint8_t flags = q->key[q->key_len - 1];
+	struct resolve_env env = {st, v, t->kc, time(NULL), uv_now(t->loop)};
+	struct resolve_question rq = {q->lname,
+				      q->lname_len,
+				      q->qtype,
+				      q->qclass,
+				      (flags & CACHE_KEY_DO) != 0,
+				      (flags & CACHE_KEY_CD) != 0};
 	struct fetch *f = xcalloc(1, sizeof(*f));
-	f->w = w;
+	struct resolve_out out;
+	f->t = t;
 	f->view = v;
-	f->do_bit = (key[key_len - 1] & CACHE_KEY_DO) != 0;
-	f->cd = (key[key_len - 1] & CACHE_KEY_CD) != 0;
-	f->validate = w->state->anchors && !f->cd;
-	f->qtype = qtype;
-	f->qclass = qclass;
-	f->lname_len = lname_len;
-	memcpy(f->lname, lname, lname_len);
-	f->hash = hash;
-	f->key_len = key_len;
-	memcpy(f->key, key, key_len);
-	/* A validating fetch needs the signatures (DO) and the data even if bogus (CD). */
-	struct upstream_question qn = {
-	    f->lname, lname_len, qtype, qclass, f->do_bit || f->validate, f->cd || f->validate};
-	struct forward_set fs = forward_lookup(&w->state->fwd, v, lname, lname_len);
-	fetch_bailiwick(f, &fs);
-	f->fs = fs;
-	if (upstream_resolve(w->pool, fs.addrs, fs.n, &qn, fetch_upstream_cb, f, &f->uq) < 0) {
+	f->r = resolve_new(&env, &rq);
+	if (resolve_next(f->r, &out) != RESOLVE_SEND || fetch_send(f, &out.send) < 0) {
+		resolve_free(f->r);
 		free(f);
 		return NULL;
 	}
-	f->state = state_ref(w->state);
+	f->state = state_ref(st);
+	f->hash = hash;
+	f->key_len = q->key_len;
+	memcpy(f->key, q->key, q->key_len);
 	f->next = t->buckets[hash % FETCH_BUCKETS];
 	t->buckets[hash % FETCH_BUCKETS] = f;
 	t->count++;
 	return f;
 }
 
-/* The validation of f needs need: from the cache (then true) or from a sub-fetch. */
-static bool fetch_sub(struct fetch *f, const struct validate_need *need)
+int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
+		const struct fetch_question *q, fetch_cb cb, void *ud)
 {
-	struct worker *w = f->w;
-	uint8_t key[CACHE_KEY_MAX];
-	size_t key_len = cache_key_make(key, f->view->scope, need->name, need->name_len, need->type,
-					CLASS_IN, CACHE_KEY_DO | CACHE_KEY_CD);
-	struct cache_entry e;
-	if (cache_lookup(w->cache, key, key_len, worker_now(w), &e)) {
-		validation_feed(f->val, e.body, e.body_len);
-		return true;
-	}
-	uint32_t hash = fetch_hash(key, key_len);
-	struct fetch *sub = fetch_find(w->fetches, key, key_len, hash);
-	if (!sub)
-		sub = fetch_start(w, f->view, key, key_len, hash, need->name, need->name_len,
-				  need->type, CLASS_IN);
-	if (!sub) {
-		validation_feed(f->val, NULL, 0);
-		return true;
-	}
-	struct fetch_waiter *r = xcalloc(1, sizeof(*r));
-	r->parent = f;
-	fetch_add_waiter(sub, r);
-	return false;
-}
-
-/* Has the forward zone f was sent to been warned about under its config? Marks it if not. */
-static bool fetch_warned(const struct fetch *f)
-{
-	const struct forward *fw = &f->state->fwd;
-	size_t i = 0;
-	while (i < fw->n_zones && fw->zones[i].upstreams != f->fs.addrs)
-		i++; /* each forward zone owns its upstream list */
-	return state_warned_unprovable(f->state, i);
-}
-
-/*
- * Say why f's answer is bogus, with the type's name. When the chain broke at or above the
- * forward zone the question went to, the zone is most likely private (an NSD or the router
- * serving lan. or example.test. unsigned): warn once, with the two fixes.
- */
-static void fetch_log_bogus(struct fetch *f, int ede)
-{
-	char name[MSG_MAX_NAME * 4 + 1], zone[sizeof(name)];
-	msg_name_to_str(f->lname, f->lname_len, name, sizeof(name));
-	/* No root DNSKEY at all: the upstreams strip or refuse DNSSEC, whatever the name. */
-	bool no_root = ede == MSG_EDE_DNSKEY_MISSING &&
-		       validation_broken_above(f->val, (const uint8_t *)"", 1);
-	log_info("validation: %s %s is bogus (EDE %d): %s%s", name, msg_type_str(f->qtype), ede,
-		 validation_why(f->val),
-		 no_root
-		     ? " (the upstreams gave no usable DNSKEY for the root: they drop or refuse "
-		       "DNSSEC records; use upstreams that pass them on, or dnssec.validation: "
-		       "false)"
-		     : "");
-	if (f->fs.zone_len <= 1 || !validation_broken_above(f->val, f->fs.zone, f->fs.zone_len) ||
-	    fetch_warned(f))
-		return;
-	msg_name_to_str(f->fs.zone, f->fs.zone_len, zone, sizeof(zone));
-	log_warn("forward zone %s: its answers fail DNSSEC validation because the chain of trust "
-		 "from the root cannot prove it (%s). If %s is a private zone (not delegated in "
-		 "the public DNS), set `dnssec: false` on its forward-zones entry or list it in "
-		 "dnssec.insecure-domains",
-		 zone, validation_why(f->val), zone);
-}
-
-/* Advance f's validation until it needs a sub-fetch in flight, or finish f. */
-static void fetch_validate_run(struct fetch *f)
-{
-	struct validate_need need;
-	while (validation_step(f->val, &need) == VALIDATE_NEED)
-		if (!fetch_sub(f, &need))
-			return;
-	int ede;
-	enum validate_status st = validation_result(f->val, &ede);
-	struct answer *ans = f->ans;
-	f->ans = NULL;
-	if (st == VALIDATE_BOGUS)
-		fetch_log_bogus(f, ede);
-	fetch_finish(f, ans, CACHE_SEC(st, ede));
-}
-
-void fetch_client(struct worker *w, const struct view *v, const uint8_t *key, size_t key_len,
-		  const struct fetch_client *fc)
-{
-	uint32_t hash = fetch_hash(key, key_len);
-	struct fetch *f = fetch_find(w->fetches, key, key_len, hash);
-	if (!f)
-		f = fetch_start(w, v, key, key_len, hash, fc->lname, fc->lname_len,
-				fc->who->q->qtype, fc->who->q->qclass);
-	if (!f) {
-		request_reply_error(w, fc->who, STATS_ERROR, MSG_SERVFAIL,
-				    MSG_EDE_NO_REACHABLE_AUTHORITY, "no upstream to ask");
-		return;
-	}
+	uint32_t hash = fetch_hash(q->key, q->key_len);
+	struct fetch *f = fetch_find(t, q->key, q->key_len, hash);
+	if (!f && t->count >= FETCH_MAX)
+		return -EBUSY;
+	if (!f && !(f = fetch_new(t, st, v, q, hash)))
+		return -ENOENT;
 	if (f->n_waiters >= FETCH_MAX_WAITERS)
-		return; /* drop: the client retries, by then the answer is cached */
-	struct fetch_waiter *r = xcalloc(1, sizeof(*r));
-	r->client = *fc->who->c;
-	r->q = *fc->who->q;
-	r->slot = fc->who->slot;
-	r->start_ns = fc->who->start_ns;
-	if (fc->prefix) {
-		r->prefix = xmalloc(fc->prefix_len);
-		memcpy(r->prefix, fc->prefix, fc->prefix_len);
-		r->prefix_len = fc->prefix_len;
-	}
-	server_client_hold(fc->who->c);
-	fetch_add_waiter(f, r);
+		return -ENOBUFS;
+	struct fetch_waiter *w = fetch_add_waiter(f);
+	w->cb = cb;
+	w->ud = ud;
+	return 0;
 }
 
-void fetch_cancel_all(struct worker *w)
+void fetch_cancel_all(struct fetch_table *t)
 {
-	struct fetch_table *t = w->fetches;
+	struct fetch_result cancelled = {.status = -ECANCELED, .ede = -1};
 	for (size_t i = 0; i < FETCH_BUCKETS; i++) {
 		while (t->buckets[i]) {
 			struct fetch *f = t->buckets[i];
@@ -649,6 +407,9 @@ void fetch_cancel_all(struct worker *w)
 			t->count--;
 			if (f->uq)
 				upstream_cancel(f->uq);
+			for (struct fetch_waiter *w = f->waiters; w; w = w->next)
+				if (!w->parent)
+					w->cb(w->ud, &cancelled);
 			fetch_free(f);
 		}
 	}

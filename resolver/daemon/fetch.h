@@ -1,30 +1,42 @@
 /*
- * fetch.h -- answers that have to be fetched: joining, upstream, validation, caching.
+ * fetch.h -- the driver of resolutions: join, send, look up, cache, call back.
  *
- * A cache miss becomes a fetch keyed like the cache; identical misses in flight join it. A
- * fetch asks the upstreams, validates the reply (DNSSEC, through sub-fetches for DS and
- * DNSKEY that go through this same table and the cache), stores it, and answers every waiter:
- * clients (each with its own ID, qname case, EDNS, AD) and sub-fetches of validations.
- * A fetch holds a reference to the state it started under.
+ * A cache miss becomes a fetch keyed like the cache; identical misses in flight join it as
+ * waiters. A fetch drives one resolution (resolve.h) and does what it asks: SEND through the
+ * upstream pool, LOOKUP from the cache or by a sub-fetch in this same table (whose waiter is
+ * the fetch), DONE into the cache; then it calls every waiter back with the result. It knows
+ * no clients, connections or reply policy: what a client gets is request.c's business.
+ *
+ * Fetches waiting for one another must end: sub-fetches for DS/DNSKEY carry CD and never
+ * validate, so a validation never waits on itself; fetches that chase a chain form chains,
+ * never a ring (the whole chain is walked before linking), no chain is longer than
+ * FETCH_MAX_CHASE links, and a fetch waits for the rest of its chain no longer than for an
+ * upstream reply. Whatever ends a fetch calls each of its waiters once. A fetch holds a
+ * reference to the state it started under.
  */
 #ifndef MEGDNS_FETCH_H
 #define MEGDNS_FETCH_H
 
-#include "dns/msg.h"
-#include "daemon/request.h"
-#include "daemon/server.h"
+#include "daemon/stats.h"
+#include "daemon/upstream.h"
+#include "dns/cache.h"
+#include "dnssec/keycache.h"
+#include "policy/state.h"
 #include "policy/view.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct worker;
 struct fetch_table;
 
-#define FETCH_MAX 4096 /* bound on upstream queries in flight per worker (one socket each) */
+#define FETCH_MAX 4096 /* bound on fetches in flight per table (one upstream query each) */
 
-/* The table of in-flight fetches of one worker. Never NULL. */
-struct fetch_table *fetch_table_new(void);
+/*
+ * The table of in-flight fetches of one loop, over the loop's cache, upstream pool and key
+ * cache, counting DNSSEC outcomes in stats; all four must outlive it. Never NULL.
+ */
+struct fetch_table *fetch_table_new(struct cache *cache, struct upstream_pool *pool,
+				    struct keycache *kc, struct stats *stats);
 
 /* Free the table; it must be empty (see fetch_cancel_all). NULL is a no-op. */
 void fetch_table_free(struct fetch_table *t);
@@ -32,24 +44,37 @@ void fetch_table_free(struct fetch_table *t);
 /* Number of fetches in progress. */
 size_t fetch_table_count(const struct fetch_table *t);
 
-/* What a client waits for: its query, and for a chased local CNAME the local part. */
-struct fetch_client {
-	const struct request_who *who;
-	const uint8_t *lname; /* the name to fetch: q's, or the CNAME target */
+/* What a waiter is told, once. Pointers are valid during the callback only. */
+struct fetch_result {
+	int status;          /* 0; -ECANCELED at shutdown; else a failure (see ede) */
+	const uint8_t *body; /* status 0: the answer, msg.h format, as cached */
+	size_t len;
+	uint8_t sec;          /* its DNSSEC outcome, CACHE_SEC layout */
+	int ede;              /* failure: RFC 8914 code */
+	const char *ede_text; /* and its text */
+};
+
+typedef void (*fetch_cb)(void *ud, const struct fetch_result *res);
+
+/* The question: the cache key (of the view's scope, with the DO/CD flags) and its parts. */
+struct fetch_question {
+	const uint8_t *key;
+	size_t key_len;
+	const uint8_t *lname; /* lower-case wire */
 	size_t lname_len;
-	const uint8_t *prefix; /* local CNAME chain to put in front, or NULL */
-	size_t prefix_len;
+	uint16_t qtype, qclass;
 };
 
 /*
- * Queue a client behind the fetch for key (the cache key of view v's scope), starting one if
- * none is in flight. The client is answered later (or at once with SERVFAIL when nothing can
- * be started).
+ * Wait for the answer to q in view v of state st, joining the fetch in flight for the same key
+ * or starting one. Returns 0, and cb(ud, result) is called once, later (never from within this
+ * call); or, without ever calling cb, -ENOENT when no upstream serves the name, -EBUSY when
+ * the table is full, -ENOBUFS when the fetch has as many waiters as it takes.
  */
-void fetch_client(struct worker *w, const struct view *v, const uint8_t *key, size_t key_len,
-		  const struct fetch_client *fc);
+int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
+		const struct fetch_question *q, fetch_cb cb, void *ud);
 
-/* Shutdown: cancel every fetch and drop whoever waits on it. */
-void fetch_cancel_all(struct worker *w);
+/* Shutdown: end every fetch; each waiter is called back with -ECANCELED. */
+void fetch_cancel_all(struct fetch_table *t);
 
 #endif

@@ -2,22 +2,16 @@
  * request.c -- the query pipeline. See request.h and docs/ARCHITECTURE.md.
  *
  * request_handle runs inside the receive callback and answers whatever it can from the
- * worker's scratch buffers: errors, REFUSED for clients without a view, the CHAOS view
- * query, override data, cache hits. A miss goes to fetch.c, which answers later through the
- * request_reply functions. Every answer, now or later, passes request_done: the statistics
- * and the query log see each query exactly once.
+ * loop's scratch buffers: errors, REFUSED for clients without a view, the CHAOS view query,
+ * override data, cache hits. A miss becomes a struct request waiting on a fetch, answered in
+ * request_fetched_cb. Every answer, now or later, passes request_done: the statistics and the
+ * query log see each query exactly once.
  */
 #include "daemon/request.h"
 
-#include "resolve/cache.h"
 #include "policy/chase.h"
-#include "daemon/fetch.h"
 #include "policy/localdata.h"
 #include "util/log.h"
-#include "dns/msg.h"
-#include "daemon/stats.h"
-#include "dnssec/validate.h"
-#include "daemon/worker.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -31,36 +25,66 @@
 #define CLASS_IN  1
 #define CLASS_CH  3
 
+/* Who is being answered: the client, its query, its view's stats slot, when it arrived. */
+struct request_who {
+	const struct server_client *c;
+	const struct msg_query *q;
+	unsigned slot;     /* stats slot of its view (0: none) */
+	uint64_t start_ns; /* uv_hrtime() when the query arrived */
+};
+
+/* A client waiting for a fetch. It holds the client's TCP connection until answered. */
+struct request {
+	struct request_ctx *ctx;
+	struct server_client c;
+	struct msg_query q;
+	unsigned slot;
+	uint64_t start_ns;
+	uint8_t *prefix; /* a local CNAME chain to put before the answer, or NULL */
+	size_t prefix_len;
+};
+
+/* What was resolved for a client: from the cache (TTLs lowered by elapsed) or a fetch. */
+struct request_data {
+	const uint8_t *body;
+	size_t len;
+	const uint16_t *ttl_offs;
+	size_t n_ttl;
+	uint32_t elapsed;
+	uint8_t sec; /* CACHE_SEC layout */
+};
+
 /*
  * Every answer ends here: count it and, with server.query-log, log one line for it.
  * reply is the finished packet (its rcode is what the client saw).
  */
-static void request_done(struct worker *w, const struct request_who *who, enum stats_source source,
-			 const uint8_t *reply, size_t len)
+static void request_done(struct request_ctx *ctx, const struct request_who *who,
+			 enum stats_source source, const uint8_t *reply, size_t len)
 {
 	unsigned rcode = len >= MSG_HDR_LEN ? (reply[3] & 0xf) : MSG_SERVFAIL;
 	uint64_t us = (uv_hrtime() - who->start_ns) / 1000;
-	stats_answer(&w->stats, who->slot, who->c->tcp != NULL, who->q->qtype, rcode, source, us);
-	if (!w->state->cfg->query_log)
+	struct stats *st = ctx->stats;
+	stats_answer(st, who->slot, who->c->tcp != NULL, who->q->qtype, rcode, source, us);
+	if (!ctx->state->cfg->query_log)
 		return;
 	char client[ADDR_STRLEN], name[MSG_MAX_NAME * 4 + 1];
 	struct addr a;
 	addr_from_sockaddr(&a, (const struct sockaddr *)&who->c->peer, sizeof(who->c->peer));
 	msg_name_to_str(who->q->qname, who->q->qname_len, name, sizeof(name));
 	log_tagged("query", "%s %s %s %s %s %s %s %.3fms", addr_format(&a, client, sizeof(client)),
-		   w->stats.views[who->slot < w->stats.n_views ? who->slot : 0].name, name,
+		   st->views[who->slot < st->n_views ? who->slot : 0].name, name,
 		   msg_type_str(who->q->qtype), who->c->tcp ? "tcp" : "udp",
 		   stats_rcode_name(rcode < STATS_N_RCODES - 1 ? rcode : STATS_N_RCODES - 1),
 		   stats_source_name(source), (double)us / 1000.0);
 }
 
 /* Turn body into the reply for who and send it; out has room for body_len + 512. */
-static void request_send(struct worker *w, const struct request_who *who, enum stats_source source,
-			 const uint8_t *body, size_t body_len, struct msg_finish_args *a,
-			 uint8_t *out, size_t cap)
+static void request_send(struct request_ctx *ctx, const struct request_who *who,
+			 enum stats_source source, const uint8_t *body, size_t body_len,
+			 struct msg_finish_args *a, uint8_t *out, size_t cap)
 {
 	const struct msg_query *q = who->q;
-	uint16_t server_udp = w->state->cfg->edns_buffer_size;
+	uint16_t server_udp = ctx->state->cfg->edns_buffer_size;
 	a->q = q;
 	/* Over UDP, the smaller of the client's and our buffer: large answers go over TCP rather
 	 * than as fragments (RFC 9715). */
@@ -70,20 +94,13 @@ static void request_send(struct worker *w, const struct request_who *who, enum s
 	size_t n = msg_finish(body, body_len, a, out, cap);
 	if (n)
 		server_send(who->c, out, n);
-	request_done(w, who, source, out, n);
+	request_done(ctx, who, source, out, n);
 }
 
-void request_reply(struct worker *w, const struct request_who *who, enum stats_source source,
-		   const uint8_t *body, size_t body_len, struct msg_finish_args *a)
-{
-	size_t cap = body_len + 512;
-	uint8_t *out = xmalloc(cap);
-	request_send(w, who, source, body, body_len, a, out, cap);
-	free(out);
-}
-
-void request_reply_error(struct worker *w, const struct request_who *who, enum stats_source source,
-			 enum msg_rcode rcode, int ede, const char *text)
+/* Reply with an rcode and no records, with an Extended DNS Error when ede >= 0. */
+static void request_reply_error(struct request_ctx *ctx, const struct request_who *who,
+				enum stats_source source, enum msg_rcode rcode, int ede,
+				const char *text)
 {
 	uint8_t body[MSG_HDR_LEN + MSG_MAX_NAME + 4], out[sizeof(body) + 512];
 	size_t n = msg_error_body(who->q, rcode, body, sizeof(body));
@@ -91,40 +108,148 @@ void request_reply_error(struct worker *w, const struct request_who *who, enum s
 	if (rcode == MSG_BADVERS)
 		a.ext_rcode = MSG_BADVERS >> 4;
 	if (n)
-		request_send(w, who, source, body, n, &a, out, sizeof(out));
+		request_send(ctx, who, source, body, n, &a, out, sizeof(out));
 }
 
-void request_reply_chain(struct worker *w, const struct request_who *who, enum stats_source source,
-			 const uint8_t *local, size_t local_len, const uint8_t *body,
-			 size_t body_len, const uint16_t *ttl_offs, size_t n_ttl, uint32_t elapsed)
+/* Reply with the local CNAME chain followed by the resolved answer d. */
+static void request_reply_chain(struct request_ctx *ctx, const struct request_who *who,
+				enum stats_source source, const uint8_t *local, size_t local_len,
+				const struct request_data *d)
 {
-	size_t cap = local_len + body_len + 512;
-	uint8_t *joined = xmalloc(cap);
-	size_t n =
-	    chase_splice(local, local_len, body, body_len, ttl_offs, n_ttl, elapsed, joined, cap);
+	size_t cap = local_len + d->len + 512;
+	uint8_t *joined = xmalloc(cap), *out = NULL;
+	size_t n = chase_splice(local, local_len, d->body, d->len, d->ttl_offs, d->n_ttl,
+				d->elapsed, joined, cap);
 	struct msg_finish_args a = {.ede = -1};
-	if (n)
-		request_reply(w, who, source, joined, n, &a);
-	else
-		request_reply_error(w, who, source, MSG_SERVFAIL, MSG_EDE_OTHER,
+	if (n) {
+		out = xmalloc(n + 512);
+		request_send(ctx, who, source, joined, n, &a, out, n + 512);
+	} else {
+		request_reply_error(ctx, who, source, MSG_SERVFAIL, MSG_EDE_OTHER,
 				    "cannot join local CNAME and resolved answer");
+	}
+	free(out);
 	free(joined);
 }
 
+/*
+ * The reply policy, for everything resolved (cache hit or fetch): a bogus answer is SERVFAIL
+ * with its EDE; a local CNAME chain goes in front; AD when secure, for clients that set DO or
+ * AD (RFC 6840 5.7).
+ */
+static void request_answer(struct request_ctx *ctx, const struct request_who *who,
+			   enum stats_source source, const struct request_data *d,
+			   const uint8_t *prefix, size_t prefix_len)
+{
+	const struct msg_query *q = who->q;
+	uint8_t status = CACHE_SEC_STATUS(d->sec);
+	if (status == CACHE_BOGUS) {
+		request_reply_error(ctx, who, source, MSG_SERVFAIL, CACHE_SEC_EDE(d->sec),
+				    "DNSSEC validation failed");
+		return;
+	}
+	if (prefix) {
+		request_reply_chain(ctx, who, source, prefix, prefix_len, d);
+		return;
+	}
+	struct msg_finish_args a = {.ede = -1,
+				    .ttl_offs = d->ttl_offs,
+				    .n_ttl = d->n_ttl,
+				    .elapsed = d->elapsed,
+				    .ad = status == CACHE_SECURE &&
+					  (q->do_bit || (q->flags & MSG_AD))};
+	request_send(ctx, who, source, d->body, d->len, &a, ctx->reply, sizeof(ctx->reply));
+}
+
+static void request_free(struct request *rq)
+{
+	server_client_release(&rq->c);
+	free(rq->prefix);
+	free(rq);
+}
+
+/* fetch.h: the fetch rq waited for is done. */
+static void request_fetched_cb(void *ud, const struct fetch_result *res)
+{
+	struct request *rq = ud;
+	struct request_who who = {&rq->c, &rq->q, rq->slot, rq->start_ns};
+	struct request_data d = {res->body, res->len, NULL, 0, 0, res->sec};
+	if (res->status == 0)
+		request_answer(rq->ctx, &who, STATS_UPSTREAM, &d, rq->prefix, rq->prefix_len);
+	else if (res->status != -ECANCELED)
+		request_reply_error(rq->ctx, &who, STATS_UPSTREAM, MSG_SERVFAIL, res->ede,
+				    res->ede_text);
+	request_free(rq);
+}
+
+/* A miss: wait for a fetch of lname (key: its cache key) as a request object of its own. */
+static void request_fetch(struct request_ctx *ctx, const struct request_who *who,
+			  const struct view *v, const struct fetch_question *fq,
+			  const uint8_t *prefix, size_t prefix_len)
+{
+	struct request *rq = xcalloc(1, sizeof(*rq));
+	rq->ctx = ctx;
+	rq->c = *who->c;
+	rq->q = *who->q;
+	rq->slot = who->slot;
+	rq->start_ns = who->start_ns;
+	if (prefix) {
+		rq->prefix = xmalloc(prefix_len);
+		memcpy(rq->prefix, prefix, prefix_len);
+		rq->prefix_len = prefix_len;
+	}
+	server_client_hold(&rq->c);
+	int r = fetch_start(ctx->fetches, ctx->state, v, fq, request_fetched_cb, rq);
+	if (r == -EBUSY || r == -ENOENT)
+		request_reply_error(ctx, who, STATS_ERROR, MSG_SERVFAIL,
+				    MSG_EDE_NO_REACHABLE_AUTHORITY, "no upstream to ask");
+	/* -ENOBUFS: too many waiting already; dropped, the client retries (then it is cached) */
+	if (r < 0)
+		request_free(rq);
+}
+
+static uint8_t request_key_flags(const struct msg_query *q)
+{
+	return (q->do_bit ? CACHE_KEY_DO : 0) | ((q->flags & MSG_CD) ? CACHE_KEY_CD : 0);
+}
+
+/* Resolve lname (q's name, or a local chain's target) from the cache, else with a fetch. */
+static void request_resolve(struct request_ctx *ctx, const struct request_who *who,
+			    const struct view *v, const uint8_t *lname, size_t lname_len,
+			    const uint8_t *prefix, size_t prefix_len)
+{
+	const struct msg_query *q = who->q;
+	uint8_t key[CACHE_KEY_MAX];
+	size_t key_len = cache_key_make(key, v->scope, lname, lname_len, q->qtype, q->qclass,
+					request_key_flags(q));
+	struct cache_entry e;
+	uint64_t now = uv_now(ctx->loop);
+	if (cache_lookup(ctx->cache, key, key_len, now, &e)) {
+		struct request_data d = {
+		    e.body, e.body_len, e.ttl_offs, e.n_ttl, (uint32_t)((now - e.stored_ms) / 1000),
+		    e.sec};
+		request_answer(ctx, who, STATS_CACHE, &d, prefix, prefix_len);
+		return;
+	}
+	struct fetch_question fq = {key, key_len, lname, lname_len, q->qtype, q->qclass};
+	request_fetch(ctx, who, v, &fq, prefix, prefix_len);
+}
+
 /* CHAOS TXT view.megdns.: the name of the client's view, so users can check views with dig. */
-static bool request_chaos(struct worker *w, const struct request_who *who, const struct view *v)
+static bool request_chaos(struct request_ctx *ctx, const struct request_who *who,
+			  const struct view *v)
 {
 	static const uint8_t name[] = "\4view\6megdns";
 	const struct msg_query *q = who->q;
 	if (q->qclass != CLASS_CH || q->qname_len != sizeof(name) ||
-	    memcmp(q->lname, name, sizeof(name)) || !w->state->cfg->view_query ||
+	    memcmp(q->lname, name, sizeof(name)) || !ctx->state->cfg->view_query ||
 	    (q->qtype != TYPE_TXT && q->qtype != TYPE_ANY))
 		return false;
-	size_t n = msg_error_body(q, MSG_NOERROR, w->body, sizeof(w->body));
+	size_t n = msg_error_body(q, MSG_NOERROR, ctx->body, sizeof(ctx->body));
 	size_t vlen = strlen(v->cfg->name);
 	if (vlen > 255)
 		vlen = 255;
-	uint8_t *p = w->body + n;
+	uint8_t *p = ctx->body + n;
 	msg_put16(p, 0xc000 | MSG_HDR_LEN); /* owner: the question name */
 	msg_put16(p + 2, TYPE_TXT);
 	msg_put16(p + 4, CLASS_CH);
@@ -133,78 +258,16 @@ static bool request_chaos(struct worker *w, const struct request_who *who, const
 	p[12] = (uint8_t)vlen;
 	memcpy(p + 13, v->cfg->name, vlen);
 	n += 13 + vlen;
-	msg_put16(w->body + 2, msg_get16(w->body + 2) | MSG_AA);
-	msg_put16(w->body + 6, 1);
+	msg_put16(ctx->body + 2, msg_get16(ctx->body + 2) | MSG_AA);
+	msg_put16(ctx->body + 6, 1);
 	struct msg_finish_args a = {.ede = -1};
-	request_send(w, who, STATS_LOCAL, w->body, n, &a, w->reply, sizeof(w->reply));
+	request_send(ctx, who, STATS_LOCAL, ctx->body, n, &a, ctx->reply, sizeof(ctx->reply));
 	return true;
-}
-
-static uint8_t request_key_flags(const struct msg_query *q)
-{
-	return (q->do_bit ? CACHE_KEY_DO : 0) | ((q->flags & MSG_CD) ? CACHE_KEY_CD : 0);
-}
-
-static bool request_from_cache(struct worker *w, const struct request_who *who, const uint8_t *key,
-			       size_t key_len)
-{
-	struct cache_entry e;
-	uint64_t now = worker_now(w);
-	const struct msg_query *q = who->q;
-	if (!cache_lookup(w->cache, key, key_len, now, &e))
-		return false;
-	uint8_t status = CACHE_SEC_STATUS(e.sec);
-	if (status == VALIDATE_BOGUS) {
-		request_reply_error(w, who, STATS_CACHE, MSG_SERVFAIL, CACHE_SEC_EDE(e.sec),
-				    "DNSSEC validation failed");
-		return true;
-	}
-	struct msg_finish_args a = {.ede = -1,
-				    .ttl_offs = e.ttl_offs,
-				    .n_ttl = e.n_ttl,
-				    .elapsed = (uint32_t)((now - e.stored_ms) / 1000),
-				    /* RFC 6840 5.7: AD for clients that set DO or AD */
-				    .ad = status == VALIDATE_SECURE &&
-					  (q->do_bit || (q->flags & MSG_AD))};
-	request_send(w, who, STATS_CACHE, e.body, e.body_len, &a, w->reply, sizeof(w->reply));
-	return true;
-}
-
-/* A local answer ending in a CNAME to an outside name (see chase.h). */
-struct request_chain {
-	const uint8_t *body; /* the local answer */
-	size_t body_len;
-	uint8_t target[MSG_MAX_NAME];
-	size_t target_len;
-};
-
-/* Resolve the target of a local CNAME chain (from the cache if possible) and answer both. */
-static void request_chase(struct worker *w, const struct request_who *who, const struct view *v,
-			  const struct request_chain *chain)
-{
-	const struct msg_query *q = who->q;
-	uint8_t key[CACHE_KEY_MAX];
-	size_t key_len = cache_key_make(key, v->scope, chain->target, chain->target_len, q->qtype,
-					q->qclass, request_key_flags(q));
-	struct cache_entry e;
-	uint64_t now = worker_now(w);
-	if (!cache_lookup(w->cache, key, key_len, now, &e)) {
-		struct fetch_client fc = {who, chain->target, chain->target_len, chain->body,
-					  chain->body_len};
-		fetch_client(w, v, key, key_len, &fc);
-	} else if (CACHE_SEC_STATUS(e.sec) == VALIDATE_BOGUS) {
-		request_reply_error(w, who, STATS_CACHE, MSG_SERVFAIL, CACHE_SEC_EDE(e.sec),
-				    "DNSSEC validation failed");
-	} else {
-		request_reply_chain(w, who, STATS_CACHE, chain->body, chain->body_len, e.body,
-				    e.body_len, e.ttl_offs, e.n_ttl,
-				    (uint32_t)((now - e.stored_ms) / 1000));
-	}
 }
 
 /* Intake: reply to packets that are not a plain query; true when q is one to resolve. */
-static bool request_intake(struct worker *w, const struct request_who *who, const uint8_t *pkt,
-			   size_t len, struct msg_query *q)
+static bool request_intake(struct request_ctx *ctx, const struct request_who *who,
+			   const uint8_t *pkt, size_t len, struct msg_query *q)
 {
 	switch (msg_parse_query(pkt, len, q)) {
 	case MSG_PARSE_OK:
@@ -212,56 +275,54 @@ static bool request_intake(struct worker *w, const struct request_who *who, cons
 	case MSG_PARSE_DROP:
 		return false;
 	case MSG_PARSE_FORMERR:
-		request_reply_error(w, who, STATS_ERROR, MSG_FORMERR, -1, NULL);
+		request_reply_error(ctx, who, STATS_ERROR, MSG_FORMERR, -1, NULL);
 		return false;
 	case MSG_PARSE_NOTIMP:
-		request_reply_error(w, who, STATS_ERROR, MSG_NOTIMP, -1, NULL);
+		request_reply_error(ctx, who, STATS_ERROR, MSG_NOTIMP, -1, NULL);
 		return false;
 	case MSG_PARSE_BADVERS:
-		request_reply_error(w, who, STATS_ERROR, MSG_BADVERS, -1, NULL);
+		request_reply_error(ctx, who, STATS_ERROR, MSG_BADVERS, -1, NULL);
 		return false;
 	}
 	return false;
 }
 
-void request_handle(struct worker *w, const struct server_client *c, const uint8_t *pkt, size_t len)
+/* The pipeline, in order. */
+void request_handle(struct request_ctx *ctx, const struct server_client *c, const uint8_t *pkt,
+		    size_t len)
 {
 	struct msg_query q;
 	struct request_who who = {c, &q, 0, uv_hrtime()};
-	if (w->stopping || !request_intake(w, &who, pkt, len, &q))
+	if (ctx->stopping || !request_intake(ctx, &who, pkt, len, &q))
 		return;
-	struct state *st = w->state;
+	struct state *st = ctx->state;
 	const struct view *v = view_select(&st->views, (const struct sockaddr *)&c->peer,
 					   c->has_local ? (const struct sockaddr *)&c->local : NULL,
 					   c->ifname[0] ? c->ifname : NULL);
 	if (!v) {
-		request_reply_error(w, &who, STATS_ERROR, MSG_REFUSED, MSG_EDE_PROHIBITED,
+		request_reply_error(ctx, &who, STATS_ERROR, MSG_REFUSED, MSG_EDE_PROHIBITED,
 				    "no view for this client");
 		return;
 	}
-	who.slot = stats_slot(&w->stats, &st->views, v);
-	if (request_chaos(w, &who, v))
+	who.slot = stats_slot(ctx->stats, &st->views, v);
+	if (request_chaos(ctx, &who, v))
 		return;
-	size_t n = localdata_answer(v->local, &q, w->body, sizeof(w->body));
-	struct request_chain chain = {w->body, n};
-	if (n && chase_target(w->body, n, &q, chain.target, &chain.target_len)) {
-		request_chase(w, &who, v, &chain);
+	size_t n = localdata_answer(v->local, &q, ctx->body, sizeof(ctx->body));
+	uint8_t target[MSG_MAX_NAME];
+	size_t target_len;
+	if (n && chase_target(ctx->body, n, &q, target, &target_len)) {
+		request_resolve(ctx, &who, v, target, target_len, ctx->body, n);
 		return;
 	}
 	if (n) {
 		struct msg_finish_args a = {.ede = -1};
-		request_send(w, &who, STATS_LOCAL, w->body, n, &a, w->reply, sizeof(w->reply));
+		request_send(ctx, &who, STATS_LOCAL, ctx->body, n, &a, ctx->reply,
+			     sizeof(ctx->reply));
 		return;
 	}
 	if (q.qclass != CLASS_IN || q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR) {
-		request_reply_error(w, &who, STATS_ERROR, MSG_REFUSED, -1, NULL);
+		request_reply_error(ctx, &who, STATS_ERROR, MSG_REFUSED, -1, NULL);
 		return;
 	}
-	uint8_t key[CACHE_KEY_MAX];
-	size_t key_len = cache_key_make(key, v->scope, q.lname, q.qname_len, q.qtype, q.qclass,
-					request_key_flags(&q));
-	if (request_from_cache(w, &who, key, key_len))
-		return;
-	struct fetch_client fc = {&who, q.lname, q.qname_len, NULL, 0};
-	fetch_client(w, v, key, key_len, &fc);
+	request_resolve(ctx, &who, v, q.lname, q.qname_len, NULL, 0);
 }

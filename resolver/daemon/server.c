@@ -8,9 +8,8 @@
 #include "daemon/server.h"
 
 #include "dns/framer.h"
+#include "dns/msg.h"
 #include "util/log.h"
-#include "daemon/request.h"
-#include "daemon/worker.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -95,7 +94,9 @@ struct server_ifname {
 };
 
 struct server {
-	struct worker *w;
+	uv_loop_t *loop;
+	server_query_cb query_cb; /* every query packet goes up through it */
+	void *query_ud;
 	struct server_udp *udp;
 	size_t n_udp;
 	struct server_tcp_listener *tcp;
@@ -118,7 +119,7 @@ static const char *server_ifname(struct server *s, unsigned index)
 	if (index == 0)
 		return "";
 	struct server_ifname *e = &s->ifcache[index % SERVER_IFCACHE];
-	uint64_t now = uv_now(s->w->loop);
+	uint64_t now = uv_now(s->loop);
 	if (e->index != index || now - e->at > SERVER_IFCACHE_MS) {
 		if (!if_indextoname(index, e->name))
 			e->name[0] = '\0';
@@ -203,7 +204,7 @@ static void server_udp_one(struct server_udp *u, struct server_batch *b, unsigne
 	}
 	const char *ifn = server_ifname(s, c.ifindex);
 	memcpy(c.ifname, ifn, sizeof(c.ifname));
-	request_handle(s->w, &c, b->rx_buf[i], b->rx[i].msg_len);
+	s->query_cb(s->query_ud, &c, b->rx_buf[i], b->rx[i].msg_len);
 }
 
 /* Send the queued replies; a full socket buffer drops the rest, as the network would. */
@@ -410,7 +411,7 @@ static void server_tcp_arm(struct server_tcp *t)
 {
 	if (t->closing)
 		return;
-	uint64_t now = uv_now(t->srv->w->loop);
+	uint64_t now = uv_now(t->srv->loop);
 	bool frame = t->incomplete && t->reading;
 	uint64_t due = (frame ? t->frame_start : t->last_active) + t->srv->tcp_idle_ms;
 	uv_timer_start(&t->idle, server_tcp_idle_cb, due > now ? due - now : 0, 0);
@@ -423,7 +424,7 @@ static void server_tcp_idle_cb(uv_timer_t *timer)
 		log_debug("tcp: closing a connection whose query did not arrive in time");
 	} else if (t->pending > 0) {
 		/* Answers still being worked on; upstream deadlines bound how long. */
-		t->last_active = uv_now(t->srv->w->loop);
+		t->last_active = uv_now(t->srv->loop);
 		server_tcp_arm(t);
 		return;
 	}
@@ -471,7 +472,7 @@ static void server_tcp_update_reading(struct server_tcp *t)
 	bool want = !t->closing && !t->eof && t->pending < SERVER_TCP_PENDING;
 	if (want && !t->reading) {
 		uv_read_start((uv_stream_t *)&t->handle, server_tcp_alloc_cb, server_tcp_read_cb);
-		t->frame_start = uv_now(t->srv->w->loop);
+		t->frame_start = uv_now(t->srv->loop);
 	} else if (!want && t->reading && !t->closing) {
 		uv_read_stop((uv_stream_t *)&t->handle);
 	}
@@ -489,13 +490,13 @@ static void server_tcp_frames(struct server_tcp *t)
 	while (!t->closing && t->pending < SERVER_TCP_PENDING &&
 	       (r = framer_next(&t->in, &msg, &len)) > 0) {
 		took = true;
-		request_handle(t->srv->w, &t->client, msg, len);
+		t->srv->query_cb(t->srv->query_ud, &t->client, msg, len);
 	}
 	if (r < 0) { /* a zero-length frame: nothing to answer, no way to stay in step */
 		server_tcp_close(t);
 		return;
 	}
-	uint64_t now = uv_now(t->srv->w->loop);
+	uint64_t now = uv_now(t->srv->loop);
 	bool incomplete = framer_incomplete(&t->in);
 	if (incomplete && (!t->incomplete || took))
 		t->frame_start = now; /* a new frame has begun */
@@ -577,12 +578,12 @@ static void server_tcp_accept_cb(uv_stream_t *listener, int status)
 		return;
 	struct server_tcp *t = xcalloc(1, sizeof(*t));
 	t->srv = s;
-	uv_tcp_init(s->w->loop, &t->handle);
-	uv_timer_init(s->w->loop, &t->idle);
+	uv_tcp_init(s->loop, &t->handle);
+	uv_timer_init(s->loop, &t->idle);
 	t->handle.data = t->idle.data = t;
 	t->handles = 2;
 	framer_init(&t->in);
-	t->last_active = uv_now(s->w->loop);
+	t->last_active = uv_now(s->loop);
 	t->next = s->conns;
 	if (s->conns)
 		s->conns->prev = t;
@@ -633,7 +634,7 @@ static void server_tcp_send(struct server_tcp *t, const uint8_t *pkt, size_t len
 		return;
 	}
 	struct server_write *wr = xmalloc(sizeof(*wr) + 2 + len);
-	t->last_active = uv_now(t->srv->w->loop);
+	t->last_active = uv_now(t->srv->loop);
 	msg_put16(wr->data, (uint16_t)len);
 	memcpy(wr->data + 2, pkt, len);
 	uv_buf_t b = uv_buf_init((char *)wr->data, (unsigned)(2 + len));
@@ -692,7 +693,7 @@ static int server_open_udp(struct server *s, const struct addr *a, char *err, si
 	u->fd = fd;
 	u->addr = *a;
 	u->wildcard = addr_is_wildcard(a);
-	uv_poll_init(s->w->loop, &u->poll, fd);
+	uv_poll_init(s->loop, &u->poll, fd);
 	u->poll.data = u;
 	s->open_handles++;
 	uv_poll_start(&u->poll, UV_READABLE, server_udp_poll_cb);
@@ -714,7 +715,7 @@ static int server_open_tcp(struct server *s, const struct addr *a, char *err, si
 	}
 	struct server_tcp_listener *l = &s->tcp[s->n_tcp++];
 	l->srv = s;
-	uv_tcp_init(s->w->loop, &l->handle);
+	uv_tcp_init(s->loop, &l->handle);
 	l->handle.data = l;
 	s->open_handles++;
 	r = uv_tcp_open(&l->handle, fd);
@@ -770,11 +771,13 @@ int server_probe(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-int server_open(struct worker *w, const struct config *cfg, struct server **out, char *err,
-		size_t errlen)
+int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query_cb, void *ud,
+		struct server **out, char *err, size_t errlen)
 {
 	struct server *s = xcalloc(1, sizeof(*s));
-	s->w = w;
+	s->loop = loop;
+	s->query_cb = query_cb;
+	s->query_ud = ud;
 	s->batch = xcalloc(1, sizeof(*s->batch));
 	s->udp = xcalloc(cfg->n_listen + 1, sizeof(*s->udp));
 	s->tcp = xcalloc(cfg->n_listen + 1, sizeof(*s->tcp));
@@ -784,7 +787,7 @@ int server_open(struct worker *w, const struct config *cfg, struct server **out,
 		s->batch->rx[i].msg_hdr.msg_iovlen = 1;
 	}
 	server_configure(s, cfg);
-	uv_check_init(w->loop, &s->flush);
+	uv_check_init(loop, &s->flush);
 	s->flush.data = s;
 	s->open_handles++;
 	uv_check_start(&s->flush, server_flush_check_cb);

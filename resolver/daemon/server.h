@@ -14,12 +14,14 @@
 
 #include "conf/config.h"
 
+#include <stddef.h>
+#include <uv.h>
+
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
-struct worker;
 struct server;
 struct server_udp;
 struct server_tcp;
@@ -43,11 +45,19 @@ struct server_client {
 int server_probe(const struct config *cfg, char *err, size_t errlen);
 
 /*
- * Open UDP and TCP listeners on every cfg->listen address for worker w. On error returns a
- * negative errno with err set ("listen 127.0.0.1@53: Address already in use").
+ * A query packet from c (valid during the call only; copy c to answer later). The server
+ * hands every frame up this way and never looks inside.
  */
-int server_open(struct worker *w, const struct config *cfg, struct server **out, char *err,
-		size_t errlen);
+typedef void (*server_query_cb)(void *ud, const struct server_client *c, const uint8_t *pkt,
+				size_t len);
+
+/*
+ * Open UDP and TCP listeners on every cfg->listen address on loop; each query received is
+ * passed to query_cb(ud, ...). On error returns a negative errno with err set ("listen
+ * 127.0.0.1@53: Address already in use"), and nothing stays open.
+ */
+int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query_cb, void *ud,
+		struct server **out, char *err, size_t errlen);
 
 /* Apply reloadable settings (TCP idle timeout, connection limit). */
 void server_configure(struct server *s, const struct config *cfg);

@@ -121,6 +121,11 @@ struct upstream_pool *upstream_pool_new(uv_loop_t *loop, uint32_t timeout_ms, ui
 	return p;
 }
 
+uv_loop_t *upstream_pool_loop(const struct upstream_pool *p)
+{
+	return p->loop;
+}
+
 static void upstream_try_close(struct upstream_try *t);
 
 void upstream_pool_stop(struct upstream_pool *p)
@@ -384,8 +389,6 @@ static void upstream_try_failed(struct upstream_try *t, int err, bool server_fau
 	}
 }
 
-static void upstream_start_tcp(struct upstream_try *t);
-
 /* A candidate reply arrived on t (over UDP or TCP). */
 static void upstream_on_reply(struct upstream_try *t, const uint8_t *pkt, size_t len, bool tcp)
 {
@@ -396,11 +399,8 @@ static void upstream_on_reply(struct upstream_try *t, const uint8_t *pkt, size_t
 			upstream_try_failed(t, -EBADMSG, true);
 		return;
 	}
-	if (v == MSG_REPLY_TRUNCATED && t->q) {
-		upstream_start_tcp(t);
-		return;
-	}
-	/* The server answered (a detached probe asks no more, not even after TC). */
+	/* The server answered; a truncated reply too: whoever asked decides to ask again over
+	 * TCP (resolve.h), and a detached probe asks no more. */
 	servsel_answered(&p->servers[t->srv].sel, (uv_hrtime() - t->sent_ns) / 1000);
 	if (v == MSG_REPLY_ERROR) {
 		upstream_try_failed(t, -EREMOTEIO, false);
@@ -471,9 +471,11 @@ static void upstream_udp_recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *b
 		upstream_try_failed(t, (int)nread, true);
 		return;
 	}
-	if (flags & UV_UDP_PARTIAL) { /* bigger than we advertised: fetch it whole over TCP */
-		if (t->q)
-			upstream_start_tcp(t);
+	if (flags & UV_UDP_PARTIAL) { /* bigger than we advertised: to be asked over TCP */
+		struct upstream_query *q = t->q;
+		upstream_try_end(t);
+		if (q)
+			upstream_done(q, -EMSGSIZE, NULL, 0);
 		return;
 	}
 	upstream_on_reply(t, (const uint8_t *)buf->base, (size_t)nread, false);
@@ -555,18 +557,13 @@ static uint64_t upstream_until_deadline(const struct upstream_try *t, uint64_t c
 	return cap < left ? cap : left;
 }
 
-/* The UDP reply was truncated: ask the same server over TCP, with a fresh timeout. */
-static void upstream_start_tcp(struct upstream_try *t)
+/* Ask t's server over TCP (the question said so); 0 or a negative errno. */
+static int upstream_start_tcp(struct upstream_try *t)
 {
 	struct upstream_pool *p = t->pool;
 	struct sockaddr_storage ss;
-	if (t->has_udp) {
-		uv_close((uv_handle_t *)&t->udp, upstream_try_close_cb);
-		t->has_udp = false;
-	}
 	t->rbuf = xmalloc(2 + 65535);
 	t->rlen = 0;
-	t->stale = false;
 	uv_tcp_init(p->loop, &t->tcp);
 	t->tcp.data = t;
 	t->has_tcp = true;
@@ -574,10 +571,8 @@ static void upstream_start_tcp(struct upstream_try *t)
 	upstream_sockaddr(&p->servers[t->srv].addr, &ss);
 	t->connect.data = t;
 	uv_timer_start(&t->timer, upstream_timer_cb, upstream_until_deadline(t, p->timeout_ms), 0);
-	int r =
-	    uv_tcp_connect(&t->connect, &t->tcp, (struct sockaddr *)&ss, upstream_tcp_connect_cb);
-	if (r < 0)
-		upstream_try_failed(t, r, true);
+	return uv_tcp_connect(&t->connect, &t->tcp, (struct sockaddr *)&ss,
+			      upstream_tcp_connect_cb);
 }
 
 /* Open a UDP socket to the try's server and send the query; 0 or a negative errno. */
@@ -629,7 +624,14 @@ static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe)
 	t->open = 1;
 	uint32_t rto = servsel_rto(&p->servers[srv].sel, p->timeout_ms);
 	uv_timer_start(&t->timer, upstream_timer_cb, upstream_until_deadline(t, rto), 0);
-	int r = upstream_send_udp(t);
+	int r;
+	if (q->qn.tcp) {
+		t->sent_ns = uv_hrtime();
+		p->servers[srv].queries++;
+		r = upstream_start_tcp(t);
+	} else {
+		r = upstream_send_udp(t);
+	}
 	if (r < 0) {
 		char buf[ADDR_STRLEN];
 		log_debug("upstream %s: %s", addr_format(&p->servers[srv].addr, buf, sizeof(buf)),

@@ -4,9 +4,10 @@
  * Each attempt uses a fresh UDP socket (random source port from the kernel) and a random ID;
  * a reply is accepted only from the server's address and port, with the same ID and question,
  * and well-formed throughout (msg_reply_check); anything else is ignored. A truncated reply is
- * retried over TCP to the same server. Attempts go to the servers best first (servsel.h: by
- * smoothed RTT, servers that failed recently last). When an attempt's retransmit timeout
- * (at most the pool's timeout_ms) passes, the next attempt is sent, but earlier ones keep
+ * a reply like any other (the caller asks again with tcp set: resolve.h); one too large for
+ * the receive buffer ends the query with -EMSGSIZE. Attempts go to the servers best first
+ * (servsel.h: by smoothed RTT, servers that failed recently last). When an attempt's retransmit
+ * timeout (at most the pool's timeout_ms) passes, the next attempt is sent, but earlier ones keep
  * listening: the first acceptable reply to any of them answers the query, until the query's
  * deadline (UPSTREAM_DEADLINE_MS, or timeout_ms if longer) ends it with -ETIMEDOUT. A server
  * whose hold-down is over is probed alongside the best one rather than ahead of it, so a dead
@@ -53,6 +54,9 @@ void upstream_pool_stop(struct upstream_pool *p);
  */
 void upstream_pool_free(struct upstream_pool *p);
 
+/* The loop the pool runs on. */
+uv_loop_t *upstream_pool_loop(const struct upstream_pool *p);
+
 /* Change the attempt timeout (reload). */
 void upstream_pool_set_timeout(struct upstream_pool *p, uint32_t timeout_ms);
 
@@ -67,6 +71,7 @@ struct upstream_question {
 	uint16_t qclass;
 	bool do_bit;
 	bool cd;
+	bool tcp; /* over TCP from the start (a UDP reply was truncated) */
 };
 
 /*

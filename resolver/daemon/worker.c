@@ -4,7 +4,7 @@
 #include "daemon/worker.h"
 
 #include "dnssec/anchor.h"
-#include "resolve/cache.h"
+#include "dns/cache.h"
 #include "daemon/fetch.h"
 #include "dnssec/keycache.h"
 #include "util/log.h"
@@ -35,6 +35,13 @@ static void worker_know_upstreams(struct worker *w, const struct state *s)
 			upstream_pool_know(w->pool, &s->views.views[i].cfg->upstreams[j]);
 }
 
+/* server.h: a query arrived; the pipeline answers it. */
+static void worker_query_cb(void *ud, const struct server_client *c, const uint8_t *pkt, size_t len)
+{
+	struct worker *w = ud;
+	request_handle(&w->rq, c, pkt, len);
+}
+
 int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err, size_t errlen)
 {
 	struct worker *w = xcalloc(1, sizeof(*w));
@@ -42,13 +49,14 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 	w->loop = loop;
 	w->cache = cache_new(worker_cache_share(cfg));
 	w->pool = upstream_pool_new(loop, cfg->upstream_timeout_ms, cfg->edns_buffer_size);
-	w->fetches = fetch_table_new();
 	w->keycache = keycache_new(WORKER_KEYCACHE);
+	w->fetches = fetch_table_new(w->cache, w->pool, w->keycache, &w->stats);
 	w->state = state;
 	worker_know_upstreams(w, state);
 	stats_init(&w->stats);
 	stats_set_views(&w->stats, &state->views);
-	int r = server_open(w, cfg, &w->server, err, errlen);
+	w->rq = (struct request_ctx){loop, state, w->cache, w->fetches, &w->stats, false, {0}, {0}};
+	int r = server_open(loop, cfg, worker_query_cb, w, &w->server, err, errlen);
 	if (r < 0) {
 		w->state = NULL;
 		worker_free(w);
@@ -84,14 +92,15 @@ void worker_set_state(struct worker *w, struct state *state)
 	worker_know_upstreams(w, state);
 	state_unref(w->state);
 	w->state = state;
+	w->rq.state = state;
 }
 
 void worker_stop(struct worker *w)
 {
-	if (w->stopping)
+	if (w->rq.stopping)
 		return;
-	w->stopping = true;
-	fetch_cancel_all(w);
+	w->rq.stopping = true;
+	fetch_cancel_all(w->fetches);
 	upstream_pool_stop(w->pool);
 	server_close(w->server);
 	w->server = NULL;

@@ -9,6 +9,7 @@
 #ifndef MEGDNS_WORKER_H
 #define MEGDNS_WORKER_H
 
+#include "daemon/request.h"
 #include "dns/msg.h"
 #include "policy/state.h"
 #include "daemon/stats.h"
@@ -30,11 +31,8 @@ struct worker {
 	struct server *server;
 	struct fetch_table *fetches;
 	struct keycache *keycache; /* DNSSEC: validated zone keys */
-	bool stopping;
-	struct stats stats; /* counters, read by the main thread only through worker jobs */
-	/* Scratch for answers built and sent within one callback (the cache-hit path). */
-	uint8_t body[MSG_MAX_UDP];
-	uint8_t reply[MSG_MAX_UDP + 512];
+	struct stats stats;        /* counters, read by the main thread only through worker jobs */
+	struct request_ctx rq;     /* what the query pipeline works with (points at the above) */
 };
 
 /*

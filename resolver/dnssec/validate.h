@@ -15,6 +15,7 @@
 #ifndef MEGDNS_VALIDATE_H
 #define MEGDNS_VALIDATE_H
 
+#include "dns/cache.h"
 #include "dnssec/anchor.h"
 #include "dnssec/keycache.h"
 #include "dns/msg.h"
@@ -24,11 +25,12 @@
 #include <stdint.h>
 #include <time.h>
 
+/* The outcomes, valued as the cache stores them (dns/cache.h). */
 enum validate_status {
-	VALIDATE_UNCHECKED = 0, /* not validated (validation off, CD, local data) */
-	VALIDATE_INSECURE = 1,  /* provably unsigned, or under a negative trust anchor */
-	VALIDATE_SECURE = 2,    /* every RRset checked up to a trust anchor */
-	VALIDATE_BOGUS = 3,     /* should be signed and is not, or the signatures fail */
+	VALIDATE_UNCHECKED = CACHE_UNCHECKED, /* not validated (validation off, CD, local data) */
+	VALIDATE_INSECURE = CACHE_INSECURE,   /* provably unsigned, or under a negative anchor */
+	VALIDATE_SECURE = CACHE_SECURE,       /* every RRset checked up to a trust anchor */
+	VALIDATE_BOGUS = CACHE_BOGUS,         /* should be signed and is not, or signatures fail */
 };
 
 enum validate_step { VALIDATE_NEED, VALIDATE_DONE };

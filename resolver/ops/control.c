@@ -3,7 +3,7 @@
  */
 #include "ops/control.h"
 
-#include "resolve/cache.h"
+#include "dns/cache.h"
 #include "resolve/cachefile.h"
 #include "ops/explain.h"
 #include "daemon/fetch.h"

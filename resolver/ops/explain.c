@@ -4,7 +4,7 @@
 #include "ops/explain.h"
 
 #include "dnssec/anchor.h"
-#include "resolve/cache.h"
+#include "dns/cache.h"
 #include "policy/chase.h"
 #include "dnssec/keycache.h"
 #include "policy/localdata.h"
@@ -13,7 +13,6 @@
 #include "policy/state.h"
 #include "daemon/threads.h"
 #include "daemon/upstream.h"
-#include "dnssec/validate.h"
 #include "daemon/worker.h"
 
 #include <errno.h>
@@ -166,11 +165,11 @@ static void explain_cache_job(struct worker *w, size_t index, void *arg)
 		fprintf(ec->out, "    worker %zu: cached %s, %llu s left, DNSSEC %s", index, who,
 			(unsigned long long)((e.expire_ms - now) / 1000),
 			sec[CACHE_SEC_STATUS(e.sec)]);
-		if (CACHE_SEC_STATUS(e.sec) == VALIDATE_BOGUS)
+		if (CACHE_SEC_STATUS(e.sec) == CACHE_BOGUS)
 			fprintf(ec->out, " (EDE %d): the client gets SERVFAIL",
 				CACHE_SEC_EDE(e.sec));
 		fputc('\n', ec->out);
-		if (CACHE_SEC_STATUS(e.sec) == VALIDATE_BOGUS)
+		if (CACHE_SEC_STATUS(e.sec) == CACHE_BOGUS)
 			explain_broken_chain(w, ec->name, ec->name_len, ec->out);
 	}
 }

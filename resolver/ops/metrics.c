@@ -3,7 +3,7 @@
  */
 #include "ops/metrics.h"
 
-#include "resolve/cache.h"
+#include "dns/cache.h"
 #include "util/log.h"
 #include "ops/oplisten.h"
 #include "daemon/stats.h"

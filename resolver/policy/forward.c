@@ -149,10 +149,16 @@ struct forward_set forward_lookup(const struct forward *f, const struct view *v,
 				  const uint8_t *lname, size_t lname_len)
 {
 	static const uint8_t root[1] = {0};
-	struct forward_set s = {f->defaults, f->n_defaults, root, sizeof(root)};
+	struct forward_set s = {f->defaults,
+				f->n_defaults,
+				root,
+				sizeof(root),
+				f->from_resolv_conf ? FORWARD_RESOLV_CONF : FORWARD_DEFAULT,
+				0};
 	if (v && v->cfg->n_upstreams) {
 		s.addrs = v->cfg->upstreams;
 		s.n = v->cfg->n_upstreams;
+		s.rule = FORWARD_VIEW;
 		return s;
 	}
 	size_t best = 0;
@@ -164,6 +170,8 @@ struct forward_set forward_lookup(const struct forward *f, const struct view *v,
 			s.n = z->n_upstreams;
 			s.zone = z->name;
 			s.zone_len = z->name_len;
+			s.rule = FORWARD_ZONE;
+			s.zone_index = i;
 		}
 	}
 	return s;

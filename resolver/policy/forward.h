@@ -36,11 +36,20 @@ struct forward {
  * root for a view's own, the global and the resolv.conf upstreams. Points into the config or
  * the forward.
  */
+enum forward_rule {
+	FORWARD_VIEW,        /* the view's own upstreams (its own cache scope) */
+	FORWARD_ZONE,        /* a forward-zones entry, the longest suffix match */
+	FORWARD_DEFAULT,     /* the global upstreams */
+	FORWARD_RESOLV_CONF, /* no upstreams configured: the nameservers of /etc/resolv.conf */
+};
+
 struct forward_set {
 	const struct addr *addrs;
 	size_t n;
 	const uint8_t *zone; /* lower-case wire */
 	size_t zone_len;
+	enum forward_rule rule; /* which rule chose them */
+	size_t zone_index;      /* FORWARD_ZONE: the entry's index in forward.zones */
 };
 
 /*

@@ -11,10 +11,9 @@
 #include "resolve/cachefile.h"
 
 #include "resolve/answer.h"
-#include "resolve/cache.h"
+#include "dns/cache.h"
 #include "dns/msg.h"
 #include "dns/pkt.h"
-#include "dnssec/validate.h"
 #include "dns/zonefile.h"
 #include "util/xalloc.h"
 
@@ -61,7 +60,7 @@ static void cachefile_entry_line(FILE *out, const uint8_t *key, size_t key_len, 
 		msg_name_to_str(name, nlen, text, sizeof(text)), msg_type_str(msg_get16(t)), left,
 		slen ? "view:" : "shared", (int)slen, (const char *)key + 1, fl,
 		rc ? rc->name : "?", cachefile_sec_names[CACHE_SEC_STATUS(e->sec)]);
-	if (CACHE_SEC_STATUS(e->sec) == VALIDATE_BOGUS && CACHE_SEC_EDE(e->sec))
+	if (CACHE_SEC_STATUS(e->sec) == CACHE_BOGUS && CACHE_SEC_EDE(e->sec))
 		fprintf(out, ":%u", CACHE_SEC_EDE(e->sec));
 	fprintf(out, " hdr=0x%04x\n", hdr);
 }
@@ -158,7 +157,7 @@ __attribute__((format(printf, 2, 3))) static int cachefile_bad(char *why, const 
 static bool cachefile_sec_ok(unsigned sec)
 {
 	unsigned status = CACHE_SEC_STATUS(sec), ede = CACHE_SEC_EDE(sec);
-	if (status != VALIDATE_BOGUS)
+	if (status != CACHE_BOGUS)
 		return ede == 0;
 	return ede == 0 || (ede >= 6 && ede <= 12); /* RFC 8914: the DNSSEC codes */
 }

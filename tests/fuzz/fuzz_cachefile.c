@@ -6,7 +6,7 @@
  * cache's layout, a body that walks to its last byte with one TTL offset per record, TTLs no
  * longer than the body's; storing them into a cache and looking each up must work.
  */
-#include "resolve/cache.h"
+#include "dns/cache.h"
 #include "resolve/cachefile.h"
 #include "dns/msg.h"
 

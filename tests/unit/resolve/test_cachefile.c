@@ -5,7 +5,7 @@
  */
 #include "resolve/cachefile.h"
 
-#include "resolve/cache.h"
+#include "dns/cache.h"
 #include "check_main.h"
 #include "check_pkt.h"
 #include "dns/msg.h"

@@ -3,7 +3,7 @@
  * expiry, LRU order, the memory bound under load, -E2BIG, shrinking, clearing, and a random
  * stress against a small bound checked against a model of what was stored.
  */
-#include "resolve/cache.h"
+#include "dns/cache.h"
 #include "check_main.h"
 
 #include <check.h>

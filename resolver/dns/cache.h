@@ -23,9 +23,17 @@
 
 struct cache;
 
+/* The DNSSEC status of an entry (dnssec/validate.h decides it, with the same values). */
+enum cache_status {
+	CACHE_UNCHECKED = 0, /* not validated (validation off, CD) */
+	CACHE_INSECURE = 1,  /* provably unsigned, or under a negative trust anchor */
+	CACHE_SECURE = 2,    /* validated up to a trust anchor: AD for DO/AD clients */
+	CACHE_BOGUS = 3,     /* failed validation: SERVFAIL for clients without CD */
+};
+
 /*
- * The "sec" byte of an entry: the validation status (validate.h's enum validate_status) in
- * the low 2 bits, for a bogus answer its RFC 8914 code (6..12) above them.
+ * The "sec" byte of an entry: its enum cache_status in the low 2 bits, for a bogus answer
+ * its RFC 8914 code (6..12) above them.
  */
 #define CACHE_SEC(status, ede) ((uint8_t)((status) | ((ede) >= 0 ? (ede) << 2 : 0)))
 #define CACHE_SEC_STATUS(sec)  ((sec)&3)

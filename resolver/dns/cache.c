@@ -8,7 +8,7 @@
  * fixed hash would let them pile every name into one chain. The bucket array doubles when the
  * load passes 1, is charged too, and is held to a quarter of the bound so entries keep room.
  */
-#include "resolve/cache.h"
+#include "dns/cache.h"
 
 #include "util/log.h"
 #include "util/xalloc.h"
