@@ -1,0 +1,500 @@
+/*
+ * test_resolve.c -- the resolve step against a fake world, with no I/O (resolve.h).
+ *
+ * Each case loads a real state from a small config (state_load on a temporary file), starts a
+ * resolution and plays the driver: it checks each action the resolution asks for (the
+ * servers and flags of a SEND, the name and type of a LOOKUP) and feeds it what a world of
+ * upstreams would answer, built with ldns. DNSSEC cases use a signed world (tests/common/
+ * world.h): a root whose KSK is the trust anchor, test. and a.test., the DS and DNSKEY
+ * answers served to the resolution's LOOKUPs. Cases: a forwarded answer and its TTL, the
+ * RFC 2308 TTLs of NXDOMAIN and NODATA, truncation to TCP, upstream failures (EDE 22, 23),
+ * no upstream at all, a CNAME answer whose chain leaves the bailiwick (chased, declined,
+ * failed), secure answers (stripped for clients without DO), bogus ones, CD.
+ */
+#include "check_main.h"
+#include "dns/cache.h"
+#include "dns/msg.h"
+#include "dnssec/anchor.h"
+#include "resolve/resolve.h"
+#include "world.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const base_config = "server:\n"
+				       "  listen: [127.0.0.1@53]\n"
+				       "upstreams: [192.0.2.53]\n"
+				       "forward-zones:\n"
+				       "  - name: corp.example.\n"
+				       "    upstreams: [198.51.100.53]\n"
+				       "cache:\n"
+				       "  max-ttl: 86400\n"
+				       "dnssec:\n"
+				       "  validation: false\n"
+				       "views:\n"
+				       "  - name: lan\n";
+
+/* A resolution and everything it reads. */
+struct run {
+	struct state *st;
+	struct keycache *kc;
+	struct resolve *r;
+	struct resolve_out out;
+};
+
+static struct state *load_state(const char *yaml, const char *resolv_conf)
+{
+	char path[] = "/tmp/test_resolve.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	close(fd);
+	struct state *st = NULL;
+	char err[512] = "";
+	int r = state_load(path, resolv_conf, &st, err, sizeof(err));
+	unlink(path);
+	ck_assert_msg(r == 0, "state_load: %s", err);
+	return st;
+}
+
+static void run_start(struct run *t, struct state *st, struct anchor_set *anchors,
+		      const char *qname, uint16_t qtype, bool do_bit, bool cd)
+{
+	memset(t, 0, sizeof(*t));
+	t->st = st;
+	t->st->anchors = anchors;
+	t->kc = keycache_new(100);
+	uint8_t lname[MSG_MAX_NAME];
+	size_t len;
+	ck_assert_int_eq(msg_name_from_str(qname, lname, &len), 0);
+	struct resolve_env env = {st, &st->views.views[0], t->kc, WORLD_NOW, WORLD_NOW_MS};
+	struct resolve_question q = {lname, len, qtype, 1, do_bit, cd};
+	t->r = resolve_new(&env, &q);
+}
+
+static void run_end(struct run *t)
+{
+	resolve_free(t->r);
+	keycache_free(t->kc);
+	t->st->anchors = NULL; /* the test's, not the state's */
+	state_unref(t->st);
+}
+
+static enum resolve_action next(struct run *t)
+{
+	return resolve_next(t->r, &t->out);
+}
+
+/* Feed p (freed) as the reply to the SEND that is out. */
+static void feed_pkt(struct run *t, ldns_pkt *p)
+{
+	size_t len;
+	uint8_t *wire = world_wire(p, &len);
+	resolve_feed_reply(t->r, 0, wire, len);
+	free(wire);
+}
+
+/* The answer of DONE as an ldns packet (the caller's). */
+static ldns_pkt *done_pkt(const struct run *t)
+{
+	ldns_pkt *p = NULL;
+	ck_assert_int_eq(t->out.done.status, 0);
+	ck_assert_ptr_nonnull(t->out.done.ans);
+	ck_assert_int_eq(ldns_wire2pkt(&p, t->out.done.ans->body, t->out.done.ans->len),
+			 LDNS_STATUS_OK);
+	return p;
+}
+
+/* How many records of type in section s of p. */
+static size_t count_type(const ldns_pkt *p, ldns_pkt_section s, ldns_rr_type type)
+{
+	ldns_rr_list *l = ldns_pkt_get_section_clone(p, s);
+	size_t n = 0;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
+		n += ldns_rr_get_type(ldns_rr_list_rr(l, i)) == type;
+	ldns_rr_list_deep_free(l);
+	return n;
+}
+
+/* Does the answer section of p hold the record text (presentation form, no TTL check)? */
+static bool has_rr(const ldns_pkt *p, const char *text)
+{
+	ldns_rr *want = world_rr_new("%s", text);
+	bool found = false;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ldns_pkt_answer(p)); i++) {
+		ldns_rr *rr = ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_answer(p), i));
+		ldns_rr_set_ttl(rr, WORLD_TTL);
+		found |= ldns_rr_compare(rr, want) == 0;
+		ldns_rr_free(rr);
+	}
+	ldns_rr_free(want);
+	return found;
+}
+
+/* A reply to qname/qtype with the records texts[] (NULL-ended) in the answer section. */
+static ldns_pkt *reply(const char *qname, ldns_rr_type qtype, ldns_pkt_rcode rcode,
+		       const char *const *answer, const char *const *authority)
+{
+	ldns_pkt *p = world_pkt_new(qname, qtype, rcode);
+	for (size_t i = 0; answer && answer[i]; i++)
+		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, world_rr_new("%s", answer[i]));
+	for (size_t i = 0; authority && authority[i]; i++)
+		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, world_rr_new("%s", authority[i]));
+	return p;
+}
+
+/* The one SEND a question starts with, to the servers of the config. */
+static void expect_send(struct run *t, const char *server, bool do_bit, bool cd, bool tcp)
+{
+	char buf[ADDR_STRLEN];
+	ck_assert_int_eq(next(t), RESOLVE_SEND);
+	ck_assert_uint_eq(t->out.send.n_servers, 1);
+	ck_assert_str_eq(addr_format(&t->out.send.servers[0], buf, sizeof(buf)), server);
+	ck_assert_int_eq(t->out.send.do_bit, do_bit);
+	ck_assert_int_eq(t->out.send.cd, cd);
+	ck_assert_int_eq(t->out.send.tcp, tcp);
+}
+
+START_TEST(forwarded_answer)
+{
+	struct run t;
+	run_start(&t, load_state(base_config, "/dev/null"), NULL, "www.example.net.", 1, false,
+		  false);
+	expect_send(&t, "192.0.2.53@53", false, false, false);
+	static const char *const an[] = {"www.example.net. 600 IN A 192.0.2.10", NULL};
+	feed_pkt(&t, reply("www.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL));
+	ck_assert_int_eq(next(&t), RESOLVE_DONE);
+	ldns_pkt *p = done_pkt(&t);
+	ck_assert(has_rr(p, "www.example.net. IN A 192.0.2.10"));
+	ck_assert_uint_eq(t.out.done.ttl, 600);
+	ck_assert_uint_eq(t.out.done.ans->rcode, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(CACHE_SEC_STATUS(t.out.done.sec), CACHE_UNCHECKED);
+	ck_assert(!ldns_pkt_aa(p)); /* not ours to claim */
+	ldns_pkt_free(p);
+	ck_assert_int_eq(next(&t), RESOLVE_DONE); /* DONE stays DONE */
+	run_end(&t);
+}
+END_TEST
+
+/* RFC 2308 section 5: a negative answer lives min(SOA TTL, SOA MINIMUM); without SOA, not. */
+START_TEST(negative_ttls)
+{
+	static const struct {
+		ldns_pkt_rcode rcode;
+		const char *soa; /* NULL: none */
+		uint32_t ttl;
+	} cases[] = {
+	    {LDNS_RCODE_NXDOMAIN, "example.net. 3600 IN SOA ns. h. 1 2 3 4 300", 300},
+	    {LDNS_RCODE_NXDOMAIN, "example.net. 120 IN SOA ns. h. 1 2 3 4 900", 120},
+	    {LDNS_RCODE_NOERROR, "example.net. 3600 IN SOA ns. h. 1 2 3 4 60", 60},
+	    {LDNS_RCODE_NOERROR, NULL, 0},
+	    {LDNS_RCODE_NXDOMAIN, NULL, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run t;
+		run_start(&t, load_state(base_config, "/dev/null"), NULL, "nx.example.net.", 1,
+			  false, false);
+		expect_send(&t, "192.0.2.53@53", false, false, false);
+		const char *const ns[] = {cases[i].soa, NULL};
+		feed_pkt(&t, reply("nx.example.net.", LDNS_RR_TYPE_A, cases[i].rcode, NULL, ns));
+		ck_assert_int_eq(next(&t), RESOLVE_DONE);
+		ck_assert_msg(t.out.done.ttl == cases[i].ttl, "case %zu: ttl %u, want %u", i,
+			      t.out.done.ttl, cases[i].ttl);
+		ck_assert_uint_eq(t.out.done.ans->rcode, cases[i].rcode);
+		run_end(&t);
+	}
+}
+END_TEST
+
+/* A truncated reply, or one too large for the buffer, is asked again over TCP (RFC 7766). */
+START_TEST(truncated_to_tcp)
+{
+	for (int too_large = 0; too_large < 2; too_large++) {
+		struct run t;
+		run_start(&t, load_state(base_config, "/dev/null"), NULL, "big.example.net.", 16,
+			  false, false);
+		expect_send(&t, "192.0.2.53@53", false, false, false);
+		if (too_large) {
+			resolve_feed_reply(t.r, -EMSGSIZE, NULL, 0);
+		} else {
+			ldns_pkt *p = reply("big.example.net.", LDNS_RR_TYPE_TXT,
+					    LDNS_RCODE_NOERROR, NULL, NULL);
+			ldns_pkt_set_tc(p, true);
+			feed_pkt(&t, p);
+		}
+		expect_send(&t, "192.0.2.53@53", false, false, true);
+		static const char *const an[] = {"big.example.net. 60 IN TXT \"all of it\"", NULL};
+		feed_pkt(&t,
+			 reply("big.example.net.", LDNS_RR_TYPE_TXT, LDNS_RCODE_NOERROR, an, NULL));
+		ck_assert_int_eq(next(&t), RESOLVE_DONE);
+		ck_assert_int_eq(t.out.done.status, 0);
+		ck_assert_uint_eq(t.out.done.ttl, 60);
+		run_end(&t);
+	}
+}
+END_TEST
+
+/* Nothing usable from the upstreams: DONE with a failure and its EDE (RFC 8914 22, 23). */
+START_TEST(upstream_failures)
+{
+	static const struct {
+		int status;
+		const char *garbage; /* a reply that is no message */
+		int ede;
+		const char *text;
+	} cases[] = {
+	    {-ETIMEDOUT, NULL, MSG_EDE_NO_REACHABLE_AUTHORITY, "upstream timed out"},
+	    {-ECONNREFUSED, NULL, MSG_EDE_NETWORK_ERROR, "upstream failed"},
+	    {-EREMOTEIO, NULL, MSG_EDE_NETWORK_ERROR, "upstream failed"},
+	    {0, "\x12\x34\x81\x80\x00\x01\x00\x01", MSG_EDE_NETWORK_ERROR, "upstream failed"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run t;
+		run_start(&t, load_state(base_config, "/dev/null"), NULL, "www.example.net.", 1,
+			  false, false);
+		expect_send(&t, "192.0.2.53@53", false, false, false);
+		const char *g = cases[i].garbage;
+		resolve_feed_reply(t.r, cases[i].status, (const uint8_t *)g, g ? 8 : 0);
+		ck_assert_int_eq(next(&t), RESOLVE_DONE);
+		ck_assert_int_lt(t.out.done.status, 0);
+		ck_assert_ptr_null(t.out.done.ans);
+		ck_assert_int_eq(t.out.done.ede, cases[i].ede);
+		ck_assert_str_eq(t.out.done.ede_text, cases[i].text);
+		run_end(&t);
+	}
+}
+END_TEST
+
+START_TEST(no_upstream)
+{
+	static const char *const cfg = "server:\n  listen: [127.0.0.1@53]\n"
+				       "dnssec:\n  validation: false\n"
+				       "views:\n  - name: lan\n";
+	struct run t;
+	run_start(&t, load_state(cfg, "/dev/null"), NULL, "www.example.net.", 1, false, false);
+	ck_assert_int_eq(next(&t), RESOLVE_DONE); /* at once: nothing to send */
+	ck_assert_int_eq(t.out.done.status, -ENOENT);
+	ck_assert_int_eq(t.out.done.ede, MSG_EDE_NO_REACHABLE_AUTHORITY);
+	run_end(&t);
+}
+END_TEST
+
+/* The reply of the global upstream for a.evil.test: a CNAME into corp.example (which has
+ * upstreams of its own) and an address for it that the global upstream may not give. */
+static void feed_evil(struct run *t)
+{
+	expect_send(t, "192.0.2.53@53", false, false, false);
+	static const char *const an[] = {"a.evil.test. 300 IN CNAME secret.corp.example.",
+					 "secret.corp.example. 300 IN A 203.0.113.66", NULL};
+	feed_pkt(t, reply("a.evil.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL));
+}
+
+START_TEST(cname_chased)
+{
+	struct run t;
+	run_start(&t, load_state(base_config, "/dev/null"), NULL, "a.evil.test.", 1, false, false);
+	feed_evil(&t);
+	ck_assert_int_eq(next(&t), RESOLVE_LOOKUP);
+	char name[MSG_MAX_NAME * 4 + 1];
+	msg_name_to_str(t.out.lookup.name, t.out.lookup.name_len, name, sizeof(name));
+	ck_assert_str_eq(name, "secret.corp.example.");
+	ck_assert_uint_eq(t.out.lookup.qtype, 1);
+	ck_assert(t.out.lookup.chase);
+	static const char *const an[] = {"secret.corp.example. 120 IN A 192.0.2.77", NULL};
+	size_t len;
+	uint8_t *rest = world_wire(
+	    reply("secret.corp.example.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL), &len);
+	struct resolve_found found = {rest, len, NULL, 0, 0, 120, CACHE_SEC(CACHE_UNCHECKED, -1)};
+	resolve_feed_lookup(t.r, 0, &found);
+	free(rest);
+	ck_assert_int_eq(next(&t), RESOLVE_DONE);
+	ldns_pkt *p = done_pkt(&t);
+	ck_assert(has_rr(p, "a.evil.test. IN CNAME secret.corp.example."));
+	ck_assert(has_rr(p, "secret.corp.example. IN A 192.0.2.77"));
+	ck_assert(!has_rr(p, "secret.corp.example. IN A 203.0.113.66"));
+	ck_assert_uint_eq(t.out.done.ttl, 120);
+	ldns_pkt_free(p);
+	run_end(&t);
+}
+END_TEST
+
+/* A chase the driver declines leaves the CNAME as it is (cached); a failed one, not cached. */
+START_TEST(cname_declined_or_failed)
+{
+	for (int failed = 0; failed < 2; failed++) {
+		struct run t;
+		run_start(&t, load_state(base_config, "/dev/null"), NULL, "a.evil.test.", 1, false,
+			  false);
+		feed_evil(&t);
+		ck_assert_int_eq(next(&t), RESOLVE_LOOKUP);
+		resolve_feed_lookup(t.r, failed ? -ETIMEDOUT : -ELOOP, NULL);
+		ck_assert_int_eq(next(&t), RESOLVE_DONE);
+		ldns_pkt *p = done_pkt(&t);
+		ck_assert(has_rr(p, "a.evil.test. IN CNAME secret.corp.example."));
+		ck_assert_uint_eq(count_type(p, LDNS_SECTION_ANSWER, LDNS_RR_TYPE_A), 0);
+		ck_assert_uint_eq(t.out.done.ttl, failed ? 0 : 300);
+		ldns_pkt_free(p);
+		run_end(&t);
+	}
+}
+END_TEST
+
+/* ---- DNSSEC, on a signed world ---- */
+
+static struct world_zone zroot, ztld, za;
+static char anchor_text[1024];
+
+static void make_world(void)
+{
+	world_zone_init(&zroot, ".", LDNS_SIGN_ECDSAP256SHA256, false, NULL);
+	world_zone_init(&ztld, "test.", LDNS_SIGN_ED25519, false, NULL);
+	world_zone_init(&za, "a.test.", LDNS_SIGN_ECDSAP256SHA256, false, NULL);
+	ldns_rr_list_push_rr(zroot.rrs, world_zone_ds(&ztld));
+	ldns_rr_list_push_rr(ztld.rrs, world_zone_ds(&za));
+	world_zone_add(&za, "www.a.test. A 192.0.2.1");
+	world_zone_sign(&zroot);
+	world_zone_sign(&ztld);
+	world_zone_sign(&za);
+	ldns_rr *ds = world_zone_ds(&zroot);
+	world_rr_text(ds, anchor_text, sizeof(anchor_text));
+	ldns_rr_free(ds);
+}
+
+/* Serve the validator's LOOKUPs from the world until DONE; how many there were. */
+static unsigned serve_lookups(struct run *t)
+{
+	unsigned n = 0;
+	enum resolve_action a;
+	while ((a = next(t)) == RESOLVE_LOOKUP) {
+		ck_assert_uint_lt(++n, 20);
+		ck_assert(t->out.lookup.do_bit && t->out.lookup.cd && !t->out.lookup.chase);
+		char name[MSG_MAX_NAME * 4 + 1];
+		msg_name_to_str(t->out.lookup.name, t->out.lookup.name_len, name, sizeof(name));
+		uint16_t type = t->out.lookup.qtype;
+		struct world_zone *z = NULL;
+		if (type == LDNS_RR_TYPE_DNSKEY)
+			z = !strcmp(name, ".") ? &zroot : !strcmp(name, "test.") ? &ztld : &za;
+		else if (type == LDNS_RR_TYPE_DS)
+			z = !strcmp(name, "test.") ? &zroot : &ztld;
+		ck_assert_ptr_nonnull(z);
+		size_t len;
+		uint8_t *b = world_wire(world_reply(z, name, type), &len);
+		struct resolve_found found = {b, len, NULL, 0, 0, 3600, 0};
+		resolve_feed_lookup(t->r, 0, &found);
+		free(b);
+	}
+	ck_assert_int_eq(a, RESOLVE_DONE);
+	return n;
+}
+
+START_TEST(secure_answer)
+{
+	for (int do_bit = 0; do_bit < 2; do_bit++) {
+		struct run t;
+		struct anchor_set *anchors = world_anchors_from(anchor_text, NULL, 0);
+		run_start(&t, load_state(base_config, "/dev/null"), anchors, "www.a.test.", 1,
+			  do_bit, false);
+		expect_send(&t, "192.0.2.53@53", true, true, false); /* DO and CD to validate */
+		feed_pkt(&t, world_reply(&za, "www.a.test.", LDNS_RR_TYPE_A));
+		/* DNSKEY ., DS test., DNSKEY test., DS a.test., DNSKEY a.test. */
+		ck_assert_uint_eq(serve_lookups(&t), 5);
+		ck_assert_uint_eq(CACHE_SEC_STATUS(t.out.done.sec), CACHE_SECURE);
+		ldns_pkt *p = done_pkt(&t);
+		ck_assert(has_rr(p, "www.a.test. IN A 192.0.2.1"));
+		/* A client without DO gets no RRSIG (RFC 4035 3.2.1) */
+		ck_assert_uint_eq(count_type(p, LDNS_SECTION_ANSWER, LDNS_RR_TYPE_RRSIG),
+				  do_bit ? 1 : 0);
+		ldns_pkt_free(p);
+		run_end(&t);
+		anchor_set_free(anchors);
+	}
+}
+END_TEST
+
+START_TEST(bogus_answer)
+{
+	struct run t;
+	struct anchor_set *anchors = world_anchors_from(anchor_text, NULL, 0);
+	run_start(&t, load_state(base_config, "/dev/null"), anchors, "www.a.test.", 1, true, false);
+	expect_send(&t, "192.0.2.53@53", true, true, false);
+	ldns_pkt *p = world_reply(&za, "www.a.test.", LDNS_RR_TYPE_A);
+	ldns_rr *a = ldns_rr_list_rr(ldns_pkt_answer(p), 0);
+	if (ldns_rr_get_type(a) != LDNS_RR_TYPE_A)
+		a = ldns_rr_list_rr(ldns_pkt_answer(p), 1);
+	world_rr_set(a, 0, ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, "203.0.113.1")); /* forged */
+	feed_pkt(&t, p);
+	serve_lookups(&t);
+	ck_assert_uint_eq(CACHE_SEC_STATUS(t.out.done.sec), CACHE_BOGUS);
+	ck_assert_uint_eq(CACHE_SEC_EDE(t.out.done.sec), 6); /* DNSSEC Bogus */
+	ck_assert_uint_le(t.out.done.ttl, RESOLVE_BOGUS_TTL);
+	ck_assert_int_eq(t.out.done.status, 0); /* the data is kept for CD clients */
+	run_end(&t);
+	anchor_set_free(anchors);
+}
+END_TEST
+
+/* A DNSKEY that cannot be had: the chain cannot be proven, bogus. */
+START_TEST(lookup_failure_is_bogus)
+{
+	struct run t;
+	struct anchor_set *anchors = world_anchors_from(anchor_text, NULL, 0);
+	run_start(&t, load_state(base_config, "/dev/null"), anchors, "www.a.test.", 1, false,
+		  false);
+	expect_send(&t, "192.0.2.53@53", true, true, false);
+	feed_pkt(&t, world_reply(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ck_assert_int_eq(next(&t), RESOLVE_LOOKUP);
+	ck_assert_uint_eq(t.out.lookup.qtype, LDNS_RR_TYPE_DNSKEY);
+	resolve_feed_lookup(t.r, -ETIMEDOUT, NULL);
+	while (next(&t) == RESOLVE_LOOKUP)
+		resolve_feed_lookup(t.r, -ETIMEDOUT, NULL);
+	ck_assert_uint_eq(CACHE_SEC_STATUS(t.out.done.sec), CACHE_BOGUS);
+	run_end(&t);
+	anchor_set_free(anchors);
+}
+END_TEST
+
+/* CD: the data as it is, not validated, nothing looked up. */
+START_TEST(checking_disabled)
+{
+	struct run t;
+	struct anchor_set *anchors = world_anchors_from(anchor_text, NULL, 0);
+	run_start(&t, load_state(base_config, "/dev/null"), anchors, "www.a.test.", 1, true, true);
+	expect_send(&t, "192.0.2.53@53", true, true, false);
+	feed_pkt(&t, world_reply(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ck_assert_int_eq(next(&t), RESOLVE_DONE);
+	ck_assert_uint_eq(CACHE_SEC_STATUS(t.out.done.sec), CACHE_UNCHECKED);
+	run_end(&t);
+	anchor_set_free(anchors);
+}
+END_TEST
+
+static Suite *resolve_suite(void)
+{
+	Suite *s = suite_create("resolve");
+	TCase *tc = tcase_create("forwarding");
+	tcase_add_test(tc, forwarded_answer);
+	tcase_add_test(tc, negative_ttls);
+	tcase_add_test(tc, truncated_to_tcp);
+	tcase_add_test(tc, upstream_failures);
+	tcase_add_test(tc, no_upstream);
+	tcase_add_test(tc, cname_chased);
+	tcase_add_test(tc, cname_declined_or_failed);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("dnssec");
+	tcase_add_unchecked_fixture(tc, make_world, NULL);
+	tcase_add_test(tc, secure_answer);
+	tcase_add_test(tc, bogus_answer);
+	tcase_add_test(tc, lookup_failure_is_bogus);
+	tcase_add_test(tc, checking_disabled);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_main_run(resolve_suite());
+}
