@@ -5,7 +5,7 @@
     tests/check-layers.py --archive LIB   check that a built megdns_core has no libuv symbol
 
 Source rules, each reported as FILE:LINE: what is wrong, exit 1 when any fails:
-  1. no include circle among resolver modules (a module is a .c and its .h);
+  1. no include circle among resolver modules (a module is X.c, X.h and a private X_impl.h);
   2. <uv.h> only in daemon/ and ops/ (nothing below the line does I/O on a loop);
   3. a folder includes only folders at or below its own layer
      (util < dns < conf < dnssec < policy < resolve < daemon < ops);
@@ -25,6 +25,11 @@ INCLUDE = re.compile(r'\s*#\s*include\s+([<"])([^>"]+)[>"]')
 # A function definition starts at column 0 with a return type and a name followed by "(";
 # its body ends at the first "}" in column 0.
 FUNC_START = re.compile(r"^[A-Za-z_][A-Za-z0-9_ \*]*\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+def module_of(path):
+    """The module a file belongs to: X.c, X.h and X's private header X_impl.h are one."""
+    return path[:-len("_impl")] if path.endswith("_impl") else path
 
 
 def check_archive(path):
@@ -95,7 +100,7 @@ def check_sources(root):
     graph = {}
     where = {}
     for layer, name, path in sources(root):
-        module = f"{layer}/{name.rsplit('.', 1)[0]}"
+        module = module_of(f"{layer}/{name.rsplit('.', 1)[0]}")
         graph.setdefault(module, set())
         with open(path, encoding="utf-8") as f:
             lines = f.read().split("\n")
@@ -115,7 +120,7 @@ def check_sources(root):
             if kind != '"' or "/" not in target:
                 continue
             tlayer = target.split("/", 1)[0]
-            tmodule = target.rsplit(".", 1)[0]
+            tmodule = module_of(target.rsplit(".", 1)[0])
             if tlayer in LAYERS and layer in LAYERS and \
                     LAYERS.index(tlayer) > LAYERS.index(layer) and \
                     not (layer == "daemon" and name == "main.c"):
