@@ -6,8 +6,9 @@
  * of trust to each through the keycache, asking for DS/DNSKEY replies as it goes; it does no
  * signature checks on the answer itself, so a walk that has to pause costs nothing to redo.
  * The second pass, once every zone's state is known, verifies each RRset and denial proof.
+ * The walk itself, one DS/DNSKEY step at a time, is validate_chain.c.
  */
-#include "dnssec/validate.h"
+#include "dnssec/validate_impl.h"
 
 #include "dnssec/denial.h"
 #include "dns/pkt.h"
@@ -15,45 +16,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-#define VAL_BOGUS_TTL      60    /* seconds a broken chain is remembered (Unbound's default) */
-#define VAL_MAX_KEY_TTL    86400 /* cap on how long a keycache entry lives */
-#define VAL_MAX_STEPS      64    /* walk steps per answer, against pathological trees */
-#define EDE_BOGUS          6
-#define EDE_SIG_EXPIRED    7
-#define EDE_SIG_NOT_YET    8
-#define EDE_DNSKEY_MISSING 9
-#define EDE_RRSIGS_MISSING 10
-#define EDE_NSEC_MISSING   12
-#define VAL_WHY_MAX        (LDNS_MAX_DOMAINLEN * 8 + 160)
-
-enum val_keys {
-	VAL_KEYS_SECURE,
-	VAL_KEYS_INSECURE,
-	VAL_KEYS_BOGUS,
-	VAL_KEYS_NEED,
-	VAL_KEYS_PROGRESS
-};
-
-struct validation {
-	const struct anchor_set *anchors;
-	struct keycache *kc;
-	time_t now;
-	uint64_t now_ms;
-	ldns_pkt *pkt;   /* the answer */
-	ldns_rdf *asked; /* the outstanding need */
-	ldns_rr_type asked_type;
-	bool fed;         /* a reply (or failure) for the need arrived */
-	ldns_pkt *reply;  /* that reply, NULL on failure */
-	ldns_rr_list *ds; /* validated DS set of `asked` while its DNSKEY is fetched */
-	unsigned steps;
-	bool done;
-	enum validate_status status;
-	int ede;
-	ldns_rdf *bogus_keys;  /* the last name val_keys found BOGUS in the key cache */
-	char why[VAL_WHY_MAX]; /* BOGUS: what broke, for people */
-	ldns_rdf *broken;      /* BOGUS: the zone whose DS or DNSKEY step failed, if that was it */
-};
 
 /*
  * Does every record of a type whose fields validation reads (ldns's accessors and ours) have
@@ -179,20 +141,20 @@ static int val_ede_of(ldns_status st)
 }
 
 /* Lower-case copy of a name, owned by the caller. */
-static ldns_rdf *val_name(const ldns_rdf *name)
+ldns_rdf *validate_name(const ldns_rdf *name)
 {
 	ldns_rdf *n = xcheck(ldns_rdf_clone(name));
 	ldns_dname2canonical(n);
 	return n;
 }
 
-static bool val_name_eq(const ldns_rdf *a, const ldns_rdf *b)
+bool validate_name_eq(const ldns_rdf *a, const ldns_rdf *b)
 {
 	return ldns_dname_compare(a, b) == 0;
 }
 
 /* The smallest TTL of a list, capped. */
-static uint32_t val_ttl(const ldns_rr_list *l)
+uint32_t validate_ttl(const ldns_rr_list *l)
 {
 	uint32_t ttl = VAL_MAX_KEY_TTL;
 	for (size_t i = 0; l && i < ldns_rr_list_rr_count(l); i++)
@@ -205,8 +167,8 @@ static uint32_t val_ttl(const ldns_rr_list *l)
  * Check the RRSIGs (from sigs) of rrset made by zone with keys. Returns 0 when one verifies,
  * else the EDE code: 10 when there is no RRSIG by that zone at all.
  */
-static int val_verify(const struct validation *v, const ldns_rr_list *rrset,
-		      const ldns_rr_list *sigs, const ldns_rdf *zone, const ldns_rr_list *keys)
+int validate_verify(const struct validation *v, const ldns_rr_list *rrset, const ldns_rr_list *sigs,
+		    const ldns_rdf *zone, const ldns_rr_list *keys)
 {
 	const ldns_rr *first = ldns_rr_list_rr(rrset, 0);
 	ldns_status last = LDNS_STATUS_CRYPTO_NO_RRSIG;
@@ -214,8 +176,8 @@ static int val_verify(const struct validation *v, const ldns_rr_list *rrset,
 	for (size_t i = 0; sigs && i < ldns_rr_list_rr_count(sigs); i++) {
 		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
 		if (ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig)) != ldns_rr_get_type(first) ||
-		    !val_name_eq(ldns_rr_owner(sig), ldns_rr_owner(first)) ||
-		    !val_name_eq(ldns_rr_rrsig_signame(sig), zone))
+		    !validate_name_eq(ldns_rr_owner(sig), ldns_rr_owner(first)) ||
+		    !validate_name_eq(ldns_rr_rrsig_signame(sig), zone))
 			continue;
 		found = true;
 		last = ldns_verify_rrsig_keylist_time(rrset, sig, keys, v->now, NULL);
@@ -226,290 +188,16 @@ static int val_verify(const struct validation *v, const ldns_rr_list *rrset,
 }
 
 /* RRSIGs and the RRset of (owner, type) in a section of pkt; caller frees both lists. */
-static ldns_rr_list *val_rrset(const ldns_pkt *pkt, const ldns_rdf *owner, ldns_rr_type type,
-			       ldns_pkt_section sec)
+ldns_rr_list *validate_rrset(const ldns_pkt *pkt, const ldns_rdf *owner, ldns_rr_type type,
+			     ldns_pkt_section sec)
 {
 	return ldns_pkt_rr_list_by_name_and_type(pkt, owner, type, sec);
-}
-
-/*
- * DNSSEC signing algorithms we validate (RFC 8624: RSASHA1(-NSEC3), RSASHA256/512, ECDSA
- * P-256/P-384, Ed25519, Ed448) and that this ldns/OpenSSL build supports. ldns would also
- * accept RSAMD5, DSA and the HMAC numbers, which must not count as DNSSEC algorithms.
- */
-static bool val_algorithm_ok(uint8_t alg)
-{
-	switch (alg) {
-	case 5:
-	case 7:
-	case 8:
-	case 10:
-	case 13:
-	case 14:
-	case 15:
-	case 16:
-		return ldns_key_algo_supported(alg);
-	default:
-		return false;
-	}
-}
-
-/* Can any DS of the set be used (algorithm and digest supported by this build)? */
-static bool val_ds_usable(const ldns_rr_list *ds)
-{
-	for (size_t i = 0; ds && i < ldns_rr_list_rr_count(ds); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(ds, i);
-		if (ldns_rr_rd_count(rr) < 4)
-			continue;
-		uint8_t alg = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
-		uint8_t digest = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
-		if (val_algorithm_ok(alg) && (digest == 1 || digest == 2 || digest == 4))
-			return true;
-	}
-	return false;
-}
-
-static void val_put(struct validation *v, const ldns_rdf *name, enum keycache_state state,
-		    const ldns_rdf *zone, const ldns_rr_list *keys, int ede, uint32_t ttl)
-{
-	keycache_put(v->kc, name, state, zone, keys, ede,
-		     state == KEYCACHE_BOGUS ? VAL_BOGUS_TTL : ttl, v->now_ms);
-}
-
-/*
- * The reply to (zone, DNSKEY) arrived: keep the key set if a key matching the trusted DS
- * (or equal to a trusted DNSKEY) signs it.
- */
-static void val_take_dnskey(struct validation *v, const ldns_rdf *zone, const ldns_rr_list *ds,
-			    const ldns_rr_list *akeys)
-{
-	ldns_rr_list *keys =
-	    v->reply ? val_rrset(v->reply, zone, LDNS_RR_TYPE_DNSKEY, LDNS_SECTION_ANSWER) : NULL;
-	ldns_rr_list *sigs =
-	    v->reply ? ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_ANSWER)
-		     : NULL;
-	ldns_rr_list *trusted = xcheck(ldns_rr_list_new());
-	for (size_t i = 0; keys && i < ldns_rr_list_rr_count(keys); i++) {
-		ldns_rr *k = ldns_rr_list_rr(keys, i);
-		bool ok = false;
-		for (size_t j = 0; !ok && ds && j < ldns_rr_list_rr_count(ds); j++)
-			ok = ldns_rr_compare_ds(k, ldns_rr_list_rr(ds, j));
-		for (size_t j = 0; !ok && akeys && j < ldns_rr_list_rr_count(akeys); j++)
-			ok = ldns_rr_compare(k, ldns_rr_list_rr(akeys, j)) == 0;
-		if (ok)
-			ldns_rr_list_push_rr(trusted, k);
-	}
-	if (ldns_rr_list_rr_count(trusted) == 0) {
-		if (ds && ldns_rr_list_rr_count(ds) && !val_ds_usable(ds))
-			val_put(v, zone, KEYCACHE_INSECURE, NULL, NULL, -1, val_ttl(ds));
-		else
-			val_put(v, zone, KEYCACHE_BOGUS, NULL, NULL, EDE_DNSKEY_MISSING, 0);
-	} else {
-		int e = val_verify(v, keys, sigs, zone, trusted);
-		if (e == 0)
-			val_put(v, zone, KEYCACHE_SECURE, zone, keys, -1, val_ttl(keys));
-		else
-			val_put(v, zone, KEYCACHE_BOGUS, NULL, NULL, e, 0);
-	}
-	ldns_rr_list_free(trusted); /* shallow: its records belong to keys */
-	ldns_rr_list_deep_free(keys);
-	ldns_rr_list_deep_free(sigs);
-}
-
-/* Verify every NSEC/NSEC3 RRset of a section with the zone's keys: 0 or an EDE code. */
-static int val_verify_denials(const struct validation *v, const ldns_pkt *pkt,
-			      const ldns_rr_list *nsecs, const ldns_rdf *zone,
-			      const ldns_rr_list *keys)
-{
-	ldns_rr_list *sigs =
-	    ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_AUTHORITY);
-	int e = 0;
-	for (size_t i = 0; e == 0 && i < ldns_rr_list_rr_count(nsecs); i++) {
-		const ldns_rr *n = ldns_rr_list_rr(nsecs, i);
-		ldns_rr_list *set =
-		    val_rrset(pkt, ldns_rr_owner(n), ldns_rr_get_type(n), LDNS_SECTION_AUTHORITY);
-		e = val_verify(v, set, sigs, zone, keys);
-		ldns_rr_list_deep_free(set);
-	}
-	ldns_rr_list_deep_free(sigs);
-	return e;
-}
-
-/*
- * No DS for child in a reply signed by parent (entry e): from the proven NSEC or NSEC3,
- * decide whether child is an unsigned delegation (INSECURE), not a zone cut (SECURE with the
- * parent's keys), or the proof is missing or broken (BOGUS).
- */
-static void val_take_no_ds(struct validation *v, const ldns_rdf *child,
-			   const struct keycache_entry *e)
-{
-	ldns_rr_list *nsec =
-	    ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_NSEC, LDNS_SECTION_AUTHORITY);
-	ldns_rr_list *nsec3 =
-	    nsec ? NULL
-		 : ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY);
-	ldns_rr_list *proof = nsec ? nsec : nsec3;
-	enum keycache_state st = KEYCACHE_BOGUS;
-	int ede =
-	    proof ? val_verify_denials(v, v->reply, proof, e->zone, e->keys) : EDE_NSEC_MISSING;
-	if (ede == 0) {
-		switch (denial_of_ds(nsec, nsec3, child, e->zone)) {
-		case DENIAL_NO_CUT:
-			st = KEYCACHE_SECURE;
-			break;
-		case DENIAL_UNSIGNED_CUT:
-		case DENIAL_OPT_OUT:
-			st = KEYCACHE_INSECURE;
-			break;
-		case DENIAL_CLAIMS_DS:
-			ede = EDE_BOGUS;
-			break;
-		case DENIAL_NO_PROOF:
-			ede = EDE_NSEC_MISSING;
-			break;
-		}
-	}
-	if (st == KEYCACHE_SECURE)
-		val_put(v, child, st, e->zone, e->keys, -1, val_ttl(proof));
-	else
-		val_put(v, child, st, NULL, NULL, st == KEYCACHE_BOGUS ? ede : -1, val_ttl(proof));
-	ldns_rr_list_deep_free(nsec);
-	ldns_rr_list_deep_free(nsec3);
-}
-
-/* The reply to (child, DS) arrived; the parent's state is e. */
-static void val_take_ds(struct validation *v, const ldns_rdf *child, const struct keycache_entry *e)
-{
-	if (!v->reply) {
-		val_put(v, child, KEYCACHE_BOGUS, NULL, NULL, EDE_BOGUS, 0);
-		return;
-	}
-	ldns_rr_list *ds = val_rrset(v->reply, child, LDNS_RR_TYPE_DS, LDNS_SECTION_ANSWER);
-	if (!ds || ldns_pkt_get_rcode(v->reply) != LDNS_RCODE_NOERROR) {
-		ldns_rr_list_deep_free(ds);
-		val_take_no_ds(v, child, e);
-		return;
-	}
-	ldns_rr_list *sigs =
-	    ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_ANSWER);
-	int err = val_verify(v, ds, sigs, e->zone, e->keys);
-	ldns_rr_list_deep_free(sigs);
-	if (err) {
-		val_put(v, child, KEYCACHE_BOGUS, NULL, NULL, err, 0);
-		ldns_rr_list_deep_free(ds);
-	} else if (!val_ds_usable(ds)) {
-		val_put(v, child, KEYCACHE_INSECURE, NULL, NULL, -1, val_ttl(ds));
-		ldns_rr_list_deep_free(ds);
-	} else {
-		ldns_rr_list_deep_free(v->ds);
-		v->ds = ds; /* next: the child's DNSKEY, checked against these */
-	}
-}
-
-/* Ask for (name, type) unless that reply has already been fed: then return true. */
-static bool val_ask(struct validation *v, const ldns_rdf *name, ldns_rr_type type,
-		    struct validate_need *need)
-{
-	if (v->asked && v->fed && v->asked_type == type && val_name_eq(v->asked, name))
-		return true;
-	ldns_rdf_deep_free(v->asked);
-	v->asked = val_name(name);
-	v->asked_type = type;
-	v->fed = false;
-	need->name_len = ldns_rdf_size(v->asked);
-	memcpy(need->name, ldns_rdf_data(v->asked), need->name_len);
-	need->type = type;
-	return false;
-}
-
-/* The fed reply has been used: forget it. */
-static void val_consumed(struct validation *v)
-{
-	ldns_rdf_deep_free(v->asked);
-	v->asked = NULL;
-	v->fed = false;
-	ldns_pkt_free(v->reply);
-	v->reply = NULL;
-}
-
-/* One step down from known name n (entry e) toward t: fetch or take the child's DS/DNSKEY. */
-static enum val_keys val_descend(struct validation *v, const ldns_rdf *t, const ldns_rdf *n,
-				 const struct keycache_entry *e, struct validate_need *need)
-{
-	size_t tl = ldns_dname_label_count(t), nl = ldns_dname_label_count(n);
-	ldns_rdf *c = xcheck(ldns_dname_clone_from(t, tl - nl - 1));
-	enum val_keys r = VAL_KEYS_NEED;
-	ldns_dname2canonical(c);
-	if (v->ds && val_name_eq(ldns_rr_owner(ldns_rr_list_rr(v->ds, 0)), c)) {
-		if (val_ask(v, c, LDNS_RR_TYPE_DNSKEY, need)) {
-			val_take_dnskey(v, c, v->ds, NULL);
-			ldns_rr_list_deep_free(v->ds);
-			v->ds = NULL;
-			val_consumed(v);
-			r = VAL_KEYS_PROGRESS;
-		}
-	} else if (val_ask(v, c, LDNS_RR_TYPE_DS, need)) {
-		struct keycache_entry copy = *e;
-		copy.zone = xcheck(ldns_rdf_clone(e->zone));
-		copy.keys = xcheck(ldns_rr_list_clone(e->keys));
-		val_take_ds(v, c, &copy);
-		ldns_rdf_deep_free(copy.zone);
-		ldns_rr_list_deep_free(copy.keys);
-		val_consumed(v);
-		r = VAL_KEYS_PROGRESS;
-	}
-	ldns_rdf_deep_free(c);
-	return r;
-}
-
-/*
- * What is known of the keys for name t (lower case): walk from the deepest known point (or
- * the closest trust anchor) toward t. SECURE and BOGUS set *out.
- */
-static enum val_keys val_keys(struct validation *v, const ldns_rdf *t, struct validate_need *need,
-			      const struct keycache_entry **out)
-{
-	if (anchor_is_insecure(v->anchors, t))
-		return VAL_KEYS_INSECURE;
-	const struct anchor *a = anchor_find(v->anchors, t);
-	if (!a)
-		return VAL_KEYS_INSECURE;
-	ldns_rdf *n = val_name(t);
-	const struct keycache_entry *e;
-	while (!(e = keycache_get(v->kc, n, v->now_ms)) && !val_name_eq(n, a->zone)) {
-		ldns_rdf *p = xcheck(ldns_dname_left_chop(n));
-		ldns_rdf_deep_free(n);
-		n = p;
-	}
-	enum val_keys r;
-	if (!e) {
-		r = VAL_KEYS_NEED;
-		if (val_ask(v, a->zone, LDNS_RR_TYPE_DNSKEY, need)) {
-			val_take_dnskey(v, a->zone, a->ds, a->key);
-			val_consumed(v);
-			r = VAL_KEYS_PROGRESS;
-		}
-	} else if (e->state != KEYCACHE_SECURE) {
-		*out = e;
-		r = e->state == KEYCACHE_INSECURE ? VAL_KEYS_INSECURE : VAL_KEYS_BOGUS;
-		if (r == VAL_KEYS_BOGUS) {
-			ldns_rdf_deep_free(v->bogus_keys);
-			v->bogus_keys = xcheck(ldns_rdf_clone(n));
-		}
-	} else if (val_name_eq(n, t)) {
-		*out = e;
-		r = VAL_KEYS_SECURE;
-	} else {
-		r = val_descend(v, t, n, e, need);
-	}
-	ldns_rdf_deep_free(n);
-	return r;
 }
 
 /* Could zone signer hold name, i.e. is name at or below it (RFC 4035 5.3.1)? */
 static bool val_signs_for(const ldns_rdf *signer, const ldns_rdf *name)
 {
-	ldns_rdf *z = val_name(signer), *n = val_name(name);
+	ldns_rdf *z = validate_name(signer), *n = validate_name(name);
 	bool ok = anchor_name_under(n, z);
 	ldns_rdf_deep_free(z);
 	ldns_rdf_deep_free(n);
@@ -523,7 +211,7 @@ static const ldns_rdf *val_signer(const ldns_rr_list *sigs, const ldns_rdf *owne
 	for (size_t i = 0; sigs && i < ldns_rr_list_rr_count(sigs); i++) {
 		const ldns_rr *s = ldns_rr_list_rr(sigs, i);
 		if (ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(s)) == type &&
-		    val_name_eq(ldns_rr_owner(s), owner)) {
+		    validate_name_eq(ldns_rr_owner(s), owner)) {
 			if (sig_out)
 				*sig_out = s;
 			return ldns_rr_rrsig_signame(s);
@@ -535,20 +223,20 @@ static const ldns_rdf *val_signer(const ldns_rr_list *sigs, const ldns_rdf *owne
 /* The name a negative answer denies: the qname, or the end of the answer's CNAME chain. */
 static ldns_rdf *val_denied_name(const ldns_pkt *pkt)
 {
-	ldns_rdf *d = val_name(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(pkt), 0)));
+	ldns_rdf *d = validate_name(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(pkt), 0)));
 	const ldns_rr_list *an = ldns_pkt_answer(pkt);
 	for (int hops = 0; hops < 16; hops++) {
 		size_t i;
 		for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
 			const ldns_rr *rr = ldns_rr_list_rr(an, i);
 			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
-			    val_name_eq(ldns_rr_owner(rr), d))
+			    validate_name_eq(ldns_rr_owner(rr), d))
 				break;
 		}
 		if (i == ldns_rr_list_rr_count(an))
 			break;
 		ldns_rdf_deep_free(d);
-		d = val_name(ldns_rr_rdf(ldns_rr_list_rr(an, i), 0));
+		d = validate_name(ldns_rr_rdf(ldns_rr_list_rr(an, i), 0));
 	}
 	return d;
 }
@@ -563,7 +251,7 @@ static bool val_negative(const ldns_pkt *pkt, const ldns_rdf *denied, ldns_rr_ty
 	const ldns_rr_list *an = ldns_pkt_answer(pkt);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
-		if (ldns_rr_get_type(rr) == qtype && val_name_eq(ldns_rr_owner(rr), denied))
+		if (ldns_rr_get_type(rr) == qtype && validate_name_eq(ldns_rr_owner(rr), denied))
 			return false;
 	}
 	/* A chain that stops at a name with neither data nor an SOA saying there is none was not
@@ -571,7 +259,7 @@ static bool val_negative(const ldns_pkt *pkt, const ldns_rdf *denied, ldns_rr_ty
 	 * check here are its CNAMEs, as in Unbound's "CNAME without answer". */
 	const ldns_rdf *qname = ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(pkt), 0));
 	ldns_rr_list *soa = ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_SOA, LDNS_SECTION_AUTHORITY);
-	bool unfollowed = !soa && !val_name_eq(qname, denied);
+	bool unfollowed = !soa && !validate_name_eq(qname, denied);
 	ldns_rr_list_deep_free(soa);
 	return !unfollowed;
 }
@@ -685,7 +373,7 @@ static int val_wildcard_proof(struct validation *v, const ldns_rdf *owner, const
 	    nsec ? NULL
 		 : ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_NSEC3, LDNS_SECTION_AUTHORITY);
 	ldns_rr_list *proof = nsec ? nsec : nsec3;
-	int e = proof ? val_verify_denials(v, v->pkt, proof, zone, keys) : EDE_NSEC_MISSING;
+	int e = proof ? validate_chain_denials(v, v->pkt, proof, zone, keys) : EDE_NSEC_MISSING;
 	unsigned labels = ldns_rdf2native_int8(ldns_rr_rrsig_labels(sig));
 	if (e == 0 && !denial_of_wildcard_owner(nsec, nsec3, owner, labels, zone))
 		e = EDE_NSEC_MISSING;
@@ -708,13 +396,14 @@ static enum val_keys val_rrset_check(struct validation *v, const ldns_rr *first,
 	    val_signer(sigs, ldns_rr_owner(first), ldns_rr_get_type(first), &sig);
 	if (signer && !val_signs_for(signer, ldns_rr_owner(first)))
 		signer = NULL; /* a zone can only sign its own names: as good as unsigned */
-	ldns_rdf *zone = val_name(signer ? signer : ldns_rr_owner(first));
+	ldns_rdf *zone = validate_name(signer ? signer : ldns_rr_owner(first));
 	const struct keycache_entry *e = NULL;
-	enum val_keys k = val_keys(v, zone, need, &e);
+	enum val_keys k = validate_chain_keys(v, zone, need, &e);
 	if (verify && val_merge_keys(v, k, e)) {
-		ldns_rr_list *set = val_rrset(v->pkt, ldns_rr_owner(first), ldns_rr_get_type(first),
-					      LDNS_SECTION_ANSWER);
-		int err = signer ? val_verify(v, set, sigs, zone, e->keys) : EDE_RRSIGS_MISSING;
+		ldns_rr_list *set = validate_rrset(v->pkt, ldns_rr_owner(first),
+						   ldns_rr_get_type(first), LDNS_SECTION_ANSWER);
+		int err =
+		    signer ? validate_verify(v, set, sigs, zone, e->keys) : EDE_RRSIGS_MISSING;
 		if (err == 0 && val_is_wildcard(sig))
 			err = val_wildcard_proof(v, ldns_rr_owner(first), sig, zone, e->keys);
 		if (err)
@@ -741,7 +430,7 @@ static int val_denial(struct validation *v, const ldns_rdf *name, const ldns_rdf
 	    ldns_pkt_rr_list_by_type(v->pkt, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_AUTHORITY);
 	ldns_rr_list *proof = nsec ? nsec : nsec3;
 	bool nxdomain = ldns_pkt_get_rcode(v->pkt) == LDNS_RCODE_NXDOMAIN;
-	int e = proof ? val_verify_denials(v, v->pkt, proof, zone, keys) : EDE_NSEC_MISSING;
+	int e = proof ? validate_chain_denials(v, v->pkt, proof, zone, keys) : EDE_NSEC_MISSING;
 	if (e == 0 && !denial_of_answer(nsec, nsec3, sigs, name, qtype, nxdomain, zone, insecure))
 		e = EDE_NSEC_MISSING;
 	ldns_rr_list_deep_free(nsec);
@@ -763,16 +452,16 @@ static enum val_keys val_negative_check(struct validation *v, bool verify,
 		if (val_signs_for(s, denied)) /* only the denied name's own zone may deny it */
 			signer = s;
 	}
-	ldns_rdf *zone = val_name(signer ? signer : denied);
+	ldns_rdf *zone = validate_name(signer ? signer : denied);
 	const struct keycache_entry *e = NULL;
-	enum val_keys k = val_keys(v, zone, need, &e);
+	enum val_keys k = validate_chain_keys(v, zone, need, &e);
 	if (verify && val_merge_keys(v, k, e)) {
 		/* RRSIGs only from other zones: a proof from the wrong zone proves nothing. */
 		int err = signer ? 0 : sigs ? EDE_NSEC_MISSING : EDE_RRSIGS_MISSING;
 		ldns_rr_list *soa =
-		    val_rrset(v->pkt, zone, LDNS_RR_TYPE_SOA, LDNS_SECTION_AUTHORITY);
+		    validate_rrset(v->pkt, zone, LDNS_RR_TYPE_SOA, LDNS_SECTION_AUTHORITY);
 		if (err == 0 && soa)
-			err = val_verify(v, soa, sigs, zone, e->keys);
+			err = validate_verify(v, soa, sigs, zone, e->keys);
 		bool insecure = false;
 		if (err == 0)
 			err = val_denial(v, denied, zone, e->keys, &insecure);
@@ -799,16 +488,16 @@ static enum val_keys val_negative_check(struct validation *v, bool verify,
 static bool val_cname_from_dname(const ldns_pkt *pkt, const ldns_rr *cname)
 {
 	const ldns_rr_list *an = ldns_pkt_answer(pkt);
-	ldns_rdf *owner = val_name(ldns_rr_owner(cname));
-	ldns_rdf *target = val_name(ldns_rr_rdf(cname, 0));
+	ldns_rdf *owner = validate_name(ldns_rr_owner(cname));
+	ldns_rdf *target = validate_name(ldns_rr_rdf(cname, 0));
 	size_t olen = ldns_rdf_size(owner);
 	bool ok = false;
 	for (size_t i = 0; !ok && i < ldns_rr_list_rr_count(an); i++) {
 		const ldns_rr *d = ldns_rr_list_rr(an, i);
 		if (ldns_rr_get_type(d) != LDNS_RR_TYPE_DNAME)
 			continue;
-		ldns_rdf *downer = val_name(ldns_rr_owner(d));
-		ldns_rdf *dtarget = val_name(ldns_rr_rdf(d, 0));
+		ldns_rdf *downer = validate_name(ldns_rr_owner(d));
+		ldns_rdf *dtarget = validate_name(ldns_rr_rdf(d, 0));
 		size_t dlen = ldns_rdf_size(downer), plen = olen - dlen;
 		ok = olen > dlen && anchor_name_under(owner, downer) &&
 		     ldns_rdf_size(target) == plen + ldns_rdf_size(dtarget) &&
@@ -837,7 +526,7 @@ static enum val_keys val_pass(struct validation *v, bool verify, struct validate
 		for (size_t j = 0; j < i && !seen; j++) {
 			const ldns_rr *o = ldns_rr_list_rr(an, j);
 			seen = ldns_rr_get_type(o) == ldns_rr_get_type(rr) &&
-			       val_name_eq(ldns_rr_owner(o), ldns_rr_owner(rr));
+			       validate_name_eq(ldns_rr_owner(o), ldns_rr_owner(rr));
 		}
 		if (!seen && ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
 		    val_cname_from_dname(v->pkt, rr))
