@@ -51,7 +51,7 @@ usage:
 }
 
 /* Say whether one kind of criterion of view v matches, and why. */
-static bool explain_prefixes(const char *what, const struct prefix *p, size_t n,
+static void explain_prefixes(const char *what, const struct prefix *p, size_t n,
 			     const struct sockaddr *sa, const char *ifname, FILE *out)
 {
 	char buf[ADDR_STRLEN];
@@ -59,28 +59,26 @@ static bool explain_prefixes(const char *what, const struct prefix *p, size_t n,
 		if (prefix_match(&p[i], sa, ifname)) {
 			fprintf(out, "    %s: %s matches\n", what,
 				prefix_format(&p[i], buf, sizeof(buf)));
-			return true;
+			return;
 		}
 	fprintf(out, "    %s: no entry matches\n", what);
-	return false;
 }
 
-static bool explain_view(const struct view *v, const struct explain_args *a, FILE *out)
+/* Say why view v matches the client or not; chosen: it is the one view_select picked. */
+static void explain_view(const struct view *v, bool chosen, const struct explain_args *a, FILE *out)
 {
 	const struct config_view *c = v->cfg;
-	bool ok = true;
 	fprintf(out, "view %s:\n", c->name);
 	if (!c->n_clients && !c->n_interfaces && !c->n_destinations)
 		fprintf(out, "    no criteria: matches every client\n");
 	if (c->n_clients)
-		ok &= explain_prefixes("match-clients", c->clients, c->n_clients,
-				       (const struct sockaddr *)&a->client.ss, a->ifname, out);
+		explain_prefixes("match-clients", c->clients, c->n_clients,
+				 (const struct sockaddr *)&a->client.ss, a->ifname, out);
 	if (c->n_destinations && !a->has_dest) {
 		fprintf(out, "    match-destinations: no --destination given\n");
-		ok = false;
 	} else if (c->n_destinations) {
-		ok &= explain_prefixes("match-destinations", c->destinations, c->n_destinations,
-				       (const struct sockaddr *)&a->dest.ss, a->ifname, out);
+		explain_prefixes("match-destinations", c->destinations, c->n_destinations,
+				 (const struct sockaddr *)&a->dest.ss, a->ifname, out);
 	}
 	if (c->n_interfaces) {
 		bool any = false;
@@ -90,13 +88,9 @@ static bool explain_view(const struct view *v, const struct explain_args *a, FIL
 			!a->ifname ? "no --interface given"
 			: any      ? a->ifname
 				   : "not listed");
-		ok &= any;
 	}
-	/* The verdict is the pipeline's own; the lines above only say why. */
-	ok = view_matches(v, (const struct sockaddr *)&a->client.ss,
-			  a->has_dest ? (const struct sockaddr *)&a->dest.ss : NULL, a->ifname);
-	fprintf(out, "    => %s\n", ok ? "MATCHES (first match wins)" : "does not match");
-	return ok;
+	/* The verdict is the pipeline's own (view_select); the lines above only say why. */
+	fprintf(out, "    => %s\n", chosen ? "MATCHES (first match wins)" : "does not match");
 }
 
 /* Print the records of a reply body, dig style. */
@@ -178,15 +172,15 @@ static void explain_cache_job(struct worker *w, size_t index, void *arg)
 static struct forward_set explain_upstreams(const struct state *st, const struct view *v,
 					    const uint8_t *name, size_t len, FILE *out)
 {
+	static const char *const why[] = {
+	    [FORWARD_VIEW] = "the view's own upstreams (own cache scope)",
+	    [FORWARD_ZONE] = "a forward-zones entry (longest suffix)",
+	    [FORWARD_DEFAULT] = "the global upstreams",
+	    [FORWARD_RESOLV_CONF] = "the nameservers of /etc/resolv.conf (no upstreams configured)",
+	};
+	/* The decision is the resolve step's own (resolve.c asks forward_lookup too). */
 	struct forward_set fs = forward_lookup(&st->fwd, v, name, len);
-	const char *why = "the global upstreams";
-	if (v->cfg->n_upstreams)
-		why = "the view's own upstreams (own cache scope)";
-	else if (fs.addrs != st->fwd.defaults)
-		why = "a forward-zones entry (longest suffix)";
-	else if (st->fwd.from_resolv_conf)
-		why = "the nameservers of /etc/resolv.conf (no upstreams configured)";
-	fprintf(out, "upstream: %s:", why);
+	fprintf(out, "upstream: %s:", why[fs.rule]);
 	for (size_t i = 0; i < fs.n; i++) {
 		char buf[ADDR_STRLEN];
 		fprintf(out, " %s", addr_format(&fs.addrs[i], buf, sizeof(buf)));
@@ -276,9 +270,14 @@ int explain_run(struct state *st, struct threads *th, const struct explain_args 
 		*at = '\0';
 	fprintf(out, "client %s%s%s\n", text, a.ifname ? " on interface " : "",
 		a.ifname ? a.ifname : "");
-	for (size_t i = 0; i < st->views.n_views; i++)
-		if (explain_view(&st->views.views[i], &a, out))
-			return explain_answer(th, st, &st->views.views[i], &a, out);
+	const struct view *v =
+	    view_select(&st->views, (const struct sockaddr *)&a.client.ss,
+			a.has_dest ? (const struct sockaddr *)&a.dest.ss : NULL, a.ifname);
+	for (size_t i = 0; i < st->views.n_views; i++) {
+		explain_view(&st->views.views[i], v == &st->views.views[i], &a, out);
+		if (v == &st->views.views[i])
+			return explain_answer(th, st, v, &a, out);
+	}
 	fprintf(out, "no view matches: the client gets REFUSED with EDE 18 (Prohibited)\n");
 	return 0;
 }
