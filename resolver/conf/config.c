@@ -96,21 +96,28 @@ static int config_user(struct confread *p, const struct yaml_node *v, void *obj)
 }
 
 static const struct confread_key server_keys[] = {
-    {"listen", CONFREAD_FUNC, .fn = config_listen},
+    {"listen", CONFREAD_FUNC, .fn = config_listen,
+     .doc = "addresses to answer on, ADDR[%IF][@PORT]; default 127.0.0.1@53, ::1@53"},
     /* name, kind, field, min, max, scale (file unit -> field unit), default (file unit) */
-    {"view-query", CONFREAD_BOOL, CONFREAD_FIELD(struct config, view_query), .def = 1},
+    {"view-query", CONFREAD_BOOL, CONFREAD_FIELD(struct config, view_query), .def = 1,
+     .doc = "answer CHAOS TXT view.megdns. with the client's view name"},
     {"edns-buffer-size", CONFREAD_U16, CONFREAD_FIELD(struct config, edns_buffer_size), 0, 512,
-     65535, .def = 1232},
+     65535, .def = 1232, .doc = "our EDNS UDP size, to upstreams and clients (bytes)"},
     {"tcp-idle-timeout", CONFREAD_U32, CONFREAD_FIELD(struct config, tcp_idle_timeout_ms), 0, 1,
-     3600, 1000, .def = 10},
+     3600, 1000, .def = 10, .doc = "seconds an idle TCP connection stays open"},
     {"tcp-max-connections", CONFREAD_U32, CONFREAD_FIELD(struct config, tcp_max_connections), 0, 1,
-     1000000, .def = 256},
+     1000000, .def = 256,
+     .doc = "TCP connections per thread; when full, the longest idle makes room"},
     {"upstream-timeout", CONFREAD_U32, CONFREAD_FIELD(struct config, upstream_timeout_ms), 0, 10,
-     60000, .def = 1500},
-    {"verbosity", CONFREAD_INT, CONFREAD_FIELD(struct config, verbosity), 0, 0, 3, .def = 2},
-    {"threads", CONFREAD_U32, CONFREAD_FIELD(struct config, threads), 0, 1, 64, .def = 1},
-    {"query-log", CONFREAD_BOOL, CONFREAD_FIELD(struct config, query_log), .def = 0},
-    {"user", CONFREAD_FUNC, .fn = config_user},
+     60000, .def = 1500, .doc = "ms an upstream attempt waits before the next one is sent"},
+    {"verbosity", CONFREAD_INT, CONFREAD_FIELD(struct config, verbosity), 0, 0, 3, .def = 2,
+     .doc = "0 errors, 1 warnings, 2 info, 3 debug"},
+    {"threads", CONFREAD_U32, CONFREAD_FIELD(struct config, threads), 0, 1, 64, .def = 1,
+     .doc = "worker loops, one per core; each has 1/threads of the cache"},
+    {"query-log", CONFREAD_BOOL, CONFREAD_FIELD(struct config, query_log), .def = 0,
+     .doc = "one stderr line per query"},
+    {"user", CONFREAD_FUNC, .fn = config_user,
+     .doc = "drop root to this user once the sockets are bound"},
 };
 
 static int config_server(struct confread *p, const struct yaml_node *v, void *obj)
@@ -134,11 +141,12 @@ static int config_cache_size(struct confread *p, const struct yaml_node *v, void
 }
 
 static const struct confread_key cache_keys[] = {
-    {"size", CONFREAD_FUNC, .fn = config_cache_size},
+    {"size", CONFREAD_FUNC, .fn = config_cache_size,
+     .doc = "hard bound on cache memory (bytes, k/M/G, KiB/MiB/GiB); default 64MiB"},
     {"min-ttl", CONFREAD_U32, CONFREAD_FIELD(struct config, cache_min_ttl), 0, 0, CONFIG_MAX_TTL,
-     .def = 0},
+     .def = 0, .doc = "TTLs below are raised to this (seconds)"},
     {"max-ttl", CONFREAD_U32, CONFREAD_FIELD(struct config, cache_max_ttl), 0, 0, CONFIG_MAX_TTL,
-     .def = 86400},
+     .def = 86400, .doc = "TTLs above are lowered to this (seconds)"},
 };
 
 static int config_cache(struct confread *p, const struct yaml_node *v, void *obj)
@@ -204,9 +212,11 @@ static int config_fwd_name(struct confread *p, const struct yaml_node *v, void *
 }
 
 static const struct confread_key fwd_zone_keys[] = {
-    {"name", CONFREAD_FUNC, .fn = config_fwd_name},
-    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config_fwd_zone, upstreams, n_upstreams)},
-    {"dnssec", CONFREAD_BOOL, CONFREAD_FIELD(struct config_fwd_zone, dnssec), .def = 1},
+    {"name", CONFREAD_FUNC, .fn = config_fwd_name, .doc = "the zone forwarded (a domain name)"},
+    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config_fwd_zone, upstreams, n_upstreams),
+     .doc = "the servers that answer for it"},
+    {"dnssec", CONFREAD_BOOL, CONFREAD_FIELD(struct config_fwd_zone, dnssec), .def = 1,
+     .doc = "false: a private zone, not validated (a negative trust anchor)"},
 };
 
 static int config_fwd_zone_check(struct confread *p, const struct yaml_node *v,
@@ -266,17 +276,24 @@ static int config_view_name(struct confread *p, const struct yaml_node *v, void 
 }
 
 static const struct confread_key view_keys[] = {
-    {"name", CONFREAD_FUNC, .fn = config_view_name},
-    {"match-clients", CONFREAD_PREFIXES, CONFREAD_ARRAY(struct config_view, clients, n_clients)},
+    {"name", CONFREAD_FUNC, .fn = config_view_name,
+     .doc = "the view's name (query logs, metrics, CHAOS TXT view.megdns.)"},
+    {"match-clients", CONFREAD_PREFIXES, CONFREAD_ARRAY(struct config_view, clients, n_clients),
+     .doc = "source prefixes of the view's clients"},
     {"match-interfaces", CONFREAD_IFNAMES,
-     CONFREAD_ARRAY(struct config_view, interfaces, n_interfaces)},
+     CONFREAD_ARRAY(struct config_view, interfaces, n_interfaces),
+     .doc = "interfaces the view's queries arrive on"},
     {"match-destinations", CONFREAD_PREFIXES,
-     CONFREAD_ARRAY(struct config_view, destinations, n_destinations)},
+     CONFREAD_ARRAY(struct config_view, destinations, n_destinations),
+     .doc = "local addresses the view's queries are sent to"},
     {"zones", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, zones, n_zones),
-     .item_size = sizeof(struct config_zone), .item = config_zone_item},
+     .item_size = sizeof(struct config_zone), .item = config_zone_item,
+     .doc = "zone files the view answers authoritatively (AA)"},
     {"records", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, records, n_records),
-     .item_size = sizeof(struct config_record), .item = config_record_item},
-    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config_view, upstreams, n_upstreams)},
+     .item_size = sizeof(struct config_record), .item = config_record_item,
+     .doc = "single records the view answers (zone-file lines)"},
+    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config_view, upstreams, n_upstreams),
+     .doc = "the view's own upstreams, with a cache scope of its own"},
 };
 
 static int config_views(struct confread *p, const struct yaml_node *v, void *obj)
@@ -315,13 +332,16 @@ static int config_domain_item(struct confread *p, const struct yaml_node *node, 
 }
 
 static const struct confread_key dnssec_keys[] = {
-    {"validation", CONFREAD_BOOL, CONFREAD_FIELD(struct config, dnssec_validation), .def = 1},
+    {"validation", CONFREAD_BOOL, CONFREAD_FIELD(struct config, dnssec_validation), .def = 1,
+     .doc = "validate every forwarded answer (AD, SERVFAIL + EDE)"},
     {"trust-anchor-file", CONFREAD_LIST,
      CONFREAD_ARRAY(struct config, anchor_files, n_anchor_files),
-     .item_size = sizeof(struct config_zone), .item = config_zone_item},
+     .item_size = sizeof(struct config_zone), .item = config_zone_item,
+     .doc = "trust anchors (DS or DNSKEY records); default the root KSK"},
     {"insecure-domains", CONFREAD_LIST,
      CONFREAD_ARRAY(struct config, insecure_domains, n_insecure_domains),
-     .item_size = sizeof(char *), .item = config_domain_item},
+     .item_size = sizeof(char *), .item = config_domain_item,
+     .doc = "negative trust anchors (RFC 7646): not validated"},
 };
 
 static int config_dnssec(struct confread *p, const struct yaml_node *v, void *obj)
@@ -348,7 +368,8 @@ static int config_control_socket(struct confread *p, const struct yaml_node *v, 
 }
 
 static const struct confread_key control_keys[] = {
-    {"socket", CONFREAD_FUNC, .fn = config_control_socket},
+    {"socket", CONFREAD_FUNC, .fn = config_control_socket,
+     .doc = "the socket of megdns-control; default " CONFIG_CONTROL_SOCKET ", \"\" for none"},
 };
 
 static int config_control(struct confread *p, const struct yaml_node *v, void *obj)
@@ -379,8 +400,10 @@ static int config_metrics_allow(struct confread *p, const struct yaml_node *v, v
 }
 
 static const struct confread_key metrics_keys[] = {
-    {"listen", CONFREAD_FUNC, .fn = config_metrics_listen},
-    {"allow", CONFREAD_FUNC, .fn = config_metrics_allow},
+    {"listen", CONFREAD_FUNC, .fn = config_metrics_listen,
+     .doc = "address of the Prometheus /metrics listener (off when absent)"},
+    {"allow", CONFREAD_FUNC, .fn = config_metrics_allow,
+     .doc = "prefixes allowed to read /metrics; default 127.0.0.0/8, ::1/128"},
 };
 
 static int config_metrics(struct confread *p, const struct yaml_node *v, void *obj)
@@ -389,26 +412,29 @@ static int config_metrics(struct confread *p, const struct yaml_node *v, void *o
 }
 
 static const struct confread_key top_keys[] = {
-    {"server", CONFREAD_FUNC, .fn = config_server},
-    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config, upstreams, n_upstreams)},
-    {"forward-zones", CONFREAD_FUNC, .fn = config_fwd_zones},
-    {"cache", CONFREAD_FUNC, .fn = config_cache},
-    {"views", CONFREAD_FUNC, .fn = config_views},
-    {"dnssec", CONFREAD_FUNC, .fn = config_dnssec},
-    {"control", CONFREAD_FUNC, .fn = config_control},
-    {"metrics", CONFREAD_FUNC, .fn = config_metrics},
+    {"server", CONFREAD_FUNC, .fn = config_server, .doc = "listeners, threads, logging, limits"},
+    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config, upstreams, n_upstreams),
+     .doc = "the upstreams for every name nothing else covers"},
+    {"forward-zones", CONFREAD_FUNC, .fn = config_fwd_zones,
+     .doc = "zones forwarded to servers of their own"},
+    {"cache", CONFREAD_FUNC, .fn = config_cache, .doc = "the answer cache"},
+    {"views", CONFREAD_FUNC, .fn = config_views,
+     .doc = "views, first match wins: who they are for and what they answer"},
+    {"dnssec", CONFREAD_FUNC, .fn = config_dnssec, .doc = "DNSSEC validation"},
+    {"control", CONFREAD_FUNC, .fn = config_control, .doc = "the control socket"},
+    {"metrics", CONFREAD_FUNC, .fn = config_metrics, .doc = "the Prometheus metrics listener"},
 };
 
 /* Every mapping of the file, for "it belongs under ..." and "did you mean ...". */
 static const struct confread_section config_sections[] = {
-    {"at the top level", CONFREAD_KEYS(top_keys)},
-    {"under server:", CONFREAD_KEYS(server_keys)},
-    {"under cache:", CONFREAD_KEYS(cache_keys)},
-    {"under dnssec:", CONFREAD_KEYS(dnssec_keys)},
-    {"under control:", CONFREAD_KEYS(control_keys)},
-    {"under metrics:", CONFREAD_KEYS(metrics_keys)},
-    {"in a views entry", CONFREAD_KEYS(view_keys)},
-    {"in a forward-zones entry", CONFREAD_KEYS(fwd_zone_keys)},
+    {"", "at the top level", CONFREAD_KEYS(top_keys)},
+    {"server.", "under server:", CONFREAD_KEYS(server_keys)},
+    {"cache.", "under cache:", CONFREAD_KEYS(cache_keys)},
+    {"dnssec.", "under dnssec:", CONFREAD_KEYS(dnssec_keys)},
+    {"control.", "under control:", CONFREAD_KEYS(control_keys)},
+    {"metrics.", "under metrics:", CONFREAD_KEYS(metrics_keys)},
+    {"views[].", "in a views entry", CONFREAD_KEYS(view_keys)},
+    {"forward-zones[].", "in a forward-zones entry", CONFREAD_KEYS(fwd_zone_keys)},
 };
 
 /* ---- loading ---- */

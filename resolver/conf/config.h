@@ -127,7 +127,7 @@ int config_lint(const struct config *cfg, void (*warn)(void *ud, const char *tex
 /* The same for this machine: match-interfaces names it has no interface for (yet). */
 int config_lint_host(const struct config *cfg, void (*warn)(void *ud, const char *text), void *ud);
 
-/* Every mapping of the schema with its keys (for the documentation test). */
+/* Every mapping of the schema with its keys (megdns --config-keys, the documentation test). */
 struct confread_section;
 const struct confread_section *config_schema(size_t *n);
 

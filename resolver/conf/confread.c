@@ -335,3 +335,32 @@ int confread_map(struct confread *r, const struct yaml_node *m, const char *name
 	}
 	return 0;
 }
+
+/* A key's type in words, as megdns.yaml(5) names it. */
+static const char *confread_kind_name(const struct confread_key *k)
+{
+	static const char *const names[] = {
+	    [CONFREAD_U16] = "number",         [CONFREAD_U32] = "number",
+	    [CONFREAD_INT] = "number",         [CONFREAD_BOOL] = "bool",
+	    [CONFREAD_ADDRS] = "addresses",    [CONFREAD_PREFIXES] = "prefixes",
+	    [CONFREAD_IFNAMES] = "interfaces", [CONFREAD_LIST] = "list",
+	    [CONFREAD_FUNC] = "value",
+	};
+	return names[k->kind];
+}
+
+void confread_print_keys(const struct confread_section *sections, size_t n, FILE *out)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < sections[i].n; j++) {
+			const struct confread_key *k = &sections[i].keys[j];
+			char path[64], def[16] = "-";
+			snprintf(path, sizeof(path), "%s%s", sections[i].path, k->name);
+			if (k->kind == CONFREAD_BOOL)
+				snprintf(def, sizeof(def), "%s", k->def ? "true" : "false");
+			else if (k->kind <= CONFREAD_INT)
+				snprintf(def, sizeof(def), "%u", k->def);
+			fprintf(out, "%-32s %-10s %-8s %s\n", path, confread_kind_name(k), def,
+				k->doc ? k->doc : "");
+		}
+}

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct confread_section;
@@ -63,10 +64,12 @@ struct confread_key {
 	int (*fn)(struct confread *r, const struct yaml_node *v, void *obj);
 	size_t item_size;      /* CONFREAD_LIST */
 	confread_item_fn item; /* CONFREAD_LIST */
+	const char *doc;       /* one line for `megdns --config-keys` (megdns.yaml(5) says more) */
 };
 
 /* A mapping of the schema: its keys, and where it is in words ("under server:"). */
 struct confread_section {
+	const char *path; /* how keys are written for people: "server.", "views[].", "" */
 	const char *where;
 	const struct confread_key *keys;
 	size_t n;
@@ -76,6 +79,12 @@ struct confread_section {
 #define CONFREAD_ARRAY(type, a, n)  offsetof(type, a), offsetof(type, n)
 #define CONFREAD_COUNT(a)           (sizeof(a) / sizeof((a)[0]))
 #define CONFREAD_KEYS(keys)         keys, CONFREAD_COUNT(keys)
+
+/*
+ * Print every key of sections[0..n) to out, one line each: its path, its type, its default
+ * and its doc line. For `megdns --config-keys`.
+ */
+void confread_print_keys(const struct confread_section *sections, size_t n, FILE *out);
 
 /* Write "PATH:LINE:COL: message" for node at into r->err; returns -EINVAL. */
 __attribute__((format(printf, 3, 4))) int

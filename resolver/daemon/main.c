@@ -6,6 +6,7 @@
  * takes the resolver down. SIGTERM and SIGINT stop accepting, drop what is in flight and exit.
  */
 #include "util/log.h"
+#include "conf/confread.h"
 #include "policy/state.h"
 #include "ops/control.h"
 #include "daemon/fetch.h"
@@ -50,6 +51,7 @@ static void main_usage(FILE *fp)
 		"  -t, --check        check the configuration and every zone it names, then exit:\n"
 		"                     0 when valid (warnings are printed), 2 with FILE:LINE:COL\n"
 		"  -v, --verbose      log debug messages (overrides server.verbosity)\n"
+		"      --config-keys  list every configuration key: type, default, what it does\n"
 		"  -h, --help         show this help\n"
 		"  -V, --version      show the version\n\n"
 		"Signals: SIGHUP reloads config and zones (the old state keeps serving on error),\n"
@@ -306,10 +308,13 @@ static int main_run(struct main_ctx *m)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 't'},
-	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+					     {"check", no_argument, NULL, 't'},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'V'},
+					     {"config-keys", no_argument, NULL, 'K'},
+					     {NULL, 0, NULL, 0}};
 	struct main_ctx m = {.config_path = MAIN_DEFAULT_CONFIG};
 	bool check = false;
 	int c;
@@ -330,6 +335,12 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("megdns %s\n", MEGDNS_VERSION);
 			return 0;
+		case 'K': {
+			size_t n;
+			const struct confread_section *secs = config_schema(&n);
+			confread_print_keys(secs, n, stdout);
+			return 0;
+		}
 		default:
 			main_usage(stderr);
 			return MAIN_EXIT_CONFIG;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `megdns -t -c FILE`: exit 0 for a good config (warnings printed as FILE:LINE: warning: ...,
 # exit status unchanged), exit 2 with FILE:LINE:COL: ... for a bad config and FILE:LINE for a
-# bad zone file. The daemon refuses the same configs at start. --help, --version.
+# bad zone file. The daemon refuses the same configs at start. --help, --version, --config-keys.
 . "$(dirname "$0")/lib.sh"
 
 # run_check CONFIG [ARGS]: sets RC, OUT (stdout), ERR (stderr).
@@ -353,6 +353,14 @@ timeout 5 "$MEGDNS" --version >version.out 2>&1
 RC=$?
 assert_eq "$RC" 0 "--version exits 0" "$(cat version.out)"
 assert_match "$(cat version.out)" "megdns.*[0-9]+\.[0-9]+" "--version prints the version"
+timeout 5 "$MEGDNS" --config-keys >keys.out 2>&1
+RC=$?
+assert_eq "$RC" 0 "--config-keys exits 0" "$(head -5 keys.out)"
+assert_match "$(cat keys.out)" "^cache\.max-ttl +number +86400 +TTLs above" \
+	"--config-keys: a key with its type, default and doc line"
+assert_match "$(cat keys.out)" "^views\[\]\.match-interfaces +interfaces" \
+	"--config-keys: keys of list entries too"
+assert_eq "$(grep -c . keys.out)" "$(grep -c '^[a-z]' keys.out)" "--config-keys: one key per line"
 timeout 5 "$MEGDNS" --no-such-option >bad.out 2>&1
 RC=$?
 if [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ]; then ok "an unknown option fails (exit $RC)"; else

@@ -285,8 +285,33 @@ START_TEST(every_key_documented)
 				      yaml, secs[i].where);
 			ck_assert_msg(strstr(man, roff), "megdns.yaml.5 lacks '%s' (%s)", roff,
 				      secs[i].where);
+			ck_assert_msg(secs[i].keys[j].doc && secs[i].keys[j].doc[0],
+				      "the row of '%s' (%s) has no doc line", key, secs[i].where);
 		}
 	}
+}
+END_TEST
+
+/* megdns --config-keys: one line per key with its path, type, default (from the row) and doc. */
+START_TEST(config_keys_listing)
+{
+	size_t n, keys = 0, lines = 0;
+	const struct confread_section *secs = config_schema(&n);
+	for (size_t i = 0; i < n; i++)
+		keys += secs[i].n;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	confread_print_keys(secs, n, out);
+	fclose(out);
+	for (const char *c = text; *c; c++)
+		lines += *c == '\n';
+	ck_assert_uint_eq(lines, keys);
+	ck_assert_ptr_nonnull(strstr(text, "cache.max-ttl"));
+	ck_assert_ptr_nonnull(strstr(strstr(text, "cache.max-ttl"), "number     86400"));
+	ck_assert_ptr_nonnull(strstr(text, "views[].match-interfaces"));
+	ck_assert_ptr_nonnull(strstr(strstr(text, "forward-zones[].dnssec"), "bool       true"));
+	free(text);
 }
 END_TEST
 
@@ -487,6 +512,7 @@ int main(void)
 	tcase_add_test(tc, anchors_and_aliases);
 	tcase_add_test(tc, shipped_configs);
 	tcase_add_test(tc, every_key_documented);
+	tcase_add_test(tc, config_keys_listing);
 	tcase_add_loop_test(tc, bad_configs, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, yaml_syntax_errors);
 	tcase_add_test(tc, missing_file);
