@@ -1,7 +1,7 @@
 /*
  * request.c -- the query pipeline. See request.h and docs/ARCHITECTURE.md.
  *
- * request_handle runs inside the receive callback and answers whatever it can from the
+ * request_query_cb runs inside the receive callback and answers whatever it can from the
  * loop's scratch buffers: errors, REFUSED for clients without a view, the CHAOS view query,
  * override data, cache hits. A miss becomes a struct request waiting on a fetch, answered in
  * request_fetched_cb. Every answer, now or later, passes request_done: the statistics and the
@@ -137,9 +137,9 @@ static void request_reply_chain(struct request_ctx *ctx, const struct request_wh
  * with its EDE; a local CNAME chain goes in front; AD when secure, for clients that set DO or
  * AD (RFC 6840 5.7).
  */
-static void request_answer(struct request_ctx *ctx, const struct request_who *who,
-			   enum stats_source source, const struct request_data *d,
-			   const uint8_t *prefix, size_t prefix_len)
+static inline void request_answer(struct request_ctx *ctx, const struct request_who *who,
+				  enum stats_source source, const struct request_data *d,
+				  const uint8_t *prefix, size_t prefix_len)
 {
 	const struct msg_query *q = who->q;
 	uint8_t status = CACHE_SEC_STATUS(d->sec);
@@ -214,9 +214,9 @@ static uint8_t request_key_flags(const struct msg_query *q)
 }
 
 /* Resolve lname (q's name, or a local chain's target) from the cache, else with a fetch. */
-static void request_resolve(struct request_ctx *ctx, const struct request_who *who,
-			    const struct view *v, const uint8_t *lname, size_t lname_len,
-			    const uint8_t *prefix, size_t prefix_len)
+static inline void request_resolve(struct request_ctx *ctx, const struct request_who *who,
+				   const struct view *v, const uint8_t *lname, size_t lname_len,
+				   const uint8_t *prefix, size_t prefix_len)
 {
 	const struct msg_query *q = who->q;
 	uint8_t key[CACHE_KEY_MAX];
@@ -288,9 +288,9 @@ static bool request_intake(struct request_ctx *ctx, const struct request_who *wh
 }
 
 /* The pipeline, in order. */
-void request_handle(struct request_ctx *ctx, const struct server_client *c, const uint8_t *pkt,
-		    size_t len)
+void request_query_cb(void *ud, const struct server_client *c, const uint8_t *pkt, size_t len)
 {
+	struct request_ctx *ctx = ud;
 	struct msg_query q;
 	struct request_who who = {c, &q, 0, uv_hrtime()};
 	if (ctx->stopping || !request_intake(ctx, &who, pkt, len, &q))

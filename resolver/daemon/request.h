@@ -38,8 +38,10 @@ struct request_ctx {
 	uint8_t reply[MSG_MAX_UDP + 512];
 };
 
-/* Answer one query packet that arrived from client c (now, or once its fetch is done). */
-void request_handle(struct request_ctx *ctx, const struct server_client *c, const uint8_t *pkt,
-		    size_t len);
+/*
+ * server.h's query callback, ud a struct request_ctx: answer one query packet that arrived
+ * from client c (now, or once its fetch is done).
+ */
+void request_query_cb(void *ud, const struct server_client *c, const uint8_t *pkt, size_t len);
 
 #endif

@@ -21,22 +21,6 @@
 #include <unistd.h>
 #include <uv.h>
 
-/* Name of interface index, from a small cache refreshed every few seconds. */
-const char *server_ifname(struct server *s, unsigned index)
-{
-	if (index == 0)
-		return "";
-	struct server_ifname *e = &s->ifcache[index % SERVER_IFCACHE];
-	uint64_t now = uv_now(s->loop);
-	if (e->index != index || now - e->at > SERVER_IFCACHE_MS) {
-		if (!if_indextoname(index, e->name))
-			e->name[0] = '\0';
-		e->index = index;
-		e->at = now;
-	}
-	return e->name;
-}
-
 void server_maybe_free(struct server *s)
 {
 	if (s->closing && s->open_handles == 0 && s->n_conns == 0) {

@@ -110,8 +110,6 @@ struct server {
 };
 
 /* server.c */
-/* Name of interface index, from a small cache refreshed every few seconds. */
-const char *server_ifname(struct server *s, unsigned index);
 /* A bound, non-blocking socket for a listen address (UDP or TCP); fd or a negative errno. */
 int server_socket(const struct addr *a, int type);
 /* Free s once it is closing and nothing of it is open any more. */

@@ -25,6 +25,22 @@ static void server_udp_close_cb(uv_handle_t *h)
 	server_maybe_free(u->srv);
 }
 
+/* Name of interface index, from a small cache refreshed every few seconds. */
+static const char *server_udp_ifname(struct server *s, unsigned index)
+{
+	if (index == 0)
+		return "";
+	struct server_ifname *e = &s->ifcache[index % SERVER_IFCACHE];
+	uint64_t now = uv_now(s->loop);
+	if (e->index != index || now - e->at > SERVER_IFCACHE_MS) {
+		if (!if_indextoname(index, e->name))
+			e->name[0] = '\0';
+		e->index = index;
+		e->at = now;
+	}
+	return e->name;
+}
+
 /* Read the destination address and interface of a datagram from its control messages. */
 static void server_udp_pktinfo(struct msghdr *mh, struct server_client *c)
 {
@@ -66,7 +82,7 @@ static void server_udp_one(struct server_udp *u, struct server_batch *b, unsigne
 		memcpy(&c.local, &u->addr.ss, sizeof(c.local));
 		c.has_local = true;
 	}
-	const char *ifn = server_ifname(s, c.ifindex);
+	const char *ifn = server_udp_ifname(s, c.ifindex);
 	memcpy(c.ifname, ifn, sizeof(c.ifname));
 	s->query_cb(s->query_ud, &c, b->rx_buf[i], b->rx[i].msg_len);
 }

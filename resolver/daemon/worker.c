@@ -35,13 +35,6 @@ static void worker_know_upstreams(struct worker *w, const struct state *s)
 			upstream_pool_know(w->pool, &s->views.views[i].cfg->upstreams[j]);
 }
 
-/* server.h: a query arrived; the pipeline answers it. */
-static void worker_query_cb(void *ud, const struct server_client *c, const uint8_t *pkt, size_t len)
-{
-	struct worker *w = ud;
-	request_handle(&w->rq, c, pkt, len);
-}
-
 int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err, size_t errlen)
 {
 	struct worker *w = xcalloc(1, sizeof(*w));
@@ -56,7 +49,7 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 	stats_init(&w->stats);
 	stats_set_views(&w->stats, &state->views);
 	w->rq = (struct request_ctx){loop, state, w->cache, w->fetches, &w->stats, false, {0}, {0}};
-	int r = server_open(loop, cfg, worker_query_cb, w, &w->server, err, errlen);
+	int r = server_open(loop, cfg, request_query_cb, &w->rq, &w->server, err, errlen);
 	if (r < 0) {
 		w->state = NULL;
 		worker_free(w);
