@@ -15,6 +15,7 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,15 +23,6 @@
 #define FETCH_BUCKETS     4096
 #define FETCH_MAX_WAITERS 512 /* queries joined to one fetch */
 #define FETCH_MAX_CHASE   8   /* chase links one behind the other to complete a CNAME chain */
-
-/* Someone waiting for a fetch: a client (cb), or another fetch whose LOOKUP this is. */
-struct fetch_waiter {
-	struct fetch_waiter *next;
-	fetch_cb cb;
-	void *ud;
-	struct fetch *parent;
-	bool chase; /* the parent's chain continues at this fetch's name */
-};
 
 /* The deadline of a chasing fetch; the handle outlives the fetch until its close callback. */
 struct fetch_timer {
@@ -53,6 +45,7 @@ struct fetch {
 	uint32_t hash;
 	size_t key_len;
 	uint8_t key[CACHE_KEY_MAX];
+	max_align_t resolve_mem[]; /* r: resolve_size() bytes, in the fetch's allocation */
 };
 
 struct fetch_table {
@@ -127,21 +120,20 @@ static void fetch_free(struct fetch *f)
 		uv_close((uv_handle_t *)&f->chase_timer->timer, fetch_timer_close_cb);
 	}
 	for (struct fetch_waiter *w = f->waiters, *next; w; w = next) {
-		next = w->next;
-		free(w);
+		next = w->next; /* clients' waiters are theirs, and told before this */
+		if (w->parent)
+			free(w);
 	}
-	resolve_free(f->r);
+	resolve_close(f->r);
 	state_unref(f->state);
 	free(f);
 }
 
-static struct fetch_waiter *fetch_add_waiter(struct fetch *f)
+static void fetch_add_waiter(struct fetch *f, struct fetch_waiter *w)
 {
-	struct fetch_waiter *w = xcalloc(1, sizeof(*w));
 	w->next = f->waiters;
 	f->waiters = w;
 	f->n_waiters++;
-	return w;
 }
 
 static void fetch_drive(struct fetch *f);
@@ -247,8 +239,15 @@ static void fetch_finish(struct fetch *f, const struct resolve_done *d)
 				    uv_now(t->loop));
 		t->stats->dnssec[CACHE_SEC_STATUS(d->sec)]++;
 	}
-	for (struct fetch_waiter *w = f->waiters; w; w = w->next)
+	/* A client's waiter goes with its request in the callback: take next first. */
+	struct fetch_waiter *w = f->waiters, *next;
+	f->waiters = NULL;
+	for (; w; w = next) {
+		struct fetch_waiter *owned = w->parent ? w : NULL;
+		next = w->next;
 		fetch_notify(w, d);
+		free(owned);
+	}
 	fetch_free(f);
 }
 
@@ -311,9 +310,10 @@ static bool fetch_lookup(struct fetch *f, const struct resolve_lookup *lk)
 		resolve_feed_lookup(f->r, lk->chase ? -ELOOP : -ENOENT, NULL);
 		return true;
 	}
-	struct fetch_waiter *w = fetch_add_waiter(sub);
+	struct fetch_waiter *w = xcalloc(1, sizeof(*w));
 	w->parent = f;
 	w->chase = lk->chase;
+	fetch_add_waiter(sub, w);
 	if (lk->chase) {
 		f->chase_sub = sub;
 		fetch_chase_arm(f);
@@ -360,13 +360,16 @@ static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const st
 				      q->qclass,
 				      (flags & CACHE_KEY_DO) != 0,
 				      (flags & CACHE_KEY_CD) != 0};
-	struct fetch *f = xcalloc(1, sizeof(*f));
+	/* Not calloc: the key and the resolution's buffers are written before they are read. */
+	struct fetch *f = xmalloc(sizeof(*f) + resolve_size());
 	struct resolve_out out;
+	memset(f, 0, offsetof(struct fetch, key));
 	f->t = t;
 	f->view = v;
-	f->r = resolve_new(&env, &rq);
+	f->r = (struct resolve *)f->resolve_mem;
+	resolve_init(f->r, &env, &rq);
 	if (resolve_next(f->r, &out) != RESOLVE_SEND || fetch_send(f, &out.send) < 0) {
-		resolve_free(f->r);
+		resolve_close(f->r);
 		free(f);
 		return NULL;
 	}
@@ -381,7 +384,7 @@ static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const st
 }
 
 int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
-		const struct fetch_question *q, fetch_cb cb, void *ud)
+		const struct fetch_question *q, struct fetch_waiter *w, fetch_cb cb, void *ud)
 {
 	uint32_t hash = fetch_hash(q->key, q->key_len);
 	struct fetch *f = fetch_find(t, q->key, q->key_len, hash);
@@ -391,9 +394,8 @@ int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
 		return -ENOENT;
 	if (f->n_waiters >= FETCH_MAX_WAITERS)
 		return -ENOBUFS;
-	struct fetch_waiter *w = fetch_add_waiter(f);
-	w->cb = cb;
-	w->ud = ud;
+	*w = (struct fetch_waiter){.cb = cb, .ud = ud};
+	fetch_add_waiter(f, w);
 	return 0;
 }
 
@@ -407,9 +409,15 @@ void fetch_cancel_all(struct fetch_table *t)
 			t->count--;
 			if (f->uq)
 				upstream_cancel(f->uq);
-			for (struct fetch_waiter *w = f->waiters; w; w = w->next)
-				if (!w->parent)
+			struct fetch_waiter *w = f->waiters, *next;
+			f->waiters = NULL;
+			for (; w; w = next) {
+				next = w->next;
+				if (w->parent)
+					free(w);
+				else
 					w->cb(w->ud, &cancelled);
+			}
 			fetch_free(f);
 		}
 	}

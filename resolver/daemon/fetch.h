@@ -66,13 +66,27 @@ struct fetch_question {
 };
 
 /*
- * Wait for the answer to q in view v of state st, joining the fetch in flight for the same key
- * or starting one. Returns 0, and cb(ud, result) is called once, later (never from within this
- * call); or, without ever calling cb, -ENOENT when no upstream serves the name, -EBUSY when
- * the table is full, -ENOBUFS when the fetch has as many waiters as it takes.
+ * A place in a fetch's list of waiters. A client's is storage of the caller's (in its request
+ * object, so a miss costs no allocation for it), filled in and used by fetch.c alone, which
+ * lets go of it when it calls back; those of sub-fetches fetch.c allocates itself.
+ */
+struct fetch_waiter {
+	struct fetch_waiter *next;
+	fetch_cb cb; /* a client: called once */
+	void *ud;
+	struct fetch *parent; /* or the fetch whose LOOKUP this is */
+	bool chase;           /* the parent's chain continues at this fetch's name */
+};
+
+/*
+ * Wait in w (the caller's until cb runs) for the answer to q in view v of state st, joining
+ * the fetch in flight for the same key or starting one. Returns 0, and cb(ud, result) is
+ * called once, later (never from within this call); or, without ever calling cb, -ENOENT
+ * when no upstream serves the name, -EBUSY when the table is full, -ENOBUFS when the fetch
+ * has as many waiters as it takes.
  */
 int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
-		const struct fetch_question *q, fetch_cb cb, void *ud);
+		const struct fetch_question *q, struct fetch_waiter *w, fetch_cb cb, void *ud);
 
 /* Shutdown: end every fetch; each waiter is called back with -ECANCELED. */
 void fetch_cancel_all(struct fetch_table *t);

@@ -35,6 +35,7 @@ struct request_who {
 
 /* A client waiting for a fetch. It holds the client's TCP connection until answered. */
 struct request {
+	struct fetch_waiter wait; /* its place among the fetch's waiters */
 	struct request_ctx *ctx;
 	struct server_client c;
 	struct msg_query q;
@@ -187,19 +188,21 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 			  const struct view *v, const struct fetch_question *fq,
 			  const uint8_t *prefix, size_t prefix_len)
 {
-	struct request *rq = xcalloc(1, sizeof(*rq));
+	struct request *rq = xmalloc(sizeof(*rq)); /* every field is set (wait by fetch_start) */
 	rq->ctx = ctx;
 	rq->c = *who->c;
 	rq->q = *who->q;
 	rq->slot = who->slot;
 	rq->start_ns = who->start_ns;
+	rq->prefix = NULL;
+	rq->prefix_len = 0;
 	if (prefix) {
 		rq->prefix = xmalloc(prefix_len);
 		memcpy(rq->prefix, prefix, prefix_len);
 		rq->prefix_len = prefix_len;
 	}
 	server_client_hold(&rq->c);
-	int r = fetch_start(ctx->fetches, ctx->state, v, fq, request_fetched_cb, rq);
+	int r = fetch_start(ctx->fetches, ctx->state, v, fq, &rq->wait, request_fetched_cb, rq);
 	if (r == -EBUSY || r == -ENOENT)
 		request_reply_error(ctx, who, STATS_ERROR, MSG_SERVFAIL,
 				    MSG_EDE_NO_REACHABLE_AUTHORITY, "no upstream to ask");

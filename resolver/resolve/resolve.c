@@ -17,6 +17,7 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,16 +39,16 @@ struct resolve {
 	bool tcp;      /* the next SEND goes over TCP */
 	uint16_t qtype, qclass;
 	bool do_bit, cd;
-	size_t lname_len;
-	uint8_t lname[MSG_MAX_NAME];
 	struct forward_set fs; /* the upstreams asked (in env.st) */
-	size_t zone_len;
-	uint8_t zone[MSG_MAX_NAME]; /* their bailiwick (see scrub.h) */
 	struct validation *val;
-	struct validate_need need;
 	struct answer *ans; /* the answer so far, owned */
 	uint8_t sec;        /* its DNSSEC outcome */
 	struct resolve_done done;
+	size_t lname_len, zone_len;
+	/* Buffers last: resolve_init does not clear them, each is written before it is read. */
+	uint8_t lname[MSG_MAX_NAME];
+	uint8_t zone[MSG_MAX_NAME]; /* the upstreams' bailiwick (see scrub.h) */
+	struct validate_need need;
 };
 
 static struct answer_policy resolve_policy(const struct resolve *r)
@@ -56,9 +57,22 @@ static struct answer_policy resolve_policy(const struct resolve *r)
 	return p;
 }
 
+size_t resolve_size(void)
+{
+	return sizeof(struct resolve);
+}
+
 struct resolve *resolve_new(const struct resolve_env *env, const struct resolve_question *q)
 {
-	struct resolve *r = xcalloc(1, sizeof(*r));
+	struct resolve *r = xmalloc(sizeof(*r));
+	resolve_init(r, env, q);
+	return r;
+}
+
+void resolve_init(struct resolve *r, const struct resolve_env *env,
+		  const struct resolve_question *q)
+{
+	memset(r, 0, offsetof(struct resolve, lname));
 	r->env = *env;
 	r->qtype = q->qtype;
 	r->qclass = q->qclass;
@@ -67,15 +81,19 @@ struct resolve *resolve_new(const struct resolve_env *env, const struct resolve_
 	r->validate = env->st->anchors && !q->cd;
 	r->lname_len = q->lname_len <= MSG_MAX_NAME ? q->lname_len : MSG_MAX_NAME;
 	memcpy(r->lname, q->lname, r->lname_len);
-	return r;
+}
+
+void resolve_close(struct resolve *r)
+{
+	validation_free(r->val);
+	answer_free(r->ans);
 }
 
 void resolve_free(struct resolve *r)
 {
 	if (!r)
 		return;
-	validation_free(r->val);
-	answer_free(r->ans);
+	resolve_close(r);
 	free(r);
 }
 

@@ -115,6 +115,14 @@ struct resolve_found {
 struct resolve *resolve_new(const struct resolve_env *env, const struct resolve_question *q);
 
 /*
+ * The same in memory of the caller's (resolve_size() bytes, aligned for any object), so a
+ * driver can keep its resolution in its own allocation; end it with resolve_close.
+ */
+size_t resolve_size(void);
+void resolve_init(struct resolve *r, const struct resolve_env *env,
+		  const struct resolve_question *q);
+
+/*
  * The next action, described in out's member of its name (pointers valid until the next call
  * on r). After SEND or LOOKUP, feed before asking again; DONE stays DONE.
  */
@@ -135,7 +143,10 @@ void resolve_feed_reply(struct resolve *r, int status, const uint8_t *reply, siz
  */
 void resolve_feed_lookup(struct resolve *r, int status, const struct resolve_found *found);
 
-/* Free r and its answer; NULL is a no-op. */
+/* Free what r holds (its answer, its validation): resolve_init's counterpart. */
+void resolve_close(struct resolve *r);
+
+/* resolve_close and free a resolution from resolve_new; NULL is a no-op. */
 void resolve_free(struct resolve *r);
 
 #endif
