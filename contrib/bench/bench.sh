@@ -48,7 +48,9 @@
 #      cache-hit query: the dump's Ir summary / queries completed. That counts user-space
 #      instructions (server, libc, libuv/libevent, OpenSSL), not the kernel's. `perf stat -e
 #      instructions` is not used: it counts nothing on many VMs, and callgrind's counts do
-#      not vary with the load of a shared machine.
+#      not vary with the load of a shared machine. Then, on the same process, the same count
+#      for 10,000 names no phase asked before (n50000...), each a cache miss forwarded to NSD:
+#      instructions per cache-miss query (the server's only; NSD's are not counted).
 #   D. Threads (megdns 1, 2, Unbound 2, 1 threads; server and dnsperf not pinned). Start with
 #      server.threads / num-threads T, warm the hit names over 16 sockets, then `dnsperf -T 2
 #      -c 16 -q 100 -l 10`: QPS per wall-second, the server's CPU (all its threads, so up to
@@ -186,9 +188,9 @@ fi
 ip link set lo up || die "cannot bring lo up in the namespace"
 
 if [ "$QUICK" = 1 ]; then
-	HIT_SECS=3 LAT_SECS=3 MISS_N=20000 CG_PASSES=2 MISS_LIMIT=60 SCALE_SECS=3
+	HIT_SECS=3 LAT_SECS=3 MISS_N=20000 CG_PASSES=2 CG_MISS_N=2000 MISS_LIMIT=60 SCALE_SECS=3
 else
-	HIT_SECS=15 LAT_SECS=10 MISS_N=100000 CG_PASSES=20 MISS_LIMIT=100 SCALE_SECS=10
+	HIT_SECS=15 LAT_SECS=10 MISS_N=100000 CG_PASSES=20 CG_MISS_N=10000 MISS_LIMIT=100 SCALE_SECS=10
 fi
 HIT_N=1000 ZONE_N=200000 LAT_QPS=20000
 LOAD=(-c 4 -q 200) # enough outstanding queries to keep a one-thread server busy
@@ -351,6 +353,9 @@ awk -v n="$ZONE_N" -v ns="$NSD_ADDR" 'BEGIN {
 awk -v n="$HIT_N" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.bench.test. A\n", i }' >"$W/hit.txt"
 awk -v n="$MISS_N" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.bench.test. A\n", 100000 + i }' \
 	>"$W/miss.txt"
+# Names no other phase asks (n50000...): every one a miss for the callgrind count of misses.
+awk -v n="$CG_MISS_N" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.bench.test. A\n", 50000 + i }' \
+	>"$W/cgmiss.txt"
 awk -v n="$BOUND_N" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.bench.test. A\n", 100000 + i }' \
 	>"$W/bound1.txt"
 awk -v n="$BOUND_N" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.bench.test. A\n", i }' \
@@ -608,6 +613,8 @@ phase_callgrind() {
 	out=$(callgrind_control -d "$SPID" 2>&1) ||
 		note "$s: callgrind_control -d failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
 	alive "$s" "the callgrind run" || return
+	log "$s: callgrind, $CG_MISS_N cache-miss queries"
+	phase_callgrind_miss "$s"
 	stop_pid "$SPID"
 	dump=$W/cg.$s.$SPID.1 # the first dump (the final one at exit has no suffix)
 	n=$(dpv "cg.$s" completed)
@@ -615,6 +622,26 @@ phase_callgrind() {
 	[ "${lost:-1}" = 0 ] || note "$s: ${lost:-?} queries lost under callgrind (figure is approximate)"
 	[ -s "$dump" ] || { note "$s: no callgrind dump"; return; }
 	R[$s.instr]=$(awk -v n="${n:-0}" '/^summary:/ { if (n > 0) printf "%.0f", $2 / n }' "$dump")
+}
+
+# The same count for cache misses: distinct names never asked before, each forwarded to NSD
+# (only the server's own instructions are counted, not NSD's).
+phase_callgrind_miss() {
+	local s=$1 a=${ADDR[$1]} n lost dump out
+	[ -n "$SPID" ] && kill -0 "$SPID" 2>/dev/null || return
+	if ! out=$(callgrind_control -z "$SPID" 2>&1); then
+		note "$s: callgrind_control -z failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+		return
+	fi
+	dp "cgmiss.$s" "$a" -d "$W/cgmiss.txt" -n 1 -c 1 -q 20 -t 5
+	out=$(callgrind_control -d "$SPID" 2>&1) ||
+		note "$s: callgrind_control -d failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+	dump=$W/cg.$s.$SPID.2
+	n=$(dpv "cgmiss.$s" completed)
+	lost=$(dpv "cgmiss.$s" lost)
+	[ "${lost:-1}" = 0 ] || note "$s: ${lost:-?} miss queries lost under callgrind (figure is approximate)"
+	[ -s "$dump" ] || { note "$s: no callgrind dump of the misses"; return; }
+	R[$s.instr_miss]=$(awk -v n="${n:-0}" '/^summary:/ { if (n > 0) printf "%.0f", $2 / n }' "$dump")
 }
 
 # Phase D: thread scaling. The server with T threads (T = 1 or 2) and dnsperf with two
@@ -821,6 +848,7 @@ report() {
 	row "RSS with $(group $MISS_N) names cached (MiB)" "${R[megdns.rss_full]:-}" "${R[unbound.rss_full]:-}" mib
 	if [ "$CALLGRIND" = 1 ]; then
 		row "instructions per cache-hit query (callgrind, user space)" "${R[megdns.instr]:-}" "${R[unbound.instr]:-}"
+		row "instructions per cache-miss query (callgrind, the server's user space; $(group $CG_MISS_N) names)" "${R[megdns.instr_miss]:-}" "${R[unbound.instr_miss]:-}"
 	fi
 	if [ "$NCPU" -ge 2 ]; then
 		row "cache-hit QPS, 1 thread, server and dnsperf not pinned (dnsperf ${SCALE_LOAD[*]}, ${SCALE_SECS} s)" "${R[megdns.t1.qps]:-}" "${R[unbound.t1.qps]:-}"
