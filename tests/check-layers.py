@@ -3,6 +3,7 @@
 
     tests/check-layers.py [ROOT]          check the sources under ROOT/resolver (default: repo)
     tests/check-layers.py --archive LIB   check that a built megdns_core has no libuv symbol
+    tests/check-layers.py --self-test     check that each rule reports a tree that breaks it
 
 Source rules, each reported as FILE:LINE: what is wrong, exit 1 when any fails:
   1. no include circle among resolver modules (a module is X.c, X.h and a private X_impl.h);
@@ -81,7 +82,9 @@ def check_functions(path, lines, errors):
     for i, line in enumerate(lines, 1):
         if start is None:
             m = FUNC_START.match(line)
-            if m and not line.rstrip().endswith(";") and not line.startswith(("typedef", "struct", "enum", "static const", "const")):
+            head = line.split("(", 1)[0]
+            if m and "=" not in head and not line.rstrip().endswith(";") and \
+                    not line.startswith("typedef"):
                 start, name = i, m.group(1)
             continue
         if line.rstrip().endswith(";") and i == start + 1 and "{" not in line:
@@ -138,9 +141,41 @@ def check_sources(root):
     return 1 if errors else 0
 
 
+def self_test():
+    """A tree with one of each violation: every rule must report it (the checker can fail)."""
+    import contextlib
+    import io
+    import tempfile
+    files = {
+        "dns/a.h": '#include "dns/b.h"\n',
+        "dns/b.h": '#include "dns/a.h"\n',
+        "util/io.c": "#include <uv.h>\n",
+        "util/up.c": '#include "daemon/w.h"\n',
+        "resolve/long.c": "static int f(void)\n{\n" + "\tx();\n" * 61 + "}\n",
+        "policy/big.c": "int x;\n" * 801,
+    }
+    want = ["include circle", "<uv.h> below the line", "from the layer above",
+            "function f is 64 lines", "801 lines"]
+    with tempfile.TemporaryDirectory() as root:
+        for name, text in files.items():
+            path = os.path.join(root, "resolver", name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            rc = check_sources(root)
+    missed = [w for w in want if w not in out.getvalue()]
+    for w in missed:
+        print(f"self-test: '{w}' was not reported; got:\n{out.getvalue()}")
+    return 1 if missed or rc == 0 else 0
+
+
 def main(argv):
     if len(argv) == 3 and argv[1] == "--archive":
         return check_archive(argv[2])
+    if len(argv) == 2 and argv[1] == "--self-test":
+        return self_test()
     root = argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
     return check_sources(root)
 
