@@ -262,8 +262,14 @@ static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t
 /* SEND: ask the upstream pool; 0, or a negative errno (the callback will not come). */
 static int fetch_send(struct fetch *f, const struct resolve_send *s)
 {
-	struct upstream_question qn = {s->lname,  s->lname_len, s->qtype, s->qclass,
-				       s->do_bit, s->cd,        s->tcp};
+	struct upstream_question qn = {.lname = s->lname,
+				       .lname_len = s->lname_len,
+				       .qtype = s->qtype,
+				       .qclass = s->qclass,
+				       .do_bit = s->do_bit,
+				       .cd = s->cd,
+				       .rd = s->rd,
+				       .tcp = s->tcp};
 	return upstream_resolve(f->t->pool, s->servers, s->n_servers, &qn, fetch_upstream_cb, f,
 				&f->uq);
 }

@@ -615,9 +615,9 @@ static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe)
 	t->next = q->tries;
 	q->tries = t;
 	t->id = upstream_random_id(p);
-	t->qlen =
-	    msg_build_query(q->qn.lname, q->qn.lname_len, q->qn.qtype, q->qn.qclass, t->id,
-			    q->qn.do_bit, q->qn.cd, p->edns_size, t->qbuf + 2, sizeof(t->qbuf) - 2);
+	t->qlen = msg_build_query(q->qn.lname, q->qn.lname_len, q->qn.qtype, q->qn.qclass, t->id,
+				  (q->qn.rd ? MSG_RD : 0) | (q->qn.cd ? MSG_CD : 0), q->qn.do_bit,
+				  p->edns_size, t->qbuf + 2, sizeof(t->qbuf) - 2);
 	msg_put16(t->qbuf, (uint16_t)t->qlen);
 	uv_timer_init(p->loop, &t->timer);
 	t->timer.data = t;

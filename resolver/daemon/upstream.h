@@ -71,6 +71,7 @@ struct upstream_question {
 	uint16_t qclass;
 	bool do_bit;
 	bool cd;
+	bool rd;  /* recursion desired (upstreams); clear for authoritative servers */
 	bool tcp; /* over TCP from the start (a UDP reply was truncated) */
 };
 

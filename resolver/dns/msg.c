@@ -363,7 +363,7 @@ size_t msg_finish(const uint8_t *body, size_t body_len, const struct msg_finish_
 }
 
 size_t msg_build_query(const uint8_t *lname, size_t lname_len, uint16_t qtype, uint16_t qclass,
-		       uint16_t id, bool do_bit, bool cd, uint16_t udp_size, uint8_t *out,
+		       uint16_t id, uint16_t flags, bool do_bit, uint16_t udp_size, uint8_t *out,
 		       size_t cap)
 {
 	size_t len = MSG_QUERY_SIZE + lname_len + 11;
@@ -371,7 +371,7 @@ size_t msg_build_query(const uint8_t *lname, size_t lname_len, uint16_t qtype, u
 		return 0;
 	memset(out, 0, MSG_HDR_LEN);
 	msg_put16(out, id);
-	msg_put16(out + 2, MSG_RD | (cd ? MSG_CD : 0));
+	msg_put16(out + 2, flags & (MSG_RD | MSG_CD));
 	msg_put16(out + 4, 1);
 	msg_put16(out + 10, 1);
 	memcpy(out + MSG_HDR_LEN, lname, lname_len);

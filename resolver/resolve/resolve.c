@@ -13,6 +13,7 @@
 #include "dnssec/validate.h"
 #include "policy/chase.h"
 #include "policy/forward.h"
+#include "resolve/iterate.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -44,11 +45,20 @@ struct resolve {
 	struct answer *ans; /* the answer so far, owned */
 	uint8_t sec;        /* its DNSSEC outcome */
 	struct resolve_done done;
+	struct resolve_iter *it; /* iterating from the root; NULL: forwarding */
 	size_t lname_len, zone_len;
 	/* Buffers last: resolve_init does not clear them, each is written before it is read. */
 	uint8_t lname[MSG_MAX_NAME];
 	uint8_t zone[MSG_MAX_NAME]; /* the upstreams' bailiwick (see scrub.h) */
 	struct validate_need need;
+};
+
+/* The walk from the root (issue 11): where it is and what it has spent. */
+struct resolve_iter {
+	unsigned sends;     /* queries sent, at most RESOLVE_MAX_SENDS */
+	unsigned referrals; /* referrals followed, at most ITERATE_REFERRAL_DEPTH */
+	size_t n_srv;
+	struct addr srv[RESOLVE_MAX_ADDRS]; /* the servers of the zone cut in r->zone */
 };
 
 static struct answer_policy resolve_policy(const struct resolve *r)
@@ -87,6 +97,7 @@ void resolve_close(struct resolve *r)
 {
 	validation_free(r->val);
 	answer_free(r->ans);
+	free(r->it);
 }
 
 void resolve_free(struct resolve *r)
@@ -129,9 +140,64 @@ static void resolve_send_out(const struct resolve *r, struct resolve_send *s)
 				   r->qclass,
 				   r->do_bit || r->validate,
 				   r->cd || r->validate,
+				   !r->it,
 				   r->tcp,
-				   r->fs.addrs,
-				   r->fs.n};
+				   r->it ? r->it->srv : r->fs.addrs,
+				   r->it ? r->it->n_srv : r->fs.n};
+}
+
+/* Start at the root: its servers from the hints (first addresses first). */
+static void resolve_iter_start(struct resolve *r)
+{
+	const struct hints *h = r->env.hints;
+	struct resolve_iter *it = r->it = xcalloc(1, sizeof(*it));
+	for (size_t k = 0; k < HINTS_MAX_ADDRS; k++)
+		for (size_t i = 0; i < h->n && it->n_srv < RESOLVE_MAX_ADDRS; i++)
+			if (k < h->servers[i].n_addrs)
+				it->srv[it->n_srv++] = h->servers[i].addrs[k];
+	r->zone[0] = 0;
+	r->zone_len = 1;
+}
+
+/* A referral: go down to the child zone and its servers, within the limits. */
+static void resolve_iter_referral(struct resolve *r, const struct iterate_referral *ref)
+{
+	struct resolve_iter *it = r->it;
+	if (++it->referrals > ITERATE_REFERRAL_DEPTH) {
+		resolve_fail(r, -ELOOP, MSG_EDE_NO_REACHABLE_AUTHORITY, "too many referrals");
+		return;
+	}
+	it->n_srv = 0;
+	for (size_t i = 0; i < ref->n_ns; i++)
+		for (size_t j = 0; j < ref->ns[i].n_addrs && it->n_srv < RESOLVE_MAX_ADDRS; j++)
+			it->srv[it->n_srv++] = ref->ns[i].addrs[j];
+	if (!it->n_srv) {
+		resolve_fail(r, -EHOSTUNREACH, MSG_EDE_NO_REACHABLE_AUTHORITY,
+			     "glueless delegation (not resolved yet)");
+		return;
+	}
+	memcpy(r->zone, ref->zone, ref->zone_len);
+	r->zone_len = ref->zone_len;
+	r->tcp = false;
+}
+
+/*
+ * An authoritative server's reply while iterating: true when it is an answer (NXDOMAIN and
+ * NODATA too) to prepare like a forwarded one; a referral moves the walk down instead.
+ */
+static bool resolve_iter_reply(struct resolve *r, const uint8_t *reply, size_t len)
+{
+	struct iterate_referral ref;
+	enum iterate_kind k = iterate_classify(reply, len, r->lname, r->lname_len, r->qtype,
+					       r->zone, r->zone_len, &ref);
+	if (k == ITERATE_ANSWER || k == ITERATE_NXDOMAIN || k == ITERATE_NODATA)
+		return true;
+	if (k == ITERATE_REFERRAL)
+		resolve_iter_referral(r, &ref);
+	else /* lame or FORMERR: trying the zone's other servers comes with issue 11 */
+		resolve_fail(r, -EREMOTEIO, MSG_EDE_NO_REACHABLE_AUTHORITY,
+			     "the zone's servers answered without authority");
+	return false;
 }
 
 /* The answer is complete: strip what clients without DO must not get, bound a bogus TTL. */
@@ -230,7 +296,9 @@ enum resolve_action resolve_next(struct resolve *r, struct resolve_out *out)
 	case RESOLVE_START:
 		r->fs = forward_lookup(&r->env.st->fwd, r->env.view, r->lname, r->lname_len);
 		resolve_bailiwick(r);
-		if (!r->fs.n) {
+		if (!r->fs.n && r->env.hints) {
+			resolve_iter_start(r);
+		} else if (!r->fs.n) {
 			resolve_fail(r, -ENOENT, MSG_EDE_NO_REACHABLE_AUTHORITY,
 				     "no upstream to ask");
 			break;
@@ -238,6 +306,11 @@ enum resolve_action resolve_next(struct resolve *r, struct resolve_out *out)
 		r->phase = RESOLVE_SENDING;
 		/* fall through */
 	case RESOLVE_SENDING:
+		if (r->it && !r->asked && ++r->it->sends > RESOLVE_MAX_SENDS) {
+			resolve_fail(r, -ELOOP, MSG_EDE_NO_REACHABLE_AUTHORITY,
+				     "too many queries for one name");
+			break;
+		}
 		resolve_send_out(r, &out->send);
 		r->asked = true;
 		return RESOLVE_SEND;
@@ -308,6 +381,8 @@ void resolve_feed_reply(struct resolve *r, int status, const uint8_t *reply, siz
 		r->tcp = true; /* RFC 7766: the whole answer over TCP */
 		return;
 	}
+	if (status == 0 && !truncated && r->it && !resolve_iter_reply(r, reply, len))
+		return; /* down a referral, or failed */
 	struct answer *ans = status == 0 && !truncated ? resolve_prepare(r, reply, len) : NULL;
 	if (!ans) {
 		status = status < 0 ? status : -EBADMSG;

@@ -33,6 +33,7 @@
 #include "policy/state.h"
 #include "policy/view.h"
 #include "resolve/answer.h"
+#include "resolve/hints.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,6 +41,8 @@
 #include <time.h>
 
 #define RESOLVE_BOGUS_TTL 60 /* seconds a bogus answer is remembered */
+#define RESOLVE_MAX_SENDS 32 /* queries one iterating resolution may send (Unbound's limit) */
+#define RESOLVE_MAX_ADDRS 16 /* server addresses of one zone cut tried */
 
 struct resolve;
 
@@ -61,6 +64,9 @@ struct resolve_env {
 	struct keycache *kc;     /* validated zone keys */
 	time_t now;              /* wall clock: signature validity */
 	uint64_t now_ms;         /* the driver's clock: key cache expiry */
+	/* Recursion (issue 11, in progress): with hints, a name no upstream serves is resolved
+	 * from the root; NULL: such a name fails (EDE 22). Only referrals with glue so far. */
+	const struct hints *hints;
 };
 
 /* RESOLVE_SEND: ask one of servers[0..n_servers) (the driver orders them). */
@@ -69,6 +75,7 @@ struct resolve_send {
 	size_t lname_len;
 	uint16_t qtype, qclass;
 	bool do_bit, cd; /* the flags of the query sent */
+	bool rd;         /* recursion desired: set for upstreams, clear for authoritative servers */
 	bool tcp;        /* the UDP reply was truncated */
 	const struct addr *servers;
 	size_t n_servers;

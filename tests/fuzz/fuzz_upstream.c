@@ -28,7 +28,7 @@ static size_t fuzz_our_query(const uint8_t *reply, size_t len, uint8_t *out, siz
 		return 0;
 	const uint8_t *tail = reply + MSG_HDR_LEN + n;
 	return msg_build_query(reply + MSG_HDR_LEN, n, msg_get16(tail), msg_get16(tail + 2),
-			       msg_get16(reply), true, true, 1232, out, cap);
+			       msg_get16(reply), MSG_RD | MSG_CD, true, 1232, out, cap);
 }
 
 static void fuzz_check(const uint8_t *query, size_t qlen, const uint8_t *reply, size_t len)

@@ -217,13 +217,18 @@ START_TEST(build_query_parses)
 	size_t nl;
 	struct msg_query q;
 	ck_assert_int_eq(msg_name_from_str("example.org.", name, &nl), 0);
-	size_t len = msg_build_query(name, nl, 16, 1, 77, true, false, 1232, out, sizeof(out));
+	size_t len = msg_build_query(name, nl, 16, 1, 77, MSG_RD, true, 1232, out, sizeof(out));
 	ck_assert_int_eq(msg_parse_query(out, len, &q), MSG_PARSE_OK);
 	ck_assert_uint_eq(q.id, 77);
 	ck_assert_uint_eq(q.qtype, 16);
 	ck_assert(q.do_bit);
 	ck_assert_uint_eq(q.udp_size, 1232);
-	ck_assert_uint_eq(msg_build_query(name, nl, 16, 1, 77, true, false, 1232, out, 20), 0);
+	ck_assert(q.flags & MSG_RD);
+	ck_assert_uint_eq(msg_build_query(name, nl, 16, 1, 77, MSG_RD, true, 1232, out, 20), 0);
+	/* To an authoritative server: RD clear; only RD and CD are taken from flags. */
+	len = msg_build_query(name, nl, 1, 1, 78, MSG_CD | MSG_AA | MSG_QR, false, 1232, out,
+			      sizeof(out));
+	ck_assert_uint_eq(msg_get16(out + 2), MSG_CD);
 }
 END_TEST
 
@@ -233,7 +238,7 @@ static size_t our_query(uint8_t *out, const char *name, uint16_t qtype)
 	uint8_t lname[255];
 	size_t nl;
 	ck_assert_int_eq(msg_name_from_str(name, lname, &nl), 0);
-	return msg_build_query(lname, nl, qtype, 1, 0x4d2, true, true, 1232, out, 512);
+	return msg_build_query(lname, nl, qtype, 1, 0x4d2, MSG_RD | MSG_CD, true, 1232, out, 512);
 }
 
 /* A reply to it made by ldns: rcode, the question as given, one A record when NOERROR. */

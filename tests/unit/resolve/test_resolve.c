@@ -15,6 +15,7 @@
 #include "dns/cache.h"
 #include "dns/msg.h"
 #include "dnssec/anchor.h"
+#include "resolve/iterate.h"
 #include "resolve/resolve.h"
 #include "world.h"
 
@@ -71,7 +72,7 @@ static void run_start(struct run *t, struct state *st, struct anchor_set *anchor
 	uint8_t lname[MSG_MAX_NAME];
 	size_t len;
 	ck_assert_int_eq(msg_name_from_str(qname, lname, &len), 0);
-	struct resolve_env env = {st, &st->views.views[0], t->kc, WORLD_NOW, WORLD_NOW_MS};
+	struct resolve_env env = {st, &st->views.views[0], t->kc, WORLD_NOW, WORLD_NOW_MS, NULL};
 	struct resolve_question q = {lname, len, qtype, 1, do_bit, cd};
 	t->r = resolve_new(&env, &q);
 }
@@ -343,6 +344,199 @@ START_TEST(cname_declined_or_failed)
 }
 END_TEST
 
+/* ---- iterating from the root (issue 11: referrals with glue so far) ---- */
+
+static const char *const no_upstreams = "server:\n  listen: [127.0.0.1@53]\n"
+					"dnssec:\n  validation: false\n"
+					"views:\n  - name: lan\n";
+
+/* A state without upstreams and hints with one root server, 127.0.0.10. */
+static struct hints *root_hints(void)
+{
+	static struct hints h;
+	hints_builtin(&h);
+	h.n = 1;
+	h.servers[0].n_addrs = 1;
+	ck_assert_int_eq(addr_parse("127.0.0.10", 53, &h.servers[0].addrs[0]), 0);
+	return &h;
+}
+
+static void iter_start(struct run *t, const char *qname)
+{
+	run_start(t, load_state(no_upstreams, "/dev/null"), NULL, qname, 1, false, false);
+	resolve_free(t->r);
+	uint8_t lname[MSG_MAX_NAME];
+	size_t len;
+	ck_assert_int_eq(msg_name_from_str(qname, lname, &len), 0);
+	struct resolve_env env = {t->st,     &t->st->views.views[0], t->kc,
+				  WORLD_NOW, WORLD_NOW_MS,           root_hints()};
+	struct resolve_question q = {lname, len, 1, 1, false, false};
+	t->r = resolve_new(&env, &q);
+}
+
+/* A referral from the server for a zone: child NS ns.CHILD with glue at addr. */
+static ldns_pkt *referral(const char *qname, const char *child, const char *addr)
+{
+	char ns[300], glue[300];
+	snprintf(ns, sizeof(ns), "%s 172800 IN NS ns.%s", child, child);
+	snprintf(glue, sizeof(glue), "ns.%s 172800 IN A %s", child, addr);
+	const char *const auth[] = {ns, NULL}, *const add[] = {glue, NULL};
+	ldns_pkt *p = reply(qname, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, NULL, auth);
+	ldns_pkt_set_rd(p, false);
+	ldns_pkt_set_ra(p, false);
+	for (size_t i = 0; add[i]; i++)
+		ldns_pkt_push_rr(p, LDNS_SECTION_ADDITIONAL, world_rr_new("%s", add[i]));
+	return p;
+}
+
+/* The SEND to one server (RD clear) that the walk is at. */
+static void expect_iter_send(struct run *t, const char *server)
+{
+	char buf[ADDR_STRLEN];
+	ck_assert_int_eq(next(t), RESOLVE_SEND);
+	ck_assert(!t->out.send.rd);
+	ck_assert_uint_eq(t->out.send.n_servers, 1);
+	ck_assert_str_eq(addr_format(&t->out.send.servers[0], buf, sizeof(buf)), server);
+}
+
+START_TEST(iterate_referrals_to_answer)
+{
+	struct run t;
+	iter_start(&t, "www.example.test.");
+	expect_iter_send(&t, "127.0.0.10@53"); /* the root, from the hints */
+	feed_pkt(&t, referral("www.example.test.", "test.", "127.0.0.11"));
+	expect_iter_send(&t, "127.0.0.11@53"); /* test.'s server, from the glue */
+	feed_pkt(&t, referral("www.example.test.", "example.test.", "127.0.0.12"));
+	expect_iter_send(&t, "127.0.0.12@53");
+	static const char *const an[] = {"www.example.test. 300 IN A 192.0.2.80", NULL};
+	ldns_pkt *p = reply("www.example.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL);
+	ldns_pkt_set_aa(p, true);
+	feed_pkt(&t, p);
+	ck_assert_int_eq(next(&t), RESOLVE_DONE);
+	ldns_pkt *a = done_pkt(&t);
+	ck_assert(has_rr(a, "www.example.test. IN A 192.0.2.80"));
+	ck_assert(!ldns_pkt_aa(a)); /* ours is a recursive answer */
+	ck_assert_uint_eq(t.out.done.ttl, 300);
+	ldns_pkt_free(a);
+	run_end(&t);
+}
+END_TEST
+
+/* An authoritative NXDOMAIN ends the walk; an answer without AA is a cache's: it fails. */
+START_TEST(iterate_nxdomain_and_lame)
+{
+	for (int lame = 0; lame < 2; lame++) {
+		struct run t;
+		iter_start(&t, "nx.test.");
+		expect_iter_send(&t, "127.0.0.10@53");
+		feed_pkt(&t, referral("nx.test.", "test.", "127.0.0.11"));
+		expect_iter_send(&t, "127.0.0.11@53");
+		static const char *const soa[] = {"test. 300 IN SOA ns.test. h.test. 1 2 3 4 60",
+						  NULL};
+		static const char *const an[] = {"nx.test. 300 IN A 203.0.113.9", NULL};
+		ldns_pkt *p =
+		    lame ? reply("nx.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL)
+			 : reply("nx.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, soa);
+		ldns_pkt_set_aa(p, !lame);
+		feed_pkt(&t, p);
+		ck_assert_int_eq(next(&t), RESOLVE_DONE);
+		if (lame) {
+			ck_assert_int_lt(t.out.done.status, 0);
+			ck_assert_int_eq(t.out.done.ede, MSG_EDE_NO_REACHABLE_AUTHORITY);
+		} else {
+			ck_assert_uint_eq(t.out.done.ans->rcode, LDNS_RCODE_NXDOMAIN);
+			ck_assert_uint_eq(t.out.done.ttl, 60);
+		}
+		run_end(&t);
+	}
+}
+END_TEST
+
+/*
+ * Bailiwick: example.test.'s server may not speak for other.test.: its address for the CNAME
+ * target is dropped and the rest of the chain is looked up on its own.
+ */
+START_TEST(iterate_bailiwick)
+{
+	struct run t;
+	iter_start(&t, "www.example.test.");
+	expect_iter_send(&t, "127.0.0.10@53");
+	feed_pkt(&t, referral("www.example.test.", "example.test.", "127.0.0.12"));
+	expect_iter_send(&t, "127.0.0.12@53");
+	static const char *const an[] = {"www.example.test. 300 IN CNAME www.other.test.",
+					 "www.other.test. 300 IN A 203.0.113.66", NULL};
+	ldns_pkt *p = reply("www.example.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL);
+	ldns_pkt_set_aa(p, true);
+	feed_pkt(&t, p);
+	ck_assert_int_eq(next(&t), RESOLVE_LOOKUP);
+	char name[MSG_MAX_NAME * 4 + 1];
+	msg_name_to_str(t.out.lookup.name, t.out.lookup.name_len, name, sizeof(name));
+	ck_assert_str_eq(name, "www.other.test.");
+	ck_assert(t.out.lookup.chase);
+	resolve_feed_lookup(t.r, -ELOOP, NULL);
+	ck_assert_int_eq(next(&t), RESOLVE_DONE);
+	ldns_pkt *a = done_pkt(&t);
+	ck_assert(has_rr(a, "www.example.test. IN CNAME www.other.test."));
+	ck_assert(!has_rr(a, "www.other.test. IN A 203.0.113.66"));
+	ldns_pkt_free(a);
+	run_end(&t);
+}
+END_TEST
+
+/* Limits: at most ITERATE_REFERRAL_DEPTH referrals; a glueless one is not followed yet. */
+START_TEST(iterate_limits)
+{
+	char qname[512] = "x.", child[512];
+	for (int i = 0; i < 40; i++) {
+		memmove(qname + 2, qname, strlen(qname) + 1);
+		memcpy(qname, "a.", 2);
+	}
+	struct run t;
+	iter_start(&t, qname);
+	const char *zone = qname + strlen(qname) - 2; /* "x." */
+	unsigned sends = 0;
+	while (next(&t) == RESOLVE_SEND) {
+		ck_assert_uint_lt(++sends, 40);
+		snprintf(child, sizeof(child), "%s", zone);
+		feed_pkt(&t, referral(qname, child, "127.0.0.11"));
+		zone -= 2; /* one label down each time */
+	}
+	ck_assert_int_lt(t.out.done.status, 0);
+	ck_assert_str_eq(t.out.done.ede_text, "too many referrals");
+	ck_assert_uint_eq(sends, ITERATE_REFERRAL_DEPTH + 1);
+	run_end(&t);
+
+	iter_start(&t, "www.example.test.");
+	expect_iter_send(&t, "127.0.0.10@53");
+	static const char *const ns[] = {"test. 172800 IN NS ns.elsewhere.", NULL};
+	feed_pkt(&t, reply("www.example.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, NULL, ns));
+	ck_assert_int_eq(next(&t), RESOLVE_DONE);
+	ck_assert_int_lt(t.out.done.status, 0);
+	ck_assert_int_eq(t.out.done.ede, MSG_EDE_NO_REACHABLE_AUTHORITY);
+	run_end(&t);
+}
+END_TEST
+
+/* With upstreams configured, hints change nothing: forwarded, RD set. */
+START_TEST(iterate_not_when_forwarding)
+{
+	struct run t;
+	run_start(&t, load_state(base_config, "/dev/null"), NULL, "www.example.net.", 1, false,
+		  false);
+	resolve_free(t.r);
+	uint8_t lname[MSG_MAX_NAME];
+	size_t len;
+	ck_assert_int_eq(msg_name_from_str("www.example.net.", lname, &len), 0);
+	struct resolve_env env = {t.st,      &t.st->views.views[0], t.kc,
+				  WORLD_NOW, WORLD_NOW_MS,          root_hints()};
+	struct resolve_question q = {lname, len, 1, 1, false, false};
+	t.r = resolve_new(&env, &q);
+	expect_send(&t, "192.0.2.53@53", false, false, false);
+	ck_assert(t.out.send.rd);
+	run_end(&t);
+}
+END_TEST
+
 /* ---- DNSSEC, on a signed world ---- */
 
 static struct world_zone zroot, ztld, za;
@@ -483,6 +677,13 @@ static Suite *resolve_suite(void)
 	tcase_add_test(tc, no_upstream);
 	tcase_add_test(tc, cname_chased);
 	tcase_add_test(tc, cname_declined_or_failed);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("iterating");
+	tcase_add_test(tc, iterate_referrals_to_answer);
+	tcase_add_test(tc, iterate_nxdomain_and_lame);
+	tcase_add_test(tc, iterate_bailiwick);
+	tcase_add_test(tc, iterate_limits);
+	tcase_add_test(tc, iterate_not_when_forwarding);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("dnssec");
 	tcase_add_unchecked_fixture(tc, make_world, NULL);
