@@ -657,10 +657,17 @@ assert_range() {
 	fi
 }
 
-# expect_log REGEX DESC: a line of megdns's stderr (since the last start_megdns) matches.
+# log_has REGEX: a line of megdns's stderr since the last start_megdns matches.
+log_has() {
+	tail -n +"$((${MEGDNS_LOG_MARK:-0} + 1))" "$MEGDNS_LOG" | grep -Eq -- "$1"
+}
+
+# expect_log REGEX DESC: a line of megdns's stderr (since the last start_megdns) matches,
+# within 3 s: megdns answers as soon as its workers listen, while the main thread may still
+# be writing what it did at start (dropping privileges, say).
 expect_log() {
 	local re=$1 desc=$2
-	if tail -n +"$((${MEGDNS_LOG_MARK:-0} + 1))" "$MEGDNS_LOG" | grep -Eq -- "$re"; then ok "$desc"; else
+	if wait_for 3 log_has "$re"; then ok "$desc"; else
 		fail "$desc: no megdns log line (of this run) matches /$re/; log:"
 		tail -n +"$((${MEGDNS_LOG_MARK:-0} + 1))" "$MEGDNS_LOG" | indent
 	fi
