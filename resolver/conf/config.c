@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,31 @@ static int config_listen(struct confread *p, const struct yaml_node *v, void *ob
 	return 0;
 }
 
+/* outgoing-addresses: source addresses for queries to other servers, without a port. */
+static int config_outgoing(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	const struct yaml_item *s;
+	int rc = confread_addrs(p, v, "outgoing-addresses", &c->outgoing, &c->n_outgoing);
+
+	if (rc < 0)
+		return rc;
+	confread_items(p, v, "outgoing-addresses", false, &s);
+	for (size_t i = 0; s; s = s->next, i++) {
+		if (strchr(s->node->text, '@'))
+			return confread_fail(p, s->node,
+					     "'%s': outgoing addresses take no port (each query "
+					     "gets a random one)",
+					     s->node->text);
+		struct sockaddr_storage *ss = &c->outgoing[i].ss;
+		if (ss->ss_family == AF_INET)
+			((struct sockaddr_in *)ss)->sin_port = 0;
+		else
+			((struct sockaddr_in6 *)ss)->sin6_port = 0;
+	}
+	return 0;
+}
+
 static int config_user(struct confread *p, const struct yaml_node *v, void *obj)
 {
 	struct config *c = obj;
@@ -116,6 +142,8 @@ static const struct confread_key server_keys[] = {
      .doc = "worker loops, one per core; each has 1/threads of the cache"},
     {"query-log", CONFREAD_BOOL, CONFREAD_FIELD(struct config, query_log), .def = 0,
      .doc = "one stderr line per query"},
+    {"outgoing-addresses", CONFREAD_FUNC, .fn = config_outgoing,
+     .doc = "source addresses of queries to other servers (default: the kernel's choice)"},
     {"user", CONFREAD_FUNC, .fn = config_user,
      .doc = "drop root to this user once the sockets are bound"},
 };
@@ -219,42 +247,109 @@ static const struct confread_key fwd_zone_keys[] = {
      .doc = "false: a private zone, not validated (a negative trust anchor)"},
 };
 
+/* A stub zone's servers are authoritative servers; the same struct holds them. */
+static const struct confread_key stub_zone_keys[] = {
+    {"name", CONFREAD_FUNC, .fn = config_fwd_name, .doc = "the zone (a domain name)"},
+    {"servers", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config_fwd_zone, upstreams, n_upstreams),
+     .doc = "its authoritative servers, asked with RD clear"},
+    {"dnssec", CONFREAD_BOOL, CONFREAD_FIELD(struct config_fwd_zone, dnssec), .def = 1,
+     .doc = "false: a private zone, not validated (a negative trust anchor)"},
+};
+
 static int config_fwd_zone_check(struct confread *p, const struct yaml_node *v,
 				 struct config_fwd_zone *z, const struct config *c)
 {
-	confread_defaults(CONFREAD_KEYS(fwd_zone_keys), z);
-	int rc = confread_map(p, v, "forward zone", CONFREAD_KEYS(fwd_zone_keys), z);
+	const char *what = z->stub ? "stub zone" : "forward zone";
+	if (z->stub) {
+		confread_defaults(CONFREAD_KEYS(stub_zone_keys), z);
+		z->stub = true;
+	} else {
+		confread_defaults(CONFREAD_KEYS(fwd_zone_keys), z);
+	}
+	int rc = z->stub ? confread_map(p, v, what, CONFREAD_KEYS(stub_zone_keys), z)
+			 : confread_map(p, v, what, CONFREAD_KEYS(fwd_zone_keys), z);
 
 	z->pos = config_pos_of(v);
 	if (rc < 0)
 		return rc;
 	if (!z->name)
-		return confread_fail(p, v, "forward zone has no 'name'");
+		return confread_fail(p, v, "%s has no 'name'", what);
 	if (z->n_upstreams == 0)
-		return confread_fail(p, v, "forward zone '%s' has no upstreams", z->name);
+		return confread_fail(p, v, "%s '%s' has no %s", what, z->name,
+				     z->stub ? "servers" : "upstreams");
 	for (const struct config_fwd_zone *o = c->fwd_zones; o < z; o++)
 		if (!strcmp(o->name, z->name))
-			return confread_fail(p, yaml_get(v, "name"), "duplicate forward zone '%s'",
-					     z->name);
+			return confread_fail(p, yaml_get(v, "name"), "'%s' is both a %s and a %s",
+					     z->name, o->stub ? "stub zone" : "forward zone", what);
 	return 0;
 }
 
-static int config_fwd_zones(struct confread *p, const struct yaml_node *v, void *obj)
+/* forward-zones and stub-zones go into one array (forward.c picks the longest match). */
+static int config_zone_list(struct confread *p, const struct yaml_node *v, struct config *c,
+			    bool stub)
 {
-	struct config *c = obj;
 	const struct yaml_item *s;
-	long n = confread_items(p, v, "forward-zones", true, &s);
+	long n = confread_items(p, v, stub ? "stub-zones" : "forward-zones", true, &s);
 
 	if (n < 0)
 		return (int)n;
-	c->fwd_zones = xcalloc((size_t)n, sizeof(*c->fwd_zones));
-	c->n_fwd_zones = (size_t)n;
-	for (struct config_fwd_zone *z = c->fwd_zones; s; s = s->next, z++) {
+	size_t old = c->n_fwd_zones;
+	c->fwd_zones = xrealloc(c->fwd_zones, (old + (size_t)n + 1) * sizeof(*c->fwd_zones));
+	memset(c->fwd_zones + old, 0, ((size_t)n + 1) * sizeof(*c->fwd_zones));
+	for (struct config_fwd_zone *z = c->fwd_zones + old; s; s = s->next, z++) {
+		z->stub = stub;
+		c->n_fwd_zones++;
 		int rc = config_fwd_zone_check(p, s->node, z, c);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
+}
+
+static int config_fwd_zones(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	return config_zone_list(p, v, obj, false);
+}
+
+static int config_stub_zones(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	return config_zone_list(p, v, obj, true);
+}
+
+static int config_root_hints(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = confread_scalar(p, v, "root-hints");
+	if (rc < 0)
+		return rc;
+	if (!v->text[0])
+		return confread_fail(p, v, "root-hints must name a file");
+	free(c->root_hints.path);
+	return config_zone_item(p, v, &c->root_hints);
+}
+
+static const struct confread_key recursion_keys[] = {
+    {"root-hints", CONFREAD_FUNC, .fn = config_root_hints,
+     .doc = "root servers to prime from, a zone file (default: the built-in IANA hints)"},
+    {"qname-minimisation", CONFREAD_BOOL, CONFREAD_FIELD(struct config, qname_minimisation),
+     .def = 1, .doc = "RFC 9156: ask each zone only for the next label"},
+    {"query-localhost", CONFREAD_BOOL, CONFREAD_FIELD(struct config, query_localhost), .def = 0,
+     .doc = "may authoritative servers be on 127.0.0.0/8 or ::1 (tests)"},
+    {"ip4", CONFREAD_BOOL, CONFREAD_FIELD(struct config, recursion_ip4), .def = 1,
+     .doc = "query authoritative servers over IPv4"},
+    {"ip6", CONFREAD_BOOL, CONFREAD_FIELD(struct config, recursion_ip6), .def = 1,
+     .doc = "query authoritative servers over IPv6"},
+    {"use-0x20", CONFREAD_BOOL, CONFREAD_FIELD(struct config, use_0x20), .def = 0,
+     .doc = "randomise the case of names sent to authoritative servers"},
+};
+
+static int config_recursion(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = confread_map(p, v, "recursion", CONFREAD_KEYS(recursion_keys), obj);
+	if (rc == 0 && !c->recursion_ip4 && !c->recursion_ip6)
+		return confread_fail(p, v, "recursion needs ip4 or ip6 (both are false)");
+	return rc;
 }
 
 /* View names show up in CHAOS TXT answers, logs and cache scopes: keep them plain. */
@@ -417,6 +512,10 @@ static const struct confread_key top_keys[] = {
      .doc = "the upstreams for every name nothing else covers"},
     {"forward-zones", CONFREAD_FUNC, .fn = config_fwd_zones,
      .doc = "zones forwarded to servers of their own"},
+    {"stub-zones", CONFREAD_FUNC, .fn = config_stub_zones,
+     .doc = "zones asked of their authoritative servers directly"},
+    {"recursion", CONFREAD_FUNC, .fn = config_recursion,
+     .doc = "resolving from the root (without top-level upstreams)"},
     {"cache", CONFREAD_FUNC, .fn = config_cache, .doc = "the answer cache"},
     {"views", CONFREAD_FUNC, .fn = config_views,
      .doc = "views, first match wins: who they are for and what they answer"},
@@ -435,6 +534,8 @@ static const struct confread_section config_sections[] = {
     {"metrics.", "under metrics:", CONFREAD_KEYS(metrics_keys)},
     {"views[].", "in a views entry", CONFREAD_KEYS(view_keys)},
     {"forward-zones[].", "in a forward-zones entry", CONFREAD_KEYS(fwd_zone_keys)},
+    {"stub-zones[].", "in a stub-zones entry", CONFREAD_KEYS(stub_zone_keys)},
+    {"recursion.", "under recursion:", CONFREAD_KEYS(recursion_keys)},
 };
 
 /* ---- loading ---- */
@@ -447,6 +548,7 @@ static struct config *config_new(const char *path)
 	confread_defaults(CONFREAD_KEYS(server_keys), c);
 	confread_defaults(CONFREAD_KEYS(cache_keys), c);
 	confread_defaults(CONFREAD_KEYS(dnssec_keys), c);
+	confread_defaults(CONFREAD_KEYS(recursion_keys), c);
 	/* The defaults of keys read by functions (CONFREAD_FUNC); listen comes in at the end. */
 	c->cache_size = 64u << 20;
 	c->control_socket = xstrdup(CONFIG_CONTROL_SOCKET);
@@ -614,6 +716,8 @@ void config_free(struct config *cfg)
 		free(cfg->fwd_zones[i].upstreams);
 	}
 	free(cfg->fwd_zones);
+	free(cfg->root_hints.path);
+	free(cfg->outgoing);
 	for (size_t i = 0; cfg->views && i < cfg->n_views; i++)
 		config_free_view(&cfg->views[i]);
 	free(cfg->views);

@@ -55,6 +55,7 @@ struct config_fwd_zone {
 	struct addr *upstreams;
 	size_t n_upstreams;
 	bool dnssec; /* false: a negative trust anchor, as if in dnssec.insecure-domains */
+	bool stub;   /* a stub-zones entry: the servers are authoritative, asked with RD clear */
 };
 
 #define CONFIG_CONTROL_SOCKET "/run/megdns/control.sock"
@@ -75,6 +76,8 @@ struct config {
 	uint32_t threads;             /* server.threads: worker loops, default 1 */
 	bool query_log;               /* server.query-log: one line per query, default false */
 	char *user;                   /* server.user: drop to this user after binding, or NULL */
+	struct addr *outgoing;        /* server.outgoing-addresses: source addresses (port 0) */
+	size_t n_outgoing;
 
 	/* control: and metrics: */
 	char *control_socket;         /* control.socket, resolved; "" disables */
@@ -83,11 +86,19 @@ struct config {
 	struct prefix *metrics_allow; /* metrics.allow: who may scrape (default loopback) */
 	size_t n_metrics_allow;
 
-	/* upstreams: the default forwarders for "."; empty means /etc/resolv.conf */
+	/* upstreams: the default forwarders for "."; empty: names are resolved from the root */
 	struct addr *upstreams;
 	size_t n_upstreams;
-	struct config_fwd_zone *fwd_zones;
+	struct config_fwd_zone *fwd_zones; /* forward-zones, then stub-zones (stub set) */
 	size_t n_fwd_zones;
+
+	/* recursion: */
+	struct config_zone root_hints; /* recursion.root-hints; path NULL: the built-in hints */
+	bool qname_minimisation;       /* recursion.qname-minimisation (RFC 9156), default true */
+	bool query_localhost;          /* recursion.query-localhost: servers on loopback, false */
+	bool recursion_ip4;            /* recursion.ip4, default true */
+	bool recursion_ip6;            /* recursion.ip6, default true */
+	bool use_0x20;                 /* recursion.use-0x20, default false */
 
 	/* cache: */
 	uint64_t cache_size;    /* bytes; "64MiB", "500k", "1G", plain numbers; default 64 MiB */

@@ -21,8 +21,10 @@
 #include <time.h>
 
 #define FETCH_BUCKETS     4096
-#define FETCH_MAX_WAITERS 512 /* queries joined to one fetch */
-#define FETCH_MAX_CHASE   8   /* chase links one behind the other to complete a CNAME chain */
+#define FETCH_MAX_WAITERS 512   /* queries joined to one fetch */
+#define FETCH_MAX_CHASE   11    /* chase links one behind the other to complete a CNAME chain */
+#define FETCH_MAX_NEST    6     /* fetches started for fetches started for ... a client's */
+#define FETCH_DEADLINE_MS 10000 /* a client's fetch, and all it waits for, ends by then */
 
 /* The deadline of a chasing fetch; the handle outlives the fetch until its close callback. */
 struct fetch_timer {
@@ -39,7 +41,11 @@ struct fetch {
 	struct upstream_query *uq;
 	struct fetch *chase_sub;         /* the fetch that completes this one's chain */
 	struct fetch_timer *chase_timer; /* bounds the wait for chase_sub, or NULL */
-	unsigned chase_depth; /* chase links before this fetch, on the longest way to it */
+	unsigned chase_depth;     /* chase links before this fetch, on the longest way to it */
+	struct fetch *waiting_on; /* the sub-fetch whose answer this one waits for, or NULL */
+	unsigned nest;            /* 0: a client's; else its starter's nest + 1 */
+	bool iterating;           /* the query out is to authoritative servers */
+	uint64_t deadline_ms;     /* no SEND or LOOKUP after this: failed (EDE 22) */
 	struct fetch_waiter *waiters;
 	unsigned n_waiters;
 	uint32_t hash;
@@ -138,6 +144,21 @@ static void fetch_add_waiter(struct fetch *f, struct fetch_waiter *w)
 
 static void fetch_drive(struct fetch *f);
 
+/* Before a feed: the resolution's clocks are the loop's. */
+static void fetch_tick(struct fetch *f)
+{
+	resolve_tick(f->r, time(NULL), uv_now(f->t->loop));
+}
+
+/* Would f, waiting for sub, wait for itself (sub waits, through those it waits for, for f)? */
+static bool fetch_would_ring(const struct fetch *f, const struct fetch *sub)
+{
+	for (const struct fetch *g = sub; g; g = g->waiting_on)
+		if (g == f)
+			return true;
+	return false;
+}
+
 /*
  * May f wait for sub to complete its chain? Not when sub waits, through the chases it started,
  * for f (f would wait for itself), nor when the links before f, f's link to sub and those after
@@ -181,6 +202,8 @@ static void fetch_chase_timeout_cb(uv_timer_t *timer)
 	log_debug("fetch: the rest of a CNAME chain did not come in time; answered without it");
 	fetch_unwait(f->chase_sub, f);
 	f->chase_sub = NULL;
+	f->waiting_on = NULL;
+	fetch_tick(f);
 	resolve_feed_lookup(f->r, -ETIMEDOUT, NULL);
 	fetch_drive(f);
 }
@@ -213,10 +236,12 @@ static void fetch_notify(const struct fetch_waiter *w, const struct resolve_done
 		return;
 	}
 	struct fetch *parent = w->parent;
+	parent->waiting_on = NULL;
 	if (w->chase) {
 		parent->chase_sub = NULL;
 		uv_timer_stop(&parent->chase_timer->timer);
 	}
+	fetch_tick(parent);
 	if (d->status == 0) {
 		struct resolve_found found = {
 		    d->ans->body, d->ans->len, d->ans->ttl_offs, d->ans->n_ttl, 0, d->ttl, d->sec};
@@ -251,11 +276,17 @@ static void fetch_finish(struct fetch *f, const struct resolve_done *d)
 	fetch_free(f);
 }
 
-static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t len)
+static void fetch_upstream_cb(void *ud, int status, const uint8_t *reply, size_t len,
+			      const struct addr *from)
 {
 	struct fetch *f = ud;
 	f->uq = NULL;
-	resolve_feed_reply(f->r, status, reply, len);
+	if (f->iterating)
+		f->t->stats->auth[status == 0            ? STATS_AUTH_REPLY
+				  : status == -ETIMEDOUT ? STATS_AUTH_TIMEOUT
+							 : STATS_AUTH_ERROR]++;
+	fetch_tick(f);
+	resolve_feed_reply(f->r, status, reply, len, from);
 	fetch_drive(f);
 }
 
@@ -269,13 +300,16 @@ static int fetch_send(struct fetch *f, const struct resolve_send *s)
 				       .do_bit = s->do_bit,
 				       .cd = s->cd,
 				       .rd = s->rd,
-				       .tcp = s->tcp};
+				       .tcp = s->tcp,
+				       .use_0x20 = s->iterating && f->state->cfg->use_0x20};
+	f->iterating = s->iterating;
 	return upstream_resolve(f->t->pool, s->servers, s->n_servers, &qn, fetch_upstream_cb, f,
 				&f->uq);
 }
 
 static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const struct view *v,
-			       const struct fetch_question *q, uint32_t hash);
+			       const struct fetch_question *q, uint32_t hash,
+			       const struct fetch *parent);
 
 /*
  * LOOKUP: from the cache, or by a sub-fetch whose waiter f becomes. Returns true when the
@@ -308,10 +342,10 @@ static bool fetch_lookup(struct fetch *f, const struct resolve_lookup *lk)
 	uint32_t hash = fetch_hash(key, key_len);
 	struct fetch *sub = fetch_find(t, key, key_len, hash);
 	struct fetch_question q = {key, key_len, lk->name, lk->name_len, lk->qtype, lk->qclass};
-	if (!sub)
-		sub = fetch_new(t, f->state, f->view, &q, hash);
-	if (!sub ||
-	    (lk->chase && (sub->n_waiters >= FETCH_MAX_WAITERS || !fetch_chase_link(f, sub)))) {
+	if (!sub && f->nest < FETCH_MAX_NEST)
+		sub = fetch_new(t, f->state, f->view, &q, hash, f);
+	if (!sub || sub->n_waiters >= FETCH_MAX_WAITERS || fetch_would_ring(f, sub) ||
+	    (lk->chase && !fetch_chase_link(f, sub))) {
 		/* a chase not followed leaves the answer as it is; a key not had fails */
 		resolve_feed_lookup(f->r, lk->chase ? -ELOOP : -ENOENT, NULL);
 		return true;
@@ -320,6 +354,7 @@ static bool fetch_lookup(struct fetch *f, const struct resolve_lookup *lk)
 	w->parent = f;
 	w->chase = lk->chase;
 	fetch_add_waiter(sub, w);
+	f->waiting_on = sub;
 	if (lk->chase) {
 		f->chase_sub = sub;
 		fetch_chase_arm(f);
@@ -327,39 +362,67 @@ static bool fetch_lookup(struct fetch *f, const struct resolve_lookup *lk)
 	return false;
 }
 
-/* Carry out the resolution's actions until it waits for something, or is done. */
-static void fetch_drive(struct fetch *f)
+/* The resolution ran out of time: it ends here, whatever it would do next. */
+static void fetch_expire(struct fetch *f)
+{
+	static const struct resolve_done expired = {-ETIMEDOUT,
+						    NULL,
+						    0,
+						    0,
+						    MSG_EDE_NO_REACHABLE_AUTHORITY,
+						    "resolution took longer than 10 s"};
+	log_debug("fetch: out of time (%u ms)", FETCH_DEADLINE_MS);
+	fetch_finish(f, &expired);
+}
+
+/*
+ * Carry out the resolution's actions until it waits for something (true), or is done and
+ * gone (false).
+ */
+static bool fetch_run(struct fetch *f)
 {
 	struct resolve_out out;
 	for (;;) {
-		switch (resolve_next(f->r, &out)) {
+		enum resolve_action a = resolve_next(f->r, &out);
+		if (a != RESOLVE_DONE && uv_now(f->t->loop) >= f->deadline_ms) {
+			fetch_expire(f);
+			return false;
+		}
+		switch (a) {
 		case RESOLVE_SEND:
 			if (fetch_send(f, &out.send) == 0)
-				return;
-			resolve_feed_reply(f->r, -ENETUNREACH, NULL, 0);
+				return true;
+			resolve_feed_reply(f->r, -ENETUNREACH, NULL, 0, NULL);
 			break;
 		case RESOLVE_LOOKUP:
 			if (!fetch_lookup(f, &out.lookup))
-				return;
+				return true;
 			break;
 		case RESOLVE_DONE:
 			fetch_finish(f, &out.done);
-			return;
+			return false;
 		}
 	}
 }
 
+static void fetch_drive(struct fetch *f)
+{
+	(void)fetch_run(f);
+}
+
 /*
- * A fetch for q, in the table and asking upstream; NULL when it cannot start (the table is
- * full, no upstream serves the name).
+ * A fetch for q (for parent's LOOKUP, or a client's: NULL), in the table and asking; NULL
+ * when it cannot start (the table is full) or ended at once (no server to ask).
  */
 static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const struct view *v,
-			       const struct fetch_question *q, uint32_t hash)
+			       const struct fetch_question *q, uint32_t hash,
+			       const struct fetch *parent)
 {
 	if (t->count >= FETCH_MAX)
 		return NULL;
 	uint8_t flags = q->key[q->key_len - 1];
-	struct resolve_env env = {st, v, t->kc, time(NULL), uv_now(t->loop)};
+	uint64_t now = uv_now(t->loop);
+	struct resolve_env env = {st, v, t->kc, time(NULL), now, t->cache};
 	struct resolve_question rq = {q->lname,
 				      q->lname_len,
 				      q->qtype,
@@ -368,17 +431,13 @@ static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const st
 				      (flags & CACHE_KEY_CD) != 0};
 	/* Not calloc: the key and the resolution's buffers are written before they are read. */
 	struct fetch *f = xmalloc(sizeof(*f) + resolve_size());
-	struct resolve_out out;
 	memset(f, 0, offsetof(struct fetch, key));
 	f->t = t;
 	f->view = v;
+	f->nest = parent ? parent->nest + 1 : 0;
+	f->deadline_ms = parent ? parent->deadline_ms : now + FETCH_DEADLINE_MS;
 	f->r = (struct resolve *)f->resolve_mem;
 	resolve_init(f->r, &env, &rq);
-	if (resolve_next(f->r, &out) != RESOLVE_SEND || fetch_send(f, &out.send) < 0) {
-		resolve_close(f->r);
-		free(f);
-		return NULL;
-	}
 	f->state = state_ref(st);
 	f->hash = hash;
 	f->key_len = q->key_len;
@@ -386,7 +445,9 @@ static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const st
 	f->next = t->buckets[hash % FETCH_BUCKETS];
 	t->buckets[hash % FETCH_BUCKETS] = f;
 	t->count++;
-	return f;
+	/* In the table first: what it looks up may find it (and must not wait for it). A
+	 * resolution that ends before it asks anything (no server it may ask) has no waiter. */
+	return fetch_run(f) ? f : NULL;
 }
 
 int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
@@ -396,7 +457,7 @@ int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
 	struct fetch *f = fetch_find(t, q->key, q->key_len, hash);
 	if (!f && t->count >= FETCH_MAX)
 		return -EBUSY;
-	if (!f && !(f = fetch_new(t, st, v, q, hash)))
+	if (!f && !(f = fetch_new(t, st, v, q, hash, NULL)))
 		return -ENOENT;
 	if (f->n_waiters >= FETCH_MAX_WAITERS)
 		return -ENOBUFS;

@@ -28,7 +28,6 @@
 #include <uv.h>
 
 #define MAIN_DEFAULT_CONFIG "/etc/megdns/megdns.yaml"
-#define MAIN_RESOLV_CONF    "/etc/resolv.conf"
 #define MAIN_EXIT_CONFIG    2
 
 struct main_ctx {
@@ -76,20 +75,10 @@ static int main_check(const char *path)
 {
 	struct state *s;
 	char err[1024];
-	/* /etc/resolv.conf belongs to the machine, not to the config: a check where it cannot
-	 * be read (a build sandbox checking a NixOS config) checks the rest as if it listed no
-	 * nameserver, and says what the daemon would do. */
-	bool resolv = access(MAIN_RESOLV_CONF, R_OK) == 0;
-	int resolv_errno = resolv ? 0 : errno;
-	if (state_load(path, resolv ? MAIN_RESOLV_CONF : "/dev/null", &s, err, sizeof(err)) < 0) {
+	if (state_load(path, &s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return MAIN_EXIT_CONFIG;
 	}
-	if (!resolv && s->fwd.from_resolv_conf)
-		fprintf(stderr,
-			"%s: warning: no upstreams configured and %s cannot be read here (%s): "
-			"megdns forwards to its nameservers and will not start without it\n",
-			path, MAIN_RESOLV_CONF, strerror(resolv_errno));
 	main_lint(s);
 	printf("%s: ok\n", path);
 	state_unref(s);
@@ -111,7 +100,7 @@ static int main_reload(struct main_ctx *m, char *err, size_t errlen)
 {
 	struct state *s;
 	notify_send("RELOADING=1");
-	int r = state_load(m->config_path, MAIN_RESOLV_CONF, &s, err, errlen);
+	int r = state_load(m->config_path, &s, err, errlen);
 	if (r < 0) {
 		log_err("reload failed, still serving the previous configuration: %s", err);
 		notify_send("READY=1");
@@ -264,7 +253,7 @@ static int main_run(struct main_ctx *m)
 {
 	struct state *s;
 	char err[1024];
-	if (state_load(m->config_path, MAIN_RESOLV_CONF, &s, err, sizeof(err)) < 0) {
+	if (state_load(m->config_path, &s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return MAIN_EXIT_CONFIG;
 	}
@@ -291,9 +280,10 @@ static int main_run(struct main_ctx *m)
 		log_info("listening on %s (udp, tcp)",
 			 addr_format(&s->cfg->listen[i], buf, sizeof(buf)));
 	}
-	if (s->fwd.from_resolv_conf)
-		log_info("no upstreams configured: forwarding to the %zu nameserver(s) of %s",
-			 s->fwd.n_defaults, MAIN_RESOLV_CONF);
+	if (!s->fwd.n_defaults)
+		log_info("no upstreams configured: resolving from the root (%s, %zu servers)",
+			 s->cfg->root_hints.path ? s->cfg->root_hints.path : "built-in hints",
+			 s->hints->n);
 	if (main_drop_privileges(s->cfg) < 0)
 		_exit(1); /* never serve as root by accident; threads are running: no cleanup */
 	notify_send("READY=1");

@@ -129,6 +129,8 @@ void stats_add(struct stats *dst, const struct stats *src)
 	}
 	for (size_t i = 0; i < 4; i++)
 		dst->dnssec[i] += src->dnssec[i];
+	for (size_t i = 0; i < STATS_N_AUTH; i++)
+		dst->auth[i] += src->auth[i];
 }
 
 void stats_reset(struct stats *s)
@@ -139,6 +141,13 @@ void stats_reset(struct stats *s)
 		s->views[i].name = name;
 	}
 	memset(s->dnssec, 0, sizeof(s->dnssec));
+	memset(s->auth, 0, sizeof(s->auth));
+}
+
+const char *stats_auth_name(size_t i)
+{
+	static const char *const names[STATS_N_AUTH] = {"reply", "timeout", "error"};
+	return i < STATS_N_AUTH ? names[i] : "?";
 }
 
 void stats_print(const struct stats *s, FILE *out)
@@ -164,4 +173,7 @@ void stats_print(const struct stats *s, FILE *out)
 	}
 	for (size_t i = 1; i < 4; i++)
 		fprintf(out, "dnssec.%s %llu\n", sec[i], (unsigned long long)s->dnssec[i]);
+	for (size_t i = 0; i < STATS_N_AUTH; i++)
+		fprintf(out, "authoritative.%s %llu\n", stats_auth_name(i),
+			(unsigned long long)s->auth[i]);
 }

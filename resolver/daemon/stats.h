@@ -18,6 +18,9 @@
 
 enum stats_source { STATS_LOCAL, STATS_CACHE, STATS_UPSTREAM, STATS_ERROR, STATS_N_SOURCES };
 
+/* What became of a query to authoritative servers (iterating): a reply, none, an error. */
+enum stats_auth { STATS_AUTH_REPLY, STATS_AUTH_TIMEOUT, STATS_AUTH_ERROR, STATS_N_AUTH };
+
 #define STATS_N_TYPES   15 /* A, AAAA, ... and "other" */
 #define STATS_N_RCODES  7  /* NOERROR .. REFUSED and "other" */
 #define STATS_N_BUCKETS 10 /* latency histogram buckets (last is +Inf) */
@@ -37,7 +40,8 @@ struct stats {
 	size_t n_views;
 	unsigned *slot_of; /* current state's view index -> slot */
 	size_t n_slot_of;
-	uint64_t dnssec[4]; /* by validate_status: unchecked, insecure, secure, bogus */
+	uint64_t dnssec[4];          /* by validate_status: unchecked, insecure, secure, bogus */
+	uint64_t auth[STATS_N_AUTH]; /* queries to authoritative servers, by outcome */
 };
 
 /* Bucket upper bounds in microseconds, for the exposition (the last is +Inf). */
@@ -66,6 +70,7 @@ void stats_reset(struct stats *s);
 const char *stats_type_name(size_t i);
 const char *stats_rcode_name(size_t i);
 const char *stats_source_name(size_t i);
+const char *stats_auth_name(size_t i);
 
 /* Write "name value" lines for megdns-control stats. */
 void stats_print(const struct stats *s, FILE *out);

@@ -11,11 +11,10 @@
  * moment either ends and frees itself when libuv has closed its handles, so a late datagram or
  * timer never reaches a finished query.
  */
-#include "daemon/upstream.h"
+#include "daemon/upstream_impl.h"
 
 #include "util/log.h"
 #include "dns/msg.h"
-#include "resolve/servsel.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -25,29 +24,6 @@
 
 #define UPSTREAM_MAX_SERVERS 16
 #define UPSTREAM_LISTENING   3 /* attempts of one query open at once (each holds a socket) */
-#define UPSTREAM_UDP_BUF     4096
-
-struct upstream_server {
-	struct addr addr;
-	struct servsel sel;
-	uint64_t queries, timeouts, errors;
-};
-
-struct upstream_try;
-
-struct upstream_pool {
-	uv_loop_t *loop;
-	uint8_t rnd[1024];               /* getrandom output, consumed two bytes per query ID */
-	uint8_t rxbuf[UPSTREAM_UDP_BUF]; /* every attempt's UDP replies land here */
-	size_t rnd_used;
-	struct upstream_server *servers;
-	size_t n_servers, cap;
-	uint32_t timeout_ms;
-	uint16_t edns_size;
-	size_t active;
-	struct upstream_try *probes; /* probes outliving their query */
-	bool stopping;               /* no more background probes */
-};
 
 struct upstream_query {
 	struct upstream_pool *pool;
@@ -76,9 +52,10 @@ struct upstream_try {
 	uv_write_t write;
 	unsigned open; /* handles not yet closed */
 	bool has_udp, has_tcp;
-	bool closing; /* ended: callbacks still delivered (connect, write) are ignored */
-	bool probe;   /* sent alongside the best server to learn whether this one is back */
-	bool stale;   /* its retransmit timeout fired; it still listens until the deadline */
+	bool closing;  /* ended: callbacks still delivered (connect, write) are ignored */
+	bool probe;    /* sent alongside the best server to learn whether this one is back */
+	bool stale;    /* its retransmit timeout fired; it still listens until the deadline */
+	uint8_t exact; /* 0x20: the reply's qname must be the query's, byte for byte (its length) */
 	uint16_t id;
 	int err; /* a send error reported through the timer */
 	uint64_t sent_ns;
@@ -111,6 +88,29 @@ static uint16_t upstream_random_id(struct upstream_pool *p)
 	return id;
 }
 
+/*
+ * draft-vixie-dnsext-dns0x20: flip the case of each letter of the wire name at random, one
+ * bit of entropy per letter on top of the ID and port.
+ */
+static void upstream_0x20(struct upstream_pool *p, uint8_t *name, size_t len)
+{
+	uint16_t bits = 0;
+	unsigned left = 0;
+	for (size_t i = 0; i < len && name[i]; i += 1u + name[i])
+		for (size_t j = i + 1; j <= i + name[i] && j < len; j++) {
+			uint8_t c = name[j];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+				continue;
+			if (!left) {
+				bits = upstream_random_id(p);
+				left = 16;
+			}
+			name[j] = (bits & 1) ? (uint8_t)(c ^ 0x20) : c;
+			bits >>= 1;
+			left--;
+		}
+}
+
 struct upstream_pool *upstream_pool_new(uv_loop_t *loop, uint32_t timeout_ms, uint16_t edns_size)
 {
 	struct upstream_pool *p = xcalloc(1, sizeof(*p));
@@ -118,7 +118,23 @@ struct upstream_pool *upstream_pool_new(uv_loop_t *loop, uint32_t timeout_ms, ui
 	p->rnd_used = sizeof(p->rnd); /* empty: filled on first use */
 	p->timeout_ms = timeout_ms;
 	p->edns_size = edns_size;
+	for (size_t i = 0; i < UPSTREAM_BUCKETS; i++)
+		p->buckets[i] = UPSTREAM_NONE;
 	return p;
+}
+
+void upstream_pool_set_outgoing(struct upstream_pool *p, const struct addr *a, size_t n)
+{
+	p->has_out4 = p->has_out6 = false;
+	for (size_t i = n; i-- > 0;) { /* the first of each family wins */
+		if (a[i].ss.ss_family == AF_INET) {
+			p->out4 = a[i];
+			p->has_out4 = true;
+		} else {
+			p->out6 = a[i];
+			p->has_out6 = true;
+		}
+	}
 }
 
 uv_loop_t *upstream_pool_loop(const struct upstream_pool *p)
@@ -152,42 +168,9 @@ void upstream_pool_set_timeout(struct upstream_pool *p, uint32_t timeout_ms)
 	p->timeout_ms = timeout_ms;
 }
 
-size_t upstream_pool_stats(const struct upstream_pool *p, struct upstream_stats *out, size_t max)
-{
-	for (size_t i = 0; i < p->n_servers && i < max; i++) {
-		const struct upstream_server *s = &p->servers[i];
-		out[i] = (struct upstream_stats){s->addr,        s->sel.known, s->sel.fails > 0,
-						 s->sel.srtt_us, s->queries,   s->timeouts,
-						 s->errors};
-	}
-	return p->n_servers;
-}
-
 size_t upstream_pool_active(const struct upstream_pool *p)
 {
 	return p->active;
-}
-
-/* Index of a's record in the pool, adding it when new. */
-static size_t upstream_server_index(struct upstream_pool *p, const struct addr *a)
-{
-	for (size_t i = 0; i < p->n_servers; i++)
-		if (addr_equal(&p->servers[i].addr, a) &&
-		    !strcmp(p->servers[i].addr.ifname, a->ifname))
-			return i;
-	if (p->n_servers == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 8;
-		p->servers = xrealloc(p->servers, p->cap * sizeof(*p->servers));
-	}
-	struct upstream_server *s = &p->servers[p->n_servers];
-	memset(s, 0, sizeof(*s));
-	s->addr = *a;
-	return p->n_servers++;
-}
-
-void upstream_pool_know(struct upstream_pool *p, const struct addr *a)
-{
-	upstream_server_index(p, a);
 }
 
 uint32_t upstream_pool_deadline_ms(const struct upstream_pool *p)
@@ -202,8 +185,11 @@ static void upstream_plan(struct upstream_query *q, const struct addr *servers, 
 	const struct servsel *sel[UPSTREAM_MAX_SERVERS];
 	size_t idx[UPSTREAM_MAX_SERVERS], order[UPSTREAM_MAX_SERVERS];
 	q->n_srv = n < UPSTREAM_MAX_SERVERS ? n : UPSTREAM_MAX_SERVERS;
-	for (size_t i = 0; i < q->n_srv; i++)
+	for (size_t i = 0; i < q->n_srv; i++) {
 		idx[i] = upstream_server_index(p, &servers[i]);
+		p->servers[idx[i]].refs++; /* not evicted while q may ask it */
+		p->servers[idx[i]].used_ms = uv_now(p->loop);
+	}
 	/* Pointers only after every index exists: adding a server may move the array. */
 	for (size_t i = 0; i < q->n_srv; i++)
 		sel[i] = &p->servers[idx[i]].sel;
@@ -235,9 +221,18 @@ static void upstream_try_close_cb(uv_handle_t *h)
 	}
 }
 
+/* The query no longer plans its servers: they may be forgotten. */
+static void upstream_unplan(struct upstream_query *q)
+{
+	for (size_t i = 0; i < q->n_srv; i++)
+		q->pool->servers[q->srv[i]].refs--;
+}
+
 /* Release t's handles; it must be unlinked already. */
 static void upstream_try_close(struct upstream_try *t)
 {
+	if (!t->closing)
+		t->pool->servers[t->srv].refs--;
 	t->q = NULL;
 	t->closing = true;
 	if (t->probe)
@@ -269,7 +264,8 @@ static void upstream_try_end(struct upstream_try *t)
  * Finish the query: cancel its tries, except that a probe still waiting for its first reply
  * carries on in the background (its outcome is what the probe was for); report; free.
  */
-static void upstream_done(struct upstream_query *q, int status, const uint8_t *reply, size_t len)
+static void upstream_done(struct upstream_query *q, int status, const uint8_t *reply, size_t len,
+			  const struct addr *from)
 {
 	struct upstream_pool *p = q->pool;
 	while (q->tries) {
@@ -284,7 +280,8 @@ static void upstream_done(struct upstream_query *q, int status, const uint8_t *r
 		}
 	}
 	p->active--;
-	q->cb(q->ud, status, reply, len);
+	upstream_unplan(q);
+	q->cb(q->ud, status, reply, len, from);
 	free(q);
 }
 
@@ -296,6 +293,7 @@ void upstream_cancel(struct upstream_query *q)
 		upstream_try_close(t);
 	}
 	q->pool->active--;
+	upstream_unplan(q);
 	free(q);
 }
 
@@ -357,7 +355,7 @@ static void upstream_make_room(struct upstream_query *q)
 static void upstream_advance(struct upstream_query *q)
 {
 	if (uv_now(q->pool->loop) >= q->deadline) {
-		upstream_done(q, q->last_err ? q->last_err : -ETIMEDOUT, NULL, 0);
+		upstream_done(q, q->last_err ? q->last_err : -ETIMEDOUT, NULL, 0, NULL);
 		return;
 	}
 	if (upstream_fresh(q, SIZE_MAX, false))
@@ -366,7 +364,7 @@ static void upstream_advance(struct upstream_query *q)
 		upstream_make_room(q);
 		upstream_attempt(q);
 	} else if (!q->tries)
-		upstream_done(q, q->last_err ? q->last_err : -ETIMEDOUT, NULL, 0);
+		upstream_done(q, q->last_err ? q->last_err : -ETIMEDOUT, NULL, 0, NULL);
 	/* else the stale attempts (and the probe) listen on until the deadline */
 }
 
@@ -394,6 +392,10 @@ static void upstream_on_reply(struct upstream_try *t, const uint8_t *pkt, size_t
 {
 	struct upstream_pool *p = t->pool;
 	enum msg_reply v = msg_reply_check(t->qbuf + 2, t->qlen, pkt, len);
+	/* The question is the first name of both messages: never compressed. */
+	if (v != MSG_REPLY_IGNORE && t->exact &&
+	    memcmp(pkt + MSG_HDR_LEN, t->qbuf + 2 + MSG_HDR_LEN, t->exact) != 0)
+		v = MSG_REPLY_IGNORE; /* not the case we sent: a guess, not the server */
 	if (v == MSG_REPLY_IGNORE || (v == MSG_REPLY_TRUNCATED && tcp)) {
 		if (tcp) /* a stream cannot resynchronise: give up on this server */
 			upstream_try_failed(t, -EBADMSG, true);
@@ -407,9 +409,10 @@ static void upstream_on_reply(struct upstream_try *t, const uint8_t *pkt, size_t
 		return;
 	}
 	struct upstream_query *q = t->q;
+	struct addr from = p->servers[t->srv].addr; /* the pool's array may grow in the callback */
 	upstream_try_end(t);
 	if (q)
-		upstream_done(q, 0, pkt, len);
+		upstream_done(q, 0, pkt, len, &from);
 }
 
 /*
@@ -475,7 +478,7 @@ static void upstream_udp_recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *b
 		struct upstream_query *q = t->q;
 		upstream_try_end(t);
 		if (q)
-			upstream_done(q, -EMSGSIZE, NULL, 0);
+			upstream_done(q, -EMSGSIZE, NULL, 0, NULL);
 		return;
 	}
 	upstream_on_reply(t, (const uint8_t *)buf->base, (size_t)nread, false);
@@ -557,6 +560,14 @@ static uint64_t upstream_until_deadline(const struct upstream_try *t, uint64_t c
 	return cap < left ? cap : left;
 }
 
+/* The source address for a query to a server of family, or NULL for the kernel's choice. */
+static const struct addr *upstream_source(const struct upstream_pool *p, int family)
+{
+	if (family == AF_INET)
+		return p->has_out4 ? &p->out4 : NULL;
+	return p->has_out6 ? &p->out6 : NULL;
+}
+
 /* Ask t's server over TCP (the question said so); 0 or a negative errno. */
 static int upstream_start_tcp(struct upstream_try *t)
 {
@@ -570,6 +581,10 @@ static int upstream_start_tcp(struct upstream_try *t)
 	t->open++;
 	upstream_sockaddr(&p->servers[t->srv].addr, &ss);
 	t->connect.data = t;
+	const struct addr *src = upstream_source(p, ss.ss_family);
+	int r = src ? uv_tcp_bind(&t->tcp, (const struct sockaddr *)&src->ss, 0) : 0;
+	if (r < 0)
+		return r;
 	uv_timer_start(&t->timer, upstream_timer_cb, upstream_until_deadline(t, p->timeout_ms), 0);
 	return uv_tcp_connect(&t->connect, &t->tcp, (struct sockaddr *)&ss,
 			      upstream_tcp_connect_cb);
@@ -587,6 +602,9 @@ static int upstream_send_udp(struct upstream_try *t)
 	t->udp.data = t;
 	t->has_udp = true;
 	t->open++;
+	const struct addr *src = upstream_source(p, ss.ss_family);
+	if (src && (r = uv_udp_bind(&t->udp, (const struct sockaddr *)&src->ss, 0)) < 0)
+		return r;
 	/* connect() binds a kernel-chosen random port and filters foreign sources for us. */
 	r = uv_udp_connect(&t->udp, (struct sockaddr *)&ss);
 	if (r < 0)
@@ -609,6 +627,7 @@ static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe)
 	t->q = q;
 	t->pool = p;
 	t->srv = srv;
+	p->servers[srv].refs++;
 	t->probe = probe;
 	if (probe)
 		p->servers[srv].sel.probing = true;
@@ -619,6 +638,10 @@ static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe)
 				  (q->qn.rd ? MSG_RD : 0) | (q->qn.cd ? MSG_CD : 0), q->qn.do_bit,
 				  p->edns_size, t->qbuf + 2, sizeof(t->qbuf) - 2);
 	msg_put16(t->qbuf, (uint16_t)t->qlen);
+	if (q->qn.use_0x20 && t->qlen) {
+		upstream_0x20(p, t->qbuf + 2 + MSG_HDR_LEN, q->qn.lname_len);
+		t->exact = (uint8_t)q->qn.lname_len;
+	}
 	uv_timer_init(p->loop, &t->timer);
 	t->timer.data = t;
 	t->open = 1;

@@ -30,11 +30,12 @@ struct upstream_query;
 #define UPSTREAM_DEADLINE_MS 2500
 
 /*
- * Result of a query: status 0 with the reply (valid only during the call), or -ETIMEDOUT when
- * no server answered in time, or another negative errno (refused, unreachable, only error
- * replies) with reply NULL.
+ * Result of a query: status 0 with the reply and the server it came from (both valid only
+ * during the call), or -ETIMEDOUT when no server answered in time, or another negative errno
+ * (refused, unreachable, only error replies) with reply and from NULL.
  */
-typedef void (*upstream_cb)(void *ud, int status, const uint8_t *reply, size_t len);
+typedef void (*upstream_cb)(void *ud, int status, const uint8_t *reply, size_t len,
+			    const struct addr *from);
 
 /*
  * A pool for loop; timeout_ms bounds the retransmit timeout of one attempt (a known server's
@@ -71,8 +72,9 @@ struct upstream_question {
 	uint16_t qclass;
 	bool do_bit;
 	bool cd;
-	bool rd;  /* recursion desired (upstreams); clear for authoritative servers */
-	bool tcp; /* over TCP from the start (a UDP reply was truncated) */
+	bool rd;       /* recursion desired (upstreams); clear for authoritative servers */
+	bool tcp;      /* over TCP from the start (a UDP reply was truncated) */
+	bool use_0x20; /* randomise the qname's case, and accept only replies that keep it */
 };
 
 /*
@@ -87,8 +89,15 @@ int upstream_resolve(struct upstream_pool *p, const struct addr *servers, size_t
 /* Stop a query; its callback is not called. */
 void upstream_cancel(struct upstream_query *q);
 
-/* Make a configured server known to the pool before its first use (status shows it). */
+/*
+ * Make a configured server known to the pool before its first use (status shows it). The
+ * pool remembers other servers (authoritative ones, when iterating) as it meets them, up to
+ * a bound, forgetting the least recently used idle one first; configured ones stay.
+ */
 void upstream_pool_know(struct upstream_pool *p, const struct addr *a);
+
+/* Source addresses for the queries: the first of each family in a[0..n); n 0: the kernel's. */
+void upstream_pool_set_outgoing(struct upstream_pool *p, const struct addr *a, size_t n);
 
 /* What the pool knows of one server, for status and metrics. */
 struct upstream_stats {
@@ -101,8 +110,15 @@ struct upstream_stats {
 	uint64_t errors;   /* attempts refused, unreachable or answered with an error rcode */
 };
 
-/* Fill out[0..max) with the pool's servers; returns how many there are. */
+/* Fill out[0..max) with the pool's configured servers; returns how many there are. */
 size_t upstream_pool_stats(const struct upstream_pool *p, struct upstream_stats *out, size_t max);
+
+/*
+ * The slowest of the servers the pool met that the config does not name (failing first,
+ * then by smoothed RTT) into out[0..max), max <= 16; *learned is how many it knows.
+ */
+size_t upstream_pool_slowest(const struct upstream_pool *p, struct upstream_stats *out, size_t max,
+			     size_t *learned);
 
 /* Number of queries in progress (for shutdown and stats). */
 size_t upstream_pool_active(const struct upstream_pool *p);

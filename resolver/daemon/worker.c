@@ -42,6 +42,7 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 	w->loop = loop;
 	w->cache = cache_new(worker_cache_share(cfg));
 	w->pool = upstream_pool_new(loop, cfg->upstream_timeout_ms, cfg->edns_buffer_size);
+	upstream_pool_set_outgoing(w->pool, cfg->outgoing, cfg->n_outgoing);
 	w->keycache = keycache_new(WORKER_KEYCACHE);
 	w->fetches = fetch_table_new(w->cache, w->pool, w->keycache, &w->stats);
 	w->state = state;
@@ -79,6 +80,7 @@ void worker_set_state(struct worker *w, struct state *state)
 	}
 	cache_set_limit(w->cache, worker_cache_share(cfg));
 	upstream_pool_set_timeout(w->pool, cfg->upstream_timeout_ms);
+	upstream_pool_set_outgoing(w->pool, cfg->outgoing, cfg->n_outgoing);
 	server_configure(w->server, cfg);
 	keycache_clear(w->keycache);
 	stats_set_views(&w->stats, &state->views);

@@ -18,8 +18,9 @@
 #define CACHE_KEY_MAX (1 + 64 + 255 + 5) /* scope len, scope, name, type, class, flags */
 
 /* Key flag bits. */
-#define CACHE_KEY_DO 0x01
-#define CACHE_KEY_CD 0x02
+#define CACHE_KEY_DO    0x01
+#define CACHE_KEY_CD    0x02
+#define CACHE_KEY_DELEG 0x04 /* a zone cut's delegation (resolve/deleg.h), never a client's */
 
 struct cache;
 

@@ -24,25 +24,44 @@
 
 /* ---- status ---- */
 
+static void control_count_deleg(void *ud, const uint8_t *key, size_t key_len,
+				const struct cache_entry *e)
+{
+	(void)e;
+	*(size_t *)ud += (key[key_len - 1] & CACHE_KEY_DELEG) != 0;
+}
+
+static void control_status_server(FILE *out, const char *what, const struct upstream_stats *u)
+{
+	char a[ADDR_STRLEN];
+	fprintf(out, "  %s %s: %s, rtt %.2f ms, %llu queries, %llu timeouts, %llu errors\n", what,
+		addr_format(&u->addr, a, sizeof(a)),
+		u->down    ? "down"
+		: u->known ? "up"
+			   : "untried",
+		u->srtt_us / 1000.0, (unsigned long long)u->queries,
+		(unsigned long long)u->timeouts, (unsigned long long)u->errors);
+}
+
 static void control_status_job(struct worker *w, size_t index, void *arg)
 {
 	FILE *out = arg;
 	struct upstream_stats us[32];
-	fprintf(out, "worker %zu: cache %zu entries, %zu bytes; %zu fetches in flight\n", index,
-		cache_count(w->cache), cache_bytes(w->cache), fetch_table_count(w->fetches));
+	size_t delegs = 0, learned;
+	cache_walk(w->cache, control_count_deleg, &delegs);
+	fprintf(out,
+		"worker %zu: cache %zu entries (%zu delegations), %zu bytes; %zu fetches in "
+		"flight\n",
+		index, cache_count(w->cache), delegs, cache_bytes(w->cache),
+		fetch_table_count(w->fetches));
 	size_t n = upstream_pool_stats(w->pool, us, 32);
-	for (size_t i = 0; i < n && i < 32; i++) {
-		char a[ADDR_STRLEN];
-		fprintf(out,
-			"  upstream %s: %s, rtt %.2f ms, %llu queries, %llu timeouts, "
-			"%llu errors\n",
-			addr_format(&us[i].addr, a, sizeof(a)),
-			us[i].down    ? "down"
-			: us[i].known ? "up"
-				      : "untried",
-			us[i].srtt_us / 1000.0, (unsigned long long)us[i].queries,
-			(unsigned long long)us[i].timeouts, (unsigned long long)us[i].errors);
-	}
+	for (size_t i = 0; i < n && i < 32; i++)
+		control_status_server(out, "upstream", &us[i]);
+	n = upstream_pool_slowest(w->pool, us, 5, &learned);
+	if (learned)
+		fprintf(out, "  authoritative servers: %zu known, the slowest:\n", learned);
+	for (size_t i = 0; i < n; i++)
+		control_status_server(out, "  server", &us[i]);
 }
 
 static int control_status(const struct control_host *h, FILE *out)
@@ -51,6 +70,10 @@ static int control_status(const struct control_host *h, FILE *out)
 	fprintf(out, "version %s\nuptime %lds\nconfig %s\nthreads %zu\n", MEGDNS_VERSION,
 		(long)(time(NULL) - h->started), st->cfg->path, threads_count(h->threads(h->ud)));
 	fprintf(out, "dnssec %s\n", st->anchors ? "validating" : "off");
+	if (!st->fwd.n_defaults)
+		fprintf(out, "recursion from the root (%s, %zu servers)\n",
+			st->cfg->root_hints.path ? st->cfg->root_hints.path : "built-in hints",
+			st->hints->n);
 	for (size_t i = 0; i < st->views.n_views; i++) {
 		const struct config_view *v = st->views.views[i].cfg;
 		fprintf(out,

@@ -175,8 +175,9 @@ static struct forward_set explain_upstreams(const struct state *st, const struct
 	static const char *const why[] = {
 	    [FORWARD_VIEW] = "the view's own upstreams (own cache scope)",
 	    [FORWARD_ZONE] = "a forward-zones entry (longest suffix)",
+	    [FORWARD_STUB] = "a stub-zones entry (longest suffix), asked with RD clear",
 	    [FORWARD_DEFAULT] = "the global upstreams",
-	    [FORWARD_RESOLV_CONF] = "the nameservers of /etc/resolv.conf (no upstreams configured)",
+	    [FORWARD_ROOT] = "none (no upstreams for the name)",
 	};
 	/* The decision is the resolve step's own (resolve.c asks forward_lookup too). */
 	struct forward_set fs = forward_lookup(&st->fwd, v, name, len);
@@ -185,7 +186,10 @@ static struct forward_set explain_upstreams(const struct state *st, const struct
 		char buf[ADDR_STRLEN];
 		fprintf(out, " %s", addr_format(&fs.addrs[i], buf, sizeof(buf)));
 	}
-	fprintf(out, fs.n ? " (fastest first)\n" : " none: SERVFAIL\n");
+	if (fs.rule == FORWARD_ROOT)
+		fprintf(out, " resolved from the root, iteratively\n");
+	else
+		fprintf(out, " (fastest first)\n");
 	return fs;
 }
 

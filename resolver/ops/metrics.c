@@ -172,6 +172,11 @@ void metrics_write(const struct control_host *host, FILE *out)
 	threads_each(host->threads(host->ud), metrics_job, s);
 	metrics_views(&s->stats, out);
 	metrics_latency(&s->stats, out);
+	metrics_head(out, "megdns_authoritative_queries_total", "counter",
+		     "Queries to authoritative servers (resolving from the root), by outcome.");
+	for (size_t i = 0; i < STATS_N_AUTH; i++)
+		fprintf(out, "megdns_authoritative_queries_total{outcome=\"%s\"} %llu\n",
+			stats_auth_name(i), (unsigned long long)s->stats.auth[i]);
 	metrics_head(out, "megdns_dnssec_total", "counter", "Fetched answers by DNSSEC outcome.");
 	for (int i = 0; i < 4; i++)
 		fprintf(out, "megdns_dnssec_total{status=\"%s\"} %llu\n", sec[i],

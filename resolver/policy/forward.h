@@ -1,10 +1,10 @@
 /*
- * forward.h -- which upstream servers serve a (view, qname).
+ * forward.h -- which servers serve a (view, qname): upstreams, stub servers, or the root.
  *
- * Precedence, as in the config reference: the view's own upstreams; else the forward zone
- * with the longest suffix match of the qname; else the global upstreams. A config without any
- * upstreams falls back to the nameservers of /etc/resolv.conf, skipping megdns's own listen
- * addresses so a default install never forwards to itself.
+ * Precedence, as in the config reference: the view's own upstreams; else the forward or stub
+ * zone with the longest suffix match of the qname; else the global upstreams. Without global
+ * upstreams the set is empty and the name is resolved from the root (resolve.h). A stub zone's
+ * servers are authoritative: the resolution iterates from them with RD clear.
  */
 #ifndef MEGDNS_FORWARD_H
 #define MEGDNS_FORWARD_H
@@ -21,26 +21,27 @@ struct forward_zone {
 	size_t name_len;
 	const struct addr *upstreams; /* owned by the config */
 	size_t n_upstreams;
+	bool stub; /* a stub zone: authoritative servers */
 };
 
 struct forward {
 	struct forward_zone *zones;
 	size_t n_zones;
-	struct addr *defaults; /* owned copy: config upstreams or resolv.conf nameservers */
+	const struct addr *defaults; /* the global upstreams, owned by the config */
 	size_t n_defaults;
-	bool from_resolv_conf;
 };
 
 /*
- * A list of servers to try, and the bailiwick they were chosen for: the forward zone, or the
- * root for a view's own, the global and the resolv.conf upstreams. Points into the config or
- * the forward.
+ * A list of servers to try, and the bailiwick they were chosen for: the forward or stub
+ * zone, or the root for a view's own and the global upstreams. Points into the config or the
+ * forward. FORWARD_ROOT has no servers: the name is resolved from the root.
  */
 enum forward_rule {
-	FORWARD_VIEW,        /* the view's own upstreams (its own cache scope) */
-	FORWARD_ZONE,        /* a forward-zones entry, the longest suffix match */
-	FORWARD_DEFAULT,     /* the global upstreams */
-	FORWARD_RESOLV_CONF, /* no upstreams configured: the nameservers of /etc/resolv.conf */
+	FORWARD_VIEW,    /* the view's own upstreams (its own cache scope) */
+	FORWARD_ZONE,    /* a forward-zones entry, the longest suffix match */
+	FORWARD_STUB,    /* a stub-zones entry, the longest suffix match */
+	FORWARD_DEFAULT, /* the global upstreams */
+	FORWARD_ROOT,    /* no upstreams for the name: iterate from the root */
 };
 
 struct forward_set {
@@ -49,15 +50,11 @@ struct forward_set {
 	const uint8_t *zone; /* lower-case wire */
 	size_t zone_len;
 	enum forward_rule rule; /* which rule chose them */
-	size_t zone_index;      /* FORWARD_ZONE: the entry's index in forward.zones */
+	size_t zone_index;      /* FORWARD_ZONE, _STUB: the entry's index in forward.zones */
 };
 
-/*
- * Prepare f from cfg (which must outlive f). resolv_conf is the file to read when cfg has no
- * upstreams at all (normally "/etc/resolv.conf"). Returns 0 or a negative errno with err set.
- */
-int forward_init(struct forward *f, const struct config *cfg, const char *resolv_conf, char *err,
-		 size_t errlen);
+/* Prepare f from cfg (which must outlive f). Returns 0 or a negative errno with err set. */
+int forward_init(struct forward *f, const struct config *cfg, char *err, size_t errlen);
 
 void forward_close(struct forward *f);
 
@@ -74,12 +71,5 @@ struct forward_set forward_lookup(const struct forward *f, const struct view *v,
 bool forward_elsewhere(const struct forward *f, const struct view *v,
 		       const struct forward_set *asked, const uint8_t *zone, size_t zone_len,
 		       const uint8_t *lname, size_t lname_len);
-
-/*
- * Read "nameserver" lines of a resolv.conf-format file into out (at most max), skipping any
- * address equal to one of cfg's listen addresses. Returns the count, or a negative errno.
- */
-int forward_read_resolv_conf(const char *path, const struct config *cfg, struct addr *out,
-			     size_t max);
 
 #endif

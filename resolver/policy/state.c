@@ -50,8 +50,24 @@ static int state_anchors(struct state *s, char *err, size_t errlen)
 	return r;
 }
 
-int state_load(const char *config_path, const char *resolv_conf, struct state **out, char *err,
-	       size_t errlen)
+/* The root hints: the config's file (an error points at its key) or the built-in ones. */
+static int state_hints(struct state *s, char *err, size_t errlen)
+{
+	const struct config *c = s->cfg;
+	char why[512];
+	s->hints = xcalloc(1, sizeof(*s->hints));
+	if (!c->root_hints.path) {
+		hints_builtin(s->hints);
+		return 0;
+	}
+	int r = hints_load(s->hints, c->root_hints.path, why, sizeof(why));
+	if (r < 0)
+		snprintf(err, errlen, "%s:%d:%d: recursion.root-hints: %s", c->path,
+			 c->root_hints.pos.line, c->root_hints.pos.col, why);
+	return r;
+}
+
+int state_load(const char *config_path, struct state **out, char *err, size_t errlen)
 {
 	struct state *s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -64,10 +80,12 @@ int state_load(const char *config_path, const char *resolv_conf, struct state **
 	r = view_set_build(&s->views, s->cfg, err, errlen);
 	if (r < 0)
 		goto fail_cfg;
-	r = forward_init(&s->fwd, s->cfg, resolv_conf, err, errlen);
+	r = forward_init(&s->fwd, s->cfg, err, errlen);
 	if (r < 0)
 		goto fail_views;
-	r = state_anchors(s, err, errlen);
+	r = state_hints(s, err, errlen);
+	if (r == 0)
+		r = state_anchors(s, err, errlen);
 	if (r < 0)
 		goto fail_fwd;
 	s->warned_unprovable = xcalloc(s->fwd.n_zones + 1, sizeof(*s->warned_unprovable));
@@ -77,6 +95,7 @@ int state_load(const char *config_path, const char *resolv_conf, struct state **
 	*out = s;
 	return 0;
 fail_fwd:
+	free(s->hints);
 	forward_close(&s->fwd);
 fail_views:
 	view_set_close(&s->views);
@@ -98,6 +117,7 @@ void state_unref(struct state *s)
 	if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) > 1)
 		return;
 	anchor_set_free(s->anchors);
+	free(s->hints);
 	free(s->warned_unprovable);
 	forward_close(&s->fwd);
 	view_set_close(&s->views);

@@ -12,6 +12,7 @@
 #include "dnssec/anchor.h"
 #include "conf/config.h"
 #include "policy/forward.h"
+#include "policy/hints.h"
 #include "policy/view.h"
 
 #include <stdatomic.h>
@@ -21,6 +22,7 @@ struct state {
 	struct view_set views;
 	struct forward fwd;
 	struct anchor_set *anchors; /* NULL when dnssec.validation is off */
+	struct hints *hints;        /* the root servers to start from: recursion.root-hints */
 	atomic_uint refs;           /* workers on several threads hold references */
 	/* Per forward zone (fwd.zones order): warned that validation cannot prove it. The one
 	 * thing that changes after the build: a log-once flag, set by any worker. */
@@ -37,8 +39,7 @@ bool state_warned_unprovable(struct state *s, size_t i);
  * Load config_path and everything it names. On success *out holds one reference.
  * On error returns a negative errno and err holds "FILE:LINE[:COL]: what is wrong".
  */
-int state_load(const char *config_path, const char *resolv_conf, struct state **out, char *err,
-	       size_t errlen);
+int state_load(const char *config_path, struct state **out, char *err, size_t errlen);
 
 /* Take / drop a reference; the last unref frees the state. */
 struct state *state_ref(struct state *s);

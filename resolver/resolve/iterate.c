@@ -55,7 +55,7 @@ static bool iterate_answers(const uint8_t *reply, size_t len, const uint8_t *qna
 }
 
 /* One more NS name for the delegation (duplicates once). */
-static void iterate_add_ns(struct iterate_referral *ref, const uint8_t *name, size_t len)
+void iterate_add_ns(struct iterate_referral *ref, const uint8_t *name, size_t len)
 {
 	for (size_t i = 0; i < ref->n_ns; i++)
 		if (ref->ns[i].name_len == len && !memcmp(ref->ns[i].name, name, len))
@@ -153,6 +153,55 @@ static void iterate_glue(const uint8_t *reply, size_t len, const uint8_t *zone, 
 				iterate_addr(reply + rr.rdata, rr.type, &ns->addrs[ns->n_addrs++]);
 		}
 	}
+}
+
+bool iterate_rr_addr(const uint8_t *pkt, const struct msg_rr *rr, struct addr *out)
+{
+	if (!((rr->type == TYPE_A && rr->rdlen == 4) || (rr->type == TYPE_AAAA && rr->rdlen == 16)))
+		return false;
+	iterate_addr(pkt + rr->rdata, rr->type, out);
+	return true;
+}
+
+size_t iterate_answer_addrs(const uint8_t *body, size_t len, struct addr *out, size_t max)
+{
+	struct msg_walk w;
+	struct msg_rr rr;
+	size_t n = 0;
+	if (msg_walk_init(&w, body, len) < 0)
+		return 0;
+	while (n < max && msg_walk_next(&w, &rr) > 0 && rr.section == 1)
+		if (iterate_rr_addr(body, &rr, &out[n]))
+			n++;
+	return n;
+}
+
+bool iterate_ns_answer(const uint8_t *reply, size_t len, const uint8_t *zone, size_t zone_len,
+		       struct iterate_referral *ref)
+{
+	struct msg_walk w;
+	struct msg_rr rr;
+	uint8_t owner[MSG_MAX_NAME], target[MSG_MAX_NAME];
+	size_t owner_len, target_len;
+	memset(ref, 0, offsetof(struct iterate_referral, ns));
+	memcpy(ref->zone, zone, zone_len);
+	ref->zone_len = zone_len;
+	if (len < MSG_HDR_LEN || !(msg_get16(reply + 2) & MSG_AA) ||
+	    msg_walk_init(&w, reply, len) < 0)
+		return false;
+	while (msg_walk_next(&w, &rr) > 0 && rr.section == 1) {
+		size_t pos = rr.rdata;
+		if (rr.type != TYPE_NS || !iterate_owner(reply, len, &rr, owner, &owner_len) ||
+		    owner_len != zone_len || memcmp(owner, zone, zone_len) ||
+		    msg_name_read(reply, len, &pos, target, &target_len) < 0 || pos != rr.end)
+			continue;
+		iterate_add_ns(ref, target, target_len);
+		if (ref->n_ns == 1 || rr.ttl < ref->ttl)
+			ref->ttl = rr.ttl;
+	}
+	if (ref->n_ns)
+		iterate_glue(reply, len, zone, zone_len, ref);
+	return ref->n_ns > 0;
 }
 
 enum iterate_kind iterate_classify(const uint8_t *reply, size_t len, const uint8_t *qname,

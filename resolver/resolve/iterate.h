@@ -73,6 +73,22 @@ enum iterate_kind iterate_classify(const uint8_t *reply, size_t len, const uint8
 				   size_t qname_len, uint16_t qtype, const uint8_t *zone,
 				   size_t zone_len, struct iterate_referral *ref);
 
+/*
+ * The NS set of zone in the answer section of an authoritative reply (a priming reply to
+ * ". NS", RFC 8109) with its in-bailiwick glue, into *ref; false when there is none.
+ */
+bool iterate_ns_answer(const uint8_t *reply, size_t len, const uint8_t *zone, size_t zone_len,
+		       struct iterate_referral *ref);
+
+/* The addresses (A, AAAA, port 53) in the answer section of body, at most max; the count. */
+size_t iterate_answer_addrs(const uint8_t *body, size_t len, struct addr *out, size_t max);
+
+/* Add an NS name to ref (once; at most ITERATE_MAX_NS). */
+void iterate_add_ns(struct iterate_referral *ref, const uint8_t *name, size_t len);
+
+/* rr as an address (port 53) when it is a well-formed A or AAAA record of pkt. */
+bool iterate_rr_addr(const uint8_t *pkt, const struct msg_rr *rr, struct addr *out);
+
 /* The kind's name, for logs and explain ("referral"). */
 const char *iterate_kind_name(enum iterate_kind k);
 

@@ -7,13 +7,12 @@
  * work of the phase it is in until it needs the driver again, so the order of the policy is
  * the order of the code in resolve_next and resolve_feed_*.
  */
-#include "resolve/resolve.h"
+#include "resolve/resolve_impl.h"
 
 #include "dns/cache.h"
 #include "dnssec/validate.h"
 #include "policy/chase.h"
 #include "policy/forward.h"
-#include "resolve/iterate.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -23,43 +22,6 @@
 #include <string.h>
 
 #define TYPE_DS 43
-
-enum resolve_phase {
-	RESOLVE_START,      /* nothing asked yet */
-	RESOLVE_SENDING,    /* a SEND is out (or, with retry_tcp, is to go out over TCP) */
-	RESOLVE_VALIDATING, /* the validator's LOOKUP is out (or to be made) */
-	RESOLVE_CHASING,    /* the LOOKUP for the rest of the chain is out */
-	RESOLVE_FINISHED,
-};
-
-struct resolve {
-	struct resolve_env env;
-	enum resolve_phase phase;
-	bool asked;    /* the action of this phase is out: the driver owes a feed */
-	bool validate; /* validation is on and the question did not set CD */
-	bool tcp;      /* the next SEND goes over TCP */
-	uint16_t qtype, qclass;
-	bool do_bit, cd;
-	struct forward_set fs; /* the upstreams asked (in env.st) */
-	struct validation *val;
-	struct answer *ans; /* the answer so far, owned */
-	uint8_t sec;        /* its DNSSEC outcome */
-	struct resolve_done done;
-	struct resolve_iter *it; /* iterating from the root; NULL: forwarding */
-	size_t lname_len, zone_len;
-	/* Buffers last: resolve_init does not clear them, each is written before it is read. */
-	uint8_t lname[MSG_MAX_NAME];
-	uint8_t zone[MSG_MAX_NAME]; /* the upstreams' bailiwick (see scrub.h) */
-	struct validate_need need;
-};
-
-/* The walk from the root (issue 11): where it is and what it has spent. */
-struct resolve_iter {
-	unsigned sends;     /* queries sent, at most RESOLVE_MAX_SENDS */
-	unsigned referrals; /* referrals followed, at most ITERATE_REFERRAL_DEPTH */
-	size_t n_srv;
-	struct addr srv[RESOLVE_MAX_ADDRS]; /* the servers of the zone cut in r->zone */
-};
 
 static struct answer_policy resolve_policy(const struct resolve *r)
 {
@@ -97,7 +59,13 @@ void resolve_close(struct resolve *r)
 {
 	validation_free(r->val);
 	answer_free(r->ans);
-	free(r->it);
+	resolve_iter_free(r);
+}
+
+void resolve_tick(struct resolve *r, time_t now, uint64_t now_ms)
+{
+	r->env.now = now;
+	r->env.now_ms = now_ms;
 }
 
 void resolve_free(struct resolve *r)
@@ -108,7 +76,7 @@ void resolve_free(struct resolve *r)
 	free(r);
 }
 
-static void resolve_fail(struct resolve *r, int status, int ede, const char *text)
+void resolve_fail(struct resolve *r, int status, int ede, const char *text)
 {
 	r->phase = RESOLVE_FINISHED;
 	r->done = (struct resolve_done){.status = status, .ede = ede, .ede_text = text};
@@ -130,6 +98,16 @@ static void resolve_bailiwick(struct resolve *r)
 	r->zone_len = len;
 }
 
+/* Is the name resolved by iteration: no upstream serves it, or a stub zone's servers do? */
+static bool resolve_iterates(struct resolve *r)
+{
+	/* A stub zone's own DS is its parent's: found from the root. */
+	if (r->fs.rule == FORWARD_STUB && r->qtype == TYPE_DS && r->lname_len == r->fs.zone_len &&
+	    !memcmp(r->lname, r->fs.zone, r->lname_len))
+		r->fs.rule = FORWARD_ROOT;
+	return r->fs.rule == FORWARD_STUB || r->fs.rule == FORWARD_ROOT;
+}
+
 /* The query to send: a validating resolution needs the signatures (DO) and the data even if
  * bogus (CD). */
 static void resolve_send_out(const struct resolve *r, struct resolve_send *s)
@@ -140,64 +118,11 @@ static void resolve_send_out(const struct resolve *r, struct resolve_send *s)
 				   r->qclass,
 				   r->do_bit || r->validate,
 				   r->cd || r->validate,
-				   !r->it,
+				   true,
+				   false,
 				   r->tcp,
-				   r->it ? r->it->srv : r->fs.addrs,
-				   r->it ? r->it->n_srv : r->fs.n};
-}
-
-/* Start at the root: its servers from the hints (first addresses first). */
-static void resolve_iter_start(struct resolve *r)
-{
-	const struct hints *h = r->env.hints;
-	struct resolve_iter *it = r->it = xcalloc(1, sizeof(*it));
-	for (size_t k = 0; k < HINTS_MAX_ADDRS; k++)
-		for (size_t i = 0; i < h->n && it->n_srv < RESOLVE_MAX_ADDRS; i++)
-			if (k < h->servers[i].n_addrs)
-				it->srv[it->n_srv++] = h->servers[i].addrs[k];
-	r->zone[0] = 0;
-	r->zone_len = 1;
-}
-
-/* A referral: go down to the child zone and its servers, within the limits. */
-static void resolve_iter_referral(struct resolve *r, const struct iterate_referral *ref)
-{
-	struct resolve_iter *it = r->it;
-	if (++it->referrals > ITERATE_REFERRAL_DEPTH) {
-		resolve_fail(r, -ELOOP, MSG_EDE_NO_REACHABLE_AUTHORITY, "too many referrals");
-		return;
-	}
-	it->n_srv = 0;
-	for (size_t i = 0; i < ref->n_ns; i++)
-		for (size_t j = 0; j < ref->ns[i].n_addrs && it->n_srv < RESOLVE_MAX_ADDRS; j++)
-			it->srv[it->n_srv++] = ref->ns[i].addrs[j];
-	if (!it->n_srv) {
-		resolve_fail(r, -EHOSTUNREACH, MSG_EDE_NO_REACHABLE_AUTHORITY,
-			     "glueless delegation (not resolved yet)");
-		return;
-	}
-	memcpy(r->zone, ref->zone, ref->zone_len);
-	r->zone_len = ref->zone_len;
-	r->tcp = false;
-}
-
-/*
- * An authoritative server's reply while iterating: true when it is an answer (NXDOMAIN and
- * NODATA too) to prepare like a forwarded one; a referral moves the walk down instead.
- */
-static bool resolve_iter_reply(struct resolve *r, const uint8_t *reply, size_t len)
-{
-	struct iterate_referral ref;
-	enum iterate_kind k = iterate_classify(reply, len, r->lname, r->lname_len, r->qtype,
-					       r->zone, r->zone_len, &ref);
-	if (k == ITERATE_ANSWER || k == ITERATE_NXDOMAIN || k == ITERATE_NODATA)
-		return true;
-	if (k == ITERATE_REFERRAL)
-		resolve_iter_referral(r, &ref);
-	else /* lame or FORMERR: trying the zone's other servers comes with issue 11 */
-		resolve_fail(r, -EREMOTEIO, MSG_EDE_NO_REACHABLE_AUTHORITY,
-			     "the zone's servers answered without authority");
-	return false;
+				   r->fs.addrs,
+				   r->fs.n};
 }
 
 /* The answer is complete: strip what clients without DO must not get, bound a bogus TTL. */
@@ -296,20 +221,17 @@ enum resolve_action resolve_next(struct resolve *r, struct resolve_out *out)
 	case RESOLVE_START:
 		r->fs = forward_lookup(&r->env.st->fwd, r->env.view, r->lname, r->lname_len);
 		resolve_bailiwick(r);
-		if (!r->fs.n && r->env.hints) {
+		if (resolve_iterates(r))
 			resolve_iter_start(r);
-		} else if (!r->fs.n) {
-			resolve_fail(r, -ENOENT, MSG_EDE_NO_REACHABLE_AUTHORITY,
-				     "no upstream to ask");
-			break;
-		}
 		r->phase = RESOLVE_SENDING;
 		/* fall through */
 	case RESOLVE_SENDING:
-		if (r->it && !r->asked && ++r->it->sends > RESOLVE_MAX_SENDS) {
-			resolve_fail(r, -ELOOP, MSG_EDE_NO_REACHABLE_AUTHORITY,
-				     "too many queries for one name");
-			break;
+		if (r->it) {
+			enum resolve_action a = resolve_iter_next(r, out);
+			if (a == RESOLVE_DONE)
+				break;
+			r->asked = true;
+			return a;
 		}
 		resolve_send_out(r, &out->send);
 		r->asked = true;
@@ -371,7 +293,8 @@ static struct answer *resolve_prepare(const struct resolve *r, const uint8_t *re
 	return answer_prepare(&pol, &sq, reply, len);
 }
 
-void resolve_feed_reply(struct resolve *r, int status, const uint8_t *reply, size_t len)
+void resolve_feed_reply(struct resolve *r, int status, const uint8_t *reply, size_t len,
+			const struct addr *from)
 {
 	if (r->phase != RESOLVE_SENDING || !r->asked)
 		return;
@@ -381,8 +304,8 @@ void resolve_feed_reply(struct resolve *r, int status, const uint8_t *reply, siz
 		r->tcp = true; /* RFC 7766: the whole answer over TCP */
 		return;
 	}
-	if (status == 0 && !truncated && r->it && !resolve_iter_reply(r, reply, len))
-		return; /* down a referral, or failed */
+	if (r->it && !resolve_iter_reply(r, status, reply, len, from))
+		return; /* down a referral, on to other servers, or failed */
 	struct answer *ans = status == 0 && !truncated ? resolve_prepare(r, reply, len) : NULL;
 	if (!ans) {
 		status = status < 0 ? status : -EBADMSG;
@@ -465,7 +388,9 @@ void resolve_feed_lookup(struct resolve *r, int status, const struct resolve_fou
 	if (!r->asked)
 		return;
 	r->asked = false;
-	if (r->phase == RESOLVE_VALIDATING)
+	if (resolve_iter_looking(r))
+		resolve_iter_lookup(r, status, found);
+	else if (r->phase == RESOLVE_VALIDATING)
 		validation_feed(r->val, status == 0 && found ? found->body : NULL,
 				status == 0 && found ? found->len : 0);
 	else if (r->phase == RESOLVE_CHASING)

@@ -33,16 +33,18 @@
 #include "policy/state.h"
 #include "policy/view.h"
 #include "resolve/answer.h"
-#include "resolve/hints.h"
+#include "dns/cache.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
-#define RESOLVE_BOGUS_TTL 60 /* seconds a bogus answer is remembered */
-#define RESOLVE_MAX_SENDS 32 /* queries one iterating resolution may send (Unbound's limit) */
-#define RESOLVE_MAX_ADDRS 16 /* server addresses of one zone cut tried */
+#define RESOLVE_BOGUS_TTL    60 /* seconds a bogus answer is remembered */
+#define RESOLVE_MAX_SENDS    32 /* queries one iterating resolution may send (Unbound's limit) */
+#define RESOLVE_MAX_ADDRS    16 /* server addresses of one zone cut tried */
+#define RESOLVE_MAX_GLUELESS 5  /* NS names of one delegation resolved for their address */
+#define RESOLVE_MAX_QMIN     10 /* minimised queries per name (RFC 9156 MAX_MINIMISE_COUNT) */
 
 struct resolve;
 
@@ -64,9 +66,9 @@ struct resolve_env {
 	struct keycache *kc;     /* validated zone keys */
 	time_t now;              /* wall clock: signature validity */
 	uint64_t now_ms;         /* the driver's clock: key cache expiry */
-	/* Recursion (issue 11, in progress): with hints, a name no upstream serves is resolved
-	 * from the root; NULL: such a name fails (EDE 22). Only referrals with glue so far. */
-	const struct hints *hints;
+	/* Iteration: where delegations are kept (deleg.h), the answer cache of the driver;
+	 * NULL: none are (every resolution starts at the root). */
+	struct cache *cache;
 };
 
 /* RESOLVE_SEND: ask one of servers[0..n_servers) (the driver orders them). */
@@ -76,6 +78,7 @@ struct resolve_send {
 	uint16_t qtype, qclass;
 	bool do_bit, cd; /* the flags of the query sent */
 	bool rd;         /* recursion desired: set for upstreams, clear for authoritative servers */
+	bool iterating;  /* to authoritative servers (metrics count them apart) */
 	bool tcp;        /* the UDP reply was truncated */
 	const struct addr *servers;
 	size_t n_servers;
@@ -137,10 +140,15 @@ enum resolve_action resolve_next(struct resolve *r, struct resolve_out *out);
 
 /*
  * The outcome of the last SEND: status 0 with the reply (checked by upstream.c against the
- * question and ID), -EMSGSIZE when it was too large for the UDP buffer, or another negative
- * errno (-ETIMEDOUT: no server answered in time).
+ * question and ID) and the server it came from (NULL: unknown), -EMSGSIZE when it was too
+ * large for the UDP buffer, or another negative errno (-ETIMEDOUT: no server answered in
+ * time).
  */
-void resolve_feed_reply(struct resolve *r, int status, const uint8_t *reply, size_t len);
+void resolve_feed_reply(struct resolve *r, int status, const uint8_t *reply, size_t len,
+			const struct addr *from);
+
+/* The driver's clocks moved on (before a feed): wall clock and milliseconds. */
+void resolve_tick(struct resolve *r, time_t now, uint64_t now_ms);
 
 /*
  * The outcome of the last LOOKUP: status 0 with found, -ELOOP when the driver will not follow

@@ -39,7 +39,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct state *fuzz_state, *fuzz_state_iter;
 static struct anchor_set *fuzz_anchors;
-static struct hints fuzz_hints;
 
 /* A state loaded from yaml (written to a temporary file). */
 static struct state *fuzz_load(const char *yaml, size_t len)
@@ -50,7 +49,7 @@ static struct state *fuzz_load(const char *yaml, size_t len)
 	close(fd);
 	char err[256];
 	struct state *st = NULL;
-	CHECK(state_load(path, "/dev/null", &st, err, sizeof(err)) == 0);
+	CHECK(state_load(path, &st, err, sizeof(err)) == 0);
 	unlink(path);
 	return st;
 }
@@ -71,7 +70,6 @@ static void fuzz_init(void)
 				   "views:\n  - name: lan\n";
 	fuzz_state = fuzz_load(yaml, sizeof(yaml) - 1);
 	fuzz_state_iter = fuzz_load(iter, sizeof(iter) - 1);
-	hints_builtin(&fuzz_hints);
 	fuzz_anchors = world_anchors_from(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D084"
 					  "58E880409BBF683457104237C7F8EC8D",
 					  NULL, 0);
@@ -109,8 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct state *st = iterate ? fuzz_state_iter : fuzz_state;
 	st->anchors = (how & 0x08) ? fuzz_anchors : NULL;
 	struct keycache *kc = keycache_new(64);
-	struct resolve_env env = {st,        &st->views.views[0], kc,
-				  WORLD_NOW, WORLD_NOW_MS,        &fuzz_hints};
+	struct cache *cache = cache_new(1u << 20); /* delegations: one input, one cache */
+	struct resolve_env env = {st, &st->views.views[0], kc, WORLD_NOW, WORLD_NOW_MS, cache};
 	struct resolve_question q = {(const uint8_t *)name, strlen(name) + 1, qtype, 1,
 				     (how & 0x10) != 0,     (how & 0x20) != 0};
 	struct resolve *r = resolve_new(&env, &q);
@@ -123,11 +121,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* the same bytes from every server: a referral can only go down */
 			CHECK(++sends <= RESOLVE_MAX_SENDS && !out.send.rd);
 			CHECK(out.send.n_servers >= 1 && out.send.n_servers <= RESOLVE_MAX_ADDRS);
-			resolve_feed_reply(r, 0, reply, reply_len);
+			struct addr from = out.send.servers[0];
+			resolve_feed_reply(r, 0, reply, reply_len, &from);
 		} else if (a == RESOLVE_SEND) {
 			CHECK(++sends <= 2 && out.send.n_servers == 1 && out.send.rd);
 			CHECK(out.send.tcp == (sends == 2));
-			resolve_feed_reply(r, 0, reply, reply_len);
+			resolve_feed_reply(r, 0, reply, reply_len, NULL);
 		} else if (how & 0x40) {
 			resolve_feed_lookup(r, (how & 0x80) ? -ELOOP : -ETIMEDOUT, NULL);
 		} else {
@@ -138,6 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_done(&out.done);
 	resolve_free(r);
 	keycache_free(kc);
+	cache_free(cache);
 	st->anchors = NULL;
 	return 0;
 }

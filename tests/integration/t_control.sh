@@ -100,7 +100,7 @@ expect_ctl_out '^view lan: 4 client prefixes, 0 interfaces, 0 destinations, 1 zo
 	"status: view lan"
 views_order=$(printf '%s\n' "$CTL_OUT" | sed -n 's/^view \([a-z]*\):.*/\1/p' | tr '\n' ' ')
 assert_eq "$views_order" "wg guest lan " "status: views in config order"
-expect_ctl_out '^worker 0: cache [0-9]+ entries, [0-9]+ bytes' "status: the worker's cache line"
+expect_ctl_out '^worker 0: cache [0-9]+ entries \([0-9]+ delegations\), [0-9]+ bytes' "status: the worker's cache line"
 
 # --- explain: which view and why ---------------------------------------------------------------
 note "explain"
@@ -210,7 +210,7 @@ ctl status
 expect_ctl_out '^  upstream 127\.0\.0\.10@53: up, rtt [0-9.]+ ms, [1-9][0-9]* queries, 0 timeouts, 0 errors$' \
 	"status after queries: the root upstream is up with its RTT"
 expect_ctl_out '^  upstream 127\.0\.0\.11@53: up, rtt [0-9.]+ ms, [1-9][0-9]* queries' "status: the forward zone's upstream"
-expect_ctl_out '^worker 0: cache [1-9][0-9]* entries, [1-9][0-9]* bytes' "status: cache entries counted"
+expect_ctl_out '^worker 0: cache [1-9][0-9]* entries \([0-9]+ delegations\), [1-9][0-9]* bytes' "status: cache entries counted"
 
 # --- stats ---------------------------------------------------------------------------------------
 note "stats"

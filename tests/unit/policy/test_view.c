@@ -126,7 +126,7 @@ START_TEST(forward_precedence)
 			     .n_fwd_zones = 2};
 	struct forward f;
 	char err[256];
-	ck_assert_int_eq(forward_init(&f, &cfg, "/nonexistent", err, sizeof(err)), 0);
+	ck_assert_int_eq(forward_init(&f, &cfg, err, sizeof(err)), 0);
 	uint8_t n[255];
 	size_t nl;
 	msg_name_from_str("www.example.org.", n, &nl);
@@ -150,27 +150,29 @@ START_TEST(forward_precedence)
 }
 END_TEST
 
-START_TEST(resolv_conf_fallback_skips_self)
+/* No global upstreams: the rest is resolved from the root; a stub zone's servers iterate. */
+START_TEST(no_upstreams_iterates)
 {
-	char path[] = "/tmp/megdns-test-resolv-XXXXXX";
-	int fd = mkstemp(path);
-	const char *text = "# comment\nsearch lan\nnameserver 127.0.0.1\nnameserver 192.0.2.53\n"
-			   "nameserver ::1\noptions edns0\n";
-	ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
-	close(fd);
-	struct addr listen[2];
-	addr_parse("127.0.0.1@53", 53, &listen[0]);
-	addr_parse("::@53", 53, &listen[1]);
-	struct config cfg = {.path = "x.yaml", .listen = listen, .n_listen = 2};
+	struct addr stub[1];
+	addr_parse("192.168.1.2", 53, &stub[0]);
+	struct config_fwd_zone fz[] = {
+	    {.name = "lan.example.", .upstreams = stub, .n_upstreams = 1, .stub = true}};
+	struct config cfg = {.path = "x.yaml", .fwd_zones = fz, .n_fwd_zones = 1};
 	struct forward f;
 	char err[256];
-	ck_assert_int_eq(forward_init(&f, &cfg, path, err, sizeof(err)), 0);
-	ck_assert(f.from_resolv_conf);
-	ck_assert_uint_eq(f.n_defaults, 1); /* 127.0.0.1 and ::1 are megdns itself */
-	char buf[ADDR_STRLEN];
-	ck_assert_str_eq(addr_format(&f.defaults[0], buf, sizeof(buf)), "192.0.2.53@53");
+	ck_assert_int_eq(forward_init(&f, &cfg, err, sizeof(err)), 0);
+	uint8_t n[255];
+	size_t nl;
+	msg_name_from_str("www.example.org.", n, &nl);
+	struct forward_set s = forward_lookup(&f, NULL, n, nl);
+	ck_assert_int_eq(s.rule, FORWARD_ROOT);
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert_uint_eq(s.zone_len, 1);
+	msg_name_from_str("nas.lan.example.", n, &nl);
+	s = forward_lookup(&f, NULL, n, nl);
+	ck_assert_int_eq(s.rule, FORWARD_STUB);
+	ck_assert(s.n == 1 && addr_equal(&s.addrs[0], &stub[0]));
 	forward_close(&f);
-	unlink(path);
 }
 END_TEST
 
@@ -184,7 +186,7 @@ int main(void)
 	tcase_add_test(tc, select_by_destination);
 	tcase_add_test(tc, no_view_matches);
 	tcase_add_test(tc, forward_precedence);
-	tcase_add_test(tc, resolv_conf_fallback_skips_self);
+	tcase_add_test(tc, no_upstreams_iterates);
 	suite_add_tcase(s, tc);
 	return check_main_run(s);
 }

@@ -8,8 +8,11 @@
  * world.h): a root whose KSK is the trust anchor, test. and a.test., the DS and DNSKEY
  * answers served to the resolution's LOOKUPs. Cases: a forwarded answer and its TTL, the
  * RFC 2308 TTLs of NXDOMAIN and NODATA, truncation to TCP, upstream failures (EDE 22, 23),
- * no upstream at all, a CNAME answer whose chain leaves the bailiwick (chased, declined,
- * failed), secure answers (stripped for clients without DO), bogus ones, CD.
+ * no upstream at all (iteration from the built-in hints), a CNAME answer whose chain leaves
+ * the bailiwick (chased, declined, failed), secure answers (stripped for clients without DO),
+ * bogus ones, CD. Iteration against fake authoritative servers: priming, referrals, NXDOMAIN,
+ * lame servers, bailiwick, limits, glueless delegations, the delegation cache, qname
+ * minimisation, stub zones.
  */
 #include "check_main.h"
 #include "dns/cache.h"
@@ -43,11 +46,12 @@ static const char *const base_config = "server:\n"
 struct run {
 	struct state *st;
 	struct keycache *kc;
+	struct cache *cache; /* delegations, when iterating */
 	struct resolve *r;
 	struct resolve_out out;
 };
 
-static struct state *load_state(const char *yaml, const char *resolv_conf)
+static struct state *load_state(const char *yaml)
 {
 	char path[] = "/tmp/test_resolve.XXXXXX";
 	int fd = mkstemp(path);
@@ -56,7 +60,7 @@ static struct state *load_state(const char *yaml, const char *resolv_conf)
 	close(fd);
 	struct state *st = NULL;
 	char err[512] = "";
-	int r = state_load(path, resolv_conf, &st, err, sizeof(err));
+	int r = state_load(path, &st, err, sizeof(err));
 	unlink(path);
 	ck_assert_msg(r == 0, "state_load: %s", err);
 	return st;
@@ -81,6 +85,7 @@ static void run_end(struct run *t)
 {
 	resolve_free(t->r);
 	keycache_free(t->kc);
+	cache_free(t->cache);
 	t->st->anchors = NULL; /* the test's, not the state's */
 	state_unref(t->st);
 }
@@ -90,13 +95,21 @@ static enum resolve_action next(struct run *t)
 	return resolve_next(t->r, &t->out);
 }
 
-/* Feed p (freed) as the reply to the SEND that is out. */
-static void feed_pkt(struct run *t, ldns_pkt *p)
+/* Feed p (freed) as the reply to the SEND that is out, from server (NULL: unknown). */
+static void feed_from(struct run *t, ldns_pkt *p, const char *server)
 {
 	size_t len;
+	struct addr from;
 	uint8_t *wire = world_wire(p, &len);
-	resolve_feed_reply(t->r, 0, wire, len);
+	if (server)
+		ck_assert_int_eq(addr_parse(server, 53, &from), 0);
+	resolve_feed_reply(t->r, 0, wire, len, server ? &from : NULL);
 	free(wire);
+}
+
+static void feed_pkt(struct run *t, ldns_pkt *p)
+{
+	feed_from(t, p, NULL);
 }
 
 /* The answer of DONE as an ldns packet (the caller's). */
@@ -163,8 +176,7 @@ static void expect_send(struct run *t, const char *server, bool do_bit, bool cd,
 START_TEST(forwarded_answer)
 {
 	struct run t;
-	run_start(&t, load_state(base_config, "/dev/null"), NULL, "www.example.net.", 1, false,
-		  false);
+	run_start(&t, load_state(base_config), NULL, "www.example.net.", 1, false, false);
 	expect_send(&t, "192.0.2.53@53", false, false, false);
 	static const char *const an[] = {"www.example.net. 600 IN A 192.0.2.10", NULL};
 	feed_pkt(&t, reply("www.example.net.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL));
@@ -197,8 +209,7 @@ START_TEST(negative_ttls)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct run t;
-		run_start(&t, load_state(base_config, "/dev/null"), NULL, "nx.example.net.", 1,
-			  false, false);
+		run_start(&t, load_state(base_config), NULL, "nx.example.net.", 1, false, false);
 		expect_send(&t, "192.0.2.53@53", false, false, false);
 		const char *const ns[] = {cases[i].soa, NULL};
 		feed_pkt(&t, reply("nx.example.net.", LDNS_RR_TYPE_A, cases[i].rcode, NULL, ns));
@@ -216,11 +227,10 @@ START_TEST(truncated_to_tcp)
 {
 	for (int too_large = 0; too_large < 2; too_large++) {
 		struct run t;
-		run_start(&t, load_state(base_config, "/dev/null"), NULL, "big.example.net.", 16,
-			  false, false);
+		run_start(&t, load_state(base_config), NULL, "big.example.net.", 16, false, false);
 		expect_send(&t, "192.0.2.53@53", false, false, false);
 		if (too_large) {
-			resolve_feed_reply(t.r, -EMSGSIZE, NULL, 0);
+			resolve_feed_reply(t.r, -EMSGSIZE, NULL, 0, NULL);
 		} else {
 			ldns_pkt *p = reply("big.example.net.", LDNS_RR_TYPE_TXT,
 					    LDNS_RCODE_NOERROR, NULL, NULL);
@@ -255,11 +265,10 @@ START_TEST(upstream_failures)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct run t;
-		run_start(&t, load_state(base_config, "/dev/null"), NULL, "www.example.net.", 1,
-			  false, false);
+		run_start(&t, load_state(base_config), NULL, "www.example.net.", 1, false, false);
 		expect_send(&t, "192.0.2.53@53", false, false, false);
 		const char *g = cases[i].garbage;
-		resolve_feed_reply(t.r, cases[i].status, (const uint8_t *)g, g ? 8 : 0);
+		resolve_feed_reply(t.r, cases[i].status, (const uint8_t *)g, g ? 8 : 0, NULL);
 		ck_assert_int_eq(next(&t), RESOLVE_DONE);
 		ck_assert_int_lt(t.out.done.status, 0);
 		ck_assert_ptr_null(t.out.done.ans);
@@ -276,9 +285,19 @@ START_TEST(no_upstream)
 				       "dnssec:\n  validation: false\n"
 				       "views:\n  - name: lan\n";
 	struct run t;
-	run_start(&t, load_state(cfg, "/dev/null"), NULL, "www.example.net.", 1, false, false);
-	ck_assert_int_eq(next(&t), RESOLVE_DONE); /* at once: nothing to send */
-	ck_assert_int_eq(t.out.done.status, -ENOENT);
+	run_start(&t, load_state(cfg), NULL, "www.example.net.", 1, false, false);
+	/* No upstreams: resolved from the root, starting with priming (". NS", RD clear) to
+	 * the built-in hints' 13 servers, both families, capped at RESOLVE_MAX_ADDRS. */
+	ck_assert_int_eq(next(&t), RESOLVE_SEND);
+	ck_assert(!t.out.send.rd);
+	ck_assert_uint_eq(t.out.send.lname_len, 1);
+	ck_assert_uint_eq(t.out.send.qtype, 2);
+	ck_assert_uint_eq(t.out.send.n_servers, RESOLVE_MAX_ADDRS);
+	char buf[ADDR_STRLEN];
+	ck_assert_str_eq(addr_format(&t.out.send.servers[0], buf, sizeof(buf)), "198.41.0.4@53");
+	resolve_feed_reply(t.r, -ETIMEDOUT, NULL, 0, NULL);
+	ck_assert_int_eq(next(&t), RESOLVE_DONE); /* no root server answered */
+	ck_assert_int_lt(t.out.done.status, 0);
 	ck_assert_int_eq(t.out.done.ede, MSG_EDE_NO_REACHABLE_AUTHORITY);
 	run_end(&t);
 }
@@ -297,7 +316,7 @@ static void feed_evil(struct run *t)
 START_TEST(cname_chased)
 {
 	struct run t;
-	run_start(&t, load_state(base_config, "/dev/null"), NULL, "a.evil.test.", 1, false, false);
+	run_start(&t, load_state(base_config), NULL, "a.evil.test.", 1, false, false);
 	feed_evil(&t);
 	ck_assert_int_eq(next(&t), RESOLVE_LOOKUP);
 	char name[MSG_MAX_NAME * 4 + 1];
@@ -328,8 +347,7 @@ START_TEST(cname_declined_or_failed)
 {
 	for (int failed = 0; failed < 2; failed++) {
 		struct run t;
-		run_start(&t, load_state(base_config, "/dev/null"), NULL, "a.evil.test.", 1, false,
-			  false);
+		run_start(&t, load_state(base_config), NULL, "a.evil.test.", 1, false, false);
 		feed_evil(&t);
 		ck_assert_int_eq(next(&t), RESOLVE_LOOKUP);
 		resolve_feed_lookup(t.r, failed ? -ETIMEDOUT : -ELOOP, NULL);
@@ -344,74 +362,122 @@ START_TEST(cname_declined_or_failed)
 }
 END_TEST
 
-/* ---- iterating from the root (issue 11: referrals with glue so far) ---- */
+/* ---- iterating from the root ---- */
 
 static const char *const no_upstreams = "server:\n  listen: [127.0.0.1@53]\n"
+					"recursion:\n  query-localhost: true\n"
+					"  qname-minimisation: false\n"
 					"dnssec:\n  validation: false\n"
 					"views:\n  - name: lan\n";
 
-/* A state without upstreams and hints with one root server, 127.0.0.10. */
-static struct hints *root_hints(void)
+/* A resolution of qname/qtype in st, whose hints are one root server, 127.0.0.10, with a
+ * delegation cache (t->cache: kept when reused, else new). */
+static void iter_start_in(struct run *t, struct state *st, const char *qname, uint16_t qtype)
 {
-	static struct hints h;
-	hints_builtin(&h);
-	h.n = 1;
-	h.servers[0].n_addrs = 1;
-	ck_assert_int_eq(addr_parse("127.0.0.10", 53, &h.servers[0].addrs[0]), 0);
-	return &h;
+	struct cache *c = t->cache ? t->cache : cache_new(1u << 20);
+	run_start(t, st, NULL, qname, qtype, false, false);
+	resolve_free(t->r);
+	t->cache = c;
+	st->hints->n = 1;
+	st->hints->servers[0].n_addrs = 1;
+	ck_assert_int_eq(addr_parse("127.0.0.10", 53, &st->hints->servers[0].addrs[0]), 0);
+	uint8_t lname[MSG_MAX_NAME];
+	size_t len;
+	ck_assert_int_eq(msg_name_from_str(qname, lname, &len), 0);
+	struct resolve_env env = {st, &st->views.views[0], t->kc, WORLD_NOW, WORLD_NOW_MS, c};
+	struct resolve_question q = {lname, len, qtype, 1, false, false};
+	t->r = resolve_new(&env, &q);
 }
 
 static void iter_start(struct run *t, const char *qname)
 {
-	run_start(t, load_state(no_upstreams, "/dev/null"), NULL, qname, 1, false, false);
-	resolve_free(t->r);
-	uint8_t lname[MSG_MAX_NAME];
-	size_t len;
-	ck_assert_int_eq(msg_name_from_str(qname, lname, &len), 0);
-	struct resolve_env env = {t->st,     &t->st->views.views[0], t->kc,
-				  WORLD_NOW, WORLD_NOW_MS,           root_hints()};
-	struct resolve_question q = {lname, len, 1, 1, false, false};
-	t->r = resolve_new(&env, &q);
+	memset(t, 0, sizeof(*t));
+	iter_start_in(t, load_state(no_upstreams), qname, 1);
 }
 
-/* A referral from the server for a zone: child NS ns.CHILD with glue at addr. */
-static ldns_pkt *referral(const char *qname, const char *child, const char *addr)
+/* The SEND (RD clear) of qname/qtype to exactly the servers listed, comma-separated. */
+static void expect_iter_ask(struct run *t, const char *qname, uint16_t qtype, const char *servers)
 {
-	char ns[300], glue[300];
-	snprintf(ns, sizeof(ns), "%s 172800 IN NS ns.%s", child, child);
-	snprintf(glue, sizeof(glue), "ns.%s 172800 IN A %s", child, addr);
-	const char *const auth[] = {ns, NULL}, *const add[] = {glue, NULL};
-	ldns_pkt *p = reply(qname, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, NULL, auth);
-	ldns_pkt_set_rd(p, false);
-	ldns_pkt_set_ra(p, false);
-	for (size_t i = 0; add[i]; i++)
-		ldns_pkt_push_rr(p, LDNS_SECTION_ADDITIONAL, world_rr_new("%s", add[i]));
-	return p;
+	char buf[ADDR_STRLEN], name[MSG_MAX_NAME * 4 + 1], list[512] = "";
+	ck_assert_int_eq(next(t), RESOLVE_SEND);
+	ck_assert(!t->out.send.rd);
+	ck_assert(t->out.send.iterating);
+	for (size_t i = 0; i < t->out.send.n_servers; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "",
+			 addr_format(&t->out.send.servers[i], buf, sizeof(buf)));
+	ck_assert_str_eq(list, servers);
+	msg_name_to_str(t->out.send.lname, t->out.send.lname_len, name, sizeof(name));
+	ck_assert_str_eq(name, qname);
+	ck_assert_uint_eq(t->out.send.qtype, qtype);
 }
 
-/* The SEND to one server (RD clear) that the walk is at. */
+/* The SEND of the question to one server that the walk is at. */
 static void expect_iter_send(struct run *t, const char *server)
 {
-	char buf[ADDR_STRLEN];
 	ck_assert_int_eq(next(t), RESOLVE_SEND);
 	ck_assert(!t->out.send.rd);
 	ck_assert_uint_eq(t->out.send.n_servers, 1);
+	char buf[ADDR_STRLEN];
 	ck_assert_str_eq(addr_format(&t->out.send.servers[0], buf, sizeof(buf)), server);
+}
+
+/* Priming (RFC 8109): ". NS" to the hints; the root answers with a.root. at 127.0.0.10. */
+static void expect_priming(struct run *t)
+{
+	expect_iter_ask(t, ".", 2, "127.0.0.10@53");
+	static const char *const an[] = {". 518400 IN NS a.root.", NULL};
+	ldns_pkt *p = reply(".", LDNS_RR_TYPE_NS, LDNS_RCODE_NOERROR, an, NULL);
+	ldns_pkt_set_aa(p, true);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ADDITIONAL,
+			 world_rr_new("a.root. 518400 IN A 127.0.0.10"));
+	feed_pkt(t, p);
+}
+
+/* A referral to child: NS ns.CHILD with glue at addr (no glue: addr NULL), or to ns_name. */
+static ldns_pkt *referral_ns(const char *qname, const char *child, const char *ns_name,
+			     const char *addr)
+{
+	char ns[300], glue[300];
+	snprintf(ns, sizeof(ns), "%s 172800 IN NS %s", child, ns_name);
+	snprintf(glue, sizeof(glue), "%s 172800 IN A %s", ns_name, addr ? addr : "");
+	const char *const auth[] = {ns, NULL};
+	ldns_pkt *p = reply(qname, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, NULL, auth);
+	ldns_pkt_set_rd(p, false);
+	ldns_pkt_set_ra(p, false);
+	if (addr)
+		ldns_pkt_push_rr(p, LDNS_SECTION_ADDITIONAL, world_rr_new("%s", glue));
+	return p;
+}
+
+static ldns_pkt *referral(const char *qname, const char *child, const char *addr)
+{
+	char ns_name[300];
+	snprintf(ns_name, sizeof(ns_name), "ns.%s", child);
+	return referral_ns(qname, child, ns_name, addr);
+}
+
+/* An authoritative answer of one A record. */
+static ldns_pkt *aa_answer(const char *qname, const char *addr)
+{
+	char rr[300];
+	snprintf(rr, sizeof(rr), "%s 300 IN A %s", qname, addr);
+	const char *const an[] = {rr, NULL};
+	ldns_pkt *p = reply(qname, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL);
+	ldns_pkt_set_aa(p, true);
+	return p;
 }
 
 START_TEST(iterate_referrals_to_answer)
 {
 	struct run t;
 	iter_start(&t, "www.example.test.");
-	expect_iter_send(&t, "127.0.0.10@53"); /* the root, from the hints */
+	expect_priming(&t);
+	expect_iter_send(&t, "127.0.0.10@53"); /* the root, from the priming answer */
 	feed_pkt(&t, referral("www.example.test.", "test.", "127.0.0.11"));
 	expect_iter_send(&t, "127.0.0.11@53"); /* test.'s server, from the glue */
 	feed_pkt(&t, referral("www.example.test.", "example.test.", "127.0.0.12"));
 	expect_iter_send(&t, "127.0.0.12@53");
-	static const char *const an[] = {"www.example.test. 300 IN A 192.0.2.80", NULL};
-	ldns_pkt *p = reply("www.example.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, an, NULL);
-	ldns_pkt_set_aa(p, true);
-	feed_pkt(&t, p);
+	feed_pkt(&t, aa_answer("www.example.test.", "192.0.2.80"));
 	ck_assert_int_eq(next(&t), RESOLVE_DONE);
 	ldns_pkt *a = done_pkt(&t);
 	ck_assert(has_rr(a, "www.example.test. IN A 192.0.2.80"));
@@ -428,6 +494,7 @@ START_TEST(iterate_nxdomain_and_lame)
 	for (int lame = 0; lame < 2; lame++) {
 		struct run t;
 		iter_start(&t, "nx.test.");
+		expect_priming(&t);
 		expect_iter_send(&t, "127.0.0.10@53");
 		feed_pkt(&t, referral("nx.test.", "test.", "127.0.0.11"));
 		expect_iter_send(&t, "127.0.0.11@53");
@@ -460,6 +527,7 @@ START_TEST(iterate_bailiwick)
 {
 	struct run t;
 	iter_start(&t, "www.example.test.");
+	expect_priming(&t);
 	expect_iter_send(&t, "127.0.0.10@53");
 	feed_pkt(&t, referral("www.example.test.", "example.test.", "127.0.0.12"));
 	expect_iter_send(&t, "127.0.0.12@53");
@@ -483,7 +551,7 @@ START_TEST(iterate_bailiwick)
 }
 END_TEST
 
-/* Limits: at most ITERATE_REFERRAL_DEPTH referrals; a glueless one is not followed yet. */
+/* Limits: at most ITERATE_REFERRAL_DEPTH referrals, and RESOLVE_MAX_SENDS queries. */
 START_TEST(iterate_limits)
 {
 	char qname[512] = "x.", child[512];
@@ -493,8 +561,9 @@ START_TEST(iterate_limits)
 	}
 	struct run t;
 	iter_start(&t, qname);
+	expect_priming(&t);
 	const char *zone = qname + strlen(qname) - 2; /* "x." */
-	unsigned sends = 0;
+	unsigned sends = 1;
 	while (next(&t) == RESOLVE_SEND) {
 		ck_assert_uint_lt(++sends, 40);
 		snprintf(child, sizeof(child), "%s", zone);
@@ -503,36 +572,218 @@ START_TEST(iterate_limits)
 	}
 	ck_assert_int_lt(t.out.done.status, 0);
 	ck_assert_str_eq(t.out.done.ede_text, "too many referrals");
-	ck_assert_uint_eq(sends, ITERATE_REFERRAL_DEPTH + 1);
+	ck_assert_uint_eq(sends, 1 + ITERATE_REFERRAL_DEPTH + 1);
 	run_end(&t);
 
+	/* Every cut has a lame server that is asked first: two queries per referral, and the
+	 * budget of RESOLVE_MAX_SENDS ends the walk before the referral limit. */
+	iter_start(&t, qname);
+	expect_priming(&t);
+	zone = qname + strlen(qname) - 2;
+	sends = 1;
+	while (next(&t) == RESOLVE_SEND) {
+		ck_assert_uint_le(++sends, RESOLVE_MAX_SENDS);
+		if (t.out.send.n_servers == 2) {
+			ldns_pkt *p = aa_answer(qname, "203.0.113.1");
+			ldns_pkt_set_aa(p, false);
+			feed_from(&t, p, "127.0.0.11");
+			continue;
+		}
+		ldns_pkt *p = referral(qname, zone, "127.0.0.11");
+		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY,
+				 world_rr_new("%s 300 IN NS n2.%s", zone, zone));
+		ldns_pkt_push_rr(p, LDNS_SECTION_ADDITIONAL,
+				 world_rr_new("n2.%s 300 IN A 127.0.0.12", zone));
+		feed_pkt(&t, p);
+		zone -= 2;
+	}
+	ck_assert_str_eq(t.out.done.ede_text, "too many queries for one name");
+	ck_assert_uint_eq(sends, RESOLVE_MAX_SENDS);
+	run_end(&t);
+}
+END_TEST
+
+/* The found of a LOOKUP: the A records of name (the body of an answer). */
+static void feed_found_a(struct run *t, const char *name, const char *const *addrs)
+{
+	char rr[300];
+	ldns_pkt *p = world_pkt_new(name, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	for (size_t i = 0; addrs[i]; i++) {
+		snprintf(rr, sizeof(rr), "%s 300 IN A %s", name, addrs[i]);
+		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, world_rr_new("%s", rr));
+	}
+	size_t len;
+	uint8_t *wire = world_wire(p, &len);
+	struct resolve_found f = {wire, len, NULL, 0, 0, 300, 0};
+	resolve_feed_lookup(t->r, 0, &f);
+	free(wire);
+}
+
+/*
+ * Glueless delegations: the NS name's address is a LOOKUP of its own (A, CD, no chase), and
+ * the walk goes on at the address found. At most RESOLVE_MAX_GLUELESS names are looked up.
+ */
+START_TEST(iterate_glueless)
+{
+	struct run t;
 	iter_start(&t, "www.example.test.");
+	expect_priming(&t);
 	expect_iter_send(&t, "127.0.0.10@53");
-	static const char *const ns[] = {"test. 172800 IN NS ns.elsewhere.", NULL};
-	feed_pkt(&t, reply("www.example.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, NULL, ns));
+	feed_pkt(&t, referral_ns("www.example.test.", "test.", "ns.elsewhere.", NULL));
+	ck_assert_int_eq(next(&t), RESOLVE_LOOKUP);
+	char name[MSG_MAX_NAME * 4 + 1];
+	msg_name_to_str(t.out.lookup.name, t.out.lookup.name_len, name, sizeof(name));
+	ck_assert_str_eq(name, "ns.elsewhere.");
+	ck_assert_uint_eq(t.out.lookup.qtype, 1);
+	ck_assert(t.out.lookup.cd && !t.out.lookup.chase);
+	static const char *const addrs[] = {"127.0.0.44", NULL};
+	feed_found_a(&t, "ns.elsewhere.", addrs);
+	expect_iter_send(&t, "127.0.0.44@53");
+	feed_pkt(&t, aa_answer("www.example.test.", "192.0.2.44"));
 	ck_assert_int_eq(next(&t), RESOLVE_DONE);
+	ck_assert_int_eq(t.out.done.status, 0);
+	run_end(&t);
+
+	/* 100 glueless NS names (NXNS): 5 looked up, each failing, then SERVFAIL. */
+	iter_start(&t, "www.example.test.");
+	expect_priming(&t);
+	expect_iter_send(&t, "127.0.0.10@53");
+	ldns_pkt *p = reply("www.example.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, NULL, NULL);
+	for (int i = 0; i < 100; i++)
+		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY,
+				 world_rr_new("test. 300 IN NS ns%d.elsewhere%d.", i, i));
+	feed_pkt(&t, p);
+	unsigned lookups = 0;
+	while (next(&t) == RESOLVE_LOOKUP) {
+		ck_assert_uint_le(++lookups, RESOLVE_MAX_GLUELESS * 2); /* A, then AAAA */
+		resolve_feed_lookup(t.r, -ETIMEDOUT, NULL);
+	}
+	ck_assert_uint_eq(lookups, RESOLVE_MAX_GLUELESS * 2);
 	ck_assert_int_lt(t.out.done.status, 0);
 	ck_assert_int_eq(t.out.done.ede, MSG_EDE_NO_REACHABLE_AUTHORITY);
 	run_end(&t);
 }
 END_TEST
 
-/* With upstreams configured, hints change nothing: forwarded, RD set. */
+/* A lame server (an answer without AA) is not asked again: the zone's other servers are. */
+START_TEST(iterate_lame_failover)
+{
+	struct run t;
+	iter_start(&t, "www.example.test.");
+	expect_priming(&t);
+	expect_iter_send(&t, "127.0.0.10@53");
+	ldns_pkt *p = referral("www.example.test.", "test.", "127.0.0.11");
+	ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, world_rr_new("test. 300 IN NS ns2.test."));
+	ldns_pkt_push_rr(p, LDNS_SECTION_ADDITIONAL, world_rr_new("ns2.test. 300 IN A 127.0.0.13"));
+	feed_pkt(&t, p);
+	expect_iter_ask(&t, "www.example.test.", 1, "127.0.0.11@53,127.0.0.13@53");
+	p = aa_answer("www.example.test.", "203.0.113.1");
+	ldns_pkt_set_aa(p, false);
+	feed_from(&t, p, "127.0.0.11");
+	expect_iter_ask(&t, "www.example.test.", 1, "127.0.0.13@53");
+	resolve_feed_reply(t.r, -ETIMEDOUT, NULL, 0, NULL);
+	ck_assert_int_eq(next(&t), RESOLVE_DONE);
+	ck_assert_int_eq(t.out.done.ede, MSG_EDE_NO_REACHABLE_AUTHORITY);
+	run_end(&t);
+}
+END_TEST
+
+/* Delegations are cached: the next name of example.test. costs one query; its DS starts at
+ * test. (the parent side). */
+START_TEST(iterate_delegation_cache)
+{
+	struct run t;
+	iter_start(&t, "www.example.test.");
+	expect_priming(&t);
+	expect_iter_send(&t, "127.0.0.10@53");
+	feed_pkt(&t, referral("www.example.test.", "test.", "127.0.0.11"));
+	expect_iter_send(&t, "127.0.0.11@53");
+	feed_pkt(&t, referral("www.example.test.", "example.test.", "127.0.0.12"));
+	expect_iter_send(&t, "127.0.0.12@53");
+	feed_pkt(&t, aa_answer("www.example.test.", "192.0.2.80"));
+	ck_assert_int_eq(next(&t), RESOLVE_DONE);
+	struct state *st = state_ref(t.st);
+	resolve_free(t.r);
+	t.r = NULL;
+	keycache_free(t.kc);
+	state_unref(t.st);
+
+	iter_start_in(&t, st, "mail.example.test.", 1);
+	expect_iter_ask(&t, "mail.example.test.", 1, "127.0.0.12@53");
+	resolve_free(t.r);
+	t.r = NULL;
+	keycache_free(t.kc);
+	iter_start_in(&t, state_ref(st), "example.test.", 43);
+	expect_iter_ask(&t, "example.test.", 43, "127.0.0.11@53");
+	run_end(&t);
+	state_unref(st);
+}
+END_TEST
+
+/* RFC 9156: each cut is asked for one label more (type A), NODATA goes one label deeper. */
+START_TEST(iterate_qname_minimisation)
+{
+	struct run t;
+	memset(&t, 0, sizeof(t));
+	static const char *const cfg = "server:\n  listen: [127.0.0.1@53]\n"
+				       "recursion:\n  query-localhost: true\n"
+				       "dnssec:\n  validation: false\n"
+				       "views:\n  - name: lan\n";
+	iter_start_in(&t, load_state(cfg), "a.b.example.test.", 28);
+	expect_priming(&t);
+	expect_iter_ask(&t, "test.", 1, "127.0.0.10@53");
+	feed_pkt(&t, referral("test.", "test.", "127.0.0.11"));
+	expect_iter_ask(&t, "example.test.", 1, "127.0.0.11@53");
+	feed_pkt(&t, referral("example.test.", "example.test.", "127.0.0.12"));
+	expect_iter_ask(&t, "b.example.test.", 1, "127.0.0.12@53");
+	ldns_pkt *p = reply("b.example.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, NULL, NULL);
+	ldns_pkt_set_aa(p, true); /* an empty non-terminal */
+	feed_pkt(&t, p);
+	expect_iter_ask(&t, "a.b.example.test.", 28, "127.0.0.12@53");
+	run_end(&t);
+
+	/* Relaxed: an NXDOMAIN for the minimised name is checked with the full question. */
+	memset(&t, 0, sizeof(t));
+	iter_start_in(&t, load_state(cfg), "a.b.example.test.", 28);
+	expect_priming(&t);
+	expect_iter_ask(&t, "test.", 1, "127.0.0.10@53");
+	p = reply("test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, NULL);
+	ldns_pkt_set_aa(p, true);
+	feed_pkt(&t, p);
+	expect_iter_ask(&t, "a.b.example.test.", 28, "127.0.0.10@53");
+	run_end(&t);
+}
+END_TEST
+
+/* A stub zone's servers are asked directly, RD clear, as the authority for the zone. */
+START_TEST(iterate_stub_zone)
+{
+	static const char *const cfg = "server:\n  listen: [127.0.0.1@53]\n"
+				       "upstreams: [192.0.2.53]\n"
+				       "stub-zones:\n  - name: lan.example.\n"
+				       "    servers: [127.0.0.2@5300]\n"
+				       "dnssec:\n  validation: false\n"
+				       "views:\n  - name: lan\n";
+	struct run t;
+	run_start(&t, load_state(cfg), NULL, "nas.lan.example.", 1, false, false);
+	expect_iter_ask(&t, "nas.lan.example.", 1, "127.0.0.2@5300");
+	feed_pkt(&t, aa_answer("nas.lan.example.", "192.168.1.10"));
+	ck_assert_int_eq(next(&t), RESOLVE_DONE);
+	ldns_pkt *a = done_pkt(&t);
+	ck_assert(has_rr(a, "nas.lan.example. IN A 192.168.1.10"));
+	ldns_pkt_free(a);
+	run_end(&t);
+}
+END_TEST
+
+/* With upstreams configured, nothing iterates: forwarded, RD set. */
 START_TEST(iterate_not_when_forwarding)
 {
 	struct run t;
-	run_start(&t, load_state(base_config, "/dev/null"), NULL, "www.example.net.", 1, false,
-		  false);
-	resolve_free(t.r);
-	uint8_t lname[MSG_MAX_NAME];
-	size_t len;
-	ck_assert_int_eq(msg_name_from_str("www.example.net.", lname, &len), 0);
-	struct resolve_env env = {t.st,      &t.st->views.views[0], t.kc,
-				  WORLD_NOW, WORLD_NOW_MS,          root_hints()};
-	struct resolve_question q = {lname, len, 1, 1, false, false};
-	t.r = resolve_new(&env, &q);
+	run_start(&t, load_state(base_config), NULL, "www.example.net.", 1, false, false);
 	expect_send(&t, "192.0.2.53@53", false, false, false);
 	ck_assert(t.out.send.rd);
+	ck_assert(!t.out.send.iterating);
 	run_end(&t);
 }
 END_TEST
@@ -590,8 +841,7 @@ START_TEST(secure_answer)
 	for (int do_bit = 0; do_bit < 2; do_bit++) {
 		struct run t;
 		struct anchor_set *anchors = world_anchors_from(anchor_text, NULL, 0);
-		run_start(&t, load_state(base_config, "/dev/null"), anchors, "www.a.test.", 1,
-			  do_bit, false);
+		run_start(&t, load_state(base_config), anchors, "www.a.test.", 1, do_bit, false);
 		expect_send(&t, "192.0.2.53@53", true, true, false); /* DO and CD to validate */
 		feed_pkt(&t, world_reply(&za, "www.a.test.", LDNS_RR_TYPE_A));
 		/* DNSKEY ., DS test., DNSKEY test., DS a.test., DNSKEY a.test. */
@@ -613,7 +863,7 @@ START_TEST(bogus_answer)
 {
 	struct run t;
 	struct anchor_set *anchors = world_anchors_from(anchor_text, NULL, 0);
-	run_start(&t, load_state(base_config, "/dev/null"), anchors, "www.a.test.", 1, true, false);
+	run_start(&t, load_state(base_config), anchors, "www.a.test.", 1, true, false);
 	expect_send(&t, "192.0.2.53@53", true, true, false);
 	ldns_pkt *p = world_reply(&za, "www.a.test.", LDNS_RR_TYPE_A);
 	ldns_rr *a = ldns_rr_list_rr(ldns_pkt_answer(p), 0);
@@ -636,8 +886,7 @@ START_TEST(lookup_failure_is_bogus)
 {
 	struct run t;
 	struct anchor_set *anchors = world_anchors_from(anchor_text, NULL, 0);
-	run_start(&t, load_state(base_config, "/dev/null"), anchors, "www.a.test.", 1, false,
-		  false);
+	run_start(&t, load_state(base_config), anchors, "www.a.test.", 1, false, false);
 	expect_send(&t, "192.0.2.53@53", true, true, false);
 	feed_pkt(&t, world_reply(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	ck_assert_int_eq(next(&t), RESOLVE_LOOKUP);
@@ -656,7 +905,7 @@ START_TEST(checking_disabled)
 {
 	struct run t;
 	struct anchor_set *anchors = world_anchors_from(anchor_text, NULL, 0);
-	run_start(&t, load_state(base_config, "/dev/null"), anchors, "www.a.test.", 1, true, true);
+	run_start(&t, load_state(base_config), anchors, "www.a.test.", 1, true, true);
 	expect_send(&t, "192.0.2.53@53", true, true, false);
 	feed_pkt(&t, world_reply(&za, "www.a.test.", LDNS_RR_TYPE_A));
 	ck_assert_int_eq(next(&t), RESOLVE_DONE);
@@ -683,6 +932,11 @@ static Suite *resolve_suite(void)
 	tcase_add_test(tc, iterate_nxdomain_and_lame);
 	tcase_add_test(tc, iterate_bailiwick);
 	tcase_add_test(tc, iterate_limits);
+	tcase_add_test(tc, iterate_glueless);
+	tcase_add_test(tc, iterate_lame_failover);
+	tcase_add_test(tc, iterate_delegation_cache);
+	tcase_add_test(tc, iterate_qname_minimisation);
+	tcase_add_test(tc, iterate_stub_zone);
 	tcase_add_test(tc, iterate_not_when_forwarding);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("dnssec");

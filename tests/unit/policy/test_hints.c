@@ -2,7 +2,7 @@
  * test_hints.c -- root hints: the built-in IANA set and hints files (good and broken).
  */
 #include "check_main.h"
-#include "resolve/hints.h"
+#include "policy/hints.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * hints.c -- the built-in root hints and the hints file. See hints.h.
  */
-#include "resolve/hints.h"
+#include "policy/hints.h"
 
 #include "dns/zonefile.h"
 

@@ -1,0 +1,129 @@
+/*
+ * upstream_server.c -- the upstream pool's table of servers. See upstream_impl.h.
+ */
+#include "daemon/upstream_impl.h"
+
+#include "util/xalloc.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+static uint32_t upstream_addr_hash(const struct addr *a)
+{
+	const uint8_t *b = (const uint8_t *)&a->ss;
+	size_t len =
+	    a->ss.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h % UPSTREAM_BUCKETS;
+}
+
+/* Take server i off its hash chain. */
+static void upstream_server_unhash(struct upstream_pool *p, size_t i)
+{
+	uint32_t *pp = &p->buckets[upstream_addr_hash(&p->servers[i].addr)];
+	while (*pp != UPSTREAM_NONE && *pp != i)
+		pp = &p->servers[*pp].next;
+	if (*pp == i)
+		*pp = p->servers[i].next;
+}
+
+/*
+ * A slot for a new server: a new one while fewer than UPSTREAM_MAX_KNOWN are known, else the
+ * least recently used one that is idle and not configured (what it learned is forgotten).
+ */
+static size_t upstream_server_slot(struct upstream_pool *p)
+{
+	size_t victim = SIZE_MAX;
+	if (p->n_servers >= UPSTREAM_MAX_KNOWN)
+		for (size_t i = 0; i < p->n_servers; i++) {
+			const struct upstream_server *s = &p->servers[i];
+			if (!s->configured && !s->refs &&
+			    (victim == SIZE_MAX || s->used_ms < p->servers[victim].used_ms))
+				victim = i;
+		}
+	if (victim != SIZE_MAX) {
+		upstream_server_unhash(p, victim);
+		return victim;
+	}
+	if (p->n_servers == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 8;
+		p->servers = xrealloc(p->servers, p->cap * sizeof(*p->servers));
+	}
+	return p->n_servers++;
+}
+
+/* Index of a's record in the pool, adding it when new. */
+size_t upstream_server_index(struct upstream_pool *p, const struct addr *a)
+{
+	uint32_t h = upstream_addr_hash(a);
+	for (uint32_t i = p->buckets[h]; i != UPSTREAM_NONE; i = p->servers[i].next)
+		if (addr_equal(&p->servers[i].addr, a) &&
+		    !strcmp(p->servers[i].addr.ifname, a->ifname))
+			return i;
+	size_t i = upstream_server_slot(p);
+	struct upstream_server *s = &p->servers[i];
+	memset(s, 0, sizeof(*s));
+	s->addr = *a;
+	s->next = p->buckets[h];
+	p->buckets[h] = (uint32_t)i;
+	return i;
+}
+
+void upstream_pool_know(struct upstream_pool *p, const struct addr *a)
+{
+	size_t i = upstream_server_index(p, a); /* first: it may move the array */
+	p->servers[i].configured = true;
+}
+
+static struct upstream_stats upstream_stats_of(const struct upstream_server *s)
+{
+	return (struct upstream_stats){s->addr,    s->sel.known, s->sel.fails > 0, s->sel.srtt_us,
+				       s->queries, s->timeouts,  s->errors};
+}
+
+size_t upstream_pool_stats(const struct upstream_pool *p, struct upstream_stats *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n_servers; i++)
+		if (p->servers[i].configured && n++ < max)
+			out[n - 1] = upstream_stats_of(&p->servers[i]);
+	return n;
+}
+
+/* Is a slower than b for the list of the slowest: failing first, then by smoothed RTT. */
+static bool upstream_slower(const struct upstream_server *a, const struct upstream_server *b)
+{
+	if ((a->sel.fails > 0) != (b->sel.fails > 0))
+		return a->sel.fails > 0;
+	return a->sel.srtt_us > b->sel.srtt_us;
+}
+
+size_t upstream_pool_slowest(const struct upstream_pool *p, struct upstream_stats *out, size_t max,
+			     size_t *learned)
+{
+	const struct upstream_server *top[16];
+	size_t n = 0;
+	*learned = 0;
+	max = max < 16 ? max : 16;
+	for (size_t i = 0; i < p->n_servers; i++) {
+		const struct upstream_server *s = &p->servers[i];
+		if (s->configured || !s->queries)
+			continue;
+		(*learned)++;
+		size_t j;
+		if (n < max)
+			j = n++;
+		else if (max && upstream_slower(s, top[max - 1]))
+			j = max - 1;
+		else
+			continue;
+		for (; j > 0 && upstream_slower(s, top[j - 1]); j--)
+			top[j] = top[j - 1];
+		top[j] = s;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = upstream_stats_of(top[i]);
+	return n;
+}
