@@ -220,7 +220,9 @@ void resolve_iter_lookup(struct resolve *r, int status, const struct resolve_fou
 	it->looking = false;
 	for (size_t i = 0; i < n; i++)
 		resolve_iter_add(r, &a[i], true);
-	if (it->n_srv == before && !it->ns_aaaa && r->env.st->cfg->recursion_ip6) {
+	bool nxdomain = n == 0 && status == 0 && found && found->len >= MSG_HDR_LEN &&
+			(msg_get16(found->body + 2) & 0xf) == MSG_NXDOMAIN;
+	if (it->n_srv == before && !it->ns_aaaa && !nxdomain && r->env.st->cfg->recursion_ip6) {
 		it->ns_aaaa = true; /* no IPv4 address: its IPv6 one, next */
 		return;
 	}

@@ -25,6 +25,14 @@ As a program it is an upstream that misbehaves on purpose (no NSD option does):
           TARGET", nothing else (an authoritative server whose chain leads elsewhere). Names
           under bank.test get a plain answer.
 
+  nxdomain  answer every query NXDOMAIN with AA set and no records (a zone that has nothing)
+  proxy  relay every query over UDP to --upstream ADDR@PORT and its reply back, unchanged:
+          a query log in front of an NSD, which keeps none
+
+--lame clears AA in the answers of answer and tc mode (a server that is no authority: a
+cache, a misconfigured delegation); --aa sets it in the replies of inject mode (a hostile
+authoritative server).
+
 --wait S (any mode) holds every reply S seconds, so that queries sent together are all in
 flight at the resolver before the first reply comes back.
 
@@ -205,14 +213,14 @@ class Writer:
         struct.pack_into("!H", self.buf, at, len(self.buf) - at - 2)
 
 
-def inject_reply(q, qid, ip, ttl, cnames=None, bare=None):
+def inject_reply(q, qid, ip, ttl, cnames=None, bare=None, aa=False):
     """The poisoned reply of --mode inject (counts fixed up at the end)."""
     name = q["name"]
     target = (cnames or {}).get(name.lower())
     bare_target = (bare or {}).get(name.lower())
     labels = name.rstrip(".").split(".")
     parent = ".".join(labels[1:]) + "." if len(labels) > 1 else "."
-    w = Writer(struct.pack("!HHHHHH", qid, 0x8180, 1, 0, 0, 0))
+    w = Writer(struct.pack("!HHHHHH", qid, 0x8180 | (0x0400 if aa else 0), 1, 0, 0, 0))
     w.name(name)
     w.buf += struct.pack("!HH", q["qtype"], q["qclass"])
     a = lambda addr: (lambda x: x.buf.extend(socket.inet_aton(addr)))
@@ -266,8 +274,10 @@ class Fake:
         qid = q["id"] if qid is None else qid
         if self.args.mode == "inject" and q["qtype"] == 1:
             return inject_reply(q, qid, ip or self.args.ip, self.args.ttl, self.cnames,
-                                self.bare)
-        flags = 0x8000 | 0x0400 | 0x0100 | (0x0200 if tc else 0)
+                                self.bare, self.args.aa)
+        flags = 0x8000 | (0 if self.args.lame else 0x0400) | 0x0100 | (0x0200 if tc else 0)
+        if self.args.mode == "nxdomain":
+            flags = 0x8400 | 3
         qsec = q["qsec"] if qname_override is None else \
             encode_name(qname_override) + struct.pack("!HH", q["qtype"], q["qclass"])
         records = b""
@@ -275,7 +285,7 @@ class Fake:
         if self.args.mode == "emptycname":
             records = b"\xc0\x0c" + struct.pack("!HHIH", 5, 1, self.args.ttl, 0)
             an = 1
-        elif not tc and q["qtype"] == 1:
+        elif not tc and q["qtype"] == 1 and self.args.mode != "nxdomain":
             rdata = socket.inet_aton(ip or self.args.ip)
             records = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, self.args.ttl, 4) + rdata
             an = 1
@@ -302,6 +312,19 @@ class Fake:
         self.note("udp", peer[1], q["id"], q["name"], q["qtype"])
         mode = self.args.mode
         if mode == "drop":
+            return
+        if mode == "proxy":
+            up = self.args.upstream.rsplit("@", 1)
+            fam = socket.AF_INET6 if ":" in up[0] else socket.AF_INET
+            s = socket.socket(fam, socket.SOCK_DGRAM)
+            s.settimeout(2.0)
+            try:
+                s.sendto(pkt, (up[0], int(up[1]) if len(up) > 1 else 53))
+                sock.sendto(s.recv(65535), peer)
+            except OSError:
+                pass
+            finally:
+                s.close()
             return
         time.sleep(self.args.wait)
         if mode == "delay":
@@ -334,6 +357,9 @@ class Fake:
                 self.note("tcp", peer[1], q["id"], q["name"], q["qtype"])
                 if self.args.mode == "drop":
                     continue
+                if self.args.mode == "proxy":
+                    conn.sendall(self.relay_tcp(hdr + pkt))
+                    continue
                 time.sleep(self.args.wait)
                 if self.args.mode in ("delay", "spoof"):
                     time.sleep(self.args.delay)
@@ -343,6 +369,14 @@ class Fake:
             return
         finally:
             conn.close()
+
+    def relay_tcp(self, framed):
+        up = self.args.upstream.rsplit("@", 1)
+        fam = socket.AF_INET6 if ":" in up[0] else socket.AF_INET
+        with socket.create_connection((up[0], int(up[1]) if len(up) > 1 else 53), 2.0) as s:
+            s.sendall(framed)
+            hdr = recv_exact(s, 2)
+            return hdr + recv_exact(s, struct.unpack("!H", hdr)[0])
 
     def serve_tcp(self, sock):
         while True:
@@ -356,7 +390,11 @@ def main():
     ap.add_argument("--port", type=int, default=53)
     ap.add_argument("--log", required=True)
     ap.add_argument("--mode", default="answer",
-                    choices=["answer", "drop", "delay", "spoof", "tc", "emptycname", "inject"])
+                    choices=["answer", "drop", "delay", "spoof", "tc", "emptycname", "inject",
+                             "nxdomain", "proxy"])
+    ap.add_argument("--upstream", default="127.0.0.10@53")
+    ap.add_argument("--lame", action="store_true")
+    ap.add_argument("--aa", action="store_true")
     ap.add_argument("--delay", type=float, default=0.2)
     ap.add_argument("--wait", type=float, default=0.0)
     ap.add_argument("--ip", default="192.0.2.53")
