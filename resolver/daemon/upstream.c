@@ -56,6 +56,7 @@ struct upstream_try {
 	bool probe;    /* sent alongside the best server to learn whether this one is back */
 	bool stale;    /* its retransmit timeout fired; it still listens until the deadline */
 	uint8_t exact; /* 0x20: the reply's qname must be the query's, byte for byte (its length) */
+	bool plain;    /* sent without EDNS: the server answered FORMERR to it */
 	uint16_t id;
 	int err; /* a send error reported through the timer */
 	uint64_t sent_ns;
@@ -313,7 +314,7 @@ static bool upstream_fresh(const struct upstream_query *q, size_t srv, bool prob
 	return false;
 }
 
-static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe);
+static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe, bool plain);
 
 /* Start the next attempt: the next server in plan order that has no attempt still fresh. */
 static void upstream_attempt(struct upstream_query *q)
@@ -328,7 +329,7 @@ static void upstream_attempt(struct upstream_query *q)
 	}
 	q->pos = pick + 1;
 	q->attempt++;
-	upstream_try_start(q, q->srv[pick], false);
+	upstream_try_start(q, q->srv[pick], false, false);
 }
 
 /*
@@ -404,6 +405,15 @@ static void upstream_on_reply(struct upstream_try *t, const uint8_t *pkt, size_t
 	/* The server answered; a truncated reply too: whoever asked decides to ask again over
 	 * TCP (resolve.h), and a detached probe asks no more. */
 	servsel_answered(&p->servers[t->srv].sel, (uv_hrtime() - t->sent_ns) / 1000);
+	if (v == MSG_REPLY_ERROR && (msg_get16(pkt + 2) & 0xf) == MSG_FORMERR && !t->plain &&
+	    t->q && !tcp) {
+		/* RFC 6891 section 7: a server that does not know EDNS; once more without it. */
+		struct upstream_query *q = t->q;
+		size_t srv = t->srv;
+		upstream_try_end(t);
+		upstream_try_start(q, srv, false, true);
+		return;
+	}
 	if (v == MSG_REPLY_ERROR) {
 		upstream_try_failed(t, -EREMOTEIO, false);
 		return;
@@ -620,7 +630,7 @@ static int upstream_send_udp(struct upstream_try *t)
 }
 
 /* Send q's question to server srv on a new socket with a new ID: an attempt or the probe. */
-static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe)
+static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe, bool plain)
 {
 	struct upstream_pool *p = q->pool;
 	struct upstream_try *t = xcalloc(1, sizeof(*t));
@@ -636,7 +646,8 @@ static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe)
 	t->id = upstream_random_id(p);
 	t->qlen = msg_build_query(q->qn.lname, q->qn.lname_len, q->qn.qtype, q->qn.qclass, t->id,
 				  (q->qn.rd ? MSG_RD : 0) | (q->qn.cd ? MSG_CD : 0), q->qn.do_bit,
-				  p->edns_size, t->qbuf + 2, sizeof(t->qbuf) - 2);
+				  plain ? 0 : p->edns_size, t->qbuf + 2, sizeof(t->qbuf) - 2);
+	t->plain = plain;
 	msg_put16(t->qbuf, (uint16_t)t->qlen);
 	if (q->qn.use_0x20 && t->qlen) {
 		upstream_0x20(p, t->qbuf + 2 + MSG_HDR_LEN, q->qn.lname_len);
@@ -688,6 +699,6 @@ int upstream_resolve(struct upstream_pool *p, const struct addr *servers, size_t
 	size_t probe = upstream_probe_pick(q);
 	upstream_attempt(q);
 	if (probe < q->n_srv && !p->stopping)
-		upstream_try_start(q, q->srv[probe], true);
+		upstream_try_start(q, q->srv[probe], true, false);
 	return 0;
 }

@@ -366,19 +366,21 @@ size_t msg_build_query(const uint8_t *lname, size_t lname_len, uint16_t qtype, u
 		       uint16_t id, uint16_t flags, bool do_bit, uint16_t udp_size, uint8_t *out,
 		       size_t cap)
 {
-	size_t len = MSG_QUERY_SIZE + lname_len + 11;
+	size_t len = MSG_QUERY_SIZE + lname_len + (udp_size ? 11 : 0);
 	if (len > cap)
 		return 0;
 	memset(out, 0, MSG_HDR_LEN);
 	msg_put16(out, id);
 	msg_put16(out + 2, flags & (MSG_RD | MSG_CD));
 	msg_put16(out + 4, 1);
-	msg_put16(out + 10, 1);
+	msg_put16(out + 10, udp_size ? 1 : 0);
 	memcpy(out + MSG_HDR_LEN, lname, lname_len);
 	uint8_t *p = out + MSG_HDR_LEN + lname_len;
 	msg_put16(p, qtype);
 	msg_put16(p + 2, qclass);
 	p += 4;
+	if (!udp_size)
+		return len;
 	p[0] = 0;
 	msg_put16(p + 1, MSG_TYPE_OPT);
 	msg_put16(p + 3, udp_size);

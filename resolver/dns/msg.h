@@ -168,7 +168,8 @@ size_t msg_finish(const uint8_t *body, size_t body_len, const struct msg_finish_
 /*
  * Build a plain query for (lname, qtype, qclass) with the given ID, the header flags of
  * flags that a query may carry (MSG_RD, MSG_CD), and an OPT record advertising udp_size with
- * DO when do_bit. Returns its length, or 0 if cap is too small.
+ * DO when do_bit (udp_size 0: no OPT record, a query without EDNS). Returns its length, or 0
+ * if cap is too small.
  */
 size_t msg_build_query(const uint8_t *lname, size_t lname_len, uint16_t qtype, uint16_t qclass,
 		       uint16_t id, uint16_t flags, bool do_bit, uint16_t udp_size, uint8_t *out,

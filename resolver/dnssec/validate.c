@@ -163,28 +163,75 @@ uint32_t validate_ttl(const ldns_rr_list *l)
 	return ttl;
 }
 
+/* The keys of keys that could have made sig (its tag and algorithm), at most
+ * VAL_MAX_KEYS_PER_TAG of them: a list of the same records, to free with ldns_rr_list_free. */
+static ldns_rr_list *val_keys_for(const ldns_rr *sig, const ldns_rr_list *keys)
+{
+	ldns_rr_list *out = xcheck(ldns_rr_list_new());
+	uint16_t tag = ldns_rdf2native_int16(ldns_rr_rrsig_keytag(sig));
+	uint8_t alg = ldns_rdf2native_int8(ldns_rr_rrsig_algorithm(sig));
+	for (size_t i = 0; i < ldns_rr_list_rr_count(keys); i++) {
+		ldns_rr *k = ldns_rr_list_rr(keys, i);
+		if (ldns_rr_get_type(k) != LDNS_RR_TYPE_DNSKEY || ldns_calc_keytag(k) != tag ||
+		    ldns_rdf2native_int8(ldns_rr_dnskey_algorithm(k)) != alg)
+			continue;
+		if (ldns_rr_list_rr_count(out) == VAL_MAX_KEYS_PER_TAG)
+			break;
+		ldns_rr_list_push_rr(out, k);
+	}
+	return out;
+}
+
 /*
  * Check the RRSIGs (from sigs) of rrset made by zone with keys. Returns 0 when one verifies,
- * else the EDE code: 10 when there is no RRSIG by that zone at all.
+ * else the EDE code: 10 when there is no RRSIG by that zone at all. KeyTrap: at most
+ * VAL_MAX_SIGS_PER_RRSET RRSIGs are tried, each with at most VAL_MAX_KEYS_PER_TAG keys, and
+ * once the answer has cost VAL_MAX_VERIFIES checks every further RRset is bogus.
  */
-int validate_verify(const struct validation *v, const ldns_rr_list *rrset, const ldns_rr_list *sigs,
+int validate_verify(struct validation *v, const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 		    const ldns_rdf *zone, const ldns_rr_list *keys)
 {
 	const ldns_rr *first = ldns_rr_list_rr(rrset, 0);
 	ldns_status last = LDNS_STATUS_CRYPTO_NO_RRSIG;
-	bool found = false;
+	unsigned tried = 0;
 	for (size_t i = 0; sigs && i < ldns_rr_list_rr_count(sigs); i++) {
 		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
 		if (ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig)) != ldns_rr_get_type(first) ||
 		    !validate_name_eq(ldns_rr_owner(sig), ldns_rr_owner(first)) ||
 		    !validate_name_eq(ldns_rr_rrsig_signame(sig), zone))
 			continue;
-		found = true;
-		last = ldns_verify_rrsig_keylist_time(rrset, sig, keys, v->now, NULL);
+		if (++tried > VAL_MAX_SIGS_PER_RRSET)
+			break;
+		ldns_rr_list *cand = val_keys_for(sig, keys);
+		size_t n = ldns_rr_list_rr_count(cand);
+		if (v->verifies + n > VAL_MAX_VERIFIES) {
+			ldns_rr_list_free(cand);
+			v->verifies = VAL_MAX_VERIFIES + 1;
+			return EDE_BOGUS;
+		}
+		v->verifies += (unsigned)n;
+		last = n ? ldns_verify_rrsig_keylist_time((ldns_rr_list *)rrset, (ldns_rr *)sig,
+							  cand, v->now, NULL)
+			 : LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY;
+		ldns_rr_list_free(cand);
 		if (last == LDNS_STATUS_OK)
 			return 0;
 	}
-	return found ? val_ede_of(last) : EDE_RRSIGS_MISSING;
+	return tried ? val_ede_of(last) : EDE_RRSIGS_MISSING;
+}
+
+bool validate_nsec3_charge(struct validation *v, const ldns_rr_list *nsec3, const ldns_rdf *name)
+{
+	if (!nsec3 || !ldns_rr_list_rr_count(nsec3))
+		return true;
+	unsigned rounds = ldns_nsec3_iterations(ldns_rr_list_rr(nsec3, 0)) + 1u;
+	v->nsec3_work += (ldns_dname_label_count(name) + 1u) * rounds;
+	return v->nsec3_work <= VAL_MAX_NSEC3_WORK;
+}
+
+unsigned validation_cost(const struct validation *v)
+{
+	return v->verifies;
 }
 
 /* RRSIGs and the RRset of (owner, type) in a section of pkt; caller frees both lists. */
@@ -323,6 +370,10 @@ static void val_blame_rrset(struct validation *v, const ldns_rdf *owner, ldns_rr
 		what = "its signature has expired";
 	else if (ede == EDE_SIG_NOT_YET)
 		what = "its signature is not valid yet";
+	if (v->verifies > VAL_MAX_VERIFIES || v->nsec3_work > VAL_MAX_NSEC3_WORK)
+		what =
+		    "the answer needs more signature checks or NSEC3 hashing than one answer may "
+		    "cost (KeyTrap limits)";
 	snprintf(v->why, sizeof(v->why), "%s %s (zone %s, which is signed): %s", o, t ? t : "?", z,
 		 what);
 	ldns_rdf_deep_free(v->broken);
@@ -375,6 +426,8 @@ static int val_wildcard_proof(struct validation *v, const ldns_rdf *owner, const
 	ldns_rr_list *proof = nsec ? nsec : nsec3;
 	int e = proof ? validate_chain_denials(v, v->pkt, proof, zone, keys) : EDE_NSEC_MISSING;
 	unsigned labels = ldns_rdf2native_int8(ldns_rr_rrsig_labels(sig));
+	if (e == 0 && !validate_nsec3_charge(v, nsec3, owner))
+		e = EDE_BOGUS;
 	if (e == 0 && !denial_of_wildcard_owner(nsec, nsec3, owner, labels, zone))
 		e = EDE_NSEC_MISSING;
 	ldns_rr_list_deep_free(nsec);
@@ -431,6 +484,8 @@ static int val_denial(struct validation *v, const ldns_rdf *name, const ldns_rdf
 	ldns_rr_list *proof = nsec ? nsec : nsec3;
 	bool nxdomain = ldns_pkt_get_rcode(v->pkt) == LDNS_RCODE_NXDOMAIN;
 	int e = proof ? validate_chain_denials(v, v->pkt, proof, zone, keys) : EDE_NSEC_MISSING;
+	if (e == 0 && !validate_nsec3_charge(v, nsec3, name))
+		e = EDE_BOGUS;
 	if (e == 0 && !denial_of_answer(nsec, nsec3, sigs, name, qtype, nxdomain, zone, insecure))
 		e = EDE_NSEC_MISSING;
 	ldns_rr_list_deep_free(nsec);

@@ -77,6 +77,14 @@ enum validate_status validation_result(const struct validation *v, int *ede);
 const char *validation_why(const struct validation *v);
 
 /*
+ * The signature checks v has made so far. KeyTrap (CVE-2023-50387): never more than 128 per
+ * answer, its chain of trust included: at most 8 RRSIGs per RRset, 4 keys per RRSIG. The NSEC3
+ * hashing of its proofs is bounded the same way (labels x iterations); an answer that would
+ * cost more is bogus (EDE 6).
+ */
+unsigned validation_cost(const struct validation *v);
+
+/*
  * For BOGUS: did the chain of trust break at name (lower-case wire) or above it -- at a DS or
  * DNSKEY step of a zone that encloses it? That is what a private zone forwarded to its own
  * server looks like: its parents cannot prove it unsigned.

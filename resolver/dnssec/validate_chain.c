@@ -107,9 +107,8 @@ static void validate_chain_take_dnskey(struct validation *v, const ldns_rdf *zon
 }
 
 /* Verify every NSEC/NSEC3 RRset of a section with the zone's keys: 0 or an EDE code. */
-int validate_chain_denials(const struct validation *v, const ldns_pkt *pkt,
-			   const ldns_rr_list *nsecs, const ldns_rdf *zone,
-			   const ldns_rr_list *keys)
+int validate_chain_denials(struct validation *v, const ldns_pkt *pkt, const ldns_rr_list *nsecs,
+			   const ldns_rdf *zone, const ldns_rr_list *keys)
 {
 	ldns_rr_list *sigs =
 	    ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_AUTHORITY);
@@ -142,6 +141,8 @@ static void validate_chain_take_no_ds(struct validation *v, const ldns_rdf *chil
 	enum keycache_state st = KEYCACHE_BOGUS;
 	int ede =
 	    proof ? validate_chain_denials(v, v->reply, proof, e->zone, e->keys) : EDE_NSEC_MISSING;
+	if (ede == 0 && !validate_nsec3_charge(v, nsec3, child))
+		ede = EDE_BOGUS;
 	if (ede == 0) {
 		switch (denial_of_ds(nsec, nsec3, child, e->zone)) {
 		case DENIAL_NO_CUT:

@@ -13,16 +13,21 @@
 
 #include <ldns/ldns.h>
 
-#define VAL_BOGUS_TTL      60    /* seconds a broken chain is remembered (Unbound's default) */
-#define VAL_MAX_KEY_TTL    86400 /* cap on how long a keycache entry lives */
-#define VAL_MAX_STEPS      64    /* walk steps per answer, against pathological trees */
-#define EDE_BOGUS          6
-#define EDE_SIG_EXPIRED    7
-#define EDE_SIG_NOT_YET    8
-#define EDE_DNSKEY_MISSING 9
-#define EDE_RRSIGS_MISSING 10
-#define EDE_NSEC_MISSING   12
-#define VAL_WHY_MAX        (LDNS_MAX_DOMAINLEN * 8 + 160)
+#define VAL_BOGUS_TTL   60    /* seconds a broken chain is remembered (Unbound's default) */
+#define VAL_MAX_KEY_TTL 86400 /* cap on how long a keycache entry lives */
+#define VAL_MAX_STEPS   64    /* walk steps per answer, against pathological trees */
+/* KeyTrap (CVE-2023-50387, -50868): what one answer may cost to validate. */
+#define VAL_MAX_SIGS_PER_RRSET 8    /* RRSIGs tried per RRset */
+#define VAL_MAX_KEYS_PER_TAG   4    /* keys tried per RRSIG (keys sharing its tag) */
+#define VAL_MAX_VERIFIES       128  /* signature checks per answer, its chain included */
+#define VAL_MAX_NSEC3_WORK     8192 /* NSEC3 hash rounds per answer (labels x iterations) */
+#define EDE_BOGUS              6
+#define EDE_SIG_EXPIRED        7
+#define EDE_SIG_NOT_YET        8
+#define EDE_DNSKEY_MISSING     9
+#define EDE_RRSIGS_MISSING     10
+#define EDE_NSEC_MISSING       12
+#define VAL_WHY_MAX            (LDNS_MAX_DOMAINLEN * 8 + 160)
 enum val_keys {
 	VAL_KEYS_SECURE,
 	VAL_KEYS_INSECURE,
@@ -42,6 +47,8 @@ struct validation {
 	ldns_pkt *reply;  /* that reply, NULL on failure */
 	ldns_rr_list *ds; /* validated DS set of `asked` while its DNSKEY is fetched */
 	unsigned steps;
+	unsigned verifies;   /* signature checks made (VAL_MAX_VERIFIES) */
+	unsigned nsec3_work; /* NSEC3 hash rounds the proofs may have cost (VAL_MAX_NSEC3_WORK) */
 	bool done;
 	enum validate_status status;
 	int ede;
@@ -58,8 +65,13 @@ bool validate_name_eq(const ldns_rdf *a, const ldns_rdf *b);
 /* The smallest TTL of l, capped at VAL_MAX_KEY_TTL. */
 uint32_t validate_ttl(const ldns_rr_list *l);
 /* Check rrset's signatures sigs by zone's keys: 0, or the RFC 8914 code of the failure. */
-int validate_verify(const struct validation *v, const ldns_rr_list *rrset, const ldns_rr_list *sigs,
+int validate_verify(struct validation *v, const ldns_rr_list *rrset, const ldns_rr_list *sigs,
 		    const ldns_rdf *zone, const ldns_rr_list *keys);
+/*
+ * Charge the NSEC3 hashing that a proof about name with the records nsec3 may cost (NULL or
+ * empty: none); false when the answer's budget is spent (bogus: EDE 6).
+ */
+bool validate_nsec3_charge(struct validation *v, const ldns_rr_list *nsec3, const ldns_rdf *name);
 /* The records of (owner, type) in section sec of pkt (a new list), or NULL when none. */
 ldns_rr_list *validate_rrset(const ldns_pkt *pkt, const ldns_rdf *owner, ldns_rr_type type,
 			     ldns_pkt_section sec);
@@ -72,8 +84,7 @@ ldns_rr_list *validate_rrset(const ldns_pkt *pkt, const ldns_rdf *owner, ldns_rr
 enum val_keys validate_chain_keys(struct validation *v, const ldns_rdf *t,
 				  struct validate_need *need, const struct keycache_entry **out);
 /* Check the NSEC/NSEC3 records nsecs of pkt and their signatures by zone's keys: 0 or EDE. */
-int validate_chain_denials(const struct validation *v, const ldns_pkt *pkt,
-			   const ldns_rr_list *nsecs, const ldns_rdf *zone,
-			   const ldns_rr_list *keys);
+int validate_chain_denials(struct validation *v, const ldns_pkt *pkt, const ldns_rr_list *nsecs,
+			   const ldns_rdf *zone, const ldns_rr_list *keys);
 
 #endif

@@ -14,6 +14,8 @@
 #include "daemon/threads.h"
 #include "daemon/upstream.h"
 #include "daemon/worker.h"
+#include "resolve/deleg.h"
+#include "util/xalloc.h"
 
 #include <errno.h>
 #include <ldns/ldns.h>
@@ -168,6 +170,41 @@ static void explain_cache_job(struct worker *w, size_t index, void *arg)
 	}
 }
 
+/* Resolving from the root: the zone cut this worker's walk for the name starts at. */
+struct explain_cut {
+	FILE *out;
+	const char *scope;
+	const uint8_t *name;
+	size_t name_len;
+	uint16_t qtype;
+};
+
+static void explain_cut_job(struct worker *w, size_t index, void *arg)
+{
+	const struct explain_cut *ec = arg;
+	struct iterate_referral *ref = xmalloc(sizeof(*ref));
+	char z[MSG_MAX_NAME * 4 + 1], ns[sizeof(z)];
+	unsigned from = ec->qtype == LDNS_RR_TYPE_DS && ec->name_len > 1;
+	if (!deleg_closest(w->cache, ec->scope, ec->name, ec->name_len, from, worker_now(w), ref)) {
+		fprintf(ec->out,
+			"    worker %zu: no delegation cached: the walk starts by priming the root "
+			"from the hints\n",
+			index);
+		free(ref);
+		return;
+	}
+	fprintf(ec->out, "    worker %zu: zone cut %s (%u s left), %zu NS:", index,
+		msg_name_to_str(ref->zone, ref->zone_len, z, sizeof(z)), (unsigned)ref->ttl,
+		ref->n_ns);
+	for (size_t i = 0; i < ref->n_ns && i < 4; i++)
+		fprintf(ec->out, " %s%s",
+			msg_name_to_str(ref->ns[i].name, ref->ns[i].name_len, ns, sizeof(ns)),
+			ref->ns[i].n_addrs ? "" : " (glueless)");
+	fprintf(ec->out, "%s; its servers answered what is cached, and are asked first\n",
+		ref->n_ns > 4 ? " ..." : "");
+	free(ref);
+}
+
 /* Which rule of forward.c picks the upstreams for name in view v. */
 static struct forward_set explain_upstreams(const struct state *st, const struct view *v,
 					    const uint8_t *name, size_t len, FILE *out)
@@ -259,6 +296,10 @@ static int explain_answer(struct threads *th, const struct state *st, const stru
 	fprintf(out, "cache (scope %s):\n", v->scope[0] ? v->scope : "shared");
 	threads_each(th, explain_cache_job, &ec);
 	struct forward_set fs = explain_upstreams(st, v, q.lname, q.qname_len, out);
+	if (fs.rule == FORWARD_ROOT) {
+		struct explain_cut cut = {out, v->scope, q.lname, q.qname_len, q.qtype};
+		threads_each(th, explain_cut_job, &cut);
+	}
 	explain_dnssec(st, a->name, &fs, out);
 	return 0;
 }

@@ -307,6 +307,10 @@ void resolve_feed_reply(struct resolve *r, int status, const uint8_t *reply, siz
 	if (r->it && !resolve_iter_reply(r, status, reply, len, from))
 		return; /* down a referral, on to other servers, or failed */
 	struct answer *ans = status == 0 && !truncated ? resolve_prepare(r, reply, len) : NULL;
+	if (!ans && r->it && status == 0) {
+		resolve_iter_reject(r, from); /* an answer that does not parse: the others */
+		return;
+	}
 	if (!ans) {
 		status = status < 0 ? status : -EBADMSG;
 		log_debug("fetch failed: %s", strerror(-status));

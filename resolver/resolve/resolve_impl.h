@@ -62,6 +62,9 @@ enum resolve_action resolve_iter_next(struct resolve *r, struct resolve_out *out
 bool resolve_iter_reply(struct resolve *r, int status, const uint8_t *reply, size_t len,
 			const struct addr *from);
 
+/* from's answer (or, NULL, the SEND's) cannot be used: the cut's other servers next. */
+void resolve_iter_reject(struct resolve *r, const struct addr *from);
+
 /* The outcome of the walk's LOOKUP of an NS name's address. */
 void resolve_iter_lookup(struct resolve *r, int status, const struct resolve_found *found);
 

@@ -290,6 +290,11 @@ static void resolve_iter_bad(struct resolve *r, const struct addr *from)
 	}
 }
 
+void resolve_iter_reject(struct resolve *r, const struct addr *from)
+{
+	resolve_iter_bad(r, from);
+}
+
 /* A referral: one cut down, remembered as that cut's delegation. */
 static void resolve_iter_referral(struct resolve *r, const struct iterate_referral *ref)
 {

@@ -25,6 +25,8 @@ As a program it is an upstream that misbehaves on purpose (no NSD option does):
           TARGET", nothing else (an authoritative server whose chain leads elsewhere). Names
           under bank.test get a plain answer.
 
+  noedns  answer FORMERR to queries with EDNS, and like answer to those without (a server
+          from before RFC 6891)
   nxdomain  answer every query NXDOMAIN with AA set and no records (a zone that has nothing)
   proxy  relay every query over UDP to --upstream ADDR@PORT and its reply back, unchanged:
           a query log in front of an NSD, which keeps none
@@ -36,7 +38,8 @@ authoritative server).
 --wait S (any mode) holds every reply S seconds, so that queries sent together are all in
 flight at the resolver before the first reply comes back.
 
-Every query is logged to --log as "q PROTO SRCPORT ID QNAME QTYPE" (one line, flushed),
+Every query is logged to --log as "q PROTO SRCPORT ID QNAME QTYPE" (one line, flushed; with
+--log-peer " from SRCADDR" follows),
 after a first line "ready". As a module it offers the wire helpers the tests use to send
 hand-made packets (build_query, parse_reply, udp_exchange, tcp_exchange).
 """
@@ -265,9 +268,10 @@ class Fake:
                 name, target = c.split("=", 1)
                 table[name.lower().rstrip(".") + "."] = target.rstrip(".") + "."
 
-    def note(self, proto, sport, qid, qname, qtype):
+    def note(self, proto, sport, qid, qname, qtype, peer=None):
         with self.lock:
-            self.log.write("q %s %d %d %s %d\n" % (proto, sport, qid, qname, qtype))
+            extra = " from %s" % peer if self.args.log_peer and peer else ""
+            self.log.write("q %s %d %d %s %d%s\n" % (proto, sport, qid, qname, qtype, extra))
 
     def answer(self, q, qid=None, ip=None, qname_override=None, tc=False):
         """A reply to the parsed query q (dict with id, name, qtype, qclass, raw question)."""
@@ -278,6 +282,8 @@ class Fake:
         flags = 0x8000 | (0 if self.args.lame else 0x0400) | 0x0100 | (0x0200 if tc else 0)
         if self.args.mode == "nxdomain":
             flags = 0x8400 | 3
+        if self.args.mode == "noedns" and q["edns"]:
+            return struct.pack("!HHHHHH", qid, 0x8001, 1, 0, 0, 0) + q["qsec"]
         qsec = q["qsec"] if qname_override is None else \
             encode_name(qname_override) + struct.pack("!HH", q["qtype"], q["qclass"])
         records = b""
@@ -309,7 +315,7 @@ class Fake:
             q = self.parse(pkt)
         except Exception:
             return
-        self.note("udp", peer[1], q["id"], q["name"], q["qtype"])
+        self.note("udp", peer[1], q["id"], q["name"], q["qtype"], peer[0])
         mode = self.args.mode
         if mode == "drop":
             return
@@ -354,7 +360,7 @@ class Fake:
                 if pkt is None:
                     return
                 q = self.parse(pkt)
-                self.note("tcp", peer[1], q["id"], q["name"], q["qtype"])
+                self.note("tcp", peer[1], q["id"], q["name"], q["qtype"], peer[0])
                 if self.args.mode == "drop":
                     continue
                 if self.args.mode == "proxy":
@@ -391,10 +397,11 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--mode", default="answer",
                     choices=["answer", "drop", "delay", "spoof", "tc", "emptycname", "inject",
-                             "nxdomain", "proxy"])
+                             "nxdomain", "proxy", "noedns"])
     ap.add_argument("--upstream", default="127.0.0.10@53")
     ap.add_argument("--lame", action="store_true")
     ap.add_argument("--aa", action="store_true")
+    ap.add_argument("--log-peer", action="store_true")
     ap.add_argument("--delay", type=float, default=0.2)
     ap.add_argument("--wait", type=float, default=0.0)
     ap.add_argument("--ip", default="192.0.2.53")

@@ -167,6 +167,45 @@ assert_eq "$RC" 0 "cache.size: 64MB is accepted (64 MiB)" "$(ctx cfg/size64mb.ya
 printf 'server:\n  listen: [127.0.0.1@53\nviews: []\n' >cfg/syntax.yaml
 expect_bad syntax "[0-9]+:[0-9]+" "YAML syntax error (unclosed flow sequence)"
 
+# Recursion keys (issue 11).
+printf 'recursion:\n  root-hints: missing.hints\n' >cfg/nohints.yaml
+expect_bad nohints "2:15" "recursion.root-hints: a file that does not exist"
+assert_match "$ERR" "recursion\.root-hints: .*missing\.hints" "missing root hints: the message names the key and the file" "$ERR"
+printf '. 3600 IN NS a.root.\n' >cfg/noaddr.hints
+printf 'recursion:\n  root-hints: noaddr.hints\n' >cfg/badhints.yaml
+expect_bad badhints "2:15" "recursion.root-hints: an NS name without an address"
+printf 'recursion:\n  ip4: false\n  ip6: false\n' >cfg/nofamily.yaml
+expect_bad nofamily "2:3" "recursion: ip4 and ip6 both false"
+printf 'recursion:\n  qname-minimization: true\n' >cfg/qmin-z.yaml
+expect_bad qmin-z "2:3" "recursion: an unknown key (qname-minimization, with a z)"
+assert_match "$ERR" "qname-minimisation" "unknown recursion key: the nearest known key is suggested" "$ERR"
+printf 'server:\n  outgoing-addresses: [192.0.2.1@53]\n' >cfg/outport.yaml
+expect_bad outport "2:24" "server.outgoing-addresses with a port"
+printf 'stub-zones:\n  - name: lan.\n' >cfg/stubnoservers.yaml
+expect_bad stubnoservers "2:5" "a stub zone without servers"
+printf 'forward-zones:\n  - name: lan.\n    upstreams: [192.0.2.1]\nstub-zones:\n  - name: lan.\n    servers: [192.0.2.2]\n' >cfg/stubdup.yaml
+expect_bad stubdup "5:11" "a zone that is both a forward zone and a stub zone"
+printf 'stub-zones:\n  - name: lan.\n    upstreams: [192.0.2.2]\n' >cfg/stubupstreams.yaml
+expect_bad stubupstreams "3:5" "a stub zone with upstreams: instead of servers:"
+cat >cfg/recursion.yaml <<'EOF'
+server:
+  outgoing-addresses: [192.0.2.10, "2001:db8::10"]
+recursion:
+  root-hints: good.hints
+  qname-minimisation: false
+  query-localhost: true
+  ip4: true
+  ip6: false
+  use-0x20: true
+stub-zones:
+  - name: lan.example.
+    servers: [192.168.1.2@53]
+    dnssec: false
+EOF
+printf '. 3600 IN NS a.root.\na.root. 3600 IN A 192.0.2.1\n' >cfg/good.hints
+run_check cfg/recursion.yaml
+assert_eq "$RC" 0 "-t accepts every recursion key, stub-zones and outgoing-addresses" "$(ctx cfg/recursion.yaml)"
+
 # Garbage that the old parser (libfyaml) hung or leaked on (issue 8): every such file fails
 # at once (run_check's timeout is 10 s; a hang gives 124) with FILE:LINE:COL.
 printf '%%\xb4' >cfg/twobyte.yaml

@@ -42,6 +42,10 @@ ns.tc	IN A 127.0.1.7
 dead	IN NS ns.dead
 ns.dead	IN A 127.0.1.8
 self	IN NS ns.self
+noedns	IN NS ns.noedns
+ns.noedns	IN A 127.0.1.10
+src	IN NS ns.src
+ns.src	IN A 127.0.1.11
 EOF
 	for i in $(seq 0 99); do echo "nxns	IN NS ns$i.nxns.net."; done
 } >test.zone
@@ -80,16 +84,20 @@ start_fakedns hostile 127.0.1.6 53 --mode inject --aa --ip 192.0.2.66
 start_fakedns tc 127.0.1.7 53 --mode tc --ip 192.0.2.7
 start_fakedns dead 127.0.1.8 53 --mode drop
 start_fakedns nxns 127.0.1.9 53 --mode nxdomain
+start_fakedns noedns 127.0.1.10 53 --mode noedns --ip 192.0.2.10
+start_fakedns src 127.0.1.11 53 --mode answer --ip 192.0.2.11 --log-peer
 
 printf '.\t3600000\tIN\tNS\ta.root.test.\na.root.test.\t3600000\tIN\tA\t127.0.1.1\n' >root.hints
-conf() { # QMIN
+conf() { # QMIN [0X20 [OUTGOING]]
 	cat >megdns.yaml <<EOF
 server:
   listen: [127.0.0.1@53]
+  outgoing-addresses: [${3:-}]
 recursion:
   root-hints: root.hints
   query-localhost: true      # the fake internet is on loopback
   qname-minimisation: $1
+  use-0x20: ${2:-false}
 dnssec: {validation: false}  # unsigned zones; t_recursion_dnssec validates
 control: {socket: $CTL_SOCK}
 views:
@@ -152,6 +160,9 @@ dq +time=12 www.dead.test. A
 expect_status SERVFAIL "a server that never answers: SERVFAIL"
 expect_ede 22 "a server that never answers: EDE 22 (No Reachable Authority)"
 assert_range "$(($(now_ms) - t0))" 0 4000 "a server that never answers: bounded time (ms)" "$DQ"
+dq www.noedns.test. A
+expect_answer "192\.0\.2\.10\$" "a server that answers FORMERR to EDNS: asked again without it"
+assert_eq "$(logged noedns)" 2 "...once with EDNS (FORMERR), once without" "$(cat fakedns-noedns.log)"
 dq +time=5 www.self.test. A
 expect_status SERVFAIL "a delegation to an in-zone NS name without glue: SERVFAIL"
 
@@ -179,6 +190,12 @@ expect_ctl_out "^recursion from the root \(.*root\.hints, 1 servers\)" "status: 
 expect_ctl_out "^worker 0: cache [0-9]+ entries \([1-9][0-9]* delegations\)" "status: delegations cached"
 expect_ctl_out "authoritative servers: [1-9][0-9]* known, the slowest:" "status: the slowest authoritative servers"
 expect_ctl_out "server 127\.0\.1\.8@53: down" "status: the silent server is down"
+ctl explain 127.0.0.1 mail.example.test A
+expect_ctl_out "resolved from the root, iteratively" "explain: a name no upstream serves is resolved from the root"
+expect_ctl_out "worker 0: zone cut example\.test\. \([0-9]+ s left\), 1 NS: ns1\.example\.test\.;" \
+	"explain: the zone cut whose servers answered the cached name"
+ctl explain 127.0.0.1 www.nowhere-tld A
+expect_ctl_out "worker 0: zone cut \. \([0-9]+ s left\), 1 NS: a\.root\.test\.;" "explain: an uncached TLD starts at the root"
 
 # --- qname minimisation off: the full name goes to every server ---------------------------------
 conf false
@@ -187,7 +204,18 @@ ctl flush
 dq www2.example.test. A
 expect_answer "192\.0\.2\.12\$" "qname-minimisation: false: resolves"
 assert_match "$(cat fakedns-test.log)" "^q udp [0-9]+ [0-9]+ www2\.example\.test\. 1\$" "qname-minimisation: false: test. sees the full name" "$(cat fakedns-test.log)"
-assert_no_match "$(cat fakedns-root.log fakedns-test.log fakedns-*.log)" "home\.arpa" "override names are never sent to any server" ""
+
+# --- 0x20 and source addresses --------------------------------------------------------------------
+conf false true 127.0.0.99
+megdns_hup
+ctl flush
+dq www.example.test. A
+expect_answer "192\.0\.2\.1\$" "use-0x20: true: resolves (NSD keeps the case of the question)"
+assert_match "$(grep -c -E '^q udp [0-9]+ [0-9]+ [^ ]*[A-Z]' fakedns-test.log)" "^[1-9]" "use-0x20: the names sent have letters in upper case" "$(cat fakedns-test.log)"
+dq www.src.test. A
+expect_answer "192\.0\.2\.11\$" "outgoing-addresses: resolves"
+assert_match "$(tail -n1 fakedns-src.log)" " from 127\.0\.0\.99\$" "outgoing-addresses: queries leave from 127.0.0.99" "$(cat fakedns-src.log)"
+assert_no_match "$(cat fakedns-*.log)" "home\.arpa" "override names are never sent to any server" ""
 expect_alive "after the fake internet's worst"
 
 finish

@@ -229,6 +229,12 @@ START_TEST(build_query_parses)
 	len = msg_build_query(name, nl, 1, 1, 78, MSG_CD | MSG_AA | MSG_QR, false, 1232, out,
 			      sizeof(out));
 	ck_assert_uint_eq(msg_get16(out + 2), MSG_CD);
+	/* udp_size 0: no OPT at all (the retry to a server that answered FORMERR to EDNS). */
+	len = msg_build_query(name, nl, 1, 1, 79, 0, true, 0, out, sizeof(out));
+	ck_assert_uint_eq(len, MSG_HDR_LEN + nl + 4);
+	ck_assert_uint_eq(msg_get16(out + 10), 0);
+	ck_assert_int_eq(msg_parse_query(out, len, &q), MSG_PARSE_OK);
+	ck_assert(!q.do_bit);
 }
 END_TEST
 

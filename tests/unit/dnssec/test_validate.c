@@ -148,6 +148,8 @@ static const struct body *fake_ask(struct fake *up, const struct validate_need *
 }
 
 /* Validate body as fetch.c does, with the given anchors and key cache. */
+static unsigned last_cost; /* signature checks of the last run */
+
 static enum validate_status run_with(struct fake *up, const struct anchor_set *anchors,
 				     struct keycache *kc, struct body b, int *ede)
 {
@@ -160,6 +162,7 @@ static enum validate_status run_with(struct fake *up, const struct anchor_set *a
 		validation_feed(v, r ? r->data : NULL, r ? r->len : 0);
 	}
 	enum validate_status st = validation_result(v, ede);
+	last_cost = validation_cost(v);
 	validation_free(v);
 	return st;
 }
@@ -1291,6 +1294,59 @@ static const struct validate_case cases[] = {
     {"cname_to_bogus_target", case_cname_to_bogus_target, VALIDATE_BOGUS, EDE_BOGUS},
 };
 
+/* www.a.test. A with its RRSIG and n forged ones (same key tag, garbage signature) before
+ * it (real_first false) or after it. */
+static ldns_pkt *www_with_forged_sigs(unsigned n, bool real_first)
+{
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_rr_list *l = world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A);
+	ldns_rr *real = NULL;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(l, i)) == LDNS_RR_TYPE_RRSIG)
+			real = ldns_rr_list_rr(l, i);
+	ck_assert_ptr_nonnull(real);
+	ldns_rr *keep = ldns_rr_clone(real);
+	ldns_rr_list *set = world_zone_set(&za, "www.a.test.", LDNS_RR_TYPE_A);
+	an(p, set);
+	if (real_first)
+		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, ldns_rr_clone(keep));
+	for (unsigned i = 0; i < n; i++) {
+		ldns_rr *f = ldns_rr_clone(keep);
+		uint8_t junk[64];
+		memset(junk, (int)(i + 1), sizeof(junk));
+		world_rr_set(f, 8, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_B64, sizeof(junk), junk));
+		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, f);
+	}
+	if (!real_first)
+		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, ldns_rr_clone(keep));
+	ldns_rr_free(keep);
+	ldns_rr_list_deep_free(l);
+	return p;
+}
+
+/*
+ * KeyTrap (CVE-2023-50387): an RRset with 20 RRSIGs that fail before the good one costs at
+ * most 8 checks, and is bogus; the good one first is secure at its first check.
+ */
+START_TEST(test_keytrap_sig_limit)
+{
+	struct fake up;
+	int ede;
+	fake_init(&up);
+	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A));
+	ck_assert_int_eq(run(&up, p, &ede), VALIDATE_SECURE);
+	unsigned base = last_cost; /* the chain from the root and the one good signature */
+	ck_assert_uint_gt(base, 1);
+	ck_assert_int_eq(run(&up, www_with_forged_sigs(20, true), &ede), VALIDATE_SECURE);
+	ck_assert_uint_eq(last_cost, base);
+	ck_assert_int_eq(run(&up, www_with_forged_sigs(20, false), &ede), VALIDATE_BOGUS);
+	ck_assert_int_eq(ede, 6);
+	ck_assert_uint_eq(last_cost, base - 1 + 8);
+	fake_free(&up);
+}
+END_TEST
+
 START_TEST(test_case)
 {
 	const struct validate_case *c = &cases[_i];
@@ -1314,6 +1370,7 @@ static Suite *validate_suite(void)
 	tcase_add_unchecked_fixture(tc, setup_world, NULL);
 	tcase_add_loop_test(tc, test_case, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_secure_answer);
+	tcase_add_test(tc, test_keytrap_sig_limit);
 	tcase_add_test(tc, test_dnskey_not_signed_by_ds_key);
 	tcase_add_test(tc, test_nodata_nsec_type_present);
 	tcase_add_test(tc, test_nodata_nsec3_type_present);
