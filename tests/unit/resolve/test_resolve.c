@@ -437,7 +437,7 @@ static void expect_priming(struct run *t)
 static ldns_pkt *referral_ns(const char *qname, const char *child, const char *ns_name,
 			     const char *addr)
 {
-	char ns[300], glue[300];
+	char ns[2400], glue[1200];
 	snprintf(ns, sizeof(ns), "%s 172800 IN NS %s", child, ns_name);
 	snprintf(glue, sizeof(glue), "%s 172800 IN A %s", ns_name, addr ? addr : "");
 	const char *const auth[] = {ns, NULL};
@@ -451,7 +451,7 @@ static ldns_pkt *referral_ns(const char *qname, const char *child, const char *n
 
 static ldns_pkt *referral(const char *qname, const char *child, const char *addr)
 {
-	char ns_name[300];
+	char ns_name[1100];
 	snprintf(ns_name, sizeof(ns_name), "ns.%s", child);
 	return referral_ns(qname, child, ns_name, addr);
 }
