@@ -42,8 +42,8 @@ let
   rendered = import ./render.nix { inherit cfg; };
   renderedFile = yaml.generate "megdns.yaml" rendered;
 
-  # `megdns -t` checks a config without upstreams too: where /etc/resolv.conf cannot be read
-  # (the build sandbox) it checks the rest and warns. It must be able to run the binary.
+  # `megdns -t` needs nothing of the machine's (a config without upstreams resolves from the
+  # root): it checks in the build sandbox too. It must be able to run the binary.
   canCheck = cfg.checkConfig && pkgs.stdenv.buildPlatform.canExecute pkgs.stdenv.hostPlatform;
 
   listen = (rendered.server or { }).listen or [
@@ -206,9 +206,9 @@ in
       type = types.bool;
       default = true;
       description = ''
-        Check the generated config and its zone files with `megdns -t` at build time (a config
-        without upstreams too: the sandbox has no /etc/resolv.conf, so that part is only a
-        warning). Skipped only when the build machine cannot run the package.
+        Check the generated config and its zone files with `megdns -t` at build time (it needs
+        nothing of the machine's, so it runs in the sandbox). Skipped only when the build
+        machine cannot run the package.
       '';
     };
 
