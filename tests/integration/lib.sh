@@ -649,7 +649,7 @@ assert_no_match() { # STRING REGEX DESC
 # assert_range VALUE MIN MAX DESC [CONTEXT]: integer MIN <= VALUE <= MAX.
 assert_range() {
 	local v=$1 lo=$2 hi=$3 desc=$4
-	if [[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge "$lo" ] && [ "$v" -le "$hi" ]; then
+	if [[ $v =~ ^-?[0-9]+$ ]] && [ "$v" -ge "$lo" ] && [ "$v" -le "$hi" ]; then
 		ok "$desc ($v in [$lo, $hi])"
 	else
 		fail "$desc: expected a value in [$lo, $hi], got '$v'"
