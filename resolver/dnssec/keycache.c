@@ -5,6 +5,8 @@
  * bucket are dropped (cheap, and any of them can be re-learnt with a few lookups).
  */
 #include "dnssec/keycache.h"
+
+#include "dnssec/sigcheck.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -21,7 +23,8 @@ struct keycache_node {
 struct keycache {
 	struct keycache_node *buckets[KEYCACHE_BUCKETS];
 	size_t count, max;
-	unsigned victim; /* next bucket to empty when full */
+	unsigned victim;     /* next bucket to empty when full */
+	struct sigcheck *sc; /* the keys' OpenSSL objects */
 };
 
 static unsigned keycache_hash(const ldns_rdf *name)
@@ -45,6 +48,7 @@ struct keycache *keycache_new(size_t max_entries)
 {
 	struct keycache *kc = xcalloc(1, sizeof(*kc));
 	kc->max = max_entries;
+	kc->sc = sigcheck_new();
 	return kc;
 }
 
@@ -65,7 +69,13 @@ void keycache_free(struct keycache *kc)
 	if (!kc)
 		return;
 	keycache_clear(kc);
+	sigcheck_free(kc->sc);
 	free(kc);
+}
+
+struct sigcheck *keycache_sigcheck(struct keycache *kc)
+{
+	return kc->sc;
 }
 
 static struct keycache_node **keycache_slot(struct keycache *kc, const ldns_rdf *name)

@@ -26,6 +26,7 @@ struct keycache_entry {
 };
 
 struct keycache;
+struct sigcheck;
 
 /* A cache of at most max_entries names. Never NULL. */
 struct keycache *keycache_new(size_t max_entries);
@@ -44,6 +45,9 @@ const struct keycache_entry *keycache_get(struct keycache *kc, const ldns_rdf *n
 void keycache_put(struct keycache *kc, const ldns_rdf *name, enum keycache_state state,
 		  const ldns_rdf *zone, const ldns_rr_list *keys, int ede, uint32_t ttl,
 		  uint64_t now_ms);
+
+/* The signature checker that goes with these keys (sigcheck.h): one per key cache. */
+struct sigcheck *keycache_sigcheck(struct keycache *kc);
 
 /* Forget everything (reload with other anchors). */
 void keycache_clear(struct keycache *kc);

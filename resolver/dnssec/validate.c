@@ -10,6 +10,8 @@
  */
 #include "dnssec/validate_impl.h"
 
+#include "dnssec/sigcheck.h"
+
 #include "dnssec/denial.h"
 #include "dns/pkt.h"
 #include "util/xalloc.h"
@@ -210,9 +212,10 @@ int validate_verify(struct validation *v, const ldns_rr_list *rrset, const ldns_
 			return EDE_BOGUS;
 		}
 		v->verifies += (unsigned)n;
-		last = n ? ldns_verify_rrsig_keylist_time((ldns_rr_list *)rrset, (ldns_rr *)sig,
-							  cand, v->now, NULL)
-			 : LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY;
+		last = LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY;
+		for (size_t k = 0; k < n && last != LDNS_STATUS_OK; k++)
+			last = sigcheck_verify(keycache_sigcheck(v->kc), rrset, sig,
+					       ldns_rr_list_rr(cand, k), v->now);
 		ldns_rr_list_free(cand);
 		if (last == LDNS_STATUS_OK)
 			return 0;

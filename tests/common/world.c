@@ -131,6 +131,17 @@ void world_zone_init(struct world_zone *z, const char *origin, ldns_signing_algo
 	world_zone_add(z, "%s SOA ns.invalid. hostmaster.invalid. 1 7200 900 1209600 300", origin);
 }
 
+void world_zone_free(struct world_zone *z)
+{
+	ldns_rr_list_deep_free(z->rrs);
+	ldns_rr_list_deep_free(z->sigs);
+	if (z->zsk != z->ksk)
+		ldns_key_list_free(z->zsk);
+	ldns_key_list_free(z->ksk);
+	z->rrs = z->sigs = NULL;
+	z->ksk = z->zsk = NULL;
+}
+
 void world_zone_add(struct world_zone *z, const char *fmt, ...)
 {
 	va_list ap;

@@ -95,6 +95,9 @@ void world_zone_init(struct world_zone *z, const char *origin, ldns_signing_algo
 		     const char *key_seed);
 
 /* Add the record printf(fmt, ...) to z. */
+/* Free what z holds (its records, signatures and keys). */
+void world_zone_free(struct world_zone *z);
+
 __attribute__((format(printf, 2, 3))) void world_zone_add(struct world_zone *z, const char *fmt,
 							  ...);
 
