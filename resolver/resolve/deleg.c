@@ -128,6 +128,46 @@ bool deleg_decode(const uint8_t *body, size_t len, struct iterate_referral *ref)
 	return ref->n_ns > 0;
 }
 
+/* Is the record at rr an A/AAAA of one of ref's NS names? */
+static bool deleg_is_glue(const uint8_t *body, size_t len, const struct msg_rr *rr,
+			  const struct iterate_referral *ref)
+{
+	uint8_t owner[MSG_MAX_NAME];
+	size_t owner_len, pos = rr->owner;
+	struct addr a;
+	if (msg_name_read(body, len, &pos, owner, &owner_len) < 0 || !iterate_rr_addr(body, rr, &a))
+		return false;
+	for (size_t i = 0; i < ref->n_ns; i++)
+		if (ref->ns[i].name_len == owner_len && !memcmp(ref->ns[i].name, owner, owner_len))
+			return true;
+	return false;
+}
+
+bool deleg_only(const uint8_t *body, size_t len)
+{
+	struct iterate_referral ref;
+	struct msg_walk w;
+	struct msg_rr rr;
+	uint8_t owner[MSG_MAX_NAME];
+	size_t owner_len, pos;
+	if (!deleg_decode(body, len, &ref) || msg_get16(body + 4) != 1 ||
+	    msg_walk_init(&w, body, len) < 0)
+		return false;
+	int r;
+	while ((r = msg_walk_next(&w, &rr)) > 0) {
+		pos = rr.owner;
+		if (rr.section == 1)
+			return false;
+		if (rr.section == 2 &&
+		    (rr.type != TYPE_NS || msg_name_read(body, len, &pos, owner, &owner_len) < 0 ||
+		     owner_len != ref.zone_len || memcmp(owner, ref.zone, owner_len)))
+			return false;
+		if (rr.section == 3 && !deleg_is_glue(body, len, &rr, &ref))
+			return false;
+	}
+	return r == 0;
+}
+
 int deleg_store(struct cache *c, const char *scope, const struct iterate_referral *ref,
 		uint64_t now_ms)
 {

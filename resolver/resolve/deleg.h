@@ -35,6 +35,13 @@ size_t deleg_encode(const struct iterate_referral *ref, uint8_t *out, size_t cap
 /* Read a body of deleg_encode's back into *ref; false when it is not one. */
 bool deleg_decode(const uint8_t *body, size_t len, struct iterate_referral *ref);
 
+/*
+ * Is body a delegation and nothing more: a question (zone, NS), no answer, NS records of the
+ * zone in the authority section, and in the additional section only A/AAAA records of those
+ * NS names? (A dump read back must not plant other records: cachefile.c.)
+ */
+bool deleg_only(const uint8_t *body, size_t len);
+
 /* Store ref as the delegation of its zone, for ref->ttl seconds. 0 or a negative errno. */
 int deleg_store(struct cache *c, const char *scope, const struct iterate_referral *ref,
 		uint64_t now_ms);

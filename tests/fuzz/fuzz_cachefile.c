@@ -8,6 +8,7 @@
  */
 #include "dns/cache.h"
 #include "resolve/cachefile.h"
+#include "resolve/deleg.h"
 #include "dns/msg.h"
 
 #include <stddef.h>
@@ -40,7 +41,9 @@ static void fuzz_entry(const struct cachefile_entry *e)
 	}
 	CHECK(r == 0 && w.pos == e->body_len && i == e->n_ttl && i > 0);
 	CHECK((msg_get16(e->body + 2) & 0xf) == e->rcode);
-	CHECK(e->ttl <= max_ttl); /* the TTLs are counted down alike */
+	CHECK(e->ttl <= max_ttl);                     /* the TTLs are counted down alike */
+	if (e->key[e->key_len - 1] & CACHE_KEY_DELEG) /* a delegation, and only that */
+		CHECK(deleg_only(e->body, e->body_len));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -4,6 +4,7 @@
  * entries or none, and nothing megdns would not have cached.
  */
 #include "resolve/cachefile.h"
+#include "resolve/deleg.h"
 
 #include "dns/cache.h"
 #include "check_main.h"
@@ -173,6 +174,50 @@ START_TEST(dump_and_load_again)
 	ck_assert_uint_eq(ldns_pkt_nscount(back), 1);
 	ldns_pkt_free(back);
 	cachefile_list_free(&l);
+	cache_free(c);
+}
+END_TEST
+
+/* A delegation (deleg.h) is dumped with flags=deleg and loads back; one with more in it than
+ * its NS records and their glue does not. */
+START_TEST(delegation_dump_and_load)
+{
+	struct iterate_referral ref;
+	memset(&ref, 0, sizeof(ref));
+	ck_assert_int_eq(msg_name_from_str("example.org.", ref.zone, &ref.zone_len), 0);
+	ref.ttl = 3600;
+	ref.n_ns = 2;
+	ck_assert_int_eq(msg_name_from_str("ns1.example.org.", ref.ns[0].name, &ref.ns[0].name_len),
+			 0);
+	ck_assert_int_eq(addr_parse("192.0.2.1", 53, &ref.ns[0].addrs[0]), 0);
+	ref.ns[0].n_addrs = 1;
+	ck_assert_int_eq(msg_name_from_str("ns.other.net.", ref.ns[1].name, &ref.ns[1].name_len),
+			 0);
+	struct cache *c = cache_new(1 << 20);
+	ck_assert_int_eq(deleg_store(c, "", &ref, 0), 0);
+	size_t written;
+	char *text = dump_cache(c, 10000, &written);
+	ck_assert_uint_eq(written, 1);
+	ck_assert_msg(strstr(text, "$ENTRY example.org. NS ttl=3590 scope=shared flags=deleg "),
+		      "%s", text);
+	ck_assert_msg(strstr(text, "\nns1.example.org.\t3590\tIN\tA\t192.0.2.1\n"), "%s", text);
+	struct cachefile_list l;
+	char err[256] = "";
+	ck_assert_msg(read_text(text, 1 << 20, &l, err) == 0, "%s", err);
+	ck_assert_uint_eq(l.count, 1);
+	ck_assert_uint_eq(l.head->key[l.head->key_len - 1], CACHE_KEY_DELEG);
+	struct iterate_referral back;
+	ck_assert(deleg_decode(l.head->body, l.head->body_len, &back));
+	ck_assert_uint_eq(back.n_ns, 2);
+	ck_assert_uint_eq(back.ns[0].n_addrs, 1);
+	ck_assert_uint_eq(back.ns[1].n_addrs, 0);
+	cachefile_list_free(&l);
+	/* Glue for a name that is no NS of the delegation: refused. */
+	char bad[65536];
+	snprintf(bad, sizeof(bad), "%swww.example.org.\t3590\tIN\tA\t6.6.6.6\n", text);
+	ck_assert_int_lt(read_text(bad, 1 << 20, &l, err), 0);
+	ck_assert_msg(strstr(err, "delegation holds more than NS records and their glue"), "%s",
+		      err);
 	cache_free(c);
 }
 END_TEST
@@ -391,6 +436,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, good_dump_loads);
 	tcase_add_test(tc, dump_and_load_again);
+	tcase_add_test(tc, delegation_dump_and_load);
 	tcase_add_test(tc, first_entry_stored_last);
 	tcase_add_test(tc, bad_entry_lines);
 	tcase_add_test(tc, bad_records);
