@@ -14,6 +14,7 @@
 #define TYPE_AAAA  28
 #define TYPE_DNAME 39
 #define TYPE_DS    43
+#define TYPE_RRSIG 46
 #define TYPE_ANY   255
 
 const char *iterate_kind_name(enum iterate_kind k)
@@ -202,6 +203,74 @@ bool iterate_ns_answer(const uint8_t *reply, size_t len, const uint8_t *zone, si
 	if (ref->n_ns)
 		iterate_glue(reply, len, zone, zone_len, ref);
 	return ref->n_ns > 0;
+}
+
+/* Append rr (owner name, the record's fields, rdata; an RRSIG's signer name written out in
+ * full) to out at *pos; false when it does not fit or does not parse. */
+static bool iterate_copy_rr(const uint8_t *reply, size_t len, const struct msg_rr *rr,
+			    const uint8_t *owner, size_t owner_len, uint8_t *out, size_t cap,
+			    size_t *pos, uint16_t *ttl_off)
+{
+	uint8_t signer[MSG_MAX_NAME];
+	size_t signer_len = 0, at = rr->rdata + 18, head = rr->rdlen;
+	if (rr->type == TYPE_RRSIG) {
+		if (rr->rdlen < 18 || msg_name_read(reply, len, &at, signer, &signer_len) < 0 ||
+		    at > rr->end)
+			return false;
+		head = 18;
+	}
+	size_t rdlen = head + signer_len + (rr->type == TYPE_RRSIG ? rr->end - at : 0);
+	if (*pos + owner_len + 10 + rdlen > cap || rdlen > UINT16_MAX)
+		return false;
+	uint8_t *p = out + *pos;
+	memcpy(p, owner, owner_len);
+	p += owner_len;
+	msg_put16(p, rr->type);
+	msg_put16(p + 2, rr->rclass);
+	msg_put32(p + 4, rr->ttl);
+	msg_put16(p + 8, (uint16_t)rdlen);
+	*ttl_off = (uint16_t)(p + 4 - out);
+	memcpy(p + 10, reply + rr->rdata, head);
+	memcpy(p + 10 + head, signer, signer_len);
+	if (rr->type == TYPE_RRSIG)
+		memcpy(p + 10 + head + signer_len, reply + at, rr->end - at);
+	*pos += owner_len + 10 + rdlen;
+	return true;
+}
+
+size_t iterate_ds_answer(const uint8_t *reply, size_t len, const struct iterate_referral *ref,
+			 uint8_t *out, size_t cap, uint16_t *ttl_offs, size_t max, size_t *n,
+			 uint32_t *ttl)
+{
+	struct msg_walk w;
+	struct msg_rr rr;
+	uint8_t owner[MSG_MAX_NAME];
+	size_t owner_len, pos = MSG_HDR_LEN + ref->zone_len + 4;
+	*n = 0;
+	if (!ref->has_ds || pos > cap || msg_walk_init(&w, reply, len) < 0)
+		return 0;
+	memset(out, 0, MSG_HDR_LEN);
+	msg_put16(out + 2, MSG_QR);
+	msg_put16(out + 4, 1);
+	memcpy(out + MSG_HDR_LEN, ref->zone, ref->zone_len);
+	msg_put16(out + MSG_HDR_LEN + ref->zone_len, TYPE_DS);
+	msg_put16(out + MSG_HDR_LEN + ref->zone_len + 2, 1);
+	while (msg_walk_next(&w, &rr) > 0 && rr.section <= 2) {
+		bool sig = rr.type == TYPE_RRSIG && rr.rdlen >= 2 &&
+			   msg_get16(reply + rr.rdata) == TYPE_DS;
+		if (rr.section != 2 || (rr.type != TYPE_DS && !sig) ||
+		    !iterate_owner(reply, len, &rr, owner, &owner_len) ||
+		    owner_len != ref->zone_len || memcmp(owner, ref->zone, owner_len))
+			continue;
+		if (*n == max || !iterate_copy_rr(reply, len, &rr, owner, owner_len, out, cap, &pos,
+						  &ttl_offs[*n]))
+			return 0;
+		if (!*n || rr.ttl < *ttl)
+			*ttl = rr.ttl;
+		(*n)++;
+	}
+	msg_put16(out + 6, (uint16_t)*n);
+	return *n ? pos : 0;
 }
 
 enum iterate_kind iterate_classify(const uint8_t *reply, size_t len, const uint8_t *qname,

@@ -89,6 +89,17 @@ void iterate_add_ns(struct iterate_referral *ref, const uint8_t *name, size_t le
 /* rr as an address (port 53) when it is a well-formed A or AAAA record of pkt. */
 bool iterate_rr_addr(const uint8_t *pkt, const struct msg_rr *rr, struct addr *out);
 
+/*
+ * A referral with a DS for the child (ref->has_ds, ref from this reply) also answers the
+ * question (child, DS): write that answer (the DS records and their RRSIGs, as a msg.h body)
+ * into out (cap bytes), their TTL offsets into ttl_offs (room for max), the count into *n and
+ * the smallest TTL into *ttl. Returns the body's length, or 0 when there is none. The parent
+ * is the authority for the DS, so this is what asking it would give.
+ */
+size_t iterate_ds_answer(const uint8_t *reply, size_t len, const struct iterate_referral *ref,
+			 uint8_t *out, size_t cap, uint16_t *ttl_offs, size_t max, size_t *n,
+			 uint32_t *ttl);
+
 /* The kind's name, for logs and explain ("referral"). */
 const char *iterate_kind_name(enum iterate_kind k);
 

@@ -309,6 +309,31 @@ static void resolve_iter_referral(struct resolve *r, const struct iterate_referr
 	resolve_iter_enter(r);
 }
 
+/*
+ * A signed delegation's DS came with the referral: cached as the answer to (child, DS) under
+ * the key the validator's LOOKUP uses (DO and CD), so validating below the cut needs no query
+ * to the parent for it (Unbound does the same).
+ */
+static void resolve_iter_keep_ds(struct resolve *r, const uint8_t *reply, size_t len,
+				 const struct iterate_referral *ref)
+{
+	uint8_t body[MSG_MAX_UDP], key[CACHE_KEY_MAX];
+	uint16_t offs[32];
+	size_t n;
+	uint32_t ttl = 0;
+	if (!r->env.cache || !r->env.st->anchors || !ref->has_ds)
+		return;
+	size_t blen = iterate_ds_answer(reply, len, ref, body, sizeof(body), offs, 32, &n, &ttl);
+	if (ttl > r->env.st->cfg->cache_max_ttl)
+		ttl = r->env.st->cfg->cache_max_ttl;
+	if (!blen || !ttl)
+		return;
+	size_t klen = cache_key_make(key, resolve_iter_scope(r), ref->zone, ref->zone_len, TYPE_DS,
+				     1, CACHE_KEY_DO | CACHE_KEY_CD);
+	cache_store(r->env.cache, key, klen, body, blen, offs, n, ttl, MSG_NOERROR, 0,
+		    r->env.now_ms);
+}
+
 /* The reply to the priming query: the root's NS set becomes its delegation. */
 static void resolve_iter_primed(struct resolve *r, const uint8_t *reply, size_t len,
 				const struct addr *from)
@@ -360,6 +385,8 @@ bool resolve_iter_reply(struct resolve *r, int status, const uint8_t *reply, siz
 	/* A DS is the parent's: a referral to the name itself is no answer to it. */
 	if (k == ITERATE_REFERRAL && r->qtype == TYPE_DS && full && ref.zone_len == r->lname_len)
 		k = ITERATE_LAME;
+	if (k == ITERATE_REFERRAL)
+		resolve_iter_keep_ds(r, reply, len, &ref);
 	if (!full) {
 		resolve_iter_minimised(r, k, &ref);
 		return false;

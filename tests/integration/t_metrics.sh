@@ -93,6 +93,8 @@ expect_metric 'megdns_answers_total{view="lan",source="error"}' 0 "lan error ans
 expect_metric 'megdns_answers_total{view="guest",source="local"}' 1 "guest answers from local data"
 expect_metric 'megdns_answers_total{view="guest",source="cache"}' 1 "guest answers from the cache"
 expect_metric 'megdns_answers_total{view="guest",source="upstream"}' 1 "guest answers from upstream"
+expect_metric 'megdns_authoritative_queries_total{outcome="reply"}' 0 "forwarding: no query to authoritative servers (replies)"
+expect_metric 'megdns_authoritative_queries_total{outcome="timeout"}' 0 "forwarding: no query to authoritative servers (timeouts)"
 expect_metric 'megdns_cache_hits_total{view="lan"}' 1 "lan cache hits"
 expect_metric 'megdns_cache_misses_total{view="lan"}' 2 "lan cache misses"
 expect_metric 'megdns_cache_hits_total{view="guest"}' 1 "guest cache hits"

@@ -100,6 +100,7 @@ recursion:
   use-0x20: ${2:-false}
 dnssec: {validation: false}  # unsigned zones; t_recursion_dnssec validates
 control: {socket: $CTL_SOCK}
+metrics: {listen: 127.0.0.1@9153}
 views:
   - name: lan
     match-clients: [127.0.0.0/8]
@@ -185,6 +186,9 @@ assert_range "$(logged nxns)" 1 10 "at most 5 NS names looked up (A, then AAAA):
 ctl stats
 assert_match "$(ctl_value authoritative.reply)" "^[1-9]" "stats count the replies of authoritative servers" "$CTL_OUT"
 assert_match "$(ctl_value authoritative.timeout)" "^[1-9]" "...and their timeouts" "$CTL_OUT"
+metrics=$(curl -s "http://127.0.0.1:9153/metrics" 2>&1)
+assert_match "$metrics" '^megdns_authoritative_queries_total\{outcome="reply"\} [1-9][0-9]*$' "metrics: queries to authoritative servers that got a reply" "$metrics"
+assert_match "$metrics" '^megdns_authoritative_queries_total\{outcome="timeout"\} [1-9][0-9]*$' "metrics: ...and those that timed out" "$metrics"
 ctl status
 expect_ctl_out "^recursion from the root \(.*root\.hints, 1 servers\)" "status: resolving from the root"
 expect_ctl_out "^worker 0: cache [0-9]+ entries \([1-9][0-9]* delegations\)" "status: delegations cached"

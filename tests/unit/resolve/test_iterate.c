@@ -299,6 +299,59 @@ START_TEST(referral_details)
 }
 END_TEST
 
+/*
+ * The DS of a signed referral answers (child, DS): the DS records and their RRSIG (signer
+ * name written out, the referral's compression undone), nothing else of the referral.
+ */
+START_TEST(ds_from_referral)
+{
+	ldns_pkt *p = check_pkt_query("www.example.", LDNS_RR_TYPE_A);
+	ldns_pkt_set_qr(p, true);
+	static const char *const auth[] = {
+	    "example. 172800 IN NS a.ns.example.",
+	    "example. 86400 IN DS 12345 13 2 "
+	    "49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE4B6A7D1A5D7A7F7F7A7D7A7D",
+	    "example. 3600 IN RRSIG DS 13 1 86400 20300101000000 20200101000000 4321 . "
+	    "ZmFrZXNpZ25hdHVyZQ==",
+	    "other. 3600 IN DS 1 13 2 "
+	    "49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE4B6A7D1A5D7A7F7F7A7D7A7D",
+	    NULL};
+	static const char *const glue[] = {"a.ns.example. 172800 IN A 192.0.2.53", NULL};
+	check_pkt_push(p, LDNS_SECTION_AUTHORITY, auth);
+	check_pkt_push(p, LDNS_SECTION_ADDITIONAL, glue);
+	uint8_t wire[2048], body[2048];
+	size_t len = check_pkt_wire(p, wire), n;
+	struct iterate_referral ref;
+	ck_assert_int_eq(iterate_classify(wire, len, (const uint8_t *)"\3www\7example", 13, 1,
+					  (const uint8_t *)"", 1, &ref),
+			 ITERATE_REFERRAL);
+	ck_assert(ref.has_ds);
+	uint16_t offs[8];
+	uint32_t ttl = 0;
+	size_t blen = iterate_ds_answer(wire, len, &ref, body, sizeof(body), offs, 8, &n, &ttl);
+	ck_assert_uint_gt(blen, 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(ttl, 3600);
+	ck_assert_uint_eq(msg_get32(body + offs[0]), 86400);
+	ldns_pkt *a = NULL;
+	ck_assert_int_eq(ldns_wire2pkt(&a, body, blen), LDNS_STATUS_OK);
+	ck_assert_int_eq(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(a), 0)),
+			 LDNS_RR_TYPE_DS);
+	ck_assert_uint_eq(ldns_pkt_ancount(a), 2);
+	ck_assert_uint_eq(ldns_pkt_nscount(a) + ldns_pkt_arcount(a), 0);
+	ldns_rr *sig = ldns_rr_list_rr(ldns_pkt_answer(a), 1);
+	ck_assert_int_eq(ldns_rr_get_type(sig), LDNS_RR_TYPE_RRSIG);
+	char *signer = ldns_rdf2str(ldns_rr_rrsig_signame(sig));
+	ck_assert_str_eq(signer, ".");
+	free(signer);
+	ldns_pkt_free(a);
+	/* No DS in the referral: nothing. */
+	ref.has_ds = false;
+	ck_assert_uint_eq(iterate_ds_answer(wire, len, &ref, body, sizeof(body), offs, 8, &n, &ttl),
+			  0);
+}
+END_TEST
+
 /* Bytes that are no message are lame, whatever they claim. */
 START_TEST(garbage)
 {
@@ -320,6 +373,7 @@ static Suite *iterate_suite(void)
 	TCase *tc = tcase_create("classify");
 	tcase_add_loop_test(tc, classify, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, referral_details);
+	tcase_add_test(tc, ds_from_referral);
 	tcase_add_test(tc, garbage);
 	suite_add_tcase(s, tc);
 	return s;
