@@ -295,6 +295,15 @@ void resolve_iter_reject(struct resolve *r, const struct addr *from)
 	resolve_iter_bad(r, from);
 }
 
+/* Keep dp as its cut's delegation, for its NS TTL within cache.max-ttl (as Unbound). */
+static void resolve_iter_store(struct resolve *r, struct iterate_referral *dp)
+{
+	if (dp->ttl > r->env.st->cfg->cache_max_ttl)
+		dp->ttl = r->env.st->cfg->cache_max_ttl;
+	if (r->env.cache && dp->ttl)
+		deleg_store(r->env.cache, resolve_iter_scope(r), dp, r->env.now_ms);
+}
+
 /* A referral: one cut down, remembered as that cut's delegation. */
 static void resolve_iter_referral(struct resolve *r, const struct iterate_referral *ref)
 {
@@ -303,9 +312,8 @@ static void resolve_iter_referral(struct resolve *r, const struct iterate_referr
 		resolve_fail(r, -ELOOP, MSG_EDE_NO_REACHABLE_AUTHORITY, "too many referrals");
 		return;
 	}
-	if (r->env.cache && ref->ttl)
-		deleg_store(r->env.cache, resolve_iter_scope(r), ref, r->env.now_ms);
 	it->dp = *ref;
+	resolve_iter_store(r, &it->dp);
 	resolve_iter_enter(r);
 }
 
@@ -344,8 +352,7 @@ static void resolve_iter_primed(struct resolve *r, const uint8_t *reply, size_t 
 		return;
 	}
 	it->priming = false;
-	if (r->env.cache && it->dp.ttl)
-		deleg_store(r->env.cache, resolve_iter_scope(r), &it->dp, r->env.now_ms);
+	resolve_iter_store(r, &it->dp);
 	resolve_iter_enter(r);
 	if (!it->n_srv) /* the root's servers came without glue: use the hints' addresses */
 		resolve_iter_hints(r);

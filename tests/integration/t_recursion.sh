@@ -46,6 +46,8 @@ noedns	IN NS ns.noedns
 ns.noedns	IN A 127.0.1.10
 src	IN NS ns.src
 ns.src	IN A 127.0.1.11
+garbage	IN NS ns.garbage
+ns.garbage	IN A 127.0.1.12
 EOF
 	for i in $(seq 0 99); do echo "nxns	IN NS ns$i.nxns.net."; done
 } >test.zone
@@ -86,6 +88,7 @@ start_fakedns dead 127.0.1.8 53 --mode drop
 start_fakedns nxns 127.0.1.9 53 --mode nxdomain
 start_fakedns noedns 127.0.1.10 53 --mode noedns --ip 192.0.2.10
 start_fakedns src 127.0.1.11 53 --mode answer --ip 192.0.2.11 --log-peer
+start_fakedns garbage 127.0.1.12 53 --mode emptycname
 
 printf '.\t3600000\tIN\tNS\ta.root.test.\na.root.test.\t3600000\tIN\tA\t127.0.1.1\n' >root.hints
 conf() { # QMIN [0X20 [OUTGOING]]
@@ -164,6 +167,13 @@ assert_range "$(($(now_ms) - t0))" 0 4000 "a server that never answers: bounded 
 dq www.noedns.test. A
 expect_answer "192\.0\.2\.10\$" "a server that answers FORMERR to EDNS: asked again without it"
 assert_eq "$(logged noedns)" 2 "...once with EDNS (FORMERR), once without" "$(cat fakedns-noedns.log)"
+t0=$(now_ms)
+dq +time=5 www.garbage.test. A
+expect_status SERVFAIL "a server whose answer does not parse (a CNAME cut short): SERVFAIL"
+expect_ede 22 "...EDE 22: no server of the zone answered usefully"
+assert_range "$(($(now_ms) - t0))" 0 1000 "...at once, without waiting for a timeout (ms)" "$DQ"
+dq www.example.test. A
+expect_answer "192\.0\.2\.1\$" "after the garbage: what was cached still answers"
 dq +time=5 www.self.test. A
 expect_status SERVFAIL "a delegation to an in-zone NS name without glue: SERVFAIL"
 

@@ -370,6 +370,8 @@ static const char *const no_upstreams = "server:\n  listen: [127.0.0.1@53]\n"
 					"dnssec:\n  validation: false\n"
 					"views:\n  - name: lan\n";
 
+static uint64_t iter_now_ms = WORLD_NOW_MS; /* the driver's clock for the next iter_start */
+
 /* A resolution of qname/qtype in st, whose hints are one root server, 127.0.0.10, with a
  * delegation cache (t->cache: kept when reused, else new). */
 static void iter_start_in(struct run *t, struct state *st, const char *qname, uint16_t qtype)
@@ -384,7 +386,7 @@ static void iter_start_in(struct run *t, struct state *st, const char *qname, ui
 	uint8_t lname[MSG_MAX_NAME];
 	size_t len;
 	ck_assert_int_eq(msg_name_from_str(qname, lname, &len), 0);
-	struct resolve_env env = {st, &st->views.views[0], t->kc, WORLD_NOW, WORLD_NOW_MS, c};
+	struct resolve_env env = {st, &st->views.views[0], t->kc, WORLD_NOW, iter_now_ms, c};
 	struct resolve_question q = {lname, len, qtype, 1, false, false};
 	t->r = resolve_new(&env, &q);
 }
@@ -715,6 +717,15 @@ START_TEST(iterate_delegation_cache)
 	keycache_free(t.kc);
 	iter_start_in(&t, state_ref(st), "example.test.", 43);
 	expect_iter_ask(&t, "example.test.", 43, "127.0.0.11@53");
+	resolve_free(t.r);
+	t.r = NULL;
+	keycache_free(t.kc);
+	/* A day later (the root's NS TTL of 518400 s, clamped to cache.max-ttl 86400): every
+	 * delegation has expired, and the walk starts with priming again (RFC 8109). */
+	iter_now_ms = WORLD_NOW_MS + 86401ull * 1000;
+	iter_start_in(&t, state_ref(st), "mail.example.test.", 1);
+	expect_iter_ask(&t, ".", 2, "127.0.0.10@53");
+	iter_now_ms = WORLD_NOW_MS;
 	run_end(&t);
 	state_unref(st);
 }
