@@ -41,6 +41,7 @@ struct fetch {
 	struct upstream_query *uq;
 	struct fetch *chase_sub;         /* the fetch that completes this one's chain */
 	struct fetch_timer *chase_timer; /* bounds the wait for chase_sub, or NULL */
+	struct fetch_timer *deadline;    /* ends f at deadline_ms while it waits, or NULL */
 	unsigned chase_depth;     /* chase links before this fetch, on the longest way to it */
 	struct fetch *waiting_on; /* the sub-fetch whose answer this one waits for, or NULL */
 	unsigned nest;            /* 0: a client's; else its starter's nest + 1 */
@@ -125,6 +126,10 @@ static void fetch_free(struct fetch *f)
 		f->chase_timer->f = NULL;
 		uv_close((uv_handle_t *)&f->chase_timer->timer, fetch_timer_close_cb);
 	}
+	if (f->deadline) {
+		f->deadline->f = NULL;
+		uv_close((uv_handle_t *)&f->deadline->timer, fetch_timer_close_cb);
+	}
 	for (struct fetch_waiter *w = f->waiters, *next; w; w = next) {
 		next = w->next; /* clients' waiters are theirs, and told before this */
 		if (w->parent)
@@ -178,12 +183,12 @@ static bool fetch_chase_link(const struct fetch *f, struct fetch *sub)
 	return true;
 }
 
-/* Take f's chase waiter off sub: sub no longer completes f's chain. */
+/* Take f's waiter off sub (f waits for one fetch at a time): sub no longer tells f. */
 static void fetch_unwait(struct fetch *sub, const struct fetch *f)
 {
 	for (struct fetch_waiter **pp = &sub->waiters; *pp; pp = &(*pp)->next) {
 		struct fetch_waiter *w = *pp;
-		if (w->chase && w->parent == f) {
+		if (w->parent == f) {
 			*pp = w->next;
 			sub->n_waiters--;
 			free(w);
@@ -221,6 +226,43 @@ static void fetch_chase_arm(struct fetch *f)
 	}
 	uv_timer_start(&ft->timer, fetch_chase_timeout_cb, upstream_pool_deadline_ms(f->t->pool),
 		       0);
+}
+
+static void fetch_expire(struct fetch *f);
+
+/* f's deadline passed while it waits for a server or a sub-fetch: it ends now. */
+static void fetch_deadline_cb(uv_timer_t *timer)
+{
+	struct fetch_timer *ft = timer->data;
+	struct fetch *f = ft->f;
+	if (!f)
+		return;
+	if (f->uq)
+		upstream_cancel(f->uq);
+	f->uq = NULL;
+	if (f->waiting_on)
+		fetch_unwait(f->waiting_on, f);
+	f->waiting_on = f->chase_sub = NULL;
+	fetch_expire(f);
+}
+
+/*
+ * From the first query to an authoritative server or the first wait for a sub-fetch on, a
+ * timer holds f to its deadline (a forwarded answer from the cache path needs none: its one
+ * upstream query ends in time by itself).
+ */
+static void fetch_deadline_arm(struct fetch *f)
+{
+	if (f->deadline)
+		return;
+	uint64_t now = uv_now(f->t->loop);
+	struct fetch_timer *ft = xcalloc(1, sizeof(*ft));
+	uv_timer_init(f->t->loop, &ft->timer);
+	ft->timer.data = ft;
+	ft->f = f;
+	f->deadline = ft;
+	uv_timer_start(&ft->timer, fetch_deadline_cb,
+		       f->deadline_ms > now ? f->deadline_ms - now : 0, 0);
 }
 
 /* Call w back with f's outcome: feed and drive a parent fetch, or tell a client. */
@@ -303,6 +345,8 @@ static int fetch_send(struct fetch *f, const struct resolve_send *s)
 				       .tcp = s->tcp,
 				       .use_0x20 = s->iterating && f->state->cfg->use_0x20};
 	f->iterating = s->iterating;
+	if (s->iterating)
+		fetch_deadline_arm(f);
 	return upstream_resolve(f->t->pool, s->servers, s->n_servers, &qn, fetch_upstream_cb, f,
 				&f->uq);
 }
@@ -355,6 +399,7 @@ static bool fetch_lookup(struct fetch *f, const struct resolve_lookup *lk)
 	w->chase = lk->chase;
 	fetch_add_waiter(sub, w);
 	f->waiting_on = sub;
+	fetch_deadline_arm(f);
 	if (lk->chase) {
 		f->chase_sub = sub;
 		fetch_chase_arm(f);

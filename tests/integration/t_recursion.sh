@@ -49,6 +49,7 @@ ns.src	IN A 127.0.1.11
 garbage	IN NS ns.garbage
 ns.garbage	IN A 127.0.1.12
 EOF
+	for i in 1 2 3 4 5; do echo "tarpit	IN NS ns$i.tarpit-ns.net."; done
 	for i in $(seq 0 99); do echo "nxns	IN NS ns$i.nxns.net."; done
 } >test.zone
 cat >net.zone <<'EOF'
@@ -60,6 +61,8 @@ ns.nic	IN A 127.0.1.3
 ns.provider	IN A 127.0.1.4
 nxns	IN NS ns.nxns
 ns.nxns	IN A 127.0.1.9
+tarpit-ns	IN NS ns.tarpit-ns
+ns.tarpit-ns	IN A 127.0.1.8
 EOF
 leaf() { # ZONE RECORDS...
 	local z=$1
@@ -91,11 +94,12 @@ start_fakedns src 127.0.1.11 53 --mode answer --ip 192.0.2.11 --log-peer
 start_fakedns garbage 127.0.1.12 53 --mode emptycname
 
 printf '.\t3600000\tIN\tNS\ta.root.test.\na.root.test.\t3600000\tIN\tA\t127.0.1.1\n' >root.hints
-conf() { # QMIN [0X20 [OUTGOING]]
+conf() { # QMIN [0X20 [OUTGOING [UPSTREAM-TIMEOUT]]]
 	cat >megdns.yaml <<EOF
 server:
   listen: [127.0.0.1@53]
   outgoing-addresses: [${3:-}]
+  upstream-timeout: ${4:-1500}
 recursion:
   root-hints: root.hints
   query-localhost: true      # the fake internet is on loopback
@@ -230,6 +234,20 @@ dq www.src.test. A
 expect_answer "192\.0\.2\.11\$" "outgoing-addresses: resolves"
 assert_match "$(tail -n1 fakedns-src.log)" " from 127\.0\.0\.99\$" "outgoing-addresses: queries leave from 127.0.0.99" "$(cat fakedns-src.log)"
 assert_no_match "$(cat fakedns-*.log)" "home\.arpa" "override names are never sent to any server" ""
+
+# --- a delegation whose NS names all sit behind a silent server: the 10 s bound ---------------
+# Each query to the silent server waits 4 s (upstream-timeout): the fetch is still waiting
+# when its 10 s are over, and its timer ends it then, not at the end of that wait (12 s).
+conf false false "" 4000
+megdns_hup
+t0=$(now_ms)
+dq +time=15 www.tarpit.test. A
+ms=$(($(now_ms) - t0))
+expect_status SERVFAIL "5 glueless NS names behind a silent server: SERVFAIL"
+expect_ede 22 "...EDE 22"
+assert_range "$ms" 9500 11000 "...after 10 s, the bound of one client query (ms)" "$DQ"
+expect_alive "after the tarpit"
+
 expect_alive "after the fake internet's worst"
 
 finish
