@@ -5,24 +5,30 @@
 
 #include "util/xalloc.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SIGCHECK_KEY_MAX 96 /* P-384: two 48-byte coordinates */
 
-/* An ECDSA key met before: its bytes and the EVP_PKEY built from them. */
+/*
+ * An ECDSA key met before: its bytes, the provider key built from them, and a context set up
+ * once for verifying with it (EVP_PKEY_verify over a digest: no per-check setup at all).
+ */
 struct sigcheck_slot {
 	uint8_t alg;
 	uint8_t len;
 	uint8_t key[SIGCHECK_KEY_MAX];
 	EVP_PKEY *pkey;
+	EVP_PKEY_CTX *vctx;
 };
 
 struct sigcheck {
 	EVP_MD *sha256, *sha384; /* fetched once: an implicit fetch per check costs */
-	EVP_MD_CTX *ctx;
 	ldns_buffer *data, *der;
 	struct sigcheck_slot slots[SIGCHECK_SLOTS];
 };
@@ -32,10 +38,9 @@ struct sigcheck *sigcheck_new(void)
 	struct sigcheck *s = xcalloc(1, sizeof(*s));
 	s->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
 	s->sha384 = EVP_MD_fetch(NULL, "SHA2-384", NULL);
-	s->ctx = EVP_MD_CTX_new();
 	s->data = xcheck(ldns_buffer_new(LDNS_MAX_PACKETLEN));
 	s->der = xcheck(ldns_buffer_new(256));
-	if (!s->sha256 || !s->sha384 || !s->ctx)
+	if (!s->sha256 || !s->sha384)
 		abort(); /* OpenSSL without SHA-2: nothing could be validated */
 	return s;
 }
@@ -44,31 +49,65 @@ void sigcheck_free(struct sigcheck *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < SIGCHECK_SLOTS; i++)
+	for (size_t i = 0; i < SIGCHECK_SLOTS; i++) {
+		EVP_PKEY_CTX_free(s->slots[i].vctx);
 		EVP_PKEY_free(s->slots[i].pkey);
+	}
 	EVP_MD_free(s->sha256);
 	EVP_MD_free(s->sha384);
-	EVP_MD_CTX_free(s->ctx);
 	ldns_buffer_free(s->data);
 	ldns_buffer_free(s->der);
 	free(s);
 }
 
-/* The EVP_PKEY of an ECDSA key (algorithm alg, raw bytes), from its slot or built now. */
-static EVP_PKEY *sigcheck_pkey(struct sigcheck *s, uint8_t alg, const uint8_t *key, size_t len)
+/* A provider-native EC public key from DNSKEY bytes (RFC 6605: x || y), or NULL. */
+static EVP_PKEY *sigcheck_ec_key(uint8_t alg, const uint8_t *key, size_t len)
+{
+	uint8_t point[1 + SIGCHECK_KEY_MAX];
+	char group[16];
+	EVP_PKEY *pkey = NULL;
+	snprintf(group, sizeof(group), "%s",
+		 alg == LDNS_ECDSAP256SHA256 ? "prime256v1" : "secp384r1");
+	if (len != (alg == LDNS_ECDSAP256SHA256 ? 64u : 96u))
+		return NULL;
+	point[0] = 0x04; /* uncompressed */
+	memcpy(point + 1, key, len);
+	OSSL_PARAM params[] = {OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+			       OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, len + 1),
+			       OSSL_PARAM_END};
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (!c || EVP_PKEY_fromdata_init(c) != 1 ||
+	    EVP_PKEY_fromdata(c, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(c);
+	return pkey;
+}
+
+/* The slot of an ECDSA key (algorithm alg, raw bytes), filled now if it held another. */
+static struct sigcheck_slot *sigcheck_slot(struct sigcheck *s, uint8_t alg, const uint8_t *key,
+					   size_t len)
 {
 	uint32_t h = 2166136261u ^ alg;
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ key[i]) * 16777619u;
 	struct sigcheck_slot *slot = &s->slots[h % SIGCHECK_SLOTS];
-	if (slot->pkey && slot->alg == alg && slot->len == len && !memcmp(slot->key, key, len))
-		return slot->pkey;
+	if (slot->vctx && slot->alg == alg && slot->len == len && !memcmp(slot->key, key, len))
+		return slot;
+	EVP_PKEY_CTX_free(slot->vctx);
 	EVP_PKEY_free(slot->pkey);
-	slot->pkey = ldns_ecdsa2pkey_raw(key, len, alg);
+	slot->vctx = NULL;
+	slot->pkey = sigcheck_ec_key(alg, key, len);
+	if (slot->pkey) {
+		slot->vctx = EVP_PKEY_CTX_new_from_pkey(NULL, slot->pkey, NULL);
+		if (slot->vctx && EVP_PKEY_verify_init(slot->vctx) != 1) {
+			EVP_PKEY_CTX_free(slot->vctx);
+			slot->vctx = NULL;
+		}
+	}
 	slot->alg = alg;
 	slot->len = (uint8_t)len;
 	memcpy(slot->key, key, len);
-	return slot->pkey;
+	return slot->vctx ? slot : NULL;
 }
 
 /* RFC 4034 3.1.5: inception <= now <= expiration, in serial-number arithmetic. */
@@ -125,24 +164,23 @@ static bool sigcheck_signed_data(struct sigcheck *s, const ldns_rr_list *rrset, 
 	return ok;
 }
 
-/* ECDSA (13, 14) with a kept key: EVP_DigestVerify over the signed data. */
+/* ECDSA (13, 14) with a kept key: the digest of the signed data, then EVP_PKEY_verify. */
 static ldns_status sigcheck_ecdsa(struct sigcheck *s, const ldns_rr_list *rrset, const ldns_rr *sig,
 				  uint8_t alg, const ldns_rdf *key)
 {
-	EVP_PKEY *pkey = sigcheck_pkey(s, alg, ldns_rdf_data(key), ldns_rdf_size(key));
-	if (!pkey)
+	struct sigcheck_slot *slot = sigcheck_slot(s, alg, ldns_rdf_data(key), ldns_rdf_size(key));
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (!slot)
 		return LDNS_STATUS_CRYPTO_BOGUS;
 	ldns_buffer_clear(s->der);
 	if (!sigcheck_signed_data(s, rrset, sig) ||
-	    ldns_convert_ecdsa_rrsig_rdf2asn1(s->der, ldns_rr_rrsig_sig(sig)) != LDNS_STATUS_OK)
+	    ldns_convert_ecdsa_rrsig_rdf2asn1(s->der, ldns_rr_rrsig_sig(sig)) != LDNS_STATUS_OK ||
+	    EVP_Digest(ldns_buffer_begin(s->data), ldns_buffer_position(s->data), md, &mdlen,
+		       alg == LDNS_ECDSAP256SHA256 ? s->sha256 : s->sha384, NULL) != 1)
 		return LDNS_STATUS_CRYPTO_BOGUS;
-	const EVP_MD *md = alg == LDNS_ECDSAP256SHA256 ? s->sha256 : s->sha384;
-	int r =
-	    EVP_DigestVerifyInit(s->ctx, NULL, md, NULL, pkey) == 1
-		? EVP_DigestVerify(s->ctx, ldns_buffer_begin(s->der), ldns_buffer_position(s->der),
-				   ldns_buffer_begin(s->data), ldns_buffer_position(s->data))
-		: -1;
-	EVP_MD_CTX_reset(s->ctx);
+	int r = EVP_PKEY_verify(slot->vctx, ldns_buffer_begin(s->der), ldns_buffer_position(s->der),
+				md, mdlen);
 	return r == 1 ? LDNS_STATUS_OK : LDNS_STATUS_CRYPTO_BOGUS;
 }
 

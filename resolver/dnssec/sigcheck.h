@@ -4,11 +4,12 @@
  * ldns checks a signature by building an EVP_PKEY from the DNSKEY's rdata every time, and
  * OpenSSL 3 then imports that fresh key into its provider before it verifies: for an ECDSA
  * P-256 answer that setup costs about as much as the arithmetic. A validating resolver checks
- * thousands of answers with the same few zone keys, so sigcheck keeps the EVP_PKEY of each
- * ECDSA key it has met (a direct-mapped table of SIGCHECK_SLOTS, by key bytes: bounded, and a
- * key pushed out is simply built again) and the fetched digests, and verifies with
- * EVP_DigestVerify. The signed data is RFC 4034 section 3.1.8.1's: the RRSIG rdata without
- * its signature, then the RRset in canonical form and order (section 6), each record with
+ * thousands of answers with the same few zone keys, so sigcheck keeps, for each ECDSA key it
+ * has met, a provider-native EVP_PKEY and a context initialised once for verifying with it
+ * (a direct-mapped table of SIGCHECK_SLOTS, by key bytes: bounded, and a key pushed out is
+ * simply built again), digests the signed data with a digest fetched once and checks the
+ * signature with EVP_PKEY_verify. The signed data is RFC 4034 section 3.1.8.1's: the RRSIG rdata
+ * without its signature, then the RRset in canonical form and order (section 6), each record with
  * the original TTL and, for a wildcard expansion, the wildcard owner. The validity window is
  * checked as RFC 4034 section 3.1.5 says (serial-number arithmetic). Other algorithms (RSA,
  * EdDSA) are checked by ldns as before. One sigcheck belongs to one thread (the key cache's).
