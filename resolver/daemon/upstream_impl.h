@@ -13,8 +13,9 @@
 
 #define UPSTREAM_UDP_BUF 4096
 
-#define UPSTREAM_MAX_KNOWN 4096 /* servers remembered; then the least recently used idle one goes  \
-				 */
+#define UPSTREAM_MAX_KNOWN                                                                         \
+	4096 /* servers remembered; then the least recently used idle one goes                     \
+	      */
 #define UPSTREAM_BUCKETS 1024
 #define UPSTREAM_NONE    UINT32_MAX
 
