@@ -720,6 +720,7 @@ START_TEST(iterate_delegation_cache)
 	resolve_free(t.r);
 	t.r = NULL;
 	keycache_free(t.kc);
+	state_unref(t.st);
 	/* A day later (the root's NS TTL of 518400 s, clamped to cache.max-ttl 86400): every
 	 * delegation has expired, and the walk starts with priming again (RFC 8109). */
 	iter_now_ms = WORLD_NOW_MS + 86401ull * 1000;
