@@ -69,6 +69,7 @@ static void main_lint(const struct state *s)
 	config_lint(s->cfg, main_print_warning, NULL);
 	config_lint_host(s->cfg, main_print_warning, NULL);
 	view_set_lint(&s->views, s->cfg, main_print_warning, NULL);
+	state_lint(s, main_print_warning, NULL);
 }
 
 static int main_check(const char *path)

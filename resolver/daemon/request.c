@@ -204,8 +204,9 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 	server_client_hold(&rq->c);
 	int r = fetch_start(ctx->fetches, ctx->state, v, fq, &rq->wait, request_fetched_cb, rq);
 	if (r == -EBUSY || r == -ENOENT)
-		request_reply_error(ctx, who, STATS_ERROR, MSG_SERVFAIL,
-				    MSG_EDE_NO_REACHABLE_AUTHORITY, "no upstream to ask");
+		request_reply_error(
+		    ctx, who, STATS_ERROR, MSG_SERVFAIL, MSG_EDE_NO_REACHABLE_AUTHORITY,
+		    r == -EBUSY ? "too many resolutions in flight" : "no server to ask");
 	/* -ENOBUFS: too many waiting already; dropped, the client retries (then it is cached) */
 	if (r < 0)
 		request_free(rq);

@@ -125,6 +125,35 @@ void state_unref(struct state *s)
 	free(s);
 }
 
+/* May the walk ask a (resolve_iter.c's rule, for the hints)? */
+static bool state_hint_usable(const struct config *c, const struct addr *a)
+{
+	int family = a->ss.ss_family;
+	if ((family == AF_INET && !c->recursion_ip4) || (family == AF_INET6 && !c->recursion_ip6))
+		return false;
+	return !addr_is_wildcard(a) && (c->query_localhost || !addr_is_loopback(a));
+}
+
+int state_lint(const struct state *s, void (*warn)(void *ud, const char *text), void *ud)
+{
+	const struct config *c = s->cfg;
+	char text[1024];
+	if (s->fwd.n_defaults)
+		return 0; /* forwarding: the hints are not used */
+	for (size_t i = 0; i < s->hints->n; i++)
+		for (size_t j = 0; j < s->hints->servers[i].n_addrs; j++)
+			if (state_hint_usable(c, &s->hints->servers[i].addrs[j]))
+				return 0;
+	snprintf(text, sizeof(text),
+		 "%s:%d: warning: no root server can be asked: every address of the root hints is "
+		 "on loopback (set recursion.query-localhost: true for a test root) or of a family "
+		 "turned off (recursion.ip4, recursion.ip6); names that are not local data will "
+		 "get SERVFAIL",
+		 c->path, c->root_hints.path ? c->root_hints.pos.line : 1);
+	warn(ud, text);
+	return 1;
+}
+
 bool state_warned_unprovable(struct state *s, size_t i)
 {
 	return i >= s->fwd.n_zones || atomic_exchange(&s->warned_unprovable[i], true);

@@ -41,6 +41,13 @@ bool state_warned_unprovable(struct state *s, size_t i);
  */
 int state_load(const char *config_path, struct state **out, char *err, size_t errlen);
 
+/*
+ * Call warn(ud, "FILE:LINE: warning: ...") for what makes resolving from the root impossible
+ * though the config asks for it: no root server the walk may ask (every hints address on
+ * loopback without recursion.query-localhost, or of a family turned off). Returns the count.
+ */
+int state_lint(const struct state *s, void (*warn)(void *ud, const char *text), void *ud);
+
 /* Take / drop a reference; the last unref frees the state. */
 struct state *state_ref(struct state *s);
 void state_unref(struct state *s);

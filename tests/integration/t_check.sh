@@ -205,6 +205,16 @@ EOF
 printf '. 3600 IN NS a.root.\na.root. 3600 IN A 192.0.2.1\n' >cfg/good.hints
 run_check cfg/recursion.yaml
 assert_eq "$RC" 0 "-t accepts every recursion key, stub-zones and outgoing-addresses" "$(ctx cfg/recursion.yaml)"
+# A test root on loopback without query-localhost: nothing could be resolved; -t says so.
+printf '. 3600 IN NS a.root.\na.root. 3600 IN A 127.0.0.53\n' >cfg/loop.hints
+printf 'recursion:\n  root-hints: loop.hints\nviews:\n  - name: a\n    records: ["a.home.arpa. 1 IN A 10.0.0.1"]\n' >cfg/loophints.yaml
+run_check cfg/loophints.yaml
+assert_eq "$RC" 0 "-t: root hints on loopback only are a warning, not an error" "$(ctx cfg/loophints.yaml)"
+assert_match "$ERR" "^cfg/loophints\.yaml:2: warning: no root server can be asked: .*recursion\.query-localhost: true" \
+	"-t: root hints on loopback without query-localhost: a warning with the fix" "$(ctx cfg/loophints.yaml)"
+printf 'recursion:\n  root-hints: loop.hints\n  query-localhost: true\nviews:\n  - name: a\n    records: ["a.home.arpa. 1 IN A 10.0.0.1"]\n' >cfg/loophints-ok.yaml
+run_check cfg/loophints-ok.yaml
+assert_no_match "$ERR" "no root server" "-t: with query-localhost: true, no such warning" "$(ctx cfg/loophints-ok.yaml)"
 
 # Garbage that the old parser (libfyaml) hung or leaked on (issue 8): every such file fails
 # at once (run_check's timeout is 10 s; a hang gives 124) with FILE:LINE:COL.
