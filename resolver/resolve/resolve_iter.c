@@ -163,7 +163,8 @@ void resolve_iter_start(struct resolve *r)
 		resolve_iter_enter(r);
 		return;
 	}
-	it->priming = true;
+	it->priming = true; /* no delegation yet: no NS names to look up if the hints fail */
+	memset(&it->dp, 0, offsetof(struct iterate_referral, ns));
 	memcpy(r->zone, resolve_root, 1);
 	r->zone_len = 1;
 	resolve_iter_hints(r);
