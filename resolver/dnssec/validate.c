@@ -191,7 +191,7 @@ static ldns_rr_list *val_keys_for(const ldns_rr *sig, const ldns_rr_list *keys)
  * once the answer has cost VAL_MAX_VERIFIES checks every further RRset is bogus.
  */
 int validate_verify(struct validation *v, const ldns_rr_list *rrset, const ldns_rr_list *sigs,
-		    const ldns_rdf *zone, const ldns_rr_list *keys)
+		    const ldns_rdf *zone, const ldns_rr_list *keys, const ldns_rr **good)
 {
 	const ldns_rr *first = ldns_rr_list_rr(rrset, 0);
 	ldns_status last = LDNS_STATUS_CRYPTO_NO_RRSIG;
@@ -217,8 +217,11 @@ int validate_verify(struct validation *v, const ldns_rr_list *rrset, const ldns_
 			last = sigcheck_verify(keycache_sigcheck(v->kc), rrset, sig,
 					       ldns_rr_list_rr(cand, k), v->now);
 		ldns_rr_list_free(cand);
-		if (last == LDNS_STATUS_OK)
+		if (last == LDNS_STATUS_OK) {
+			if (good)
+				*good = sig;
 			return 0;
+		}
 	}
 	return tried ? val_ede_of(last) : EDE_RRSIGS_MISSING;
 }
@@ -458,10 +461,13 @@ static enum val_keys val_rrset_check(struct validation *v, const ldns_rr *first,
 	if (verify && val_merge_keys(v, k, e)) {
 		ldns_rr_list *set = validate_rrset(v->pkt, ldns_rr_owner(first),
 						   ldns_rr_get_type(first), LDNS_SECTION_ANSWER);
-		int err =
-		    signer ? validate_verify(v, set, sigs, zone, e->keys) : EDE_RRSIGS_MISSING;
-		if (err == 0 && val_is_wildcard(sig))
-			err = val_wildcard_proof(v, ldns_rr_owner(first), sig, zone, e->keys);
+		/* The RRSIG that verified says whether this is a wildcard expansion, not the
+		 * first one listed: an attacker could put one with any label count ahead. */
+		const ldns_rr *good = NULL;
+		int err = signer ? validate_verify(v, set, sigs, zone, e->keys, &good)
+				 : EDE_RRSIGS_MISSING;
+		if (err == 0 && val_is_wildcard(good))
+			err = val_wildcard_proof(v, ldns_rr_owner(first), good, zone, e->keys);
 		if (err)
 			val_merge_rrset(v, ldns_rr_owner(first), ldns_rr_get_type(first), zone,
 					err);
@@ -519,7 +525,7 @@ static enum val_keys val_negative_check(struct validation *v, bool verify,
 		ldns_rr_list *soa =
 		    validate_rrset(v->pkt, zone, LDNS_RR_TYPE_SOA, LDNS_SECTION_AUTHORITY);
 		if (err == 0 && soa)
-			err = validate_verify(v, soa, sigs, zone, e->keys);
+			err = validate_verify(v, soa, sigs, zone, e->keys, NULL);
 		bool insecure = false;
 		if (err == 0)
 			err = val_denial(v, denied, zone, e->keys, &insecure);

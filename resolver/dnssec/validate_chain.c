@@ -94,7 +94,7 @@ static void validate_chain_take_dnskey(struct validation *v, const ldns_rdf *zon
 			validate_chain_put(v, zone, KEYCACHE_BOGUS, NULL, NULL, EDE_DNSKEY_MISSING,
 					   0);
 	} else {
-		int e = validate_verify(v, keys, sigs, zone, trusted);
+		int e = validate_verify(v, keys, sigs, zone, trusted, NULL);
 		if (e == 0)
 			validate_chain_put(v, zone, KEYCACHE_SECURE, zone, keys, -1,
 					   validate_ttl(keys));
@@ -104,6 +104,22 @@ static void validate_chain_take_dnskey(struct validation *v, const ldns_rdf *zon
 	ldns_rr_list_free(trusted); /* shallow: its records belong to keys */
 	ldns_rr_list_deep_free(keys);
 	ldns_rr_list_deep_free(sigs);
+}
+
+/*
+ * Is the NSEC/NSEC3 record n signed for its own owner, not as the expansion of a wildcard?
+ * Its RRSIG's label count is the owner's, or one less at an owner "*.": otherwise the record
+ * is a wildcard's NSEC copied onto another name, which proves nothing there.
+ */
+static bool validate_chain_not_expanded(const ldns_rr *n, const ldns_rr *sig)
+{
+	const ldns_rdf *owner = ldns_rr_owner(n);
+	unsigned count = ldns_dname_label_count(owner);
+	unsigned labels = ldns_rdf2native_int8(ldns_rr_rrsig_labels(sig));
+	if (labels == count)
+		return true;
+	const uint8_t *d = ldns_rdf_data(owner);
+	return labels + 1 == count && ldns_rdf_size(owner) > 2 && d[0] == 1 && d[1] == '*';
 }
 
 /* Verify every NSEC/NSEC3 RRset of a section with the zone's keys: 0 or an EDE code. */
@@ -117,7 +133,10 @@ int validate_chain_denials(struct validation *v, const ldns_pkt *pkt, const ldns
 		const ldns_rr *n = ldns_rr_list_rr(nsecs, i);
 		ldns_rr_list *set = validate_rrset(pkt, ldns_rr_owner(n), ldns_rr_get_type(n),
 						   LDNS_SECTION_AUTHORITY);
-		e = validate_verify(v, set, sigs, zone, keys);
+		const ldns_rr *good = NULL;
+		e = validate_verify(v, set, sigs, zone, keys, &good);
+		if (e == 0 && !validate_chain_not_expanded(n, good))
+			e = EDE_NSEC_MISSING;
 		ldns_rr_list_deep_free(set);
 	}
 	ldns_rr_list_deep_free(sigs);
@@ -185,7 +204,7 @@ static void validate_chain_take_ds(struct validation *v, const ldns_rdf *child,
 	}
 	ldns_rr_list *sigs =
 	    ldns_pkt_rr_list_by_type(v->reply, LDNS_RR_TYPE_RRSIG, LDNS_SECTION_ANSWER);
-	int err = validate_verify(v, ds, sigs, e->zone, e->keys);
+	int err = validate_verify(v, ds, sigs, e->zone, e->keys, NULL);
 	ldns_rr_list_deep_free(sigs);
 	if (err) {
 		validate_chain_put(v, child, KEYCACHE_BOGUS, NULL, NULL, err, 0);

@@ -64,9 +64,10 @@ ldns_rdf *validate_name(const ldns_rdf *name);
 bool validate_name_eq(const ldns_rdf *a, const ldns_rdf *b);
 /* The smallest TTL of l, capped at VAL_MAX_KEY_TTL. */
 uint32_t validate_ttl(const ldns_rr_list *l);
-/* Check rrset's signatures sigs by zone's keys: 0, or the RFC 8914 code of the failure. */
+/* Check rrset's signatures sigs by zone's keys: 0 (and the RRSIG that verified in *good, if
+ * good is not NULL), or the RFC 8914 code of the failure. */
 int validate_verify(struct validation *v, const ldns_rr_list *rrset, const ldns_rr_list *sigs,
-		    const ldns_rdf *zone, const ldns_rr_list *keys);
+		    const ldns_rdf *zone, const ldns_rr_list *keys, const ldns_rr **good);
 /*
  * Charge the NSEC3 hashing that a proof about name with the records nsec3 may cost (NULL or
  * empty: none); false when the answer's budget is spent (bogus: EDE 6).

@@ -737,6 +737,60 @@ static ldns_pkt *case_wildcard_with_unrelated_nsec(void)
 }
 
 /*
+ * Found in review: the wildcard proof was decided by the first RRSIG listed, not by the one
+ * that verified. A forged RRSIG claiming the owner's full label count, listed before the
+ * wildcard's genuine one, made the expansion pass without any NSEC proof.
+ */
+START_TEST(test_wildcard_forged_first_rrsig)
+{
+	struct fake up;
+	fake_init(&up);
+	ldns_pkt *p = world_pkt_new("foo.w.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	ldns_rr_list *l = wild_expanded("foo.w.a.test.");
+	ldns_rr *real = NULL;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(l, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG)
+			real = rr;
+		else
+			ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, ldns_rr_clone(rr));
+	}
+	ck_assert_ptr_nonnull(real);
+	ldns_rr *forged = ldns_rr_clone(real);
+	world_rr_set(forged, 2, ldns_native2rdf_int8(LDNS_RDF_TYPE_INT8, 4)); /* no wildcard */
+	uint8_t junk[64];
+	memset(junk, 0x5a, sizeof(junk));
+	world_rr_set(forged, 8, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_B64, sizeof(junk), junk));
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, forged);
+	ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, ldns_rr_clone(real));
+	ldns_rr_list_deep_free(l);
+	expect(&up, p, VALIDATE_BOGUS, EDE_NSEC_MISSING);
+	fake_free(&up);
+}
+END_TEST
+
+/*
+ * Found in review: *.w.a.test.'s NSEC (signed with 3 labels, as a wildcard owner) copied onto
+ * y.w.a.test. verifies, as a wildcard expansion would, so any bitmap of a wildcard's NSEC could
+ * be made to speak for a name below it (NODATA or NXDOMAIN for data that exists). An NSEC
+ * counts only for its own owner: this proof is refused, though here its claim (no TXT at
+ * y.w.a.test.) happens to be true; y.w.a.test.'s own NSEC is the proof.
+ */
+START_TEST(test_nodata_with_expanded_wildcard_nsec)
+{
+	struct fake up;
+	fake_init(&up);
+	ldns_pkt *p = world_pkt_new("y.w.a.test.", LDNS_RR_TYPE_TXT, LDNS_RCODE_NOERROR);
+	ns(p, world_pick(&za, "a.test.", LDNS_RR_TYPE_SOA));
+	ldns_rr_list *wn = world_pick(&za, "*.w.a.test.", LDNS_RR_TYPE_NSEC);
+	world_rename_all(wn, "y.w.a.test.");
+	ns(p, wn);
+	expect_bogus(&up, p, EDE_BOGUS, EDE_NSEC_MISSING);
+	fake_free(&up);
+}
+END_TEST
+
+/*
  * x.y.w.a.test. cannot come from *.w.a.test.: y.w.a.test. exists, so the closest encloser is
  * y.w.a.test. and the real answer is NXDOMAIN. The NSEC y.w.a.test. -> www.a.test. covers
  * x.y.w.a.test. but also shows that closer match (RFC 4035 5.3.4, RFC 4592 4.1).
@@ -1383,6 +1437,8 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_negative_trust_anchor);
 	tcase_add_test(tc, test_builtin_negative_trust_anchor);
 	tcase_add_test(tc, test_wildcard_below_existing_name);
+	tcase_add_test(tc, test_wildcard_forged_first_rrsig);
+	tcase_add_test(tc, test_nodata_with_expanded_wildcard_nsec);
 	tcase_add_test(tc, test_wildcard_replaces_existing_name);
 	tcase_add_test(tc, test_wildcard_nsec3_replaces_existing_name);
 	tcase_add_test(tc, test_cname_not_followed);
