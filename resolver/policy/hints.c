@@ -6,6 +6,7 @@
 #include "dns/zonefile.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,15 @@ static const struct {
     {"l.root-servers.net.", "199.7.83.42", "2001:500:9f::42"},
     {"m.root-servers.net.", "202.12.27.33", "2001:dc3::35"},
 };
+
+bool hints_may_ask(const struct config *cfg, const struct addr *a)
+{
+	int family = a->ss.ss_family;
+	if ((family == AF_INET && !cfg->recursion_ip4) ||
+	    (family == AF_INET6 && !cfg->recursion_ip6))
+		return false;
+	return !addr_is_wildcard(a) && (cfg->query_localhost || !addr_is_loopback(a));
+}
 
 void hints_builtin(struct hints *h)
 {

@@ -14,9 +14,11 @@
 #ifndef MEGDNS_HINTS_H
 #define MEGDNS_HINTS_H
 
+#include "conf/config.h"
 #include "dns/msg.h"
 #include "util/addr.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +36,13 @@ struct hints {
 	struct hints_server servers[HINTS_MAX_SERVERS];
 	size_t n;
 };
+
+/*
+ * May a resolution from the root send to a, under cfg's recursion keys? Not to a family
+ * turned off (recursion.ip4, recursion.ip6), a wildcard address, or loopback unless
+ * recursion.query-localhost. For hints, glue and looked-up NS addresses alike.
+ */
+bool hints_may_ask(const struct config *cfg, const struct addr *a);
 
 /* The built-in IANA root hints. */
 void hints_builtin(struct hints *h);

@@ -125,15 +125,6 @@ void state_unref(struct state *s)
 	free(s);
 }
 
-/* May the walk ask a (resolve_iter.c's rule, for the hints)? */
-static bool state_hint_usable(const struct config *c, const struct addr *a)
-{
-	int family = a->ss.ss_family;
-	if ((family == AF_INET && !c->recursion_ip4) || (family == AF_INET6 && !c->recursion_ip6))
-		return false;
-	return !addr_is_wildcard(a) && (c->query_localhost || !addr_is_loopback(a));
-}
-
 int state_lint(const struct state *s, void (*warn)(void *ud, const char *text), void *ud)
 {
 	const struct config *c = s->cfg;
@@ -142,7 +133,7 @@ int state_lint(const struct state *s, void (*warn)(void *ud, const char *text), 
 		return 0; /* forwarding: the hints are not used */
 	for (size_t i = 0; i < s->hints->n; i++)
 		for (size_t j = 0; j < s->hints->servers[i].n_addrs; j++)
-			if (state_hint_usable(c, &s->hints->servers[i].addrs[j]))
+			if (hints_may_ask(c, &s->hints->servers[i].addrs[j]))
 				return 0;
 	snprintf(text, sizeof(text),
 		 "%s:%d: warning: no root server can be asked: every address of the root hints is "

@@ -57,21 +57,11 @@ static const char *resolve_iter_scope(const struct resolve *r)
 	return r->env.view ? r->env.view->scope : "";
 }
 
-/* May the walk send to a? Not to a family turned off, a wildcard, or loopback unless allowed. */
-static bool resolve_iter_usable(const struct resolve *r, const struct addr *a)
-{
-	const struct config *c = r->env.st->cfg;
-	int family = a->ss.ss_family;
-	if ((family == AF_INET && !c->recursion_ip4) || (family == AF_INET6 && !c->recursion_ip6))
-		return false;
-	return !addr_is_wildcard(a) && (c->query_localhost || !addr_is_loopback(a));
-}
-
 /* One more server address for the cut (once; a stub zone's are taken as configured). */
 static void resolve_iter_add(struct resolve *r, const struct addr *a, bool check)
 {
 	struct resolve_iter *it = r->it;
-	if (it->n_srv >= RESOLVE_MAX_ADDRS || (check && !resolve_iter_usable(r, a)))
+	if (it->n_srv >= RESOLVE_MAX_ADDRS || (check && !hints_may_ask(r->env.st->cfg, a)))
 		return;
 	for (size_t i = 0; i < it->n_srv; i++)
 		if (addr_equal(&it->srv[i], a))
