@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -141,13 +142,37 @@ static void oplisten_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	oplisten_respond(c, n ? n : c->len, n != 0);
 }
 
-/* Full: close the oldest client still sending its request. False if all are being answered. */
+/*
+ * Has the client sent anything, read or still in the kernel's buffer? A burst of connects is
+ * accepted in one go before any of them is read, so a scrape whose request is already in was
+ * closed as "idle" by the flood connections accepted after it (seen in CI).
+ */
+static bool oplisten_conn_sent(struct oplisten_conn *c)
+{
+	uv_os_fd_t fd;
+	int pending = 0;
+	if (c->len > 0)
+		return true;
+	return uv_fileno(&c->s.handle, &fd) == 0 && ioctl(fd, FIONREAD, &pending) == 0 &&
+	       pending > 0;
+}
+
+/*
+ * Full: close the oldest client that has sent nothing yet, else the oldest still sending its
+ * request. False if all are being answered.
+ */
 static bool oplisten_make_room(struct oplisten *l)
 {
-	struct oplisten_conn *oldest = NULL;
-	for (struct oplisten_conn *c = l->conns; c; c = c->next)
-		if (!c->closing && !c->answering)
-			oldest = c;
+	struct oplisten_conn *oldest = NULL, *oldest_silent = NULL;
+	for (struct oplisten_conn *c = l->conns; c; c = c->next) {
+		if (c->closing || c->answering)
+			continue;
+		oldest = c;
+		if (!oplisten_conn_sent(c))
+			oldest_silent = c;
+	}
+	if (oldest_silent)
+		oldest = oldest_silent;
 	if (!oldest)
 		return false;
 	log_debug("%s: %u clients, closing the oldest", l->h.name, l->n_open);

@@ -5,7 +5,8 @@
  * These side doors must never cost the DNS service anything, least of all file descriptors:
  * a flood of idle connections to them once took every fd, after which cache misses got
  * SERVFAIL. So a listener holds at most OPLISTEN_MAX_CONNS clients; when full, the oldest one
- * still sending its request is closed to admit the newcomer. Each client has
+ * that has sent nothing yet (else the oldest still sending its request) is closed to admit the
+ * newcomer. Each client has
  * OPLISTEN_DEADLINE_MS from accept to deliver its request and as long again to read the
  * reply, and may send at most OPLISTEN_REQ_MAX bytes. A TCP listener can refuse a client by
  * its address: its request is still read (within the same limits, so that closing does not
