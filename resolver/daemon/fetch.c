@@ -25,6 +25,19 @@
 #define FETCH_MAX_CHASE   11    /* chase links one behind the other to complete a CNAME chain */
 #define FETCH_MAX_NEST    6     /* fetches started for fetches started for ... a client's */
 #define FETCH_DEADLINE_MS 10000 /* a client's fetch, and all it waits for, ends by then */
+#define FETCH_MAX_SENT    32    /* queries sent for one name and the lookups it needs */
+
+/*
+ * The queries a fetch and the sub-fetches it starts for its lookups (NS addresses, DS and
+ * DNSKEY) may still send, shared: each resolution has its own bound too, but NS names that
+ * each cost a resolution would multiply it (NXNS, CVE-2020-12662), as Unbound's shared
+ * target count prevents. A chase link (the next name of a CNAME chain) starts afresh, as a
+ * restart does in Unbound; FETCH_MAX_CHASE bounds those.
+ */
+struct fetch_budget {
+	unsigned refs;
+	unsigned left;
+};
 
 /* The deadline of a chasing fetch; the handle outlives the fetch until its close callback. */
 struct fetch_timer {
@@ -42,11 +55,13 @@ struct fetch {
 	struct fetch *chase_sub;         /* the fetch that completes this one's chain */
 	struct fetch_timer *chase_timer; /* bounds the wait for chase_sub, or NULL */
 	struct fetch_timer *deadline;    /* ends f at deadline_ms while it waits, or NULL */
-	unsigned chase_depth;     /* chase links before this fetch, on the longest way to it */
-	struct fetch *waiting_on; /* the sub-fetch whose answer this one waits for, or NULL */
-	unsigned nest;            /* 0: a client's; else its starter's nest + 1 */
-	bool iterating;           /* the query out is to authoritative servers */
-	uint64_t deadline_ms;     /* no SEND or LOOKUP after this: failed (EDE 22) */
+	unsigned chase_depth;        /* chase links before this fetch, on the longest way to it */
+	struct fetch *waiting_on;    /* the sub-fetch whose answer this one waits for, or NULL */
+	unsigned nest;               /* 0: a client's; else its starter's nest + 1 */
+	struct fetch_budget *budget; /* shared with its starter or sub-fetches; NULL: own_left */
+	unsigned own_left;           /* queries it may still send while it shares with none */
+	bool iterating;              /* the query out is to authoritative servers */
+	uint64_t deadline_ms;        /* no SEND or LOOKUP after this: failed (EDE 22) */
 	struct fetch_waiter *waiters;
 	unsigned n_waiters;
 	uint32_t hash;
@@ -135,9 +150,28 @@ static void fetch_free(struct fetch *f)
 		if (w->parent)
 			free(w);
 	}
+	if (f->budget && --f->budget->refs == 0)
+		free(f->budget);
 	resolve_close(f->r);
 	state_unref(f->state);
 	free(f);
+}
+
+/* What f may still send (counted down by the upstream pool). */
+static unsigned *fetch_left(struct fetch *f)
+{
+	return f->budget ? &f->budget->left : &f->own_left;
+}
+
+/* f's budget, for a sub-fetch to share: made when the first one starts (none is in flight). */
+static struct fetch_budget *fetch_budget_share(struct fetch *f)
+{
+	if (!f->budget) {
+		f->budget = xmalloc(sizeof(*f->budget));
+		*f->budget = (struct fetch_budget){1, f->own_left};
+	}
+	f->budget->refs++;
+	return f->budget;
 }
 
 static void fetch_add_waiter(struct fetch *f, struct fetch_waiter *w)
@@ -343,7 +377,8 @@ static int fetch_send(struct fetch *f, const struct resolve_send *s)
 				       .cd = s->cd,
 				       .rd = s->rd,
 				       .tcp = s->tcp,
-				       .use_0x20 = s->iterating && f->state->cfg->use_0x20};
+				       .use_0x20 = s->iterating && f->state->cfg->use_0x20,
+				       .budget = fetch_left(f)};
 	f->iterating = s->iterating;
 	if (s->iterating)
 		fetch_deadline_arm(f);
@@ -352,8 +387,8 @@ static int fetch_send(struct fetch *f, const struct resolve_send *s)
 }
 
 static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const struct view *v,
-			       const struct fetch_question *q, uint32_t hash,
-			       const struct fetch *parent);
+			       const struct fetch_question *q, uint32_t hash, struct fetch *parent,
+			       bool chase);
 
 /*
  * LOOKUP: from the cache, or by a sub-fetch whose waiter f becomes. Returns true when the
@@ -387,7 +422,7 @@ static bool fetch_lookup(struct fetch *f, const struct resolve_lookup *lk)
 	struct fetch *sub = fetch_find(t, key, key_len, hash);
 	struct fetch_question q = {key, key_len, lk->name, lk->name_len, lk->qtype, lk->qclass};
 	if (!sub && f->nest < FETCH_MAX_NEST)
-		sub = fetch_new(t, f->state, f->view, &q, hash, f);
+		sub = fetch_new(t, f->state, f->view, &q, hash, f, lk->chase);
 	if (!sub || sub->n_waiters >= FETCH_MAX_WAITERS || fetch_would_ring(f, sub) ||
 	    (lk->chase && !fetch_chase_link(f, sub))) {
 		/* a chase not followed leaves the answer as it is; a key not had fails */
@@ -420,6 +455,14 @@ static void fetch_expire(struct fetch *f)
 	fetch_finish(f, &expired);
 }
 
+static const struct resolve_done fetch_overspent = {
+    -EDQUOT,
+    NULL,
+    0,
+    0,
+    MSG_EDE_NO_REACHABLE_AUTHORITY,
+    "too many queries for one name (its NS and DNSSEC lookups included)"};
+
 /*
  * Carry out the resolution's actions until it waits for something (true), or is done and
  * gone (false).
@@ -434,11 +477,17 @@ static bool fetch_run(struct fetch *f)
 			return false;
 		}
 		switch (a) {
-		case RESOLVE_SEND:
-			if (fetch_send(f, &out.send) == 0)
+		case RESOLVE_SEND: {
+			int r = fetch_send(f, &out.send);
+			if (r == 0)
 				return true;
+			if (r == -EDQUOT) {
+				fetch_finish(f, &fetch_overspent);
+				return false;
+			}
 			resolve_feed_reply(f->r, -ENETUNREACH, NULL, 0, NULL);
 			break;
+		}
 		case RESOLVE_LOOKUP:
 			if (!fetch_lookup(f, &out.lookup))
 				return true;
@@ -460,8 +509,8 @@ static void fetch_drive(struct fetch *f)
  * when it cannot start (the table is full) or ended at once (no server to ask).
  */
 static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const struct view *v,
-			       const struct fetch_question *q, uint32_t hash,
-			       const struct fetch *parent)
+			       const struct fetch_question *q, uint32_t hash, struct fetch *parent,
+			       bool chase)
 {
 	if (t->count >= FETCH_MAX)
 		return NULL;
@@ -481,6 +530,10 @@ static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const st
 	f->view = v;
 	f->nest = parent ? parent->nest + 1 : 0;
 	f->deadline_ms = parent ? parent->deadline_ms : now + FETCH_DEADLINE_MS;
+	if (parent && !chase)
+		f->budget = fetch_budget_share(parent);
+	else
+		f->own_left = FETCH_MAX_SENT;
 	f->r = (struct resolve *)f->resolve_mem;
 	resolve_init(f->r, &env, &rq);
 	f->state = state_ref(st);
@@ -502,7 +555,7 @@ int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
 	struct fetch *f = fetch_find(t, q->key, q->key_len, hash);
 	if (!f && t->count >= FETCH_MAX)
 		return -EBUSY;
-	if (!f && !(f = fetch_new(t, st, v, q, hash, NULL)))
+	if (!f && !(f = fetch_new(t, st, v, q, hash, NULL, false)))
 		return -ENOENT;
 	if (f->n_waiters >= FETCH_MAX_WAITERS)
 		return -ENOBUFS;

@@ -316,6 +316,12 @@ static bool upstream_fresh(const struct upstream_query *q, size_t srv, bool prob
 
 static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe, bool plain);
 
+/* May q send one more query? (upstream_try_start spends it.) */
+static bool upstream_may_send(const struct upstream_query *q)
+{
+	return !q->qn.budget || *q->qn.budget > 0;
+}
+
 /* Start the next attempt: the next server in plan order that has no attempt still fresh. */
 static void upstream_attempt(struct upstream_query *q)
 {
@@ -361,7 +367,7 @@ static void upstream_advance(struct upstream_query *q)
 	}
 	if (upstream_fresh(q, SIZE_MAX, false))
 		return;
-	if (q->attempt < q->max_attempts) {
+	if (q->attempt < q->max_attempts && upstream_may_send(q)) {
 		upstream_make_room(q);
 		upstream_attempt(q);
 	} else if (!q->tries)
@@ -406,7 +412,7 @@ static void upstream_on_reply(struct upstream_try *t, const uint8_t *pkt, size_t
 	 * TCP (resolve.h), and a detached probe asks no more. */
 	servsel_answered(&p->servers[t->srv].sel, (uv_hrtime() - t->sent_ns) / 1000);
 	if (v == MSG_REPLY_ERROR && (msg_get16(pkt + 2) & 0xf) == MSG_FORMERR && !t->plain &&
-	    t->q && !tcp) {
+	    t->q && !tcp && upstream_may_send(t->q)) {
 		/* RFC 6891 section 7: a server that does not know EDNS; once more without it. */
 		struct upstream_query *q = t->q;
 		size_t srv = t->srv;
@@ -634,6 +640,8 @@ static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe,
 {
 	struct upstream_pool *p = q->pool;
 	struct upstream_try *t = xcalloc(1, sizeof(*t));
+	if (q->qn.budget)
+		(*q->qn.budget)--;
 	t->q = q;
 	t->pool = p;
 	t->srv = srv;
@@ -682,6 +690,8 @@ int upstream_resolve(struct upstream_pool *p, const struct addr *servers, size_t
 {
 	if (n == 0)
 		return -ENOENT;
+	if (qn->budget && *qn->budget == 0)
+		return -EDQUOT;
 	if (qn->lname_len > MSG_MAX_NAME)
 		return -EINVAL;
 	struct upstream_query *q = calloc(1, sizeof(*q));
@@ -698,7 +708,7 @@ int upstream_resolve(struct upstream_pool *p, const struct addr *servers, size_t
 	*out = q;
 	size_t probe = upstream_probe_pick(q);
 	upstream_attempt(q);
-	if (probe < q->n_srv && !p->stopping)
+	if (probe < q->n_srv && !p->stopping && upstream_may_send(q))
 		upstream_try_start(q, q->srv[probe], true, false);
 	return 0;
 }

@@ -75,12 +75,16 @@ struct upstream_question {
 	bool rd;       /* recursion desired (upstreams); clear for authoritative servers */
 	bool tcp;      /* over TCP from the start (a UDP reply was truncated) */
 	bool use_0x20; /* randomise the qname's case, and accept only replies that keep it */
+	/* Queries it may still send, counted down at each one sent (attempts, probe, retry
+	 * without EDNS), maybe shared with others; at 0 no more start. NULL: no bound. */
+	unsigned *budget;
 };
 
 /*
  * Ask the servers (servers[0..n), which must stay valid until the callback) the question.
  * On success returns 0, stores a handle in *out (for upstream_cancel) and will call cb exactly
- * once. On failure (n == 0, no memory) returns a negative errno and never calls cb.
+ * once. On failure (n == 0, no memory, -EDQUOT: the budget is spent) returns a negative
+ * errno and never calls cb.
  */
 int upstream_resolve(struct upstream_pool *p, const struct addr *servers, size_t n,
 		     const struct upstream_question *qn, upstream_cb cb, void *ud,

@@ -28,6 +28,9 @@ As a program it is an upstream that misbehaves on purpose (no NSD option does):
   noedns  answer FORMERR to queries with EDNS, and like answer to those without (a server
           from before RFC 6891)
   nxdomain  answer every query NXDOMAIN with AA set and no records (a zone that has nothing)
+  deeper  answer every query for NAME with a referral to NAME itself: "NAME NS ns.NAME" and
+          the glue "ns.NAME A --ip" (a server that sends a resolver one label deeper at each
+          query, as far as the name goes: the cost of one name is its label count)
   proxy  relay every query over UDP to --upstream ADDR@PORT and its reply back, unchanged:
           a query log in front of an NSD, which keeps none
 
@@ -255,6 +258,19 @@ def inject_reply(q, qid, ip, ttl, cnames=None, bare=None, aa=False):
     return bytes(w.buf)
 
 
+def deeper_reply(q, qid, ip, ttl):
+    """The referral of --mode deeper: the question's name delegated to ns.NAME at ip."""
+    name = q["name"]
+    w = Writer(struct.pack("!HHHHHH", qid, 0x8000, 1, 0, 1, 1))
+    w.buf += q["qsec"]
+    w.rr(name, 2, ttl, lambda x: x.name("ns." + name))
+    w.rr("ns." + name, 1, ttl, lambda x: x.buf.extend(socket.inet_aton(ip)))
+    if q["edns"]:
+        w.buf += b"\0" + struct.pack("!HHIH", 41, 1232, 0, 0)
+        struct.pack_into("!H", w.buf, 10, 2)
+    return bytes(w.buf)
+
+
 # --- the server ---------------------------------------------------------------------------
 
 class Fake:
@@ -282,6 +298,8 @@ class Fake:
         flags = 0x8000 | (0 if self.args.lame else 0x0400) | 0x0100 | (0x0200 if tc else 0)
         if self.args.mode == "nxdomain":
             flags = 0x8400 | 3
+        if self.args.mode == "deeper":
+            return deeper_reply(q, qid, ip or self.args.ip, self.args.ttl)
         if self.args.mode == "noedns" and q["edns"]:
             return struct.pack("!HHHHHH", qid, 0x8001, 1, 0, 0, 0) + q["qsec"]
         qsec = q["qsec"] if qname_override is None else \
@@ -397,7 +415,7 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--mode", default="answer",
                     choices=["answer", "drop", "delay", "spoof", "tc", "emptycname", "inject",
-                             "nxdomain", "proxy", "noedns"])
+                             "nxdomain", "proxy", "noedns", "deeper"])
     ap.add_argument("--upstream", default="127.0.0.10@53")
     ap.add_argument("--lame", action="store_true")
     ap.add_argument("--aa", action="store_true")

@@ -51,6 +51,8 @@ ns.garbage	IN A 127.0.1.12
 EOF
 	for i in 1 2 3 4 5; do echo "tarpit	IN NS ns$i.tarpit-ns.net."; done
 	for i in $(seq 0 99); do echo "nxns	IN NS ns$i.nxns.net."; done
+	# Each NS name 22 labels below deep.net, on its own branch: resolving one costs ~22 queries.
+	for i in $(seq 0 9); do echo "deepns	IN NS ns.$(seq -s. -f 'l%g' 1 20).d$i.deep.net."; done
 } >test.zone
 cat >net.zone <<'EOF'
 $ORIGIN net.
@@ -62,6 +64,8 @@ ns.provider	IN A 127.0.1.4
 nxns	IN NS ns.nxns
 ns.nxns	IN A 127.0.1.9
 tarpit-ns	IN NS ns.tarpit-ns
+deep	IN NS ns.deep
+ns.deep	IN A 127.0.1.13
 ns.tarpit-ns	IN A 127.0.1.8
 EOF
 leaf() { # ZONE RECORDS...
@@ -92,6 +96,7 @@ start_fakedns nxns 127.0.1.9 53 --mode nxdomain
 start_fakedns noedns 127.0.1.10 53 --mode noedns --ip 192.0.2.10
 start_fakedns src 127.0.1.11 53 --mode answer --ip 192.0.2.11 --log-peer
 start_fakedns garbage 127.0.1.12 53 --mode emptycname
+start_fakedns deep 127.0.1.13 53 --mode deeper --ip 127.0.1.13
 
 printf '.\t3600000\tIN\tNS\ta.root.test.\na.root.test.\t3600000\tIN\tA\t127.0.1.1\n' >root.hints
 conf() { # QMIN [0X20 [OUTGOING [UPSTREAM-TIMEOUT]]]
@@ -195,6 +200,17 @@ dq +time=12 www.nxns.test. A
 expect_status SERVFAIL "100 glueless NS names that do not exist: SERVFAIL"
 assert_range "$(($(now_ms) - t0))" 0 10500 "...in bounded time (ms)" "$DQ"
 assert_range "$(logged nxns)" 1 10 "at most 5 NS names looked up (A, then AAAA): queries to their zone" "$(cat fakedns-nxns.log)"
+
+# A delegation whose NS names each lead down a long referral chain: every lookup is a
+# resolution of its own, and all of them share the client query's budget of 32 queries
+# (regression: each had its 32, and one query cost over a hundred).
+t0=$(now_ms)
+dq +time=12 www.deepns.test. A
+expect_status SERVFAIL "NS names down 22-label referral chains: SERVFAIL"
+expect_ede 22 "...EDE 22"
+assert_range "$(($(now_ms) - t0))" 0 10500 "...in bounded time (ms)" "$DQ"
+assert_range "$(logged deep)" 1 32 "...and one client query sends at most 32 queries, its NS lookups' included" \
+	"$(tail -n 40 fakedns-deep.log)"
 
 # --- metrics, status, explain -------------------------------------------------------------------
 ctl stats
