@@ -376,7 +376,7 @@ static void val_blame_rrset(struct validation *v, const ldns_rdf *owner, ldns_rr
 		what = "its signature has expired";
 	else if (ede == EDE_SIG_NOT_YET)
 		what = "its signature is not valid yet";
-	if (v->verifies > VAL_MAX_VERIFIES || v->nsec3_work > VAL_MAX_NSEC3_WORK)
+	if (validate_overspent(v))
 		what =
 		    "the answer needs more signature checks or NSEC3 hashing than one answer may "
 		    "cost (KeyTrap limits)";

@@ -58,6 +58,13 @@ static void validate_chain_put(struct validation *v, const ldns_rdf *name,
 			       enum keycache_state state, const ldns_rdf *zone,
 			       const ldns_rr_list *keys, int ede, uint32_t ttl)
 {
+	if (state == KEYCACHE_BOGUS && validate_overspent(v)) {
+		v->overspent = true;
+		v->spent = (struct keycache_entry){KEYCACHE_BOGUS, NULL, NULL, EDE_BOGUS, 0};
+		ldns_rdf_deep_free(v->bogus_keys);
+		v->bogus_keys = xcheck(ldns_rdf_clone(name));
+		return;
+	}
 	keycache_put(v->kc, name, state, zone, keys, ede,
 		     state == KEYCACHE_BOGUS ? VAL_BOGUS_TTL : ttl, v->now_ms);
 }
@@ -282,6 +289,10 @@ static enum val_keys validate_chain_descend(struct validation *v, const ldns_rdf
 enum val_keys validate_chain_keys(struct validation *v, const ldns_rdf *t,
 				  struct validate_need *need, const struct keycache_entry **out)
 {
+	if (v->overspent) {
+		*out = &v->spent;
+		return VAL_KEYS_BOGUS;
+	}
 	if (anchor_is_insecure(v->anchors, t))
 		return VAL_KEYS_INSECURE;
 	const struct anchor *a = anchor_find(v->anchors, t);

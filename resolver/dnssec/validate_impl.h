@@ -49,6 +49,11 @@ struct validation {
 	unsigned steps;
 	unsigned verifies;   /* signature checks made (VAL_MAX_VERIFIES) */
 	unsigned nsec3_work; /* NSEC3 hash rounds the proofs may have cost (VAL_MAX_NSEC3_WORK) */
+	/* A chain step failed because this answer's budget was spent, not because of the
+	 * zone: the keys are bogus for this answer only, never in the key cache (else one
+	 * costly answer would break a victim zone for VAL_BOGUS_TTL). */
+	bool overspent;
+	struct keycache_entry spent; /* BOGUS, EDE 6: what the walk then reports */
 	bool done;
 	enum validate_status status;
 	int ede;
@@ -56,6 +61,12 @@ struct validation {
 	char why[VAL_WHY_MAX]; /* BOGUS: what broke, for people */
 	ldns_rdf *broken;      /* BOGUS: the zone whose DS or DNSKEY step failed, if that was it */
 };
+
+/* Has the answer cost more than the KeyTrap limits allow? */
+static inline bool validate_overspent(const struct validation *v)
+{
+	return v->verifies > VAL_MAX_VERIFIES || v->nsec3_work > VAL_MAX_NSEC3_WORK;
+}
 
 /* validate.c: names, TTLs, signatures */
 /* name in lower case (a new rdf). */

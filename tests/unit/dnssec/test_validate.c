@@ -69,7 +69,7 @@ struct fake_entry {
 
 /* The upstream: later entries win, so a case can override the world's. */
 struct fake {
-	struct fake_entry e[48];
+	struct fake_entry e[96];
 	size_t n;
 	unsigned asks, ds_asks, dnskey_asks, misses;
 	bool fail_all;
@@ -77,6 +77,10 @@ struct fake {
 };
 
 static struct world_zone zroot, ztld, za, zb, zn3, zit, zbad;
+/* KeyTrap: zones whose DNSKEY RRsets cost up to VAL_MAX_SIGS_PER_RRSET checks (ke0..ke13). */
+#define N_COSTLY 14
+static struct world_zone zcostly[N_COSTLY];
+static char zcostly_origin[N_COSTLY][16]; /* world_zone keeps the pointer */
 static struct anchor_set *world_anchors;
 static struct fake world_up;
 
@@ -227,6 +231,11 @@ static void make_root_tld(void)
 	world_zone_init(&zbad, "bad.test.", ECDSA, true, NULL);
 	world_zone_init(&zit, "it.test.", ECDSA, true, NULL);
 	world_zone_init(&zn3, "n3.test.", ECDSA, true, NULL);
+	for (int i = 0; i < N_COSTLY; i++) {
+		snprintf(zcostly_origin[i], sizeof(zcostly_origin[i]), "ke%d.test.", i);
+		world_zone_init(&zcostly[i], zcostly_origin[i], ECDSA, true, NULL);
+		ldns_rr_list_push_rr(ztld.rrs, world_zone_ds(&zcostly[i]));
+	}
 
 	ldns_rr_list_push_rr(zroot.rrs, world_zone_ds(&ztld));
 	world_zone_add(&zroot, ". NSEC test. NS SOA RRSIG NSEC DNSKEY");
@@ -304,9 +313,18 @@ static void make_leaves(void)
 	static const char *const it_types[] = {"SOA RRSIG DNSKEY NSEC3PARAM", "A RRSIG"};
 	world_zone_nsec3(&zit, it_names, it_types, 2);
 
+	for (int i = 0; i < N_COSTLY; i++) {
+		if (i + 1 < N_COSTLY)
+			world_zone_add(&zcostly[i], "x.ke%d.test. CNAME x.ke%d.test.", i, i + 1);
+		else
+			world_zone_add(&zcostly[i], "x.ke%d.test. CNAME www.b.test.", i);
+	}
+
 	struct world_zone *all[] = {&zroot, &ztld, &za, &zb, &zbad, &zit, &zn3};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		world_zone_sign(all[i]);
+	for (int i = 0; i < N_COSTLY; i++)
+		world_zone_sign(&zcostly[i]);
 }
 
 static void make_world(void)
@@ -1348,19 +1366,20 @@ static const struct validate_case cases[] = {
     {"cname_to_bogus_target", case_cname_to_bogus_target, VALIDATE_BOGUS, EDE_BOGUS},
 };
 
-/* www.a.test. A with its RRSIG and n forged ones (same key tag, garbage signature) before
- * it (real_first false) or after it. */
-static ldns_pkt *www_with_forged_sigs(unsigned n, bool real_first)
+/* (owner, type) of z with its RRSIG and n forged ones (same key tag, garbage signature)
+ * before it (real_first false) or after it. */
+static ldns_pkt *set_with_forged_sigs(struct world_zone *z, const char *owner, ldns_rr_type type,
+				      unsigned n, bool real_first)
 {
-	ldns_pkt *p = world_pkt_new("www.a.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
-	ldns_rr_list *l = world_pick(&za, "www.a.test.", LDNS_RR_TYPE_A);
+	ldns_pkt *p = world_pkt_new(owner, type, LDNS_RCODE_NOERROR);
+	ldns_rr_list *l = world_pick(z, owner, type);
 	ldns_rr *real = NULL;
 	for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
 		if (ldns_rr_get_type(ldns_rr_list_rr(l, i)) == LDNS_RR_TYPE_RRSIG)
 			real = ldns_rr_list_rr(l, i);
 	ck_assert_ptr_nonnull(real);
 	ldns_rr *keep = ldns_rr_clone(real);
-	ldns_rr_list *set = world_zone_set(&za, "www.a.test.", LDNS_RR_TYPE_A);
+	ldns_rr_list *set = world_zone_set(z, owner, type);
 	an(p, set);
 	if (real_first)
 		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, ldns_rr_clone(keep));
@@ -1376,6 +1395,11 @@ static ldns_pkt *www_with_forged_sigs(unsigned n, bool real_first)
 	ldns_rr_free(keep);
 	ldns_rr_list_deep_free(l);
 	return p;
+}
+
+static ldns_pkt *www_with_forged_sigs(unsigned n, bool real_first)
+{
+	return set_with_forged_sigs(&za, "www.a.test.", LDNS_RR_TYPE_A, n, real_first);
 }
 
 /*
@@ -1398,6 +1422,61 @@ START_TEST(test_keytrap_sig_limit)
 	ck_assert_int_eq(ede, 6);
 	ck_assert_uint_eq(last_cost, base - 1 + 8);
 	fake_free(&up);
+}
+END_TEST
+
+/*
+ * KeyTrap budget spent in the chain: a CNAME chain through 14 zones whose DNSKEY RRsets cost
+ * 8 checks each (7 forged RRSIGs before the good one; the last zone's `forged` of them) ends
+ * at b.test. For one value of `forged` the answer's 128 checks run out exactly at b.test's
+ * own step. The answer is then bogus, but b.test's keys must not be remembered as bogus:
+ * www.b.test, asked next with the same key cache, is secure (regression: b.test was cached
+ * BOGUS for 60 s, a denial of service on any zone at the end of such a chain).
+ */
+static enum validate_status costly_chain_then_b(unsigned forged, enum validate_status *then)
+{
+	struct fake up;
+	fake_init(&up);
+	for (int i = 0; i < N_COSTLY; i++) {
+		const char *o = zcostly[i].origin;
+		up_answer(&up, &ztld, o, LDNS_RR_TYPE_DS);
+		fake_add(&up, o, LDNS_RR_TYPE_DNSKEY,
+			 body_of(set_with_forged_sigs(&zcostly[i], o, LDNS_RR_TYPE_DNSKEY,
+						      i + 1 < N_COSTLY ? 7 : forged, false)),
+			 true);
+	}
+	struct keycache *kc = keycache_new(1000);
+	int ede;
+	ldns_pkt *p = world_pkt_new("x.ke0.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	for (int i = 0; i < N_COSTLY; i++) {
+		char owner[32];
+		snprintf(owner, sizeof(owner), "x.ke%d.test.", i);
+		an(p, world_pick(&zcostly[i], owner, LDNS_RR_TYPE_CNAME));
+	}
+	an(p, world_pick(&zb, "www.b.test.", LDNS_RR_TYPE_A));
+	struct body b = body_of(p);
+	enum validate_status first = run_with(&up, world_anchors, kc, b, &ede);
+	free(b.data);
+	p = world_pkt_new("www.b.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR);
+	an(p, world_pick(&zb, "www.b.test.", LDNS_RR_TYPE_A));
+	b = body_of(p);
+	*then = run_with(&up, world_anchors, kc, b, &ede);
+	free(b.data);
+	keycache_free(kc);
+	fake_free(&up);
+	return first;
+}
+
+START_TEST(test_keytrap_budget_not_cached)
+{
+	unsigned bogus = 0;
+	for (unsigned forged = 0; forged <= 7; forged++) {
+		enum validate_status then;
+		bogus += costly_chain_then_b(forged, &then) == VALIDATE_BOGUS;
+		ck_assert_msg(then == VALIDATE_SECURE, "%u forged: www.b.test next is %s", forged,
+			      status_name(then));
+	}
+	ck_assert_uint_gt(bogus, 0); /* the budget did run out */
 }
 END_TEST
 
@@ -1425,6 +1504,7 @@ static Suite *validate_suite(void)
 	tcase_add_loop_test(tc, test_case, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_secure_answer);
 	tcase_add_test(tc, test_keytrap_sig_limit);
+	tcase_add_test(tc, test_keytrap_budget_not_cached);
 	tcase_add_test(tc, test_dnskey_not_signed_by_ds_key);
 	tcase_add_test(tc, test_nodata_nsec_type_present);
 	tcase_add_test(tc, test_nodata_nsec3_type_present);
