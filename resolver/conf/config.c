@@ -175,6 +175,15 @@ static const struct confread_key cache_keys[] = {
      .def = 0, .doc = "TTLs below are raised to this (seconds)"},
     {"max-ttl", CONFREAD_U32, CONFREAD_FIELD(struct config, cache_max_ttl), 0, 0, CONFIG_MAX_TTL,
      .def = 86400, .doc = "TTLs above are lowered to this (seconds)"},
+    {"serve-stale", CONFREAD_BOOL, CONFREAD_FIELD(struct config, serve_stale), .def = 1,
+     .doc = "answer from expired data when the servers fail or are slow (RFC 8767)"},
+    {"stale-answer-ttl", CONFREAD_U32, CONFREAD_FIELD(struct config, stale_answer_ttl), 0, 1, 3600,
+     .def = 30, .doc = "TTL of a stale answer (seconds)"},
+    {"stale-max-age", CONFREAD_U32, CONFREAD_FIELD(struct config, stale_max_age), 0, 0,
+     CONFIG_MAX_TTL, .def = 86400, .doc = "how long past expiry data may still be served (s)"},
+    {"stale-client-timeout", CONFREAD_U32, CONFREAD_FIELD(struct config, stale_client_timeout), 0,
+     0, 10000, .def = 1800,
+     .doc = "ms a client waits for a fresh answer before it gets the stale one (0: at once)"},
 };
 
 static int config_cache(struct confread *p, const struct yaml_node *v, void *obj)

@@ -104,6 +104,12 @@ struct config {
 	uint64_t cache_size;    /* bytes; "64MiB", "500k", "1G", plain numbers; default 64 MiB */
 	uint32_t cache_min_ttl; /* default 0 */
 	uint32_t cache_max_ttl; /* default 86400 */
+	/* RFC 8767: expired answers kept stale_max_age s, served with TTL stale_answer_ttl
+	 * when no fresh answer came within stale_client_timeout ms (or the refresh failed). */
+	bool serve_stale;              /* cache.serve-stale, default true */
+	uint32_t stale_answer_ttl;     /* cache.stale-answer-ttl, default 30 */
+	uint32_t stale_max_age;        /* cache.stale-max-age, default 86400 */
+	uint32_t stale_client_timeout; /* cache.stale-client-timeout (ms), default 1800 */
 
 	struct config_view *views;
 	size_t n_views;

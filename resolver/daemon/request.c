@@ -6,6 +6,12 @@
  * override data, cache hits. A miss becomes a struct request waiting on a fetch, answered in
  * request_fetched_cb. Every answer, now or later, passes request_done: the statistics and the
  * query log see each query exactly once.
+ *
+ * Serve-stale (RFC 8767): a miss whose answer is in the cache but expired (within
+ * cache.stale-max-age) still waits on a fetch, the refresh, joined as any other. If the fetch
+ * fails, or has not answered within cache.stale-client-timeout, the client gets the stale
+ * answer (TTL cache.stale-answer-ttl, EDE 3) and the request stays on the fetch, answered,
+ * until the refresh ends and stores the fresh answer.
  */
 #include "daemon/request.h"
 
@@ -15,6 +21,7 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +50,11 @@ struct request {
 	uint64_t start_ns;
 	uint8_t *prefix; /* a local CNAME chain to put before the answer, or NULL */
 	size_t prefix_len;
+	uv_timer_t
+	    *stale_timer; /* stale-client-timeout, or NULL: no stale answer to fall back on */
+	bool answered;    /* with stale data: the fetch goes on as the refresh */
+	size_t key_len;
+	uint8_t key[CACHE_KEY_MAX]; /* the cache key (for the stale answer) */
 };
 
 /* What was resolved for a client: from the cache (TTLs lowered by elapsed) or a fetch. */
@@ -52,7 +64,8 @@ struct request_data {
 	const uint16_t *ttl_offs;
 	size_t n_ttl;
 	uint32_t elapsed;
-	uint8_t sec; /* CACHE_SEC layout */
+	uint8_t sec;        /* CACHE_SEC layout */
+	uint32_t stale_ttl; /* > 0: expired data, sent with this TTL and EDE 3 */
 };
 
 /*
@@ -153,20 +166,51 @@ static inline void request_answer(struct request_ctx *ctx, const struct request_
 		request_reply_chain(ctx, who, source, prefix, prefix_len, d);
 		return;
 	}
-	struct msg_finish_args a = {.ede = -1,
+	struct msg_finish_args a = {.ede = d->stale_ttl ? MSG_EDE_STALE_ANSWER : -1,
 				    .ttl_offs = d->ttl_offs,
 				    .n_ttl = d->n_ttl,
 				    .elapsed = d->elapsed,
+				    .stale_ttl = d->stale_ttl,
 				    .ad = status == CACHE_SECURE &&
 					  (q->do_bit || (q->flags & MSG_AD))};
 	request_send(ctx, who, source, d->body, d->len, &a, ctx->reply, sizeof(ctx->reply));
 }
 
+static void request_timer_close_cb(uv_handle_t *h)
+{
+	free(h);
+}
+
 static void request_free(struct request *rq)
 {
+	if (rq->stale_timer)
+		uv_close((uv_handle_t *)rq->stale_timer, request_timer_close_cb);
 	server_client_release(&rq->c);
 	free(rq->prefix);
 	free(rq);
+}
+
+/* Answer rq from the stale entry under its key, if it is still there. */
+static bool request_answer_stale(struct request *rq)
+{
+	struct request_ctx *ctx = rq->ctx;
+	struct cache_entry e;
+	if (!cache_lookup_stale(ctx->cache, rq->key, rq->key_len, uv_now(ctx->loop), &e))
+		return false;
+	struct request_who who = {&rq->c, &rq->q, rq->slot, rq->start_ns};
+	struct request_data d = {
+	    e.body, e.body_len, e.ttl_offs, e.n_ttl, 0, e.sec, ctx->state->cfg->stale_answer_ttl};
+	request_answer(ctx, &who, STATS_STALE, &d, rq->prefix, rq->prefix_len);
+	rq->answered = true;
+	return true;
+}
+
+/* No fresh answer within stale-client-timeout: the stale one now, the refresh goes on. */
+static void request_stale_timeout_cb(uv_timer_t *t)
+{
+	struct request *rq = t->data;
+	if (!rq->answered)
+		(void)request_answer_stale(rq);
 }
 
 /* fetch.h: the fetch rq waited for is done. */
@@ -174,8 +218,11 @@ static void request_fetched_cb(void *ud, const struct fetch_result *res)
 {
 	struct request *rq = ud;
 	struct request_who who = {&rq->c, &rq->q, rq->slot, rq->start_ns};
-	struct request_data d = {res->body, res->len, NULL, 0, 0, res->sec};
-	if (res->status == 0)
+	struct request_data d = {res->body, res->len, NULL, 0, 0, res->sec, 0};
+	if (rq->answered || (res->status != 0 && res->status != -ECANCELED && rq->stale_timer &&
+			     request_answer_stale(rq)))
+		; /* the client has its (stale) answer: this was the refresh */
+	else if (res->status == 0)
 		request_answer(rq->ctx, &who, STATS_UPSTREAM, &d, rq->prefix, rq->prefix_len);
 	else if (res->status != -ECANCELED)
 		request_reply_error(rq->ctx, &who, STATS_UPSTREAM, MSG_SERVFAIL, res->ede,
@@ -183,12 +230,31 @@ static void request_fetched_cb(void *ud, const struct fetch_result *res)
 	request_free(rq);
 }
 
-/* A miss: wait for a fetch of lname (key: its cache key) as a request object of its own. */
+/* rq has stale data to fall back on: answer from it after stale-client-timeout (0: now). */
+static void request_stale_arm(struct request *rq, const struct fetch_question *fq)
+{
+	memcpy(rq->key, fq->key, fq->key_len);
+	rq->key_len = fq->key_len;
+	rq->stale_timer = xmalloc(sizeof(*rq->stale_timer));
+	uv_timer_init(rq->ctx->loop, rq->stale_timer);
+	rq->stale_timer->data = rq;
+	uint32_t ms = rq->ctx->state->cfg->stale_client_timeout;
+	if (ms == 0)
+		(void)request_answer_stale(rq);
+	else
+		uv_timer_start(rq->stale_timer, request_stale_timeout_cb, ms, 0);
+}
+
+/*
+ * A miss: wait for a fetch of lname (key: its cache key) as a request object of its own;
+ * stale: an expired answer is there to fall back on.
+ */
 static void request_fetch(struct request_ctx *ctx, const struct request_who *who,
 			  const struct view *v, const struct fetch_question *fq,
-			  const uint8_t *prefix, size_t prefix_len)
+			  const uint8_t *prefix, size_t prefix_len, bool stale)
 {
-	struct request *rq = xmalloc(sizeof(*rq)); /* every field is set (wait by fetch_start) */
+	/* The key is kept only when there is stale data to answer from. */
+	struct request *rq = xmalloc(stale ? sizeof(*rq) : offsetof(struct request, key));
 	rq->ctx = ctx;
 	rq->c = *who->c;
 	rq->q = *who->q;
@@ -196,6 +262,9 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 	rq->start_ns = who->start_ns;
 	rq->prefix = NULL;
 	rq->prefix_len = 0;
+	rq->stale_timer = NULL;
+	rq->answered = false;
+	rq->key_len = 0;
 	if (prefix) {
 		rq->prefix = xmalloc(prefix_len);
 		memcpy(rq->prefix, prefix, prefix_len);
@@ -203,13 +272,21 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 	}
 	server_client_hold(&rq->c);
 	int r = fetch_start(ctx->fetches, ctx->state, v, fq, &rq->wait, request_fetched_cb, rq);
-	if (r == -EBUSY || r == -ENOENT)
+	if (r == 0) {
+		if (stale)
+			request_stale_arm(rq, fq);
+		return;
+	}
+	if (stale) {
+		memcpy(rq->key, fq->key, fq->key_len);
+		rq->key_len = fq->key_len;
+	}
+	if ((r == -EBUSY || r == -ENOENT) && !(stale && request_answer_stale(rq)))
 		request_reply_error(
 		    ctx, who, STATS_ERROR, MSG_SERVFAIL, MSG_EDE_NO_REACHABLE_AUTHORITY,
 		    r == -EBUSY ? "too many resolutions in flight" : "no server to ask");
 	/* -ENOBUFS: too many waiting already; dropped, the client retries (then it is cached) */
-	if (r < 0)
-		request_free(rq);
+	request_free(rq);
 }
 
 static uint8_t request_key_flags(const struct msg_query *q)
@@ -235,8 +312,10 @@ static inline void request_resolve(struct request_ctx *ctx, const struct request
 		request_answer(ctx, who, STATS_CACHE, &d, prefix, prefix_len);
 		return;
 	}
+	bool stale =
+	    ctx->state->cfg->serve_stale && cache_lookup_stale(ctx->cache, key, key_len, now, &e);
 	struct fetch_question fq = {key, key_len, lname, lname_len, q->qtype, q->qclass};
-	request_fetch(ctx, who, v, &fq, prefix, prefix_len);
+	request_fetch(ctx, who, v, &fq, prefix, prefix_len, stale);
 }
 
 /* CHAOS TXT view.megdns.: the name of the client's view, so users can check views with dig. */

@@ -16,7 +16,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum stats_source { STATS_LOCAL, STATS_CACHE, STATS_UPSTREAM, STATS_ERROR, STATS_N_SOURCES };
+enum stats_source {
+	STATS_LOCAL,
+	STATS_CACHE,
+	STATS_UPSTREAM,
+	STATS_ERROR,
+	STATS_STALE, /* expired data, served as RFC 8767 allows */
+	STATS_N_SOURCES
+};
 
 /* What became of a query to authoritative servers (iterating): a reply, none, an error. */
 enum stats_auth { STATS_AUTH_REPLY, STATS_AUTH_TIMEOUT, STATS_AUTH_ERROR, STATS_N_AUTH };

@@ -35,12 +35,19 @@ static void worker_know_upstreams(struct worker *w, const struct state *s)
 			upstream_pool_know(w->pool, &s->views.views[i].cfg->upstreams[j]);
 }
 
+/* cache.serve-stale: how long expired answers are kept for it. */
+static void worker_set_stale(struct cache *c, const struct config *cfg)
+{
+	cache_set_stale(c, cfg->serve_stale ? (uint64_t)cfg->stale_max_age * 1000 : 0);
+}
+
 int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *err, size_t errlen)
 {
 	struct worker *w = xcalloc(1, sizeof(*w));
 	const struct config *cfg = state->cfg;
 	w->loop = loop;
 	w->cache = cache_new(worker_cache_share(cfg));
+	worker_set_stale(w->cache, cfg);
 	w->pool = upstream_pool_new(loop, cfg->upstream_timeout_ms, cfg->edns_buffer_size);
 	upstream_pool_set_outgoing(w->pool, cfg->outgoing, cfg->n_outgoing);
 	w->keycache = keycache_new(WORKER_KEYCACHE);
@@ -79,6 +86,7 @@ void worker_set_state(struct worker *w, struct state *state)
 			 n);
 	}
 	cache_set_limit(w->cache, worker_cache_share(cfg));
+	worker_set_stale(w->cache, cfg);
 	upstream_pool_set_timeout(w->pool, cfg->upstream_timeout_ms);
 	upstream_pool_set_outgoing(w->pool, cfg->outgoing, cfg->n_outgoing);
 	server_configure(w->server, cfg);

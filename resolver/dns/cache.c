@@ -53,6 +53,7 @@ struct cache {
 	size_t bytes;     /* entries plus tab_bytes: what the bound limits */
 	size_t tab_bytes; /* the heap bucket array; the inline bucket costs nothing extra */
 	size_t max;
+	uint64_t stale_ms;      /* how long expired entries are kept (cache_set_stale) */
 	uint64_t k0, k1;        /* SipHash key */
 	struct cache_link lru;  /* next is the most recently used entry */
 	struct cache_node *one; /* the bucket of a one-bucket table, so no table needs malloc */
@@ -346,6 +347,32 @@ static void cache_entry_of(struct cache_node *n, struct cache_entry *e)
 	e->sec = n->sec;
 }
 
+void cache_set_stale(struct cache *c, uint64_t stale_ms)
+{
+	c->stale_ms = stale_ms;
+}
+
+/* Is the expired n still within the stale window? */
+static bool cache_keeps_stale(const struct cache *c, const struct cache_node *n, uint64_t now_ms)
+{
+	return CACHE_SEC_STATUS(n->sec) != CACHE_BOGUS && now_ms - n->expire_ms < c->stale_ms;
+}
+
+bool cache_lookup_stale(struct cache *c, const uint8_t *key, size_t key_len, uint64_t now_ms,
+			struct cache_entry *e)
+{
+	struct cache_node **pp = cache_slot(c, cache_hash(c, key, key_len), key, key_len);
+	struct cache_node *n = *pp;
+	if (!n || now_ms < n->expire_ms)
+		return false;
+	if (!cache_keeps_stale(c, n, now_ms)) {
+		cache_drop(c, pp);
+		return false;
+	}
+	cache_entry_of(n, e);
+	return true;
+}
+
 bool cache_lookup(struct cache *c, const uint8_t *key, size_t key_len, uint64_t now_ms,
 		  struct cache_entry *e)
 {
@@ -355,7 +382,8 @@ bool cache_lookup(struct cache *c, const uint8_t *key, size_t key_len, uint64_t 
 	if (!n)
 		return false;
 	if (now_ms >= n->expire_ms) {
-		cache_drop(c, pp);
+		if (!cache_keeps_stale(c, n, now_ms))
+			cache_drop(c, pp);
 		return false;
 	}
 	if (c->lru.next != &n->lru) {

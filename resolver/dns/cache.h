@@ -62,6 +62,12 @@ void cache_free(struct cache *c);
 void cache_set_limit(struct cache *c, size_t max_bytes);
 
 /*
+ * Keep expired entries stale_ms longer for cache_lookup_stale (RFC 8767 serve-stale; 0, the
+ * default: an expired entry is gone at its next lookup). Bogus entries are never kept.
+ */
+void cache_set_stale(struct cache *c, uint64_t stale_ms);
+
+/*
  * Build a key into out (CACHE_KEY_MAX bytes): scope is the view name for views with their own
  * upstreams, "" for the shared scope; lname the lower-case wire qname. Returns its length.
  */
@@ -70,10 +76,17 @@ size_t cache_key_make(uint8_t *out, const char *scope, const uint8_t *lname, siz
 
 /*
  * Look a key up. On a live hit fill *e, mark the entry recently used and return true.
- * An expired entry is removed and false returned.
+ * An expired entry is removed (unless the stale window keeps it) and false returned.
  */
 bool cache_lookup(struct cache *c, const uint8_t *key, size_t key_len, uint64_t now_ms,
 		  struct cache_entry *e);
+
+/*
+ * An entry that expired less than the stale window ago (and is not bogus): fill *e and
+ * return true; it is not marked used, so the LRU order forgets unused stale data first.
+ */
+bool cache_lookup_stale(struct cache *c, const uint8_t *key, size_t key_len, uint64_t now_ms,
+			struct cache_entry *e);
 
 /*
  * Store (replacing any entry under the same key) a body with its TTL offsets; it expires

@@ -348,7 +348,7 @@ size_t msg_finish(const uint8_t *body, size_t body_len, const struct msg_finish_
 	for (size_t i = 0; i < a->n_ttl; i++) {
 		uint8_t *t = out + a->ttl_offs[i];
 		uint32_t ttl = msg_get32(t);
-		msg_put32(t, ttl > a->elapsed ? ttl - a->elapsed : 0);
+		msg_put32(t, a->stale_ttl ? a->stale_ttl : ttl > a->elapsed ? ttl - a->elapsed : 0);
 	}
 	size_t len = body_len;
 	if (len + opt_len > a->max_size) {

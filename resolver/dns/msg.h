@@ -44,6 +44,7 @@ enum msg_rcode {
 enum msg_ede {
 	MSG_EDE_NONE = -1,
 	MSG_EDE_OTHER = 0,
+	MSG_EDE_STALE_ANSWER = 3,
 	MSG_EDE_DNSKEY_MISSING = 9,
 	MSG_EDE_PROHIBITED = 18,
 	MSG_EDE_NO_REACHABLE_AUTHORITY = 22,
@@ -148,6 +149,7 @@ struct msg_finish_args {
 	const uint16_t *ttl_offs; /* TTL offsets in the body to count down, or NULL */
 	size_t n_ttl;
 	uint32_t elapsed;     /* seconds to subtract from those TTLs */
+	uint32_t stale_ttl;   /* > 0: every one of those TTLs becomes this (RFC 8767) */
 	int ede;              /* MSG_EDE_* or an RFC 8914 code; <0 for none */
 	const char *ede_text; /* optional EXTRA-TEXT */
 	uint16_t max_size;    /* reply limit: client's UDP size or 65535 over TCP */

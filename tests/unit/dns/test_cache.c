@@ -254,6 +254,43 @@ START_TEST(test_expiry)
 }
 END_TEST
 
+/*
+ * Serve-stale (RFC 8767): with a stale window, an expired entry is hidden from cache_lookup
+ * but kept for cache_lookup_stale until the window ends; a bogus one is never kept; a fresh
+ * store replaces it.
+ */
+START_TEST(test_stale_window)
+{
+	struct cache *c = cache_new(1 << 20);
+	uint8_t key[CACHE_KEY_MAX], bogus_key[CACHE_KEY_MAX], body[20] = {0};
+	struct cache_entry e;
+	size_t klen = key_for(key, "", "stale.example", 1, 1, 0);
+	size_t blen = key_for(bogus_key, "", "bogus.example", 1, 1, 0);
+	cache_set_stale(c, 60000);
+	ck_assert_int_eq(cache_store(c, key, klen, body, 20, NULL, 0, 10, 0, 0, 5000), 0);
+	ck_assert_int_eq(cache_store(c, bogus_key, blen, body, 20, NULL, 0, 10, 0,
+				     CACHE_SEC(CACHE_BOGUS, 6), 5000),
+			 0);
+	ck_assert(!cache_lookup_stale(c, key, klen, 14999, &e)); /* still fresh: not stale */
+	ck_assert(!cache_lookup(c, key, klen, 15000, &e));
+	ck_assert(cache_lookup_stale(c, key, klen, 15000, &e));
+	ck_assert_uint_eq(e.expire_ms, 15000);
+	ck_assert(!cache_lookup(c, bogus_key, blen, 15000, &e));
+	ck_assert(!cache_lookup_stale(c, bogus_key, blen, 15000, &e));
+	ck_assert_uint_eq(cache_count(c), 1); /* the bogus one is gone */
+	ck_assert(cache_lookup_stale(c, key, klen, 74999, &e));
+	ck_assert(!cache_lookup_stale(c, key, klen, 75000, &e));
+	ck_assert_uint_eq(cache_count(c), 0);
+
+	ck_assert_int_eq(cache_store(c, key, klen, body, 20, NULL, 0, 10, 0, 0, 5000), 0);
+	ck_assert(cache_lookup_stale(c, key, klen, 20000, &e));
+	ck_assert_int_eq(cache_store(c, key, klen, body, 20, NULL, 0, 10, 0, 0, 20000), 0);
+	ck_assert(cache_lookup(c, key, klen, 20001, &e)); /* refreshed */
+	ck_assert(!cache_lookup_stale(c, key, klen, 20001, &e));
+	cache_free(c);
+}
+END_TEST
+
 START_TEST(test_lru_exact)
 {
 	struct cache *c = cache_new(1 << 20);
@@ -527,6 +564,7 @@ static Suite *cache_suite(void)
 	tcase_add_test(tc, test_key_distinct);
 	tcase_add_test(tc, test_replace);
 	tcase_add_test(tc, test_expiry);
+	tcase_add_test(tc, test_stale_window);
 	tcase_add_test(tc, test_lru_exact);
 	tcase_add_test(tc, test_lru_suffix);
 	tcase_add_test(tc, test_bound_many);
