@@ -184,6 +184,8 @@ static const struct confread_key cache_keys[] = {
     {"stale-client-timeout", CONFREAD_U32, CONFREAD_FIELD(struct config, stale_client_timeout), 0,
      0, 10000, .def = 1800,
      .doc = "ms a client waits for a fresh answer before it gets the stale one (0: at once)"},
+    {"prefetch", CONFREAD_BOOL, CONFREAD_FIELD(struct config, prefetch), .def = 1,
+     .doc = "refresh an entry hit in the last 10 % of its TTL, before it expires"},
 };
 
 static int config_cache(struct confread *p, const struct yaml_node *v, void *obj)

@@ -110,6 +110,7 @@ struct config {
 	uint32_t stale_answer_ttl;     /* cache.stale-answer-ttl, default 30 */
 	uint32_t stale_max_age;        /* cache.stale-max-age, default 86400 */
 	uint32_t stale_client_timeout; /* cache.stale-client-timeout (ms), default 1800 */
+	bool prefetch; /* cache.prefetch: refresh an entry hit in its last 10 %, default true */
 
 	struct config_view *views;
 	size_t n_views;

@@ -564,6 +564,11 @@ int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
 	return 0;
 }
 
+bool fetch_pending(struct fetch_table *t, const uint8_t *key, size_t key_len)
+{
+	return fetch_find(t, key, key_len, fetch_hash(key, key_len)) != NULL;
+}
+
 void fetch_cancel_all(struct fetch_table *t)
 {
 	struct fetch_result cancelled = {.status = -ECANCELED, .ede = -1};

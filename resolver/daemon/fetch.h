@@ -91,4 +91,7 @@ int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
 /* Shutdown: end every fetch; each waiter is called back with -ECANCELED. */
 void fetch_cancel_all(struct fetch_table *t);
 
+/* Is a fetch for key in flight? */
+bool fetch_pending(struct fetch_table *t, const uint8_t *key, size_t key_len);
+
 #endif

@@ -132,6 +132,7 @@ void stats_add(struct stats *dst, const struct stats *src)
 		dst->dnssec[i] += src->dnssec[i];
 	for (size_t i = 0; i < STATS_N_AUTH; i++)
 		dst->auth[i] += src->auth[i];
+	dst->prefetches += src->prefetches;
 }
 
 void stats_reset(struct stats *s)
@@ -143,6 +144,7 @@ void stats_reset(struct stats *s)
 	}
 	memset(s->dnssec, 0, sizeof(s->dnssec));
 	memset(s->auth, 0, sizeof(s->auth));
+	s->prefetches = 0;
 }
 
 const char *stats_auth_name(size_t i)
@@ -177,4 +179,5 @@ void stats_print(const struct stats *s, FILE *out)
 	for (size_t i = 0; i < STATS_N_AUTH; i++)
 		fprintf(out, "authoritative.%s %llu\n", stats_auth_name(i),
 			(unsigned long long)s->auth[i]);
+	fprintf(out, "cache.prefetches %llu\n", (unsigned long long)s->prefetches);
 }

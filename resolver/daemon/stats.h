@@ -49,6 +49,7 @@ struct stats {
 	size_t n_slot_of;
 	uint64_t dnssec[4];          /* by validate_status: unchecked, insecure, secure, bogus */
 	uint64_t auth[STATS_N_AUTH]; /* queries to authoritative servers, by outcome */
+	uint64_t prefetches;         /* refreshes started by a hit near expiry (cache.prefetch) */
 };
 
 /* Bucket upper bounds in microseconds, for the exposition (the last is +Inf). */

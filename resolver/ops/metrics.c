@@ -177,6 +177,9 @@ void metrics_write(const struct control_host *host, FILE *out)
 	for (size_t i = 0; i < STATS_N_AUTH; i++)
 		fprintf(out, "megdns_authoritative_queries_total{outcome=\"%s\"} %llu\n",
 			stats_auth_name(i), (unsigned long long)s->stats.auth[i]);
+	metrics_head(out, "megdns_prefetches_total", "counter",
+		     "Refreshes started by a cache hit in the last 10 % of its TTL.");
+	fprintf(out, "megdns_prefetches_total %llu\n", (unsigned long long)s->stats.prefetches);
 	metrics_head(out, "megdns_dnssec_total", "counter", "Fetched answers by DNSSEC outcome.");
 	for (int i = 0; i < 4; i++)
 		fprintf(out, "megdns_dnssec_total{status=\"%s\"} %llu\n", sec[i],
