@@ -160,11 +160,36 @@ static int config_cache_size(struct confread *p, const struct yaml_node *v, void
 
 	if (rc < 0)
 		return rc;
-	if (config_parse_size(v->text, &c->cache_size) < 0)
+	if (confread_parse_size(v->text, &c->cache_size) < 0)
 		return confread_fail(p, v, "'%s' is not a size (e.g. 64MiB, 500k, 1G)", v->text);
 	if (c->cache_size < CONFIG_MIN_CACHE)
 		return confread_fail(p, v, "cache size '%s' is below the minimum of 64KiB",
 				     v->text);
+	return 0;
+}
+
+/* A path as written in the config: relative to the config file's folder (a new string). */
+static char *config_path_at(struct confread *p, const char *text)
+{
+	if (text[0] == '/')
+		return xstrdup(text);
+	size_t len = strlen(config_of(p)->dir) + strlen(text) + 2;
+	char *path = xcalloc(len, 1);
+	snprintf(path, len, "%s/%s", config_of(p)->dir, text);
+	return path;
+}
+
+/* cache.file: the saved cache, relative to the config folder. */
+static int config_cache_file(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = confread_scalar(p, v, "file");
+	if (rc < 0)
+		return rc;
+	if (!v->text[0])
+		return confread_fail(p, v, "file must name a file");
+	free(c->cache_file);
+	c->cache_file = config_path_at(p, v->text);
 	return 0;
 }
 
@@ -186,6 +211,10 @@ static const struct confread_key cache_keys[] = {
      .doc = "ms a client waits for a fresh answer before it gets the stale one (0: at once)"},
     {"prefetch", CONFREAD_BOOL, CONFREAD_FIELD(struct config, prefetch), .def = 1,
      .doc = "refresh an entry hit in the last 10 % of its TTL, before it expires"},
+    {"file", CONFREAD_FUNC, .fn = config_cache_file,
+     .doc = "the cache is saved there at stop and every save-interval, loaded at start"},
+    {"save-interval", CONFREAD_U32, CONFREAD_FIELD(struct config, cache_save_interval), 0, 10,
+     86400, .def = 600, .doc = "seconds between saves of cache.file"},
 };
 
 static int config_cache(struct confread *p, const struct yaml_node *v, void *obj)
@@ -463,13 +492,7 @@ static int config_control_socket(struct confread *p, const struct yaml_node *v, 
 	if (rc < 0)
 		return rc;
 	free(c->control_socket);
-	if (!v->text[0] || v->text[0] == '/') {
-		c->control_socket = xstrdup(v->text);
-		return 0;
-	}
-	size_t len = strlen(config_of(p)->dir) + strlen(v->text) + 2;
-	c->control_socket = xcalloc(len, 1);
-	snprintf(c->control_socket, len, "%s/%s", config_of(p)->dir, v->text);
+	c->control_socket = v->text[0] ? config_path_at(p, v->text) : xstrdup("");
 	return 0;
 }
 
@@ -740,43 +763,9 @@ void config_free(struct config *cfg)
 	free(cfg->insecure_domains);
 	free(cfg->user);
 	free(cfg->control_socket);
+	free(cfg->cache_file);
 	free(cfg->metrics_allow);
 	free(cfg);
-}
-
-/* ---- sizes ---- */
-
-int config_parse_size(const char *text, uint64_t *out)
-{
-	static const struct {
-		const char *suffix;
-		unsigned shift;
-	} units[] = {
-	    {"", 0},    {"b", 0},    {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20},
-	    {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30},
-	};
-	uint64_t v = 0;
-	const char *s = text;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*s); s++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	while (*s == ' ')
-		s++;
-	/* All units are powers of 1024: "64MB" of cache means what the user thinks it means. */
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcasecmp(s, units[i].suffix) != 0)
-			continue;
-		if (v == 0 || v > (UINT64_MAX >> units[i].shift))
-			return -EINVAL;
-		*out = v << units[i].shift;
-		return 0;
-	}
-	return -EINVAL;
 }
 
 const struct confread_section *config_schema(size_t *n)

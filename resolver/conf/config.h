@@ -110,7 +110,9 @@ struct config {
 	uint32_t stale_answer_ttl;     /* cache.stale-answer-ttl, default 30 */
 	uint32_t stale_max_age;        /* cache.stale-max-age, default 86400 */
 	uint32_t stale_client_timeout; /* cache.stale-client-timeout (ms), default 1800 */
-	bool prefetch; /* cache.prefetch: refresh an entry hit in its last 10 %, default true */
+	bool prefetch;    /* cache.prefetch: refresh an entry hit in its last 10 %, default true */
+	char *cache_file; /* cache.file: absolute path, or NULL: none */
+	uint32_t cache_save_interval; /* cache.save-interval (s), default 600 */
 
 	struct config_view *views;
 	size_t n_views;
@@ -148,8 +150,5 @@ int config_lint_host(const struct config *cfg, void (*warn)(void *ud, const char
 /* Every mapping of the schema with its keys (megdns --config-keys, the documentation test). */
 struct confread_section;
 const struct confread_section *config_schema(size_t *n);
-
-/* Parse a size such as "64MiB", "500k", "1G" or "1048576" into bytes. 0 or -EINVAL. */
-int config_parse_size(const char *text, uint64_t *out);
 
 #endif

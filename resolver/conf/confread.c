@@ -364,3 +364,36 @@ void confread_print_keys(const struct confread_section *sections, size_t n, FILE
 				k->doc ? k->doc : "");
 		}
 }
+
+int confread_parse_size(const char *text, uint64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {
+	    {"", 0},    {"b", 0},    {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20},
+	    {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30},
+	};
+	uint64_t v = 0;
+	const char *s = text;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	while (*s == ' ')
+		s++;
+	/* All units are powers of 1024: "64MB" of cache means what the user thinks it means. */
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(s, units[i].suffix) != 0)
+			continue;
+		if (v == 0 || v > (UINT64_MAX >> units[i].shift))
+			return -EINVAL;
+		*out = v << units[i].shift;
+		return 0;
+	}
+	return -EINVAL;
+}

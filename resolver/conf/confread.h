@@ -126,4 +126,7 @@ int confread_map(struct confread *r, const struct yaml_node *m, const char *name
 /* Store the defaults of the number and boolean keys of keys[0..n) into obj. */
 void confread_defaults(const struct confread_key *keys, size_t n, void *obj);
 
+/* Parse a size such as "64MiB", "500k", "1G" or "1048576" into bytes. 0 or -EINVAL. */
+int confread_parse_size(const char *text, uint64_t *out);
+
 #endif

@@ -9,6 +9,7 @@
 #include "conf/confread.h"
 #include "policy/state.h"
 #include "ops/control.h"
+#include "daemon/cachesave.h"
 #include "daemon/fetch.h"
 #include "ops/metrics.h"
 #include "ops/oplisten.h"
@@ -36,7 +37,8 @@ struct main_ctx {
 	struct threads *threads;
 	struct control *control;
 	struct metrics *metrics;
-	struct state *state; /* the current one, for comparing reloads */
+	struct cachesave *cachesave; /* cache.file, or NULL */
+	struct state *state;         /* the current one, for comparing reloads */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	bool verbose;
 };
@@ -114,6 +116,7 @@ static int main_reload(struct main_ctx *m, char *err, size_t errlen)
 		log_warn("reload: server.threads changed; restart megdns to apply it");
 	log_set_level(m->verbose ? LOG_DEBUG : (enum log_level)s->cfg->verbosity);
 	threads_set_state(m->threads, s);
+	m->cachesave = cachesave_configure(m->cachesave, m->loop, m->threads, s->cfg);
 	state_unref(m->state);
 	m->state = s;
 	log_info("reloaded %s", m->config_path);
@@ -176,6 +179,8 @@ static void main_signal_cb(uv_signal_t *sig, int signum)
 	m->control = NULL;
 	metrics_close(m->metrics);
 	m->metrics = NULL;
+	cachesave_stop(m->cachesave); /* the last save, while the workers still have their caches */
+	m->cachesave = NULL;
 	threads_stop(m->threads); /* queries in flight are dropped; a loop still busy after
 				     THREADS_GRACE_MS is left anyway */
 	m->threads = NULL;
@@ -274,6 +279,7 @@ static int main_run(struct main_ctx *m)
 		return 1;
 	}
 	m->state = s;
+	m->cachesave = cachesave_start(m->loop, m->threads, s->cfg);
 	main_signals(m);
 	main_control(m);
 	for (size_t i = 0; i < s->cfg->n_listen; i++) {

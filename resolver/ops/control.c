@@ -6,6 +6,7 @@
 #include "dns/cache.h"
 #include "resolve/cachefile.h"
 #include "ops/explain.h"
+#include "daemon/cachesave.h"
 #include "daemon/fetch.h"
 #include "dnssec/keycache.h"
 #include "util/log.h"
@@ -163,64 +164,36 @@ static int control_stats(const struct control_host *h, const struct control_cmd 
 
 /* ---- dump-cache / load-cache ---- */
 
-struct control_file {
-	FILE *file;
-	const char *path;
-	size_t count, expired;
-	int err;
-	char why[512];
-};
-
-static void control_dump_job(struct worker *w, size_t index, void *arg)
-{
-	struct control_file *cf = arg;
-	(void)index;
-	cf->count += cachefile_dump(w->cache, worker_now(w), cf->file);
-}
-
-static void control_load_job(struct worker *w, size_t index, void *arg)
-{
-	struct control_file *cf = arg;
-	size_t loaded, expired;
-	if (cf->err)
-		return;
-	cf->err = cachefile_load(w->cache, worker_now(w), w->state->cfg->cache_size, cf->path,
-				 time(NULL), &loaded, &expired, cf->why, sizeof(cf->why));
-	if (index == 0) {
-		cf->count = loaded;
-		cf->expired = expired;
-	}
-}
-
 static int control_cachefile(const struct control_host *h, const struct control_cmd *cmd, FILE *out)
 {
-	struct control_file cf = {.path = cmd->path};
+	struct threads *t = h->threads(h->ud);
 	if (cmd->kind == CONTROL_DUMP) {
-		cf.file = fopen(cf.path, "w");
-		if (!cf.file) {
+		FILE *f = fopen(cmd->path, "w");
+		if (!f) {
 			int e = errno;
-			fprintf(out, "%s: %s\n", cf.path, strerror(e));
+			fprintf(out, "%s: %s\n", cmd->path, strerror(e));
 			return -e;
 		}
-		cachefile_header(cf.file, time(NULL));
-		threads_each(h->threads(h->ud), control_dump_job, &cf);
-		if (fclose(cf.file) != 0) {
+		size_t n = cachesave_dump(t, f);
+		if (fclose(f) != 0) {
 			int e = errno;
-			fprintf(out, "%s: %s\n", cf.path, strerror(e));
+			fprintf(out, "%s: %s\n", cmd->path, strerror(e));
 			return -e;
 		}
-		fprintf(out, "dumped %zu entries to %s\n", cf.count, cf.path);
+		fprintf(out, "dumped %zu entries to %s\n", n, cmd->path);
 		return 0;
 	}
-	threads_each(h->threads(h->ud), control_load_job, &cf);
-	if (cf.err) {
-		fprintf(out, "%s\n", cf.why);
-		return cf.err;
+	char why[512];
+	size_t loaded, expired;
+	int r = cachesave_load(t, cmd->path, &loaded, &expired, why, sizeof(why));
+	if (r < 0) {
+		fprintf(out, "%s\n", why);
+		return r;
 	}
 	fprintf(out,
 		"loaded %zu entries (%zu expired since the dump) from %s into each of %zu "
 		"worker(s)\n",
-		cf.count, cf.expired, cf.path, threads_count(h->threads(h->ud)));
+		loaded, expired, cmd->path, threads_count(t));
 	return 0;
 }
 

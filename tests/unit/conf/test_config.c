@@ -489,13 +489,13 @@ START_TEST(parse_size)
 	uint64_t v;
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		v = 0;
-		ck_assert_msg(config_parse_size(good[i].text, &v) == 0, "rejected '%s'",
+		ck_assert_msg(confread_parse_size(good[i].text, &v) == 0, "rejected '%s'",
 			      good[i].text);
 		ck_assert_msg(v == good[i].bytes, "'%s' gave %llu", good[i].text,
 			      (unsigned long long)v);
 	}
 	for (size_t i = 0; i < sizeof(badsz) / sizeof(badsz[0]); i++)
-		ck_assert_msg(config_parse_size(badsz[i], &v) == -EINVAL, "accepted '%s'",
+		ck_assert_msg(confread_parse_size(badsz[i], &v) == -EINVAL, "accepted '%s'",
 			      badsz[i]);
 }
 END_TEST
