@@ -386,7 +386,7 @@ static void upstream_try_failed(struct upstream_try *t, int err, bool server_fau
 	else
 		s->errors++;
 	if (server_fault)
-		servsel_failed(&s->sel, uv_now(p->loop));
+		upstream_server_failed(p, s, err);
 	upstream_try_end(t);
 	if (q) {
 		upstream_set_err(q, err);
@@ -457,7 +457,7 @@ static void upstream_timer_cb(uv_timer_t *timer)
 		uint64_t now = uv_now(p->loop);
 		t->stale = true;
 		s->timeouts++;
-		servsel_failed(&s->sel, now);
+		upstream_server_failed(p, s, -ETIMEDOUT);
 		if (!q) { /* a background probe: that is its answer */
 			upstream_try_end(t);
 			return;

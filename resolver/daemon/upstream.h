@@ -104,14 +104,28 @@ void upstream_pool_know(struct upstream_pool *p, const struct addr *a);
 void upstream_pool_set_outgoing(struct upstream_pool *p, const struct addr *a, size_t n);
 
 /* What the pool knows of one server, for status and metrics. */
+/* A server's health, as status and the metrics show it. */
+enum upstream_health {
+	UPSTREAM_UNTRIED,   /* never asked, or never answered and never failed */
+	UPSTREAM_UP,        /* answered since its last failure */
+	UPSTREAM_FAILING,   /* failed since it last answered; its hold-down is over: asked again */
+	UPSTREAM_HELD_DOWN, /* failed: asked only when nothing better is left, until held_ms */
+	UPSTREAM_PROBING    /* failing, and a probe to it is out */
+};
+
 struct upstream_stats {
 	struct addr addr;
-	bool known;        /* has answered */
-	bool down;         /* failed (timeouts, errors) since it last answered: asked last */
-	uint32_t srtt_us;  /* smoothed RTT */
-	uint64_t queries;  /* attempts and probes sent */
-	uint64_t timeouts; /* attempts with no reply within their retransmit timeout */
-	uint64_t errors;   /* attempts refused, unreachable or answered with an error rcode */
+	bool known; /* has answered */
+	bool down;  /* failed (timeouts, errors) since it last answered: asked last */
+	enum upstream_health health;
+	unsigned fails;       /* failures since it last answered */
+	uint64_t held_ms;     /* HELD_DOWN: ms of it left */
+	uint64_t fail_age_ms; /* ms since its last failure; UINT64_MAX: it never failed */
+	int fail_err;         /* that failure: a negative errno (-ETIMEDOUT, -EREMOTEIO, ...) */
+	uint32_t srtt_us;     /* smoothed RTT */
+	uint64_t queries;     /* attempts and probes sent */
+	uint64_t timeouts;    /* attempts with no reply within their retransmit timeout */
+	uint64_t errors;      /* attempts refused, unreachable or answered with an error rcode */
 };
 
 /* Fill out[0..max) with the pool's configured servers; returns how many there are. */

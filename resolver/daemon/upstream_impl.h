@@ -24,6 +24,8 @@ struct upstream_server {
 	struct servsel sel;
 	uint64_t queries, timeouts, errors;
 	uint64_t used_ms; /* last planned into a query */
+	uint64_t fail_ms; /* its last failure (loop time), 0: none */
+	int fail_err;     /* ... what it was: -ETIMEDOUT, -EREMOTEIO (an error rcode), ... */
 	unsigned refs;    /* queries that plan it and attempts that ask it */
 	bool configured;  /* named by the config (upstream_pool_know): never forgotten */
 	uint32_t next;    /* hash chain */
@@ -50,5 +52,8 @@ struct upstream_pool {
 
 /* Index of a's record in the pool, adding it when new (the array may move). */
 size_t upstream_server_index(struct upstream_pool *p, const struct addr *a);
+
+/* s failed (its fault: a timeout, an error rcode, garbage) with err: hold it down, remember. */
+void upstream_server_failed(struct upstream_pool *p, struct upstream_server *s, int err);
 
 #endif

@@ -77,10 +77,39 @@ void upstream_pool_know(struct upstream_pool *p, const struct addr *a)
 	p->servers[i].configured = true;
 }
 
-static struct upstream_stats upstream_stats_of(const struct upstream_server *s)
+static enum upstream_health upstream_health_of(const struct servsel *sel, uint64_t now)
 {
-	return (struct upstream_stats){s->addr,    s->sel.known, s->sel.fails > 0, s->sel.srtt_us,
-				       s->queries, s->timeouts,  s->errors};
+	if (!sel->fails)
+		return sel->known ? UPSTREAM_UP : UPSTREAM_UNTRIED;
+	if (sel->probing)
+		return UPSTREAM_PROBING;
+	return sel->down_until > now ? UPSTREAM_HELD_DOWN : UPSTREAM_FAILING;
+}
+
+static struct upstream_stats upstream_stats_of(const struct upstream_server *s, uint64_t now)
+{
+	struct upstream_stats u = {.addr = s->addr,
+				   .known = s->sel.known,
+				   .down = s->sel.fails > 0,
+				   .health = upstream_health_of(&s->sel, now),
+				   .fails = s->sel.fails,
+				   .fail_age_ms = s->fail_ms ? now - s->fail_ms : UINT64_MAX,
+				   .fail_err = s->fail_err,
+				   .srtt_us = s->sel.srtt_us,
+				   .queries = s->queries,
+				   .timeouts = s->timeouts,
+				   .errors = s->errors};
+	if (u.health == UPSTREAM_HELD_DOWN)
+		u.held_ms = s->sel.down_until - now;
+	return u;
+}
+
+void upstream_server_failed(struct upstream_pool *p, struct upstream_server *s, int err)
+{
+	uint64_t now = uv_now(p->loop);
+	servsel_failed(&s->sel, now);
+	s->fail_ms = now ? now : 1;
+	s->fail_err = err;
 }
 
 size_t upstream_pool_stats(const struct upstream_pool *p, struct upstream_stats *out, size_t max)
@@ -88,7 +117,7 @@ size_t upstream_pool_stats(const struct upstream_pool *p, struct upstream_stats 
 	size_t n = 0;
 	for (size_t i = 0; i < p->n_servers; i++)
 		if (p->servers[i].configured && n++ < max)
-			out[n - 1] = upstream_stats_of(&p->servers[i]);
+			out[n - 1] = upstream_stats_of(&p->servers[i], uv_now(p->loop));
 	return n;
 }
 
@@ -124,6 +153,6 @@ size_t upstream_pool_slowest(const struct upstream_pool *p, struct upstream_stat
 		top[j] = s;
 	}
 	for (size_t i = 0; i < n; i++)
-		out[i] = upstream_stats_of(top[i]);
+		out[i] = upstream_stats_of(top[i], uv_now(p->loop));
 	return n;
 }

@@ -32,14 +32,41 @@ static void control_count_deleg(void *ud, const uint8_t *key, size_t key_len,
 	*(size_t *)ud += (key[key_len - 1] & CACHE_KEY_DELEG) != 0;
 }
 
+/* What a server's last failure was, for people. */
+static const char *control_fail_text(int err)
+{
+	switch (err) {
+	case -ETIMEDOUT:
+		return "no reply in time";
+	case -EREMOTEIO:
+		return "an error rcode (REFUSED, SERVFAIL, ...)";
+	case -EBADMSG:
+		return "a reply that does not parse";
+	default:
+		return strerror(-err);
+	}
+}
+
 static void control_status_server(FILE *out, const char *what, const struct upstream_stats *u)
 {
-	char a[ADDR_STRLEN];
-	fprintf(out, "  %s %s: %s, rtt %.2f ms, %llu queries, %llu timeouts, %llu errors\n", what,
-		addr_format(&u->addr, a, sizeof(a)),
-		u->down    ? "down"
-		: u->known ? "up"
-			   : "untried",
+	static const char *const health[] = {[UPSTREAM_UNTRIED] = "untried",
+					     [UPSTREAM_UP] = "up",
+					     [UPSTREAM_FAILING] = "down, asked again",
+					     [UPSTREAM_HELD_DOWN] = "down, held down",
+					     [UPSTREAM_PROBING] = "down, probing"};
+	char a[ADDR_STRLEN], held[48] = "", why[200] = "";
+	int n = 0;
+	if (u->health == UPSTREAM_HELD_DOWN)
+		snprintf(held, sizeof(held), " for %.1f s", u->held_ms / 1000.0);
+	if (u->fails)
+		n = snprintf(why, sizeof(why), " (%u failures since its last reply", u->fails);
+	if (u->fail_age_ms != UINT64_MAX)
+		snprintf(why + n, sizeof(why) - (size_t)n, "%slast failure %.1f s ago: %s)",
+			 n ? "; " : " (", u->fail_age_ms / 1000.0, control_fail_text(u->fail_err));
+	else if (n)
+		snprintf(why + n, sizeof(why) - (size_t)n, ")");
+	fprintf(out, "  %s %s: %s%s%s, rtt %.2f ms, %llu queries, %llu timeouts, %llu errors\n",
+		what, addr_format(&u->addr, a, sizeof(a)), health[u->health], held, why,
 		u->srtt_us / 1000.0, (unsigned long long)u->queries,
 		(unsigned long long)u->timeouts, (unsigned long long)u->errors);
 }

@@ -48,8 +48,14 @@ static void metrics_job(struct worker *w, size_t index, void *arg)
 				continue;
 			memset(&s->up[j], 0, sizeof(s->up[j]));
 			s->up[j].addr = us[i].addr;
+			s->up[j].fail_age_ms = UINT64_MAX;
 			s->n_up++;
 		}
+		/* up unless some worker holds it down or probes it (failing, not asked first) */
+		if (us[i].health == UPSTREAM_HELD_DOWN || us[i].health == UPSTREAM_PROBING)
+			s->up[j].health = us[i].health;
+		if (us[i].fail_age_ms < s->up[j].fail_age_ms)
+			s->up[j].fail_age_ms = us[i].fail_age_ms;
 		s->up[j].queries += us[i].queries;
 		s->up[j].timeouts += us[i].timeouts;
 		s->up[j].errors += us[i].errors;
@@ -153,6 +159,26 @@ static void metrics_upstreams(const struct metrics_sum *s, FILE *out)
 			fprintf(out, "%s{upstream=\"%s\"} %llu\n", names[k],
 				addr_format(&s->up[i].addr, a, sizeof(a)), (unsigned long long)v);
 		}
+	}
+	metrics_head(out, "megdns_upstream_up", "gauge",
+		     "1 when the upstream is used as usual, 0 while it is held down or probed.");
+	for (size_t i = 0; i < s->n_up; i++) {
+		char a[ADDR_STRLEN];
+		fprintf(out, "megdns_upstream_up{upstream=\"%s\"} %d\n",
+			addr_format(&s->up[i].addr, a, sizeof(a)),
+			s->up[i].health != UPSTREAM_HELD_DOWN &&
+			    s->up[i].health != UPSTREAM_PROBING);
+	}
+	metrics_head(
+	    out, "megdns_upstream_last_failure_age_seconds", "gauge",
+	    "Seconds since the upstream last failed (a timeout, an error rcode, garbage).");
+	for (size_t i = 0; i < s->n_up; i++) {
+		char a[ADDR_STRLEN];
+		if (s->up[i].fail_age_ms != UINT64_MAX)
+			fprintf(out,
+				"megdns_upstream_last_failure_age_seconds{upstream=\"%s\"} %.3f\n",
+				addr_format(&s->up[i].addr, a, sizeof(a)),
+				s->up[i].fail_age_ms / 1000.0);
 	}
 	metrics_head(out, "megdns_upstream_rtt_seconds", "gauge", "Smoothed RTT per upstream.");
 	for (size_t i = 0; i < s->n_up; i++) {

@@ -28,6 +28,7 @@ dnssec: {validation: false}   # an unsigned test zone
 cache:
   serve-stale: $1
   stale-max-age: 12
+control: {socket: $CTL_SOCK}
 metrics: {listen: 127.0.0.1@9153}
 views:
   - name: all
@@ -57,6 +58,13 @@ dq +time=5 nx.example.test. A
 expect_status NXDOMAIN "a stale NXDOMAIN"
 expect_ede 3 "...EDE 3 too"
 expect_log " www\.example\.test\. A udp NOERROR stale " "the query log says the answer was stale"
+ctl status
+note "$(printf '%s\n' "$CTL_OUT" | grep ' upstream ')"
+expect_ctl_out "^  upstream 127\.0\.0\.10@53: down, (held down for [0-9.]+ s|asked again|probing) \([1-9][0-9]* failures since its last reply; last failure [0-9.]+ s ago: [^)]+\), rtt" \
+	"status: the upstream is down, with its failures and the last one"
+metrics=$(curl -s "http://127.0.0.1:9153/metrics" 2>&1)
+assert_match "$metrics" '^megdns_upstream_last_failure_age_seconds\{upstream="127\.0\.0\.10@53"\} [0-9.]+$' \
+	"metrics: the age of the upstream's last failure" "$(printf '%s\n' "$metrics" | grep upstream_)"
 
 # Back, with the zone now saying 192.0.2.2: fresh data as soon as megdns asks it again
 # (the server was marked down; its hold-down ends and the refresh replaces the stale data).
@@ -73,6 +81,13 @@ while [ $(($(now_ms) - t0)) -lt 8000 ]; do
 	sleep 0.2
 done
 assert_range "${fresh:-none}" 0 8000 "upstream back: the fresh answer replaces the stale one (ms)" "$DQ"
+ctl status
+note "$(printf '%s\n' "$CTL_OUT" | grep ' upstream ')"
+expect_ctl_out "^  upstream 127\.0\.0\.10@53: up \(last failure [0-9.]+ s ago: [^)]+\), rtt" \
+	"status: the upstream is up again, its last failure still shown"
+metrics=$(curl -s "http://127.0.0.1:9153/metrics" 2>&1)
+assert_match "$metrics" '^megdns_upstream_up\{upstream="127\.0\.0\.10@53"\} 1$' "metrics: megdns_upstream_up 1" \
+	"$(printf '%s\n' "$metrics" | grep upstream_up)"
 
 # A frozen upstream: nothing comes back, the client gets the stale answer after 1.8 s.
 sleep 2.5
