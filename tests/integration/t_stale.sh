@@ -93,9 +93,20 @@ assert_match "$metrics" '^megdns_upstream_up\{upstream="127\.0\.0\.10@53"\} 1$' 
 sleep 2.5
 frozen=$(pgrep -f "$T/nsd-up/nsd.conf" | tr '\n' ' ') # the NSD and every child it has now
 kill -STOP $frozen
+sent() { curl -s "http://127.0.0.1:9153/metrics" | awk -F' ' '/^megdns_upstream_queries_total\{upstream="127\.0\.0\.10@53"\}/ { print $2 }'; }
+before=$(sent)
+par=()
+for i in 1 2 3 4; do
+	dig +tries=1 +time=5 -p "$MPORT" "@$MADDR" www.example.test. A >"par$i.out" 2>&1 &
+	par+=($!)
+done
 t0=$(now_ms)
 dq +time=5 www.example.test. A
 ms=$(($(now_ms) - t0))
+wait "${par[@]}"
+assert_eq "$(grep -l 'EDE: 3' par?.out | wc -l)" 4 "four more clients asking at once get the stale answer too"
+assert_range "$(($(sent) - before))" 1 3 "...and the five share one refresh (at most 3 attempts to the one upstream)" \
+	"$(curl -s http://127.0.0.1:9153/metrics | grep upstream_queries)"
 expect_answer "192\.0\.2\.2\$" "upstream frozen, the answer expired: the stale answer"
 expect_ede 3 "...EDE 3"
 assert_range "$ms" 1700 2600 "...after stale-client-timeout, 1800 ms (ms)" "$DQ"
