@@ -53,6 +53,7 @@ struct request {
 	uv_timer_t
 	    *stale_timer; /* stale-client-timeout, or NULL: no stale answer to fall back on */
 	bool answered;    /* with stale data: the fetch goes on as the refresh */
+	bool released;    /* ... and the client's connection is let go already */
 	size_t key_len;
 	uint8_t key[CACHE_KEY_MAX]; /* the cache key (for the stale answer) */
 };
@@ -131,10 +132,19 @@ static void request_reply_chain(struct request_ctx *ctx, const struct request_wh
 				const struct request_data *d)
 {
 	size_t cap = local_len + d->len + 512;
-	uint8_t *joined = xmalloc(cap), *out = NULL;
-	size_t n = chase_splice(local, local_len, d->body, d->len, d->ttl_offs, d->n_ttl,
-				d->elapsed, joined, cap);
-	struct msg_finish_args a = {.ede = -1};
+	uint8_t *joined = xmalloc(cap), *out = NULL, *stale = NULL;
+	const uint8_t *body = d->body;
+	if (d->stale_ttl) { /* the resolved part's TTLs become stale-answer-ttl before the join */
+		stale = xmalloc(d->len);
+		memcpy(stale, d->body, d->len);
+		for (size_t i = 0; i < d->n_ttl; i++)
+			msg_put32(stale + d->ttl_offs[i], d->stale_ttl);
+		body = stale;
+	}
+	size_t n = chase_splice(local, local_len, body, d->len, d->ttl_offs, d->n_ttl,
+				d->stale_ttl ? 0 : d->elapsed, joined, cap);
+	free(stale);
+	struct msg_finish_args a = {.ede = d->stale_ttl ? MSG_EDE_STALE_ANSWER : -1};
 	if (n) {
 		out = xmalloc(n + 512);
 		request_send(ctx, who, source, joined, n, &a, out, n + 512);
@@ -185,7 +195,8 @@ static void request_free(struct request *rq)
 {
 	if (rq->stale_timer)
 		uv_close((uv_handle_t *)rq->stale_timer, request_timer_close_cb);
-	server_client_release(&rq->c);
+	if (!rq->released)
+		server_client_release(&rq->c);
 	free(rq->prefix);
 	free(rq);
 }
@@ -202,6 +213,9 @@ static bool request_answer_stale(struct request *rq)
 	    e.body, e.body_len, e.ttl_offs, e.n_ttl, 0, e.sec, ctx->state->cfg->stale_answer_ttl};
 	request_answer(ctx, &who, STATS_STALE, &d, rq->prefix, rq->prefix_len);
 	rq->answered = true;
+	/* Answered: its TCP connection need not wait for the refresh (pipelining slots, FIN). */
+	server_client_release(&rq->c);
+	rq->released = true;
 	return true;
 }
 
@@ -264,6 +278,7 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 	rq->prefix_len = 0;
 	rq->stale_timer = NULL;
 	rq->answered = false;
+	rq->released = false;
 	rq->key_len = 0;
 	if (prefix) {
 		rq->prefix = xmalloc(prefix_len);
@@ -281,7 +296,9 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 		memcpy(rq->key, fq->key, fq->key_len);
 		rq->key_len = fq->key_len;
 	}
-	if ((r == -EBUSY || r == -ENOENT) && !(stale && request_answer_stale(rq)))
+	if (stale && request_answer_stale(rq))
+		; /* whatever kept it from waiting, the stale answer is there */
+	else if (r == -EBUSY || r == -ENOENT)
 		request_reply_error(
 		    ctx, who, STATS_ERROR, MSG_SERVFAIL, MSG_EDE_NO_REACHABLE_AUTHORITY,
 		    r == -EBUSY ? "too many resolutions in flight" : "no server to ask");

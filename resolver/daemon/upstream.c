@@ -387,6 +387,8 @@ static void upstream_try_failed(struct upstream_try *t, int err, bool server_fau
 		s->errors++;
 	if (server_fault)
 		upstream_server_failed(p, s, err);
+	else if (err == -EREMOTEIO)
+		upstream_server_note(p, s, err);
 	upstream_try_end(t);
 	if (q) {
 		upstream_set_err(q, err);

@@ -53,7 +53,10 @@ struct upstream_pool {
 /* Index of a's record in the pool, adding it when new (the array may move). */
 size_t upstream_server_index(struct upstream_pool *p, const struct addr *a);
 
-/* s failed (its fault: a timeout, an error rcode, garbage) with err: hold it down, remember. */
+/* s failed (its fault: a timeout, garbage) with err: hold it down, and note it. */
 void upstream_server_failed(struct upstream_pool *p, struct upstream_server *s, int err);
+
+/* s answered with an error rcode (err -EREMOTEIO): no hold-down, but its last failure. */
+void upstream_server_note(struct upstream_pool *p, struct upstream_server *s, int err);
 
 #endif

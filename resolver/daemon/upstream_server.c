@@ -104,12 +104,17 @@ static struct upstream_stats upstream_stats_of(const struct upstream_server *s, 
 	return u;
 }
 
-void upstream_server_failed(struct upstream_pool *p, struct upstream_server *s, int err)
+void upstream_server_note(struct upstream_pool *p, struct upstream_server *s, int err)
 {
 	uint64_t now = uv_now(p->loop);
-	servsel_failed(&s->sel, now);
 	s->fail_ms = now ? now : 1;
 	s->fail_err = err;
+}
+
+void upstream_server_failed(struct upstream_pool *p, struct upstream_server *s, int err)
+{
+	servsel_failed(&s->sel, uv_now(p->loop));
+	upstream_server_note(p, s, err);
 }
 
 size_t upstream_pool_stats(const struct upstream_pool *p, struct upstream_stats *out, size_t max)

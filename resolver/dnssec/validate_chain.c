@@ -59,10 +59,12 @@ static void validate_chain_put(struct validation *v, const ldns_rdf *name,
 			       const ldns_rr_list *keys, int ede, uint32_t ttl)
 {
 	if (state == KEYCACHE_BOGUS && validate_overspent(v)) {
+		/* Not the zone's fault: no blame on its chain, the KeyTrap reason instead. */
 		v->overspent = true;
 		v->spent = (struct keycache_entry){KEYCACHE_BOGUS, NULL, NULL, EDE_BOGUS, 0};
-		ldns_rdf_deep_free(v->bogus_keys);
-		v->bogus_keys = xcheck(ldns_rdf_clone(name));
+		snprintf(v->why, sizeof(v->why),
+			 "the answer needs more signature checks or NSEC3 hashing than one answer "
+			 "may cost (KeyTrap limits)");
 		return;
 	}
 	keycache_put(v->kc, name, state, zone, keys, ede,

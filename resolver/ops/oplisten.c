@@ -158,14 +158,14 @@ static bool oplisten_conn_sent(struct oplisten_conn *c)
 }
 
 /*
- * Full: close the oldest client that has sent nothing yet, else the oldest still sending its
- * request. False if all are being answered.
+ * Full: close the oldest client (other than the newcomer) that has sent nothing yet, else the
+ * oldest still sending its request. False if all are being answered.
  */
-static bool oplisten_make_room(struct oplisten *l)
+static bool oplisten_make_room(struct oplisten *l, const struct oplisten_conn *newcomer)
 {
 	struct oplisten_conn *oldest = NULL, *oldest_silent = NULL;
 	for (struct oplisten_conn *c = l->conns; c; c = c->next) {
-		if (c->closing || c->answering)
+		if (c->closing || c->answering || c == newcomer)
 			continue;
 		oldest = c;
 		if (!oplisten_conn_sent(c))
@@ -207,7 +207,7 @@ static void oplisten_accept_cb(uv_stream_t *server, int status)
 	/* Accept even when full: a connection left in the kernel's queue holds its slot too. */
 	struct oplisten_conn *c = oplisten_conn_new(l, server->loop);
 	if (uv_accept(server, &c->s.stream) < 0 ||
-	    (l->n_open > OPLISTEN_MAX_CONNS && !oplisten_make_room(l))) {
+	    (l->n_open > OPLISTEN_MAX_CONNS && !oplisten_make_room(l, c))) {
 		oplisten_conn_close(c);
 		return;
 	}

@@ -126,6 +126,26 @@ PY
 assert_match "$(cat burst.out)" "status: HTTP/1.[01] 200" \
 	"a scrape sent before a burst of idle connects is answered" "$(cat burst.out)"
 
+# A full listener whose 16 clients have each sent a byte closes the oldest of them for a new
+# scrape, never the newcomer (regression: the scrape, silent when accepted, was closed).
+python3 - >partial.out 2>&1 <<'PY' &
+import socket, time
+conns = []
+for i in range(16):
+    s = socket.create_connection(("127.0.0.1", 9153), timeout=5)
+    s.sendall(b"G")
+    conns.append(s)
+print("sent", flush=True)
+time.sleep(4)
+PY
+partial=$!
+track_pid $partial
+for _ in $(seq 50); do grep -q sent partial.out && break; sleep 0.1; done
+sleep 0.3
+assert_eq "$(code http://127.0.0.1:9153/metrics)" 200 \
+	"16 clients that each sent a byte: a new scrape is still served"
+wait $partial
+
 # metrics.allow follows a reload.
 write_config "  allow: [10.99.0.0/24]"
 megdns_hup

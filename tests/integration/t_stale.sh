@@ -32,11 +32,19 @@ control: {socket: $CTL_SOCK}
 metrics: {listen: 127.0.0.1@9153}
 views:
   - name: all
+    records: ["alias.home.arpa. 300 IN CNAME www.example.test."]
 EOF
 }
 conf true
 start_megdns megdns.yaml
 
+# An upstream that refuses a name (NSD, for a zone it does not serve) answered: it stays
+# up, but status shows the error rcode as its last failure.
+dq elsewhere.test. A
+expect_status SERVFAIL "a name the upstream refuses: SERVFAIL"
+ctl status
+expect_ctl_out "^  upstream 127\.0\.0\.10@53: up \(last failure [0-9.]+ s ago: an error rcode" \
+	"status: the upstream is up, its last failure an error rcode (regression: not shown)"
 dq www.example.test. A
 expect_answer "192\.0\.2\.1\$" "a fresh answer"
 assert_range "$(dq_ttl ANSWER www.example.test. A)" 0 2 "...with its own TTL" "$DQ"
@@ -54,6 +62,10 @@ expect_answer "192\.0\.2\.1\$" "upstream down, the answer expired: the stale ans
 assert_eq "$(dq_ttl ANSWER www.example.test. A)" 30 "...with TTL stale-answer-ttl (30)" "$DQ"
 expect_ede 3 "...and EDE 3 (Stale Answer)"
 assert_range "$ms" 0 1900 "...within the client timeout (ms)" "$DQ"
+dq +time=5 alias.home.arpa. A
+expect_answer "192\.0\.2\.1\$" "a local CNAME to the expired name: the stale answer behind it"
+assert_eq "$(dq_ttl ANSWER www.example.test. A)" 30 "...its TTL stale-answer-ttl (regression: the stored TTL)" "$DQ"
+expect_ede 3 "...and EDE 3 (regression: none)"
 dq +time=5 nx.example.test. A
 expect_status NXDOMAIN "a stale NXDOMAIN"
 expect_ede 3 "...EDE 3 too"
