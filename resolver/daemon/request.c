@@ -245,10 +245,8 @@ static void request_fetched_cb(void *ud, const struct fetch_result *res)
 }
 
 /* rq has stale data to fall back on: answer from it after stale-client-timeout (0: now). */
-static void request_stale_arm(struct request *rq, const struct fetch_question *fq)
+static void request_stale_arm(struct request *rq)
 {
-	memcpy(rq->key, fq->key, fq->key_len);
-	rq->key_len = fq->key_len;
 	rq->stale_timer = xmalloc(sizeof(*rq->stale_timer));
 	uv_timer_init(rq->ctx->loop, rq->stale_timer);
 	rq->stale_timer->data = rq;
@@ -280,6 +278,10 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 	rq->answered = false;
 	rq->released = false;
 	rq->key_len = 0;
+	if (stale) {
+		memcpy(rq->key, fq->key, fq->key_len);
+		rq->key_len = fq->key_len;
+	}
 	if (prefix) {
 		rq->prefix = xmalloc(prefix_len);
 		memcpy(rq->prefix, prefix, prefix_len);
@@ -289,12 +291,8 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 	int r = fetch_start(ctx->fetches, ctx->state, v, fq, &rq->wait, request_fetched_cb, rq);
 	if (r == 0) {
 		if (stale)
-			request_stale_arm(rq, fq);
+			request_stale_arm(rq);
 		return;
-	}
-	if (stale) {
-		memcpy(rq->key, fq->key, fq->key_len);
-		rq->key_len = fq->key_len;
 	}
 	if (stale && request_answer_stale(rq))
 		; /* whatever kept it from waiting, the stale answer is there */

@@ -116,7 +116,6 @@ enum upstream_health {
 struct upstream_stats {
 	struct addr addr;
 	bool known; /* has answered */
-	bool down;  /* failed (timeouts, errors) since it last answered: asked last */
 	enum upstream_health health;
 	unsigned fails;       /* failures since it last answered */
 	uint64_t held_ms;     /* HELD_DOWN: ms of it left */

@@ -90,7 +90,6 @@ static struct upstream_stats upstream_stats_of(const struct upstream_server *s, 
 {
 	struct upstream_stats u = {.addr = s->addr,
 				   .known = s->sel.known,
-				   .down = s->sel.fails > 0,
 				   .health = upstream_health_of(&s->sel, now),
 				   .fails = s->sel.fails,
 				   .fail_age_ms = s->fail_ms ? now - s->fail_ms : UINT64_MAX,
