@@ -134,6 +134,8 @@ static const struct confread_key server_keys[] = {
     {"tcp-max-connections", CONFREAD_U32, CONFREAD_FIELD(struct config, tcp_max_connections), 0, 1,
      1000000, .def = 256,
      .doc = "TCP connections per thread; when full, the longest idle makes room"},
+    {"max-inflight", CONFREAD_U32, CONFREAD_FIELD(struct config, max_inflight), 0, 16, 1000000,
+     .def = 4096, .doc = "cache misses resolved at once per thread, shared fairly by clients"},
     {"upstream-timeout", CONFREAD_U32, CONFREAD_FIELD(struct config, upstream_timeout_ms), 0, 10,
      60000, .def = 1500, .doc = "ms an upstream attempt waits before the next one is sent"},
     {"verbosity", CONFREAD_INT, CONFREAD_FIELD(struct config, verbosity), 0, 0, 3, .def = 2,

@@ -71,6 +71,7 @@ struct config {
 	uint16_t edns_buffer_size;    /* server.edns-buffer-size, default 1232 */
 	uint32_t tcp_idle_timeout_ms; /* server.tcp-idle-timeout (seconds in YAML), default 10 s */
 	uint32_t tcp_max_connections; /* server.tcp-max-connections, default 256 */
+	uint32_t max_inflight;        /* server.max-inflight: misses per worker, default 4096 */
 	uint32_t upstream_timeout_ms; /* server.upstream-timeout (ms in YAML), default 1500 */
 	int verbosity;                /* server.verbosity 0..3 (log_level), default 2 (info) */
 	uint32_t threads;             /* server.threads: worker loops, default 1 */

@@ -61,6 +61,7 @@ struct fetch {
 	struct fetch_budget *budget; /* shared with its starter or sub-fetches; NULL: own_left */
 	unsigned own_left;           /* queries it may still send while it shares with none */
 	bool iterating;              /* the query out is to authoritative servers */
+	bool finishing;              /* done: its waiters are being told (fetch_finish) */
 	uint64_t deadline_ms;        /* no SEND or LOOKUP after this: failed (EDE 22) */
 	struct fetch_waiter *waiters;
 	unsigned n_waiters;
@@ -100,6 +101,12 @@ void fetch_table_free(struct fetch_table *t)
 size_t fetch_table_count(const struct fetch_table *t)
 {
 	return t->count;
+}
+
+/* The bound on fetches in flight under st's server.max-inflight. */
+static size_t fetch_max(const struct state *st)
+{
+	return (size_t)st->cfg->max_inflight * FETCH_MAX_PER_INFLIGHT;
 }
 
 static uint32_t fetch_hash(const uint8_t *key, size_t len)
@@ -340,12 +347,15 @@ static void fetch_finish(struct fetch *f, const struct resolve_done *d)
 				    uv_now(t->loop));
 		t->stats->dnssec[CACHE_SEC_STATUS(d->sec)]++;
 	}
-	/* A client's waiter goes with its request in the callback: take next first. */
-	struct fetch_waiter *w = f->waiters, *next;
-	f->waiters = NULL;
-	for (; w; w = next) {
+	/* One waiter at a time off the list: a client's goes with its request in the callback,
+	 * and what a callback does (a TCP client's next query making room) may take another
+	 * client's off the list (fetch_leave), which must not end f under this loop. */
+	f->finishing = true;
+	while (f->waiters) {
+		struct fetch_waiter *w = f->waiters;
+		f->waiters = w->next;
+		f->n_waiters--;
 		struct fetch_waiter *owned = w->parent ? w : NULL;
-		next = w->next;
 		fetch_notify(w, d);
 		free(owned);
 	}
@@ -512,7 +522,7 @@ static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const st
 			       const struct fetch_question *q, uint32_t hash, struct fetch *parent,
 			       bool chase)
 {
-	if (t->count >= FETCH_MAX)
+	if (t->count >= fetch_max(st))
 		return NULL;
 	uint8_t flags = q->key[q->key_len - 1];
 	uint64_t now = uv_now(t->loop);
@@ -553,15 +563,47 @@ int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
 {
 	uint32_t hash = fetch_hash(q->key, q->key_len);
 	struct fetch *f = fetch_find(t, q->key, q->key_len, hash);
-	if (!f && t->count >= FETCH_MAX)
+	if (!f && t->count >= fetch_max(st))
 		return -EBUSY;
 	if (!f && !(f = fetch_new(t, st, v, q, hash, NULL, false)))
 		return -ENOENT;
 	if (f->n_waiters >= FETCH_MAX_WAITERS)
 		return -ENOBUFS;
-	*w = (struct fetch_waiter){.cb = cb, .ud = ud};
+	*w = (struct fetch_waiter){.cb = cb, .ud = ud, .on = f};
 	fetch_add_waiter(f, w);
 	return 0;
+}
+
+/* Nobody waits for f any more: it ends without a word, and so do the sub-fetches it alone
+ * waited for (their chain is at most FETCH_MAX_NEST + FETCH_MAX_CHASE long). */
+static void fetch_abandon(struct fetch *f)
+{
+	struct fetch *sub = f->waiting_on;
+	fetch_unlink(f->t, f);
+	if (f->uq)
+		upstream_cancel(f->uq);
+	f->uq = NULL;
+	if (sub) {
+		fetch_unwait(sub, f);
+		if (sub->n_waiters == 0)
+			fetch_abandon(sub);
+	}
+	fetch_free(f);
+}
+
+void fetch_leave(struct fetch_table *t, struct fetch_waiter *w)
+{
+	struct fetch *f = w->on;
+	(void)t; /* the fetch is w's; t keeps the call in the table's terms */
+	for (struct fetch_waiter **pp = &f->waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			f->n_waiters--;
+			break;
+		}
+	}
+	if (f->n_waiters == 0 && !f->finishing)
+		fetch_abandon(f);
 }
 
 bool fetch_pending(struct fetch_table *t, const uint8_t *key, size_t key_len)

@@ -29,7 +29,10 @@
 
 struct fetch_table;
 
-#define FETCH_MAX 4096 /* bound on fetches in flight per table (one upstream query each) */
+/* Bound on fetches in flight per table (one upstream query each), sub-fetches included: the
+ * requests waiting on them are bounded by server.max-inflight (request.c), and each may
+ * need a few lookups of its own. */
+#define FETCH_MAX_PER_INFLIGHT 2
 
 /*
  * The table of in-flight fetches of one loop, over the loop's cache, upstream pool and key
@@ -75,6 +78,7 @@ struct fetch_waiter {
 	fetch_cb cb; /* a client: called once */
 	void *ud;
 	struct fetch *parent; /* or the fetch whose LOOKUP this is */
+	struct fetch *on;     /* a client's: the fetch it waits on (for fetch_leave) */
 	bool chase;           /* the parent's chain continues at this fetch's name */
 };
 
@@ -87,6 +91,13 @@ struct fetch_waiter {
  */
 int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
 		const struct fetch_question *q, struct fetch_waiter *w, fetch_cb cb, void *ud);
+
+/*
+ * A client's waiter w gives up waiting (the request gave way under overload): it is never
+ * called back. A fetch nobody waits for any more ends, with the sub-fetches only it waited
+ * for, and what it sent is cancelled. Not from within a fetch callback.
+ */
+void fetch_leave(struct fetch_table *t, struct fetch_waiter *w);
 
 /* Shutdown: end every fetch; each waiter is called back with -ECANCELED. */
 void fetch_cancel_all(struct fetch_table *t);

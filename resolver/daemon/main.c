@@ -244,15 +244,16 @@ static void main_raise_nofile(const struct config *cfg)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	/* An upstream query keeps its earlier attempts listening: count three sockets each. */
-	uint64_t per_worker =
-	    (uint64_t)cfg->tcp_max_connections + 3 * FETCH_MAX + 2 * cfg->n_listen;
+	uint64_t fetches = (uint64_t)cfg->max_inflight * FETCH_MAX_PER_INFLIGHT;
+	uint64_t per_worker = (uint64_t)cfg->tcp_max_connections + 3 * fetches + 2 * cfg->n_listen;
 	uint64_t need = cfg->threads * per_worker + 2 * OPLISTEN_MAX_CONNS + 64;
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
 		log_warn("open file limit %llu is below the %llu that %u thread(s) with "
 			 "tcp-max-connections %u and %u upstream queries each may need: raise it "
 			 "(LimitNOFILE= in the systemd unit, ulimit -n)",
 			 (unsigned long long)rl.rlim_cur, (unsigned long long)need,
-			 (unsigned)cfg->threads, (unsigned)cfg->tcp_max_connections, FETCH_MAX);
+			 (unsigned)cfg->threads, (unsigned)cfg->tcp_max_connections,
+			 (unsigned)fetches);
 }
 
 static int main_run(struct main_ctx *m)

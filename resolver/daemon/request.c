@@ -12,6 +12,13 @@
  * fails, or has not answered within cache.stale-client-timeout, the client gets the stale
  * answer (TTL cache.stale-answer-ttl, EDE 3) and the request stays on the fetch, answered,
  * until the refresh ends and stores the fresh answer.
+ *
+ * Fair overload: every request waiting on a fetch holds a slot of ctx->inflight, under its
+ * client's address; prefetches and answered stale requests hold low-priority ones. With
+ * server.max-inflight slots taken, a new miss first makes room: the oldest low-priority
+ * request leaves its fetch silently, else the oldest request of the client holding the most
+ * is answered SERVFAIL (EDE 23, "resolver busy"). A fetch nobody waits for any more ends, so
+ * the upstream queries in flight stay bounded too. Hits and local data take no slot.
  */
 #include "daemon/request.h"
 
@@ -42,7 +49,8 @@ struct request_who {
 
 /* A client waiting for a fetch. It holds the client's TCP connection until answered. */
 struct request {
-	struct fetch_waiter wait; /* its place among the fetch's waiters */
+	struct fetch_waiter wait;      /* its place among the fetch's waiters */
+	struct inflight_slot inflight; /* its slot in ctx->inflight */
 	struct request_ctx *ctx;
 	struct server_client c;
 	struct msg_query q;
@@ -52,10 +60,10 @@ struct request {
 	size_t prefix_len;
 	uv_timer_t
 	    *stale_timer; /* stale-client-timeout, or NULL: no stale answer to fall back on */
-	bool answered;    /* with stale data: the fetch goes on as the refresh */
+	bool answered;    /* with stale data (or a prefetch): the fetch goes on as the refresh */
 	bool released;    /* ... and the client's connection is let go already */
 	size_t key_len;
-	uint8_t key[CACHE_KEY_MAX]; /* the cache key (for the stale answer) */
+	uint8_t key[]; /* the cache key (for the stale answer), when there is one */
 };
 
 /* What was resolved for a client: from the cache (TTLs lowered by elapsed) or a fetch. */
@@ -193,6 +201,7 @@ static void request_timer_close_cb(uv_handle_t *h)
 
 static void request_free(struct request *rq)
 {
+	inflight_remove(rq->ctx->inflight, &rq->inflight);
 	if (rq->stale_timer)
 		uv_close((uv_handle_t *)rq->stale_timer, request_timer_close_cb);
 	if (!rq->released)
@@ -213,6 +222,7 @@ static bool request_answer_stale(struct request *rq)
 	    e.body, e.body_len, e.ttl_offs, e.n_ttl, 0, e.sec, ctx->state->cfg->stale_answer_ttl};
 	request_answer(ctx, &who, STATS_STALE, &d, rq->prefix, rq->prefix_len);
 	rq->answered = true;
+	inflight_demote(ctx->inflight, &rq->inflight); /* only the refresh is left */
 	/* Answered: its TCP connection need not wait for the refresh (pipelining slots, FIN). */
 	server_client_release(&rq->c);
 	rq->released = true;
@@ -257,6 +267,43 @@ static void request_stale_arm(struct request *rq)
 		uv_timer_start(rq->stale_timer, request_stale_timeout_cb, ms, 0);
 }
 
+/* A request object of ctx for who (NULL: a prefetch, already "answered"), in ctx->inflight;
+ * key_len: room for the cache key of stale data, or 0. */
+static struct request *request_new(struct request_ctx *ctx, const struct request_who *who,
+				   size_t key_len)
+{
+	struct request *rq = xmalloc(sizeof(*rq) + key_len);
+	memset(rq, 0, sizeof(*rq));
+	rq->ctx = ctx;
+	if (who) {
+		rq->c = *who->c;
+		rq->q = *who->q;
+		rq->slot = who->slot;
+		rq->start_ns = who->start_ns;
+		server_client_hold(&rq->c);
+	} else {
+		rq->answered = rq->released = true;
+	}
+	inflight_add(ctx->inflight, &rq->inflight,
+		     who ? (const struct sockaddr *)&who->c->peer : NULL);
+	return rq;
+}
+
+/* server.max-inflight is reached: the request inflight.h names gives way to a new miss. */
+static void request_give_way(struct request_ctx *ctx)
+{
+	struct inflight_slot *s = inflight_victim(ctx->inflight);
+	struct request *rq = (struct request *)((char *)s - offsetof(struct request, inflight));
+	fetch_leave(ctx->fetches, &rq->wait);
+	if (!rq->answered) {
+		struct request_who who = {&rq->c, &rq->q, rq->slot, rq->start_ns};
+		request_reply_error(ctx, &who, STATS_ERROR, MSG_SERVFAIL, MSG_EDE_NETWORK_ERROR,
+				    "resolver busy");
+		ctx->stats->busy++;
+	}
+	request_free(rq);
+}
+
 /*
  * A miss: wait for a fetch of lname (key: its cache key) as a request object of its own;
  * stale: an expired answer is there to fall back on.
@@ -265,19 +312,11 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 			  const struct view *v, const struct fetch_question *fq,
 			  const uint8_t *prefix, size_t prefix_len, bool stale)
 {
+	/* while: a reload may have lowered the bound under what is in flight */
+	while (inflight_count(ctx->inflight) >= ctx->state->cfg->max_inflight)
+		request_give_way(ctx);
 	/* The key is kept only when there is stale data to answer from. */
-	struct request *rq = xmalloc(stale ? sizeof(*rq) : offsetof(struct request, key));
-	rq->ctx = ctx;
-	rq->c = *who->c;
-	rq->q = *who->q;
-	rq->slot = who->slot;
-	rq->start_ns = who->start_ns;
-	rq->prefix = NULL;
-	rq->prefix_len = 0;
-	rq->stale_timer = NULL;
-	rq->answered = false;
-	rq->released = false;
-	rq->key_len = 0;
+	struct request *rq = request_new(ctx, who, stale ? fq->key_len : 0);
 	if (stale) {
 		memcpy(rq->key, fq->key, fq->key_len);
 		rq->key_len = fq->key_len;
@@ -287,7 +326,6 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 		memcpy(rq->prefix, prefix, prefix_len);
 		rq->prefix_len = prefix_len;
 	}
-	server_client_hold(&rq->c);
 	int r = fetch_start(ctx->fetches, ctx->state, v, fq, &rq->wait, request_fetched_cb, rq);
 	if (r == 0) {
 		if (stale)
@@ -309,15 +347,10 @@ static uint8_t request_key_flags(const struct msg_query *q)
 	return (q->do_bit ? CACHE_KEY_DO : 0) | ((q->flags & MSG_CD) ? CACHE_KEY_CD : 0);
 }
 
-static void request_prefetched_cb(void *ud, const struct fetch_result *res)
-{
-	(void)res;
-	free(ud); /* the fetch stored the fresh answer; nobody waits for it */
-}
-
 /*
  * A hit in the last 10 % of the entry's TTL (Unbound's rule) starts one refresh in the
- * background, so a popular name is renewed before it expires instead of missing. Out of line
+ * background, so a popular name is renewed before it expires instead of missing: a request
+ * that is answered already, in a low-priority slot, and only when one is free. Out of line
  * (as request_miss): the hit path stays as short as it was.
  */
 static __attribute__((noinline)) void request_prefetch(struct request_ctx *ctx,
@@ -326,13 +359,15 @@ static __attribute__((noinline)) void request_prefetch(struct request_ctx *ctx,
 						       const struct fetch_question *fq)
 {
 	if (CACHE_SEC_STATUS(e->sec) == CACHE_BOGUS ||
+	    inflight_count(ctx->inflight) >= ctx->state->cfg->max_inflight ||
 	    fetch_pending(ctx->fetches, fq->key, fq->key_len))
 		return;
-	struct fetch_waiter *w = xmalloc(sizeof(*w));
-	if (fetch_start(ctx->fetches, ctx->state, v, fq, w, request_prefetched_cb, w) == 0)
+	/* low priority: it never pushes out a client's miss, and gives way to any */
+	struct request *rq = request_new(ctx, NULL, 0);
+	if (fetch_start(ctx->fetches, ctx->state, v, fq, &rq->wait, request_fetched_cb, rq) == 0)
 		ctx->stats->prefetches++;
 	else
-		free(w);
+		request_free(rq);
 }
 
 /* A miss: a fetch, which may refresh stale data to fall back on (cache.serve-stale). */

@@ -6,9 +6,10 @@
  * view query, the view's override data, the cache of the view's scope, and finally a fetch
  * (fetch.h). Everything up to the cache answers within the receive callback without
  * allocating; a miss becomes one request object per waiting client, which holds the client's
- * TCP connection until fetch.c calls it back. The reply policy (bogus -> SERVFAIL with its
- * EDE, AD for DO/AD clients, a local CNAME chain in front) is applied in one place for the
- * cache and for fetches alike.
+ * TCP connection until fetch.c calls it back. Those requests are bounded by
+ * server.max-inflight, shared fairly among clients (util/inflight.h). The reply policy (bogus ->
+ * SERVFAIL with its EDE, AD for DO/AD clients, a local CNAME chain in front) is applied in one
+ * place for the cache and for fetches alike.
  */
 #ifndef MEGDNS_REQUEST_H
 #define MEGDNS_REQUEST_H
@@ -19,6 +20,7 @@
 #include "dns/cache.h"
 #include "dns/msg.h"
 #include "policy/state.h"
+#include "util/inflight.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,7 +34,8 @@ struct request_ctx {
 	struct cache *cache;
 	struct fetch_table *fetches;
 	struct stats *stats;
-	bool stopping; /* shutting down: queries are dropped */
+	struct inflight *inflight; /* the requests waiting on fetches, per client */
+	bool stopping;             /* shutting down: queries are dropped */
 	/* Scratch for answers built and sent within one callback (the cache-hit path). */
 	uint8_t body[MSG_MAX_UDP];
 	uint8_t reply[MSG_MAX_UDP + 512];

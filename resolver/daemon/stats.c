@@ -133,6 +133,7 @@ void stats_add(struct stats *dst, const struct stats *src)
 	for (size_t i = 0; i < STATS_N_AUTH; i++)
 		dst->auth[i] += src->auth[i];
 	dst->prefetches += src->prefetches;
+	dst->busy += src->busy;
 }
 
 void stats_reset(struct stats *s)
@@ -145,6 +146,7 @@ void stats_reset(struct stats *s)
 	memset(s->dnssec, 0, sizeof(s->dnssec));
 	memset(s->auth, 0, sizeof(s->auth));
 	s->prefetches = 0;
+	s->busy = 0;
 }
 
 const char *stats_auth_name(size_t i)
@@ -180,4 +182,5 @@ void stats_print(const struct stats *s, FILE *out)
 		fprintf(out, "authoritative.%s %llu\n", stats_auth_name(i),
 			(unsigned long long)s->auth[i]);
 	fprintf(out, "cache.prefetches %llu\n", (unsigned long long)s->prefetches);
+	fprintf(out, "inflight.busy %llu\n", (unsigned long long)s->busy);
 }

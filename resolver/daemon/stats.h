@@ -50,6 +50,7 @@ struct stats {
 	uint64_t dnssec[4];          /* by validate_status: unchecked, insecure, secure, bogus */
 	uint64_t auth[STATS_N_AUTH]; /* queries to authoritative servers, by outcome */
 	uint64_t prefetches;         /* refreshes started by a hit near expiry (cache.prefetch) */
+	uint64_t busy; /* misses answered SERVFAIL to make room (server.max-inflight) */
 };
 
 /* Bucket upper bounds in microseconds, for the exposition (the last is +Inf). */

@@ -56,7 +56,8 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 	worker_know_upstreams(w, state);
 	stats_init(&w->stats);
 	stats_set_views(&w->stats, &state->views);
-	w->rq = (struct request_ctx){loop, state, w->cache, w->fetches, &w->stats, false, {0}, {0}};
+	w->rq = (struct request_ctx){loop,           state, w->cache, w->fetches, &w->stats,
+				     inflight_new(), false, {0},      {0}};
 	int r = server_open(loop, cfg, request_query_cb, &w->rq, &w->server, err, errlen);
 	if (r < 0) {
 		w->state = NULL;
@@ -114,6 +115,7 @@ void worker_free(struct worker *w)
 	if (!w)
 		return;
 	fetch_table_free(w->fetches);
+	inflight_free(w->rq.inflight);
 	keycache_free(w->keycache);
 	upstream_pool_free(w->pool);
 	cache_free(w->cache);

@@ -24,7 +24,7 @@ struct metrics {
 /* What the workers report, summed. */
 struct metrics_sum {
 	struct stats stats;
-	size_t entries, bytes;
+	size_t entries, bytes, inflight;
 	struct upstream_stats up[METRICS_UPSTREAM];
 	size_t n_up;
 	unsigned rtt_n[METRICS_UPSTREAM];
@@ -38,6 +38,7 @@ static void metrics_job(struct worker *w, size_t index, void *arg)
 	stats_add(&s->stats, &w->stats);
 	s->entries += cache_count(w->cache);
 	s->bytes += cache_bytes(w->cache);
+	s->inflight += inflight_count(w->rq.inflight);
 	size_t n = upstream_pool_stats(w->pool, us, METRICS_UPSTREAM);
 	for (size_t i = 0; i < n && i < METRICS_UPSTREAM; i++) {
 		size_t j = 0;
@@ -206,6 +207,12 @@ void metrics_write(const struct control_host *host, FILE *out)
 	metrics_head(out, "megdns_prefetches_total", "counter",
 		     "Refreshes started by a cache hit in the last 10 % of its TTL.");
 	fprintf(out, "megdns_prefetches_total %llu\n", (unsigned long long)s->stats.prefetches);
+	metrics_head(out, "megdns_inflight", "gauge",
+		     "Cache misses being resolved now, prefetches included (server.max-inflight).");
+	fprintf(out, "megdns_inflight %zu\n", s->inflight);
+	metrics_head(out, "megdns_busy_total", "counter",
+		     "Misses answered SERVFAIL (resolver busy) to make room for another client's.");
+	fprintf(out, "megdns_busy_total %llu\n", (unsigned long long)s->stats.busy);
 	metrics_head(out, "megdns_dnssec_total", "counter", "Fetched answers by DNSSEC outcome.");
 	for (int i = 0; i < 4; i++)
 		fprintf(out, "megdns_dnssec_total{status=\"%s\"} %llu\n", sec[i],
