@@ -103,10 +103,9 @@ size_t fetch_table_count(const struct fetch_table *t)
 	return t->count;
 }
 
-/* The bound on fetches in flight under st's server.max-inflight. */
-static size_t fetch_max(const struct state *st)
+size_t fetch_max(const struct config *cfg)
 {
-	return (size_t)st->cfg->max_inflight * FETCH_MAX_PER_INFLIGHT;
+	return (size_t)cfg->max_inflight * FETCH_MAX_PER_INFLIGHT;
 }
 
 static uint32_t fetch_hash(const uint8_t *key, size_t len)
@@ -224,18 +223,26 @@ static bool fetch_chase_link(const struct fetch *f, struct fetch *sub)
 	return true;
 }
 
-/* Take f's waiter off sub (f waits for one fetch at a time): sub no longer tells f. */
-static void fetch_unwait(struct fetch *sub, const struct fetch *f)
+/* Take the waiter that w matches (w itself, or the one of parent w->parent) off f's list;
+ * returns it, or NULL when it is not there (told already). */
+static struct fetch_waiter *fetch_drop_waiter(struct fetch *f, const struct fetch_waiter *w)
 {
-	for (struct fetch_waiter **pp = &sub->waiters; *pp; pp = &(*pp)->next) {
-		struct fetch_waiter *w = *pp;
-		if (w->parent == f) {
-			*pp = w->next;
-			sub->n_waiters--;
-			free(w);
-			return;
+	for (struct fetch_waiter **pp = &f->waiters; *pp; pp = &(*pp)->next) {
+		struct fetch_waiter *x = *pp;
+		if (x == w || (w->parent && x->parent == w->parent)) {
+			*pp = x->next;
+			f->n_waiters--;
+			return x;
 		}
 	}
+	return NULL;
+}
+
+/* Take f's waiter off sub (f waits for one fetch at a time): sub no longer tells f. */
+static void fetch_unwait(struct fetch *sub, struct fetch *f)
+{
+	struct fetch_waiter key = {.parent = f};
+	free(fetch_drop_waiter(sub, &key));
 }
 
 /* f waited for the rest of its chain as long as for an upstream: it goes out as it is. */
@@ -522,7 +529,7 @@ static struct fetch *fetch_new(struct fetch_table *t, struct state *st, const st
 			       const struct fetch_question *q, uint32_t hash, struct fetch *parent,
 			       bool chase)
 {
-	if (t->count >= fetch_max(st))
+	if (t->count >= fetch_max(st->cfg))
 		return NULL;
 	uint8_t flags = q->key[q->key_len - 1];
 	uint64_t now = uv_now(t->loop);
@@ -563,7 +570,7 @@ int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
 {
 	uint32_t hash = fetch_hash(q->key, q->key_len);
 	struct fetch *f = fetch_find(t, q->key, q->key_len, hash);
-	if (!f && t->count >= fetch_max(st))
+	if (!f && t->count >= fetch_max(st->cfg))
 		return -EBUSY;
 	if (!f && !(f = fetch_new(t, st, v, q, hash, NULL, false)))
 		return -ENOENT;
@@ -574,10 +581,13 @@ int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
 	return 0;
 }
 
-/* Nobody waits for f any more: it ends without a word, and so do the sub-fetches it alone
- * waited for (their chain is at most FETCH_MAX_NEST + FETCH_MAX_CHASE long). */
+/* When nobody waits for f any more it ends without a word, and so do the sub-fetches it alone
+ * waited for (a chain at most FETCH_MAX_NEST + FETCH_MAX_CHASE long). Not while it is being
+ * finished: fetch_finish frees it after telling the waiters it still has. */
 static void fetch_abandon(struct fetch *f)
 {
+	if (f->n_waiters || f->finishing)
+		return;
 	struct fetch *sub = f->waiting_on;
 	fetch_unlink(f->t, f);
 	if (f->uq)
@@ -585,25 +595,16 @@ static void fetch_abandon(struct fetch *f)
 	f->uq = NULL;
 	if (sub) {
 		fetch_unwait(sub, f);
-		if (sub->n_waiters == 0)
-			fetch_abandon(sub);
+		fetch_abandon(sub);
 	}
 	fetch_free(f);
 }
 
-void fetch_leave(struct fetch_table *t, struct fetch_waiter *w)
+void fetch_leave(struct fetch_waiter *w)
 {
 	struct fetch *f = w->on;
-	(void)t; /* the fetch is w's; t keeps the call in the table's terms */
-	for (struct fetch_waiter **pp = &f->waiters; *pp; pp = &(*pp)->next) {
-		if (*pp == w) {
-			*pp = w->next;
-			f->n_waiters--;
-			break;
-		}
-	}
-	if (f->n_waiters == 0 && !f->finishing)
-		fetch_abandon(f);
+	(void)fetch_drop_waiter(f, w);
+	fetch_abandon(f);
 }
 
 bool fetch_pending(struct fetch_table *t, const uint8_t *key, size_t key_len)

@@ -34,6 +34,9 @@ struct fetch_table;
  * need a few lookups of its own. */
 #define FETCH_MAX_PER_INFLIGHT 2
 
+/* The bound on a table's fetches under cfg: server.max-inflight x FETCH_MAX_PER_INFLIGHT. */
+size_t fetch_max(const struct config *cfg);
+
 /*
  * The table of in-flight fetches of one loop, over the loop's cache, upstream pool and key
  * cache, counting DNSSEC outcomes in stats; all four must outlive it. Never NULL.
@@ -95,9 +98,10 @@ int fetch_start(struct fetch_table *t, struct state *st, const struct view *v,
 /*
  * A client's waiter w gives up waiting (the request gave way under overload): it is never
  * called back. A fetch nobody waits for any more ends, with the sub-fetches only it waited
- * for, and what it sent is cancelled. Not from within a fetch callback.
+ * for, and what it sent is cancelled. Also from within a callback of w's fetch: a fetch
+ * telling its waiters ends only when it has told them all.
  */
-void fetch_leave(struct fetch_table *t, struct fetch_waiter *w);
+void fetch_leave(struct fetch_waiter *w);
 
 /* Shutdown: end every fetch; each waiter is called back with -ECANCELED. */
 void fetch_cancel_all(struct fetch_table *t);

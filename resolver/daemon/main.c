@@ -244,7 +244,7 @@ static void main_raise_nofile(const struct config *cfg)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	/* An upstream query keeps its earlier attempts listening: count three sockets each. */
-	uint64_t fetches = (uint64_t)cfg->max_inflight * FETCH_MAX_PER_INFLIGHT;
+	uint64_t fetches = fetch_max(cfg);
 	uint64_t per_worker = (uint64_t)cfg->tcp_max_connections + 3 * fetches + 2 * cfg->n_listen;
 	uint64_t need = cfg->threads * per_worker + 2 * OPLISTEN_MAX_CONNS + 64;
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)

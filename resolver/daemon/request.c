@@ -77,6 +77,18 @@ struct request_data {
 	uint32_t stale_ttl; /* > 0: expired data, sent with this TTL and EDE 3 */
 };
 
+/* The client a waiting request answers. */
+static inline struct request_who request_who_of(const struct request *rq)
+{
+	return (struct request_who){&rq->c, &rq->q, rq->slot, rq->start_ns};
+}
+
+/* Are server.max-inflight slots taken (or more, after a reload lowered it)? */
+static inline bool request_full(const struct request_ctx *ctx)
+{
+	return inflight_count(ctx->inflight) >= ctx->state->cfg->max_inflight;
+}
+
 /*
  * Every answer ends here: count it and, with server.query-log, log one line for it.
  * reply is the finished packet (its rcode is what the client saw).
@@ -217,7 +229,7 @@ static bool request_answer_stale(struct request *rq)
 	struct cache_entry e;
 	if (!cache_lookup_stale(ctx->cache, rq->key, rq->key_len, uv_now(ctx->loop), &e))
 		return false;
-	struct request_who who = {&rq->c, &rq->q, rq->slot, rq->start_ns};
+	struct request_who who = request_who_of(rq);
 	struct request_data d = {
 	    e.body, e.body_len, e.ttl_offs, e.n_ttl, 0, e.sec, ctx->state->cfg->stale_answer_ttl};
 	request_answer(ctx, &who, STATS_STALE, &d, rq->prefix, rq->prefix_len);
@@ -241,7 +253,7 @@ static void request_stale_timeout_cb(uv_timer_t *t)
 static void request_fetched_cb(void *ud, const struct fetch_result *res)
 {
 	struct request *rq = ud;
-	struct request_who who = {&rq->c, &rq->q, rq->slot, rq->start_ns};
+	struct request_who who = request_who_of(rq);
 	struct request_data d = {res->body, res->len, NULL, 0, 0, res->sec, 0};
 	if (rq->answered || (res->status != 0 && res->status != -ECANCELED && rq->stale_timer &&
 			     request_answer_stale(rq)))
@@ -294,9 +306,9 @@ static void request_give_way(struct request_ctx *ctx)
 {
 	struct inflight_slot *s = inflight_victim(ctx->inflight);
 	struct request *rq = (struct request *)((char *)s - offsetof(struct request, inflight));
-	fetch_leave(ctx->fetches, &rq->wait);
+	fetch_leave(&rq->wait);
 	if (!rq->answered) {
-		struct request_who who = {&rq->c, &rq->q, rq->slot, rq->start_ns};
+		struct request_who who = request_who_of(rq);
 		request_reply_error(ctx, &who, STATS_ERROR, MSG_SERVFAIL, MSG_EDE_NETWORK_ERROR,
 				    "resolver busy");
 		ctx->stats->busy++;
@@ -313,7 +325,7 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 			  const uint8_t *prefix, size_t prefix_len, bool stale)
 {
 	/* while: a reload may have lowered the bound under what is in flight */
-	while (inflight_count(ctx->inflight) >= ctx->state->cfg->max_inflight)
+	while (request_full(ctx))
 		request_give_way(ctx);
 	/* The key is kept only when there is stale data to answer from. */
 	struct request *rq = request_new(ctx, who, stale ? fq->key_len : 0);
@@ -358,8 +370,7 @@ static __attribute__((noinline)) void request_prefetch(struct request_ctx *ctx,
 						       const struct cache_entry *e,
 						       const struct fetch_question *fq)
 {
-	if (CACHE_SEC_STATUS(e->sec) == CACHE_BOGUS ||
-	    inflight_count(ctx->inflight) >= ctx->state->cfg->max_inflight ||
+	if (CACHE_SEC_STATUS(e->sec) == CACHE_BOGUS || request_full(ctx) ||
 	    fetch_pending(ctx->fetches, fq->key, fq->key_len))
 		return;
 	/* low priority: it never pushes out a client's miss, and gives way to any */
