@@ -48,6 +48,7 @@ while [ $# -gt 0 ]; do
 done
 log() { echo "bench: $(date +%T) $*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
+. "$ROOT/contrib/bench/netns.sh"
 
 if [ -z "${MEGDNS_BENCH_INSIDE:-}" ]; then
 	for t in nsd nsd-control unbound dnsperf dig ldns-keygen ldns-signzone ldns-key2ds taskset \
@@ -56,37 +57,11 @@ if [ -z "${MEGDNS_BENCH_INSIDE:-}" ]; then
 			die "missing $t: apt-get install -y nsd unbound dnsperf bind9-dnsutils ldnsutils util-linux iproute2"
 	done
 	[ -x "$MEGDNS" ] || die "no megdns binary at $MEGDNS (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build)"
-	ns_args=(-n)
-	[ "$(id -u)" -ne 0 ] && ns_args=(-r -n)
-	export MEGDNS_BENCH_INSIDE=1
-	exec timeout -k 15 "$TIME_LIMIT" unshare "${ns_args[@]}" -- "$BASH" "${BASH_SOURCE[0]}" "${ORIG_ARGS[@]}"
+	bench_netns "${BASH_SOURCE[0]}" "$TIME_LIMIT" "${ORIG_ARGS[@]}"
 fi
 
 # --- inside the private network namespace -----------------------------------------------------
-ip link set lo up || die "cannot bring lo up"
-W=$(mktemp -d "${TMPDIR:-/tmp}/megdns-rbench.XXXXXX") || die "no work folder"
-STARTED=()
-OWN_NET=$(stat -L -c %i /proc/self/ns/net)
-ours() { [ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$OWN_NET" ]; }
-cleanup() {
-	local pid
-	trap - EXIT
-	for pid in "${STARTED[@]}"; do ours "$pid" && kill -TERM "$pid" 2>/dev/null; done
-	sleep 0.3
-	for pid in "${STARTED[@]}"; do ours "$pid" && kill -KILL "$pid" 2>/dev/null; done
-	if [ "$KEEP" = 1 ]; then log "work folder kept: $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT HUP
-stop_pid() {
-	local i
-	ours "$1" && kill -TERM "$1" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
-	ours "$1" && kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+bench_inside rbench
 ticks() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
 PER_ZONE=$(((NAMES + ZONES - 1) / ZONES))
 SIGN_FROM=$(date -u -d '-1 hour' +%Y%m%d%H%M%S)
