@@ -19,6 +19,11 @@
  * request leaves its fetch silently, else the oldest request of the client holding the most
  * is answered SERVFAIL (EDE 23, "resolver busy"). A fetch nobody waits for any more ends, so
  * the upstream queries in flight stay bounded too. Hits and local data take no slot.
+ * When the newcomer is itself of the heaviest client, pushing out its own oldest would cost
+ * an upstream query ended and another begun per packet of a flood, and that work, not the
+ * hits, is what filled the socket's queue: such a miss waits in ctx->queue instead (bounded;
+ * when full, its oldest entry of the client queueing most is answered SERVFAIL), and queued
+ * misses start as slots free.
  */
 #include "daemon/request.h"
 
@@ -39,12 +44,23 @@
 #define CLASS_IN  1
 #define CLASS_CH  3
 
+/*
+ * The queue holds up to max-inflight / REQUEST_QUEUE_SHARE misses. The heaviest client starts
+ * at most REQUEST_START_BUDGET fetches per loop iteration (per millisecond, at most), the rest
+ * queue: when a burst of slots frees, refilling them all at once would keep the loop from the
+ * socket for a hundred milliseconds and the hits behind it waiting.
+ */
+#define REQUEST_QUEUE_SHARE  8
+#define REQUEST_START_BUDGET 64
+
 /* Who is being answered: the client, its query, its view's stats slot, when it arrived. */
 struct request_who {
 	const struct server_client *c;
 	const struct msg_query *q;
-	unsigned slot;     /* stats slot of its view (0: none) */
-	uint64_t start_ns; /* uv_hrtime() when the query arrived */
+	unsigned slot;      /* stats slot of its view (0: none) */
+	uint64_t start_ns;  /* uv_hrtime() when the query arrived */
+	const uint8_t *pkt; /* the query as received (for the queue) */
+	size_t pkt_len;
 };
 
 /* A client waiting for a fetch. It holds the client's TCP connection until answered. */
@@ -66,6 +82,32 @@ struct request {
 	uint8_t key[]; /* the cache key (for the stale answer), when there is one */
 };
 
+/*
+ * A miss that found every slot taken, with no one lighter to push out: it waits in
+ * ctx->queue, as the packet it came in, until a slot frees. It costs no upstream query.
+ */
+struct request_queued {
+	struct inflight_slot slot; /* in ctx->queue, under its client */
+	struct server_client c;
+	struct msg_query q;
+	unsigned stats_slot;
+	uint64_t start_ns;
+	size_t len;
+	uint8_t pkt[];
+};
+
+/* Has this loop iteration started its budget of fetches already? (uv_now stays the same
+ * within one iteration.) */
+static bool request_over_budget(struct request_ctx *ctx)
+{
+	uint64_t now = uv_now(ctx->loop);
+	if (now != ctx->starts_ms) {
+		ctx->starts_ms = now;
+		ctx->starts = 0;
+	}
+	return ctx->starts >= REQUEST_START_BUDGET;
+}
+
 /* What was resolved for a client: from the cache (TTLs lowered by elapsed) or a fetch. */
 struct request_data {
 	const uint8_t *body;
@@ -80,7 +122,7 @@ struct request_data {
 /* The client a waiting request answers. */
 static inline struct request_who request_who_of(const struct request *rq)
 {
-	return (struct request_who){&rq->c, &rq->q, rq->slot, rq->start_ns};
+	return (struct request_who){&rq->c, &rq->q, rq->slot, rq->start_ns, NULL, 0};
 }
 
 /* Are server.max-inflight slots taken (or more, after a reload lowered it)? */
@@ -211,9 +253,25 @@ static void request_timer_close_cb(uv_handle_t *h)
 	free(h);
 }
 
+static void request_queue_cb(uv_idle_t *idle);
+
+/* A slot is free: queued misses start from an idle callback, outside the one freeing it. */
+static void request_queue_wake(struct request_ctx *ctx)
+{
+	if (ctx->stopping || !inflight_count(ctx->queue))
+		return;
+	if (!ctx->queue_idle_on) {
+		uv_idle_init(ctx->loop, &ctx->queue_idle);
+		ctx->queue_idle.data = ctx;
+		ctx->queue_idle_on = true;
+	}
+	uv_idle_start(&ctx->queue_idle, request_queue_cb);
+}
+
 static void request_free(struct request *rq)
 {
 	inflight_remove(rq->ctx->inflight, &rq->inflight);
+	request_queue_wake(rq->ctx);
 	if (rq->stale_timer)
 		uv_close((uv_handle_t *)rq->stale_timer, request_timer_close_cb);
 	if (!rq->released)
@@ -316,6 +374,88 @@ static void request_give_way(struct request_ctx *ctx)
 	request_free(rq);
 }
 
+static void request_queued_free(struct request_ctx *ctx, struct request_queued *qd)
+{
+	inflight_remove(ctx->queue, &qd->slot);
+	server_client_release(&qd->c);
+	free(qd);
+}
+
+static inline struct request_queued *request_queued_of(struct inflight_slot *s)
+{
+	return (struct request_queued *)((char *)s - offsetof(struct request_queued, slot));
+}
+
+/*
+ * With every slot taken, should who's miss wait in the queue? Yes when pushing out the
+ * victim would only trade one miss of the heaviest client for another of (as good as) the
+ * heaviest: that SERVFAIL, an upstream query ended and another begun, per packet of a flood,
+ * is what slowed everyone's hits. A lighter client's miss, or one that a prefetch or
+ * refresh can make room for, takes its slot at once.
+ */
+static bool request_should_queue(const struct request_ctx *ctx, const struct request_who *who)
+{
+	struct inflight_slot *s = inflight_victim(ctx->inflight);
+	if (!s || !s->client || !who->pkt)
+		return false;
+	const struct request *v =
+	    (const struct request *)((const char *)s - offsetof(struct request, inflight));
+	size_t heaviest = inflight_count_of(ctx->inflight, (const struct sockaddr *)&v->c.peer);
+	size_t mine = inflight_count_of(ctx->inflight, (const struct sockaddr *)&who->c->peer);
+	return mine + 1 >= heaviest;
+}
+
+/*
+ * Queue who's miss. A full queue first answers its oldest entry of the client queueing the
+ * most SERVFAIL (EDE 23, "resolver busy"): one reply, no upstream work.
+ */
+static void request_enqueue(struct request_ctx *ctx, const struct request_who *who)
+{
+	size_t bound = ctx->state->cfg->max_inflight / REQUEST_QUEUE_SHARE + 1;
+	while (inflight_count(ctx->queue) >= bound) {
+		struct request_queued *old = request_queued_of(inflight_victim(ctx->queue));
+		struct request_who ow = {&old->c, &old->q, old->stats_slot, old->start_ns, NULL, 0};
+		request_reply_error(ctx, &ow, STATS_ERROR, MSG_SERVFAIL, MSG_EDE_NETWORK_ERROR,
+				    "resolver busy");
+		ctx->stats->busy++;
+		request_queued_free(ctx, old);
+	}
+	struct request_queued *qd = xmalloc(sizeof(*qd) + who->pkt_len);
+	qd->c = *who->c;
+	server_client_hold(&qd->c);
+	qd->q = *who->q;
+	qd->stats_slot = who->slot;
+	qd->start_ns = who->start_ns;
+	qd->len = who->pkt_len;
+	memcpy(qd->pkt, who->pkt, who->pkt_len);
+	inflight_add(ctx->queue, &qd->slot, (const struct sockaddr *)&qd->c.peer);
+	request_queue_wake(ctx); /* queued for the budget, slots may be free */
+}
+
+static void request_pipeline(struct request_ctx *ctx, const struct server_client *c,
+			     const uint8_t *pkt, size_t len, uint64_t start_ns);
+
+/*
+ * Slots are free: start queued misses, the heaviest client's oldest first, through the whole
+ * pipeline again (the view may have been reloaded; the answer may be cached by now).
+ */
+static void request_queue_cb(uv_idle_t *idle)
+{
+	struct request_ctx *ctx = idle->data;
+	while (!ctx->stopping && !request_full(ctx) && !request_over_budget(ctx)) {
+		struct inflight_slot *s = inflight_victim(ctx->queue);
+		if (!s)
+			break;
+		struct request_queued *qd = request_queued_of(s);
+		inflight_remove(ctx->queue, s);
+		request_pipeline(ctx, &qd->c, qd->pkt, qd->len, qd->start_ns);
+		server_client_release(&qd->c);
+		free(qd);
+	}
+	if (ctx->stopping || !inflight_count(ctx->queue) || request_full(ctx))
+		uv_idle_stop(idle);
+}
+
 /*
  * A miss: wait for a fetch of lname (key: its cache key) as a request object of its own;
  * stale: an expired answer is there to fall back on.
@@ -327,6 +467,7 @@ static void request_fetch(struct request_ctx *ctx, const struct request_who *who
 	/* while: a reload may have lowered the bound under what is in flight */
 	while (request_full(ctx))
 		request_give_way(ctx);
+	ctx->starts++;
 	/* The key is kept only when there is stale data to answer from. */
 	struct request *rq = request_new(ctx, who, stale ? fq->key_len : 0);
 	if (stale) {
@@ -387,6 +528,10 @@ request_miss(struct request_ctx *ctx, const struct request_who *who, const struc
 	     const struct fetch_question *fq, const uint8_t *prefix, size_t prefix_len,
 	     uint64_t now)
 {
+	if ((request_full(ctx) || request_over_budget(ctx)) && request_should_queue(ctx, who)) {
+		request_enqueue(ctx, who);
+		return;
+	}
 	struct cache_entry e;
 	bool stale = ctx->state->cfg->serve_stale &&
 		     cache_lookup_stale(ctx->cache, fq->key, fq->key_len, now, &e);
@@ -473,12 +618,12 @@ static bool request_intake(struct request_ctx *ctx, const struct request_who *wh
 	return false;
 }
 
-/* The pipeline, in order. */
-void request_query_cb(void *ud, const struct server_client *c, const uint8_t *pkt, size_t len)
+/* The pipeline, in order, for a query that arrived at start_ns. */
+static void request_pipeline(struct request_ctx *ctx, const struct server_client *c,
+			     const uint8_t *pkt, size_t len, uint64_t start_ns)
 {
-	struct request_ctx *ctx = ud;
 	struct msg_query q;
-	struct request_who who = {c, &q, 0, uv_hrtime()};
+	struct request_who who = {c, &q, 0, start_ns, pkt, len};
 	if (ctx->stopping || !request_intake(ctx, &who, pkt, len, &q))
 		return;
 	struct state *st = ctx->state;
@@ -511,4 +656,39 @@ void request_query_cb(void *ud, const struct server_client *c, const uint8_t *pk
 		return;
 	}
 	request_resolve(ctx, &who, v, q.lname, q.qname_len, NULL, 0);
+}
+
+void request_query_cb(void *ud, const struct server_client *c, const uint8_t *pkt, size_t len)
+{
+	request_pipeline(ud, c, pkt, len, uv_hrtime());
+}
+
+void request_ctx_init(struct request_ctx *ctx, uv_loop_t *loop, struct state *state,
+		      struct cache *cache, struct fetch_table *fetches, struct stats *stats)
+{
+	memset(ctx, 0, offsetof(struct request_ctx, body));
+	ctx->loop = loop;
+	ctx->state = state;
+	ctx->cache = cache;
+	ctx->fetches = fetches;
+	ctx->stats = stats;
+	ctx->inflight = inflight_new();
+	ctx->queue = inflight_new();
+}
+
+void request_ctx_stop(struct request_ctx *ctx)
+{
+	ctx->stopping = true;
+	struct inflight_slot *s;
+	while ((s = inflight_victim(ctx->queue)))
+		request_queued_free(ctx, request_queued_of(s));
+	if (ctx->queue_idle_on)
+		uv_close((uv_handle_t *)&ctx->queue_idle, NULL);
+	ctx->queue_idle_on = false;
+}
+
+void request_ctx_free(struct request_ctx *ctx)
+{
+	inflight_free(ctx->inflight);
+	inflight_free(ctx->queue);
 }

@@ -35,6 +35,11 @@ struct request_ctx {
 	struct fetch_table *fetches;
 	struct stats *stats;
 	struct inflight *inflight; /* the requests waiting on fetches, per client */
+	struct inflight *queue;    /* misses waiting for a slot (request.c), per client */
+	uv_idle_t queue_idle;      /* starts queued misses once slots free */
+	bool queue_idle_on;        /* queue_idle is initialised */
+	uint64_t starts_ms;        /* uv_now of the iteration that started ... */
+	unsigned starts;           /* ... this many fetches */
 	bool stopping;             /* shutting down: queries are dropped */
 	/* Scratch for answers built and sent within one callback (the cache-hit path). */
 	uint8_t body[MSG_MAX_UDP];
@@ -46,5 +51,15 @@ struct request_ctx {
  * from client c (now, or once its fetch is done).
  */
 void request_query_cb(void *ud, const struct server_client *c, const uint8_t *pkt, size_t len);
+
+/* Set up ctx for loop with the worker's parts; the scratch buffers are left as they are. */
+void request_ctx_init(struct request_ctx *ctx, uv_loop_t *loop, struct state *state,
+		      struct cache *cache, struct fetch_table *fetches, struct stats *stats);
+
+/* Shutting down: drop the queued misses unanswered (requests on fetches end with them). */
+void request_ctx_stop(struct request_ctx *ctx);
+
+/* Free what ctx owns, after request_ctx_stop and the loop's last run, or before any query. */
+void request_ctx_free(struct request_ctx *ctx);
 
 #endif

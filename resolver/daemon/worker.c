@@ -56,8 +56,7 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 	worker_know_upstreams(w, state);
 	stats_init(&w->stats);
 	stats_set_views(&w->stats, &state->views);
-	w->rq = (struct request_ctx){loop,           state, w->cache, w->fetches, &w->stats,
-				     inflight_new(), false, {0},      {0}};
+	request_ctx_init(&w->rq, loop, state, w->cache, w->fetches, &w->stats);
 	int r = server_open(loop, cfg, request_query_cb, &w->rq, &w->server, err, errlen);
 	if (r < 0) {
 		w->state = NULL;
@@ -103,7 +102,7 @@ void worker_stop(struct worker *w)
 {
 	if (w->rq.stopping)
 		return;
-	w->rq.stopping = true;
+	request_ctx_stop(&w->rq);
 	fetch_cancel_all(w->fetches);
 	upstream_pool_stop(w->pool);
 	server_close(w->server);
@@ -115,7 +114,7 @@ void worker_free(struct worker *w)
 	if (!w)
 		return;
 	fetch_table_free(w->fetches);
-	inflight_free(w->rq.inflight);
+	request_ctx_free(&w->rq);
 	keycache_free(w->keycache);
 	upstream_pool_free(w->pool);
 	cache_free(w->cache);

@@ -24,7 +24,7 @@ struct metrics {
 /* What the workers report, summed. */
 struct metrics_sum {
 	struct stats stats;
-	size_t entries, bytes, inflight;
+	size_t entries, bytes, inflight, queued;
 	struct upstream_stats up[METRICS_UPSTREAM];
 	size_t n_up;
 	unsigned rtt_n[METRICS_UPSTREAM];
@@ -39,6 +39,7 @@ static void metrics_job(struct worker *w, size_t index, void *arg)
 	s->entries += cache_count(w->cache);
 	s->bytes += cache_bytes(w->cache);
 	s->inflight += inflight_count(w->rq.inflight);
+	s->queued += inflight_count(w->rq.queue);
 	size_t n = upstream_pool_stats(w->pool, us, METRICS_UPSTREAM);
 	for (size_t i = 0; i < n && i < METRICS_UPSTREAM; i++) {
 		size_t j = 0;
@@ -210,8 +211,13 @@ void metrics_write(const struct control_host *host, FILE *out)
 	metrics_head(out, "megdns_inflight", "gauge",
 		     "Cache misses being resolved now, prefetches included (server.max-inflight).");
 	fprintf(out, "megdns_inflight %zu\n", s->inflight);
+	metrics_head(
+	    out, "megdns_queued", "gauge",
+	    "Misses of the heaviest client waiting for a free slot (server.max-inflight).");
+	fprintf(out, "megdns_queued %zu\n", s->queued);
 	metrics_head(out, "megdns_busy_total", "counter",
-		     "Misses answered SERVFAIL (resolver busy) to make room for another client's.");
+		     "Misses answered SERVFAIL (resolver busy): overload, shed the heaviest "
+		     "client's first.");
 	fprintf(out, "megdns_busy_total %llu\n", (unsigned long long)s->stats.busy);
 	metrics_head(out, "megdns_dnssec_total", "counter", "Fetched answers by DNSSEC outcome.");
 	for (int i = 0; i < 4; i++)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Fair overload (server.max-inflight): misses in flight are bounded; when all slots are taken,
-# the oldest waiting miss of the client holding the most is answered SERVFAIL with EDE 23
-# "resolver busy", so a device flooding random names to a silent upstream pushes out only its
-# own misses: another client's slow miss still gets its real answer, its new misses get in,
-# its cache hits and the view's local data are answered at once. Metrics and the query log
-# show it; after the flood the slots are free again.
+# a new miss of the client holding the most waits in a small queue (max-inflight / 8 + 1), and
+# over that the oldest queued miss of the client queueing the most is answered SERVFAIL with
+# EDE 23 "resolver busy"; another client's new miss pushes out the heaviest client's oldest in
+# flight. So a device flooding random names to a silent upstream pushes out only its own
+# misses: another client's slow miss still gets its real answer, its new misses get in, its
+# cache hits and the view's local data are answered at once. Metrics and the query log show
+# it; after the flood the slots and the queue are free again.
 . "$(dirname "$0")/lib.sh"
 
 command -v curl >/dev/null 2>&1 || die "missing curl"
@@ -70,14 +72,18 @@ dig +tries=1 +time=10 -b 127.0.0.66 @127.0.0.1 a.slow.test. A >"$DQS" 2>&1 &
 slow_pid=$!
 sleep 0.3
 # ... then the flood: 16 slots, the first flooded miss pushes out nothing of the other client.
+# 15 take the free slots, the newest 3 wait in the queue, the 82 between are answered.
 read -r busy other none <<<"$(flood 0 100)"
-assert_eq "$busy" 85 "100 flooded misses, 16 slots: the 85 that did not fit were answered SERVFAIL EDE 23 at once" \
+assert_eq "$busy" 82 "100 flooded misses, 16 slots, a queue of 3: the 82 that did not fit were answered SERVFAIL EDE 23 at once" \
 	"busy $busy other $other unanswered $none"
-assert_eq "$none" 15 "...and the 15 newest still wait for the silent upstream"
+assert_eq "$none" 18 "...and the 15 oldest (in flight) and the 3 newest (queued) still wait"
 assert_eq "$(metric megdns_inflight)" 16 "megdns_inflight shows every slot taken"
-assert_eq "$(metric megdns_busy_total)" 85 "megdns_busy_total counts the 85"
-expect_log "127\.0\.0\.55@[0-9]+ all flood-0\.example\. A udp SERVFAIL error " \
-	"the query log shows the flooder's oldest miss answered SERVFAIL"
+assert_eq "$(metric megdns_queued)" 3 "megdns_queued shows the queue full"
+assert_eq "$(metric megdns_busy_total)" 82 "megdns_busy_total counts the 82"
+expect_log "127\.0\.0\.55@[0-9]+ all flood-15\.example\. A udp SERVFAIL error " \
+	"the query log shows the flooder's oldest queued miss answered SERVFAIL"
+assert_no_match "$(grep ' flood-14\.example\. ' "$MEGDNS_LOG")" "SERVFAIL" \
+	"...and none in flight: pushing out its own would only trade an upstream query for another"
 
 t0=$(now_ms)
 dq -b 127.0.0.66 www.fast.test. A
@@ -90,11 +96,14 @@ dig +tries=1 +time=10 -b 127.0.0.66 @127.0.0.1 b.slow.test. A >"$T/slow2.out" 2>
 slow2_pid=$!
 sleep 0.3
 read -r busy other none <<<"$(flood 100 50)"
-# The flooder held 14 by then (one gave way to b.slow.test): those 14 give way first (their
-# replies go to the first flood's closed socket), then 36 of these 50.
-assert_eq "$busy" 36 "50 more flooded misses: again only the flooder's own oldest give way" \
+# One of the flooder's 15 in flight gave way to b.slow.test (its reply went to the first
+# flood's closed socket); these 50 queue, pushing out the 3 queued of the first flood and then
+# their own oldest: 47 answered, the newest 3 queued.
+assert_eq "$busy" 47 "50 more flooded misses: again only the flooder's own oldest give way" \
 	"busy $busy other $other unanswered $none"
-assert_eq "$(metric megdns_busy_total)" 136 "megdns_busy_total: 85 + 1 + 50"
+assert_eq "$(metric megdns_busy_total)" 133 "megdns_busy_total: 82 + 1 + 50"
+expect_log "127\.0\.0\.55@[0-9]+ all flood-0\.example\. A udp SERVFAIL error " \
+	"the flooder's oldest in flight was the one that made room for the other client"
 
 wait "$slow_pid"
 assert_match "$(cat "$DQS")" "a\.slow\.test\..*A.*192\.0\.2\.31" \
@@ -105,10 +114,19 @@ assert_match "$(cat "$T/slow2.out")" "b\.slow\.test\..*A.*192\.0\.2\.31" \
 assert_no_match "$(grep ' 127\.0\.0\.66@' "$MEGDNS_LOG")" "SERVFAIL" \
 	"the other client got no SERVFAIL at all"
 
-inflight_zero() { [ "$(metric megdns_inflight)" = 0 ]; }
-wait_for 15 inflight_zero || true
-assert_eq "$(metric megdns_inflight)" 0 "after the upstream timeouts every slot is free again"
+# The 14 in flight time out at 8 s, then the 3 queued start and time out 8 s later.
+inflight_zero() { [ "$(metric megdns_inflight)" = 0 ] && [ "$(metric megdns_queued)" = 0 ]; }
+wait_for 20 inflight_zero || true
+assert_eq "$(metric megdns_inflight) $(metric megdns_queued)" "0 0" \
+	"after the upstream timeouts every slot is free again, the queue empty"
+expect_log "127\.0\.0\.55@[0-9]+ all flood-149\.example\. A udp SERVFAIL upstream " \
+	"the newest queued miss did get its turn at the upstream (and its timeout)"
 dq -b 127.0.0.55 c.fast.test. A
 expect_answer "192\.0\.2\.32\$" "the flooder is served normally afterwards"
 expect_alive "at the end"
+# Stopping with misses in flight and queued frees them all (ASan's leak check sees it).
+read -r busy other none <<<"$(flood 200 30)"
+assert_eq "$(metric megdns_queued)" 3 "a last flood fills the queue again" "busy $busy none $none"
+stop_megdns
+assert_eq "$MEGDNS_RC" 0 "SIGTERM with misses in flight and queued: a clean exit"
 finish
