@@ -471,6 +471,8 @@ static int config_domain_item(struct confread *p, const struct yaml_node *node, 
 static const struct confread_key dnssec_keys[] = {
     {"validation", CONFREAD_BOOL, CONFREAD_FIELD(struct config, dnssec_validation), .def = 1,
      .doc = "validate every forwarded answer (AD, SERVFAIL + EDE)"},
+    {"aggressive-nsec", CONFREAD_BOOL, CONFREAD_FIELD(struct config, aggressive_nsec), .def = 1,
+     .doc = "answer NXDOMAIN/NODATA from validated NSEC ranges (RFC 8198)"},
     {"trust-anchor-file", CONFREAD_LIST,
      CONFREAD_ARRAY(struct config, anchor_files, n_anchor_files),
      .item_size = sizeof(struct config_zone), .item = config_zone_item,

@@ -120,6 +120,7 @@ struct config {
 
 	/* dnssec: */
 	bool dnssec_validation;           /* dnssec.validation, default true */
+	bool aggressive_nsec;             /* dnssec.aggressive-nsec (RFC 8198), default true */
 	struct config_zone *anchor_files; /* dnssec.trust-anchor-file; none: the root KSK */
 	size_t n_anchor_files;
 	char **insecure_domains; /* dnssec.insecure-domains: absolute, lower case */

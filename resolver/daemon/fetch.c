@@ -10,6 +10,7 @@
  */
 #include "daemon/fetch.h"
 
+#include "dnssec/negcache.h"
 #include "resolve/resolve.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -75,6 +76,7 @@ struct fetch_table {
 	struct cache *cache;
 	struct upstream_pool *pool;
 	struct keycache *kc;
+	struct negcache *nc;
 	struct stats *stats;
 	uv_loop_t *loop;
 	size_t count;
@@ -82,12 +84,13 @@ struct fetch_table {
 };
 
 struct fetch_table *fetch_table_new(struct cache *cache, struct upstream_pool *pool,
-				    struct keycache *kc, struct stats *stats)
+				    struct keycache *kc, struct negcache *nc, struct stats *stats)
 {
 	struct fetch_table *t = xcalloc(1, sizeof(*t));
 	t->cache = cache;
 	t->pool = pool;
 	t->kc = kc;
+	t->nc = nc;
 	t->stats = stats;
 	t->loop = upstream_pool_loop(pool);
 	return t;
@@ -353,6 +356,9 @@ static void fetch_finish(struct fetch *f, const struct resolve_done *d)
 				    d->ans->ttl_offs, d->ans->n_ttl, d->ttl, d->ans->rcode, d->sec,
 				    uv_now(t->loop));
 		t->stats->dnssec[CACHE_SEC_STATUS(d->sec)]++;
+		if (d->proof && f->state->cfg->aggressive_nsec)
+			negcache_learn(t->nc, f->view->scope, d->proof, d->proof_len, time(NULL),
+				       uv_now(t->loop));
 	}
 	/* One waiter at a time off the list: a client's goes with its request in the callback,
 	 * and what a callback does (a TCP client's next query making room) may take another

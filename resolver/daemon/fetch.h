@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 struct fetch_table;
+struct negcache;
 
 /* Bound on fetches in flight per table (one upstream query each), sub-fetches included: the
  * requests waiting on them are bounded by server.max-inflight (request.c), and each may
@@ -38,11 +39,12 @@ struct fetch_table;
 size_t fetch_max(const struct config *cfg);
 
 /*
- * The table of in-flight fetches of one loop, over the loop's cache, upstream pool and key
- * cache, counting DNSSEC outcomes in stats; all four must outlive it. Never NULL.
+ * The table of in-flight fetches of one loop, over the loop's cache, upstream pool, key
+ * cache and NSEC ranges (fed with every secure denial, dnssec.aggressive-nsec), counting
+ * DNSSEC outcomes in stats; all five must outlive it. Never NULL.
  */
 struct fetch_table *fetch_table_new(struct cache *cache, struct upstream_pool *pool,
-				    struct keycache *kc, struct stats *stats);
+				    struct keycache *kc, struct negcache *nc, struct stats *stats);
 
 /* Free the table; it must be empty (see fetch_cancel_all). NULL is a no-op. */
 void fetch_table_free(struct fetch_table *t);

@@ -27,7 +27,10 @@
  */
 #include "daemon/request.h"
 
+#include "dnssec/anchor.h"
+#include "dnssec/negcache.h"
 #include "policy/chase.h"
+#include "policy/forward.h"
 #include "policy/localdata.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -522,12 +525,48 @@ static __attribute__((noinline)) void request_prefetch(struct request_ctx *ctx,
 		request_free(rq);
 }
 
+#define REQUEST_NSEC_MAX 4096 /* room for an answer made from NSEC records held */
+
+/*
+ * dnssec.aggressive-nsec (RFC 8198): does what the negcache holds prove NXDOMAIN or NODATA
+ * for the miss? Then it is answered now, SECURE, and nothing is asked. Only for questions that
+ * would be validated: not with CD, not under a negative trust anchor, and only from zones at
+ * or below the forward zone the name goes to (a private forward zone's names may exist where
+ * the public parent's NSEC says none do).
+ */
+static bool request_aggressive(struct request_ctx *ctx, const struct request_who *who,
+			       const struct view *v, const struct fetch_question *fq,
+			       const uint8_t *prefix, size_t prefix_len, uint64_t now)
+{
+	const struct state *st = ctx->state;
+	if (!st->cfg->aggressive_nsec || !st->anchors || (who->q->flags & MSG_CD) ||
+	    !negcache_count(ctx->negcache))
+		return false;
+	ldns_rdf *name = ldns_dname_new_frm_data((uint16_t)fq->lname_len, fq->lname);
+	bool nta = !name || anchor_is_insecure(st->anchors, name);
+	ldns_rdf_deep_free(name);
+	if (nta)
+		return false;
+	struct forward_set fs = forward_lookup(&st->fwd, v, fq->lname, fq->lname_len);
+	struct negcache_question nq = {v->scope,      fs.zone,   fs.zone_len, fq->lname,
+				       fq->lname_len, fq->qtype, fq->qclass,  who->q->do_bit};
+	uint8_t body[REQUEST_NSEC_MAX];
+	size_t n = negcache_answer(ctx->negcache, &nq, now, body, sizeof(body));
+	if (!n)
+		return false;
+	struct request_data d = {body, n, NULL, 0, 0, CACHE_SEC(CACHE_SECURE, -1), 0};
+	request_answer(ctx, who, STATS_NSEC, &d, prefix, prefix_len);
+	return true;
+}
+
 /* A miss: a fetch, which may refresh stale data to fall back on (cache.serve-stale). */
 static __attribute__((noinline)) void
 request_miss(struct request_ctx *ctx, const struct request_who *who, const struct view *v,
 	     const struct fetch_question *fq, const uint8_t *prefix, size_t prefix_len,
 	     uint64_t now)
 {
+	if (request_aggressive(ctx, who, v, fq, prefix, prefix_len, now))
+		return;
 	if ((request_full(ctx) || request_over_budget(ctx)) && request_should_queue(ctx, who)) {
 		request_enqueue(ctx, who);
 		return;

@@ -36,6 +36,7 @@ struct request_ctx {
 	struct stats *stats;
 	struct inflight *inflight; /* the requests waiting on fetches, per client */
 	struct inflight *queue;    /* misses waiting for a slot (request.c), per client */
+	struct negcache *negcache; /* validated NSEC ranges: answers without a fetch */
 	uv_idle_t queue_idle;      /* starts queued misses once slots free */
 	bool queue_idle_on;        /* queue_idle is initialised */
 	uint64_t starts_ms;        /* uv_now of the iteration that started ... */

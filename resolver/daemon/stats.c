@@ -21,8 +21,8 @@ static const struct {
 
 static const char *const stats_rcodes[STATS_N_RCODES] = {
     "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "other"};
-static const char *const stats_sources[STATS_N_SOURCES] = {"local", "cache", "upstream", "error",
-							   "stale"};
+static const char *const stats_sources[STATS_N_SOURCES] = {"local", "cache", "upstream",
+							   "error", "stale", "nsec"};
 
 const char *stats_type_name(size_t i)
 {

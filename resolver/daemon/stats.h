@@ -22,6 +22,7 @@ enum stats_source {
 	STATS_UPSTREAM,
 	STATS_ERROR,
 	STATS_STALE, /* expired data, served as RFC 8767 allows */
+	STATS_NSEC,  /* NXDOMAIN/NODATA proven by validated NSEC held (RFC 8198) */
 	STATS_N_SOURCES
 };
 

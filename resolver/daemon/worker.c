@@ -7,6 +7,7 @@
 #include "dns/cache.h"
 #include "daemon/fetch.h"
 #include "dnssec/keycache.h"
+#include "dnssec/negcache.h"
 #include "util/log.h"
 #include "daemon/server.h"
 #include "daemon/upstream.h"
@@ -14,7 +15,9 @@
 
 #include <stdlib.h>
 
-#define WORKER_KEYCACHE 8192 /* zones whose DNSSEC state is remembered */
+#define WORKER_KEYCACHE 8192  /* zones whose DNSSEC state is remembered */
+#define WORKER_NEGCACHE 65536 /* NSEC records kept for aggressive answers (RFC 8198) */
+#define WORKER_NEG_TTL  3600  /* ... each at most an hour, as Unbound's negative TTL cap */
 
 /* Each worker has its own cache: cache.size is shared out between them. */
 static size_t worker_cache_share(const struct config *cfg)
@@ -51,12 +54,14 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 	w->pool = upstream_pool_new(loop, cfg->upstream_timeout_ms, cfg->edns_buffer_size);
 	upstream_pool_set_outgoing(w->pool, cfg->outgoing, cfg->n_outgoing);
 	w->keycache = keycache_new(WORKER_KEYCACHE);
-	w->fetches = fetch_table_new(w->cache, w->pool, w->keycache, &w->stats);
+	w->negcache = negcache_new(WORKER_NEGCACHE, WORKER_NEG_TTL);
+	w->fetches = fetch_table_new(w->cache, w->pool, w->keycache, w->negcache, &w->stats);
 	w->state = state;
 	worker_know_upstreams(w, state);
 	stats_init(&w->stats);
 	stats_set_views(&w->stats, &state->views);
 	request_ctx_init(&w->rq, loop, state, w->cache, w->fetches, &w->stats);
+	w->rq.negcache = w->negcache;
 	int r = server_open(loop, cfg, request_query_cb, &w->rq, &w->server, err, errlen);
 	if (r < 0) {
 		w->state = NULL;
@@ -82,6 +87,7 @@ void worker_set_state(struct worker *w, struct state *state)
 	 * they decided. CD entries are the raw data and stay. */
 	if (w->state && !anchor_set_same(w->state->anchors, state->anchors)) {
 		size_t n = cache_remove_if(w->cache, worker_decided_entry, NULL);
+		negcache_clear(w->negcache);
 		log_info("DNSSEC settings changed: dropped the %zu cached answer(s) they decided",
 			 n);
 	}
@@ -116,6 +122,7 @@ void worker_free(struct worker *w)
 	fetch_table_free(w->fetches);
 	request_ctx_free(&w->rq);
 	keycache_free(w->keycache);
+	negcache_free(w->negcache);
 	upstream_pool_free(w->pool);
 	cache_free(w->cache);
 	stats_close(&w->stats);

@@ -31,6 +31,7 @@ struct worker {
 	struct server *server;
 	struct fetch_table *fetches;
 	struct keycache *keycache; /* DNSSEC: validated zone keys */
+	struct negcache *negcache; /* DNSSEC: validated NSEC ranges (RFC 8198) */
 	struct stats stats;        /* counters, read by the main thread only through worker jobs */
 	struct request_ctx rq;     /* what the query pipeline works with (points at the above) */
 };

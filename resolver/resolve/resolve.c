@@ -59,6 +59,7 @@ void resolve_close(struct resolve *r)
 {
 	validation_free(r->val);
 	answer_free(r->ans);
+	answer_free(r->full);
 	resolve_iter_free(r);
 }
 
@@ -125,14 +126,28 @@ static void resolve_send_out(const struct resolve *r, struct resolve_send *s)
 				   r->fs.n};
 }
 
+/* Is ans, validated as sec, a secure NXDOMAIN or NODATA (its NSEC records are proven)? */
+static bool resolve_secure_denial(const struct answer *ans, uint8_t sec)
+{
+	return CACHE_SEC_STATUS(sec) == CACHE_SECURE && ans->len >= MSG_HDR_LEN &&
+	       (ans->rcode == MSG_NXDOMAIN ||
+		(ans->rcode == MSG_NOERROR && !msg_get16(ans->body + 6)));
+}
+
 /* The answer is complete: strip what clients without DO must not get, bound a bogus TTL. */
 static void resolve_complete(struct resolve *r, struct answer *ans, uint8_t sec)
 {
+	bool denial = r->validate && resolve_secure_denial(ans, sec);
+	answer_free(r->full);
+	r->full = NULL;
 	if (r->validate && !r->do_bit) {
 		struct answer_policy pol = resolve_policy(r);
 		struct answer *stripped = answer_strip(&pol, ans, r->qtype);
 		if (stripped) {
-			answer_free(ans);
+			if (denial)
+				r->full = ans; /* kept for its NSEC records */
+			else
+				answer_free(ans);
 			ans = stripped;
 		}
 	}
@@ -144,6 +159,11 @@ static void resolve_complete(struct resolve *r, struct answer *ans, uint8_t sec)
 	r->sec = sec;
 	r->phase = RESOLVE_FINISHED;
 	r->done = (struct resolve_done){.ans = ans, .ttl = ttl, .sec = sec, .ede = -1};
+	if (denial) {
+		const struct answer *full = r->full ? r->full : ans;
+		r->done.proof = full->body;
+		r->done.proof_len = full->len;
+	}
 }
 
 /* The answer (validated or not) is in: complete it, or first chase the rest of its chain. */

@@ -101,6 +101,10 @@ struct resolve_done {
 	uint8_t sec;              /* DNSSEC outcome, CACHE_SEC layout (dns/cache.h) */
 	int ede;                  /* failure: the RFC 8914 code (22 timed out, 23 failed) */
 	const char *ede_text;     /* and its text */
+	/* A SECURE NXDOMAIN/NODATA: the validated body with its NSEC records and signatures
+	 * (before stripping for a client without DO), for negcache.h; NULL otherwise. */
+	const uint8_t *proof;
+	size_t proof_len;
 };
 
 /* The action resolve_next returns, in the member of its name. */

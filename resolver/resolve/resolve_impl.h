@@ -34,8 +34,9 @@ struct resolve {
 	bool do_bit, cd;
 	struct forward_set fs; /* the upstreams asked (in env.st) */
 	struct validation *val;
-	struct answer *ans; /* the answer so far, owned */
-	uint8_t sec;        /* its DNSSEC outcome */
+	struct answer *ans;  /* the answer so far, owned */
+	struct answer *full; /* a secure denial as validated, before stripping, or NULL */
+	uint8_t sec;         /* its DNSSEC outcome */
 	struct resolve_done done;
 	struct resolve_iter *it; /* iterating; NULL: forwarding */
 	size_t lname_len, zone_len;
