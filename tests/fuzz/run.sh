@@ -41,6 +41,7 @@ min_cov() {
 	fuzz_tcp) echo 60 ;;      # 15 s ~101
 	fuzz_oplisten) echo 80 ;; # 15 s ~140
 	fuzz_upstream) echo 60 ;; # 60 s ~115
+	fuzz_negcache) echo 80 ;; # seeds 96, 30 s ~140
 	*) echo 50 ;;
 	esac
 }
