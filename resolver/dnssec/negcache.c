@@ -10,17 +10,22 @@
  */
 #include "dnssec/negcache.h"
 
+#include "dnssec/denial.h"
+
 #include "util/xalloc.h"
 
 #include <ldns/ldns.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TYPE_ANY 255
+#define TYPE_ANY        255
+#define NEGCACHE_PROOFS 3  /* records one answer needs: NSEC3's closest encloser proof */
+#define NEGCACHE_HASHES 16 /* NSEC3 hashes one question may cost */
 
 struct negcache_nsec {
-	ldns_rbnode_t node; /* in its zone's nsecs; key: the NSEC's owner */
-	ldns_rr *nsec;
+	ldns_rbnode_t node; /* in its zone's nsecs or nsec3s; key: the record's owner */
+	ldns_rr *nsec;      /* an NSEC or NSEC3 record */
+	ldns_rdf *next3;    /* NSEC3: the next hashed owner as a name in the zone */
 	ldns_rr_list *sigs;
 	uint64_t expire_ms;
 };
@@ -33,6 +38,8 @@ struct negcache_zone {
 	ldns_rr_list *soa_sigs;
 	uint64_t soa_expire_ms;
 	ldns_rbtree_t *nsecs;
+	ldns_rbtree_t *nsec3s; /* hashed owners, in hash order (canonical order is that) */
+	ldns_rr *param3;       /* an NSEC3 of nsec3s: the hash parameters all of them share */
 };
 
 struct negcache {
@@ -69,6 +76,7 @@ static void negcache_nsec_free(ldns_rbnode_t *node, void *arg)
 	struct negcache_nsec *e = (struct negcache_nsec *)node;
 	(void)arg;
 	ldns_rr_free(e->nsec);
+	ldns_rdf_deep_free(e->next3);
 	ldns_rr_list_deep_free(e->sigs);
 	free(e);
 }
@@ -79,6 +87,9 @@ static void negcache_zone_free(ldns_rbnode_t *node, void *arg)
 	(void)arg;
 	ldns_traverse_postorder(z->nsecs, negcache_nsec_free, NULL);
 	ldns_rbtree_free(z->nsecs);
+	ldns_traverse_postorder(z->nsec3s, negcache_nsec_free, NULL);
+	ldns_rbtree_free(z->nsec3s);
+	ldns_rr_free(z->param3);
 	ldns_rr_free(z->soa);
 	ldns_rr_list_deep_free(z->soa_sigs);
 	ldns_rdf_deep_free(z->apex);
@@ -119,7 +130,8 @@ static struct negcache_zone *negcache_zone_get(struct negcache *nc, const char *
 	z->scope = xstrdup(scope);
 	z->apex = ldns_rdf_clone(apex);
 	z->nsecs = ldns_rbtree_create(negcache_name_cmp);
-	if (!z->apex || !z->nsecs)
+	z->nsec3s = ldns_rbtree_create(negcache_name_cmp);
+	if (!z->apex || !z->nsecs || !z->nsec3s)
 		abort();
 	z->node.key = z;
 	ldns_rbtree_insert(nc->zones, &z->node);
@@ -166,26 +178,29 @@ static uint64_t negcache_expiry(uint32_t a, uint32_t b, uint64_t now_ms)
 	return now_ms + (uint64_t)(a < b ? a : b) * 1000;
 }
 
-/* Keep nsec (with its sigs, for at most ttl seconds) in z, in place of one at its owner. */
-static void negcache_put(struct negcache *nc, struct negcache_zone *z, const ldns_rr *nsec,
-			 ldns_rr_list *sigs, uint32_t ttl, uint64_t now_ms)
+/* Keep nsec (with its sigs, for at most ttl seconds; next3 taken over) in tree, in place of
+ * one at its owner. */
+static void negcache_put(struct negcache *nc, ldns_rbtree_t *tree, const ldns_rr *nsec,
+			 ldns_rdf *next3, ldns_rr_list *sigs, uint32_t ttl, uint64_t now_ms)
 {
 	struct negcache_nsec *e =
-	    (struct negcache_nsec *)ldns_rbtree_search(z->nsecs, ldns_rr_owner(nsec));
+	    (struct negcache_nsec *)ldns_rbtree_search(tree, ldns_rr_owner(nsec));
 	bool fresh = !e;
 	if (fresh) {
 		e = xcalloc(1, sizeof(*e));
 		nc->count++;
 	}
 	ldns_rr_free(e->nsec); /* the same owner: the tree's order holds with the new key */
+	ldns_rdf_deep_free(e->next3);
 	ldns_rr_list_deep_free(e->sigs);
+	e->next3 = next3;
 	e->nsec = ldns_rr_clone(nsec);
 	ldns_dname2canonical(ldns_rr_owner(e->nsec));
 	e->node.key = ldns_rr_owner(e->nsec);
 	e->sigs = sigs;
 	e->expire_ms = now_ms + (uint64_t)ttl * 1000;
 	if (fresh)
-		ldns_rbtree_insert(z->nsecs, &e->node);
+		ldns_rbtree_insert(tree, &e->node);
 }
 
 /* The zone's SOA from au (soa, its owner the zone): kept with its sigs; its TTL rule. */
@@ -223,30 +238,78 @@ static const ldns_rr *negcache_find_soa(const ldns_rr_list *au)
 	return soa;
 }
 
-/* Learn au's NSEC records of z, each for at most ttl seconds. */
+/* Do NSEC3 records a and b hash names the same way (algorithm, iterations, salt)? */
+static bool negcache_same_hash(const ldns_rr *a, const ldns_rr *b)
+{
+	return !ldns_rdf_compare(ldns_rr_rdf(a, 0), ldns_rr_rdf(b, 0)) &&
+	       !ldns_rdf_compare(ldns_rr_rdf(a, 2), ldns_rr_rdf(b, 2)) &&
+	       !ldns_rdf_compare(ldns_rr_rdf(a, 3), ldns_rr_rdf(b, 3));
+}
+
+/*
+ * May rr, an NSEC3 of z, be kept: SHA-1, no opt-out (an opt-out span proves nothing about
+ * the names in it), at most DENIAL_MAX_ITERATIONS, owned by a hash right below the apex?
+ * The zone keeps one hash at a time: another one (a re-signed zone) replaces what it held.
+ * Returns the next hashed owner as a name of z (the caller's), or NULL.
+ */
+static ldns_rdf *negcache_nsec3_ok(struct negcache *nc, struct negcache_zone *z, const ldns_rr *rr)
+{
+	const ldns_rdf *owner = ldns_rr_owner(rr), *next = ldns_rr_rdf(rr, 4);
+	if (ldns_rr_rd_count(rr) < 6 || ldns_nsec3_algorithm(rr) != 1 || ldns_nsec3_optout(rr) ||
+	    ldns_nsec3_iterations(rr) > DENIAL_MAX_ITERATIONS ||
+	    ldns_dname_label_count(owner) != ldns_dname_label_count(z->apex) + 1 ||
+	    !ldns_dname_is_subdomain(owner, z->apex) || ldns_rdf_size(next) < 2)
+		return NULL;
+	char text[256];
+	if (ldns_b32_ntop_extended_hex(ldns_rdf_data(next) + 1, ldns_rdf_size(next) - 1, text,
+				       sizeof(text)) <= 0)
+		return NULL;
+	ldns_rdf *name = ldns_dname_new_frm_str(text);
+	if (!name || ldns_dname_cat(name, z->apex) != LDNS_STATUS_OK) {
+		ldns_rdf_deep_free(name);
+		return NULL;
+	}
+	ldns_dname2canonical(name);
+	if (z->param3 && !negcache_same_hash(z->param3, rr)) {
+		nc->count -= z->nsec3s->count;
+		ldns_traverse_postorder(z->nsec3s, negcache_nsec_free, NULL);
+		ldns_rbtree_init(z->nsec3s, negcache_name_cmp);
+		ldns_rr_free(z->param3);
+		z->param3 = NULL;
+	}
+	if (!z->param3)
+		z->param3 = ldns_rr_clone(rr);
+	return name;
+}
+
+/* Learn au's NSEC and NSEC3 records of z, each for at most ttl seconds. */
 static void negcache_take_nsecs(struct negcache *nc, struct negcache_zone *z,
 				const ldns_rr_list *au, uint32_t ttl, time_t now, uint64_t now_ms)
 {
 	for (size_t i = 0; i < ldns_rr_list_rr_count(au); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(au, i);
 		const ldns_rdf *owner = ldns_rr_owner(rr);
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NSEC || ldns_rr_rd_count(rr) < 2 ||
+		ldns_rr_type type = ldns_rr_get_type(rr);
+		if ((type != LDNS_RR_TYPE_NSEC && type != LDNS_RR_TYPE_NSEC3) ||
+		    ldns_rr_rd_count(rr) < 2 ||
 		    (ldns_dname_compare(owner, z->apex) &&
 		     !ldns_dname_is_subdomain(owner, z->apex)))
 			continue;
-		ldns_rr_list *sigs = negcache_sigs(au, owner, LDNS_RR_TYPE_NSEC, z->apex);
+		ldns_rbtree_t *tree = type == LDNS_RR_TYPE_NSEC ? z->nsecs : z->nsec3s;
+		ldns_rr_list *sigs = negcache_sigs(au, owner, type, z->apex);
 		uint32_t life = negcache_sig_life(sigs, now), t = ldns_rr_ttl(rr);
-		if (!ldns_rr_list_rr_count(sigs) || life == 0) {
+		bool full = nc->count >= nc->max && !ldns_rbtree_search(tree, owner);
+		ldns_rdf *next3 = NULL;
+		if (!ldns_rr_list_rr_count(sigs) || life == 0 || full ||
+		    (type == LDNS_RR_TYPE_NSEC3 && !(next3 = negcache_nsec3_ok(nc, z, rr)))) {
 			ldns_rr_list_deep_free(sigs);
+			if (full)
+				return; /* emptied by negcache_learn before the next answer */
 			continue;
-		}
-		if (nc->count >= nc->max && !ldns_rbtree_search(z->nsecs, owner)) {
-			ldns_rr_list_deep_free(sigs);
-			return; /* full: emptied by negcache_learn before the next answer */
 		}
 		if (ttl < t)
 			t = ttl;
-		negcache_put(nc, z, rr, sigs, t < life ? t : life, now_ms);
+		negcache_put(nc, tree, rr, next3, sigs, t < life ? t : life, now_ms);
 	}
 }
 
@@ -414,7 +477,7 @@ static uint32_t negcache_ttl(const struct negcache_zone *z, struct negcache_nsec
 			     uint64_t now_ms)
 {
 	uint64_t exp = z->soa_expire_ms;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < NEGCACHE_PROOFS; i++)
 		if (proof[i] && proof[i]->expire_ms < exp)
 			exp = proof[i]->expire_ms;
 	return exp > now_ms ? (uint32_t)((exp - now_ms) / 1000) : 0;
@@ -442,7 +505,7 @@ static size_t negcache_build(const struct negcache_zone *z, const ldns_rdf *name
 	negcache_push(pkt, LDNS_SECTION_AUTHORITY, z->soa, ttl);
 	if (dnssec) {
 		negcache_push_list(pkt, z->soa_sigs, ttl);
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < NEGCACHE_PROOFS; i++)
 			if (proof[i]) {
 				negcache_push(pkt, LDNS_SECTION_AUTHORITY, proof[i]->nsec, ttl);
 				negcache_push_list(pkt, proof[i]->sigs, ttl);
@@ -464,7 +527,7 @@ static size_t negcache_prove(struct negcache_zone *z, const ldns_rdf *name, uint
 			     uint16_t qclass, bool dnssec, uint64_t now_ms, uint8_t *out,
 			     size_t cap)
 {
-	struct negcache_nsec *proof[2] = {negcache_prev(z, name, now_ms), NULL};
+	struct negcache_nsec *proof[NEGCACHE_PROOFS] = {negcache_prev(z, name, now_ms), NULL};
 	if (!proof[0])
 		return 0;
 	const ldns_rr *nsec = proof[0]->nsec;
@@ -495,6 +558,103 @@ static unsigned negcache_labels(const uint8_t *name, size_t len)
 	return n;
 }
 
+/* The NSEC3 of z at hash(name) (*match) or covering it; NULL when none live does. */
+static struct negcache_nsec *negcache_nsec3_find(struct negcache_zone *z, const ldns_rdf *name,
+						 uint64_t now_ms, bool *match)
+{
+	ldns_rdf *h = ldns_nsec3_hash_name_frm_nsec3(z->param3, name);
+	if (!h || ldns_dname_cat(h, z->apex) != LDNS_STATUS_OK) {
+		ldns_rdf_deep_free(h);
+		return NULL;
+	}
+	ldns_dname2canonical(h);
+	ldns_rbnode_t *n = NULL;
+	*match = ldns_rbtree_find_less_equal(z->nsec3s, h, &n) == 1;
+	if (!n || n == LDNS_RBTREE_NULL) /* before the first hash: the last one wraps to it */
+		n = ldns_rbtree_last(z->nsec3s);
+	struct negcache_nsec *e = n && n != LDNS_RBTREE_NULL ? (struct negcache_nsec *)n : NULL;
+	if (e && !*match) {
+		const ldns_rdf *owner = ldns_rr_owner(e->nsec);
+		bool wraps = ldns_dname_compare(e->next3, owner) <= 0;
+		bool after = ldns_dname_compare(h, owner) > 0,
+		     before = ldns_dname_compare(h, e->next3) < 0;
+		if (!(wraps ? after || before : after && before))
+			e = NULL;
+	}
+	ldns_rdf_deep_free(h);
+	return e && e->expire_ms > now_ms ? e : NULL;
+}
+
+/* Does an NSEC3 matching a closest encloser leave names below it to this zone? */
+static bool negcache_encloses(const ldns_rr *nsec3)
+{
+	return !negcache_has(nsec3, LDNS_RR_TYPE_DNAME) &&
+	       (negcache_has(nsec3, LDNS_RR_TYPE_SOA) || !negcache_has(nsec3, LDNS_RR_TYPE_NS));
+}
+
+/*
+ * NXDOMAIN for name from z's NSEC3 (RFC 5155 8.4): the closest encloser matched, the next
+ * closer name and the wildcard at the encloser covered. Fills proof; false when not proven.
+ */
+static bool negcache_nsec3_nx(struct negcache_zone *z, const ldns_rdf *name,
+			      struct negcache_nsec *name_cover, uint64_t now_ms,
+			      struct negcache_nsec **proof)
+{
+	struct negcache_nsec *cover = name_cover, *ce = NULL;
+	ldns_rdf *at = ldns_dname_left_chop(name);
+	bool match = false;
+	for (int n = 1; at && n < NEGCACHE_HASHES &&
+			ldns_dname_label_count(at) >= ldns_dname_label_count(z->apex);
+	     n++) {
+		struct negcache_nsec *e = negcache_nsec3_find(z, at, now_ms, &match);
+		if (!e || match) {
+			ce = e;
+			break;
+		}
+		cover = e; /* at is not the encloser: it is the next closer name of one above */
+		ldns_rdf *up = ldns_dname_left_chop(at);
+		ldns_rdf_deep_free(at);
+		at = up;
+	}
+	bool ok = ce && match && negcache_encloses(ce->nsec);
+	if (ok) {
+		ldns_rdf *w = ldns_dname_new_frm_str("*");
+		ok = w && ldns_dname_cat(w, at) == LDNS_STATUS_OK;
+		struct negcache_nsec *wc = ok ? negcache_nsec3_find(z, w, now_ms, &match) : NULL;
+		ok = wc && !match;
+		ldns_rdf_deep_free(w);
+		proof[0] = ce;
+		proof[1] = cover;
+		proof[2] = wc != ce && wc != cover ? wc : NULL;
+	}
+	ldns_rdf_deep_free(at);
+	return ok;
+}
+
+/* What z's NSEC3 records prove about name/qtype: the answer's length, or 0. */
+static size_t negcache_prove3(struct negcache_zone *z, const ldns_rdf *name, uint16_t qtype,
+			      uint16_t qclass, bool dnssec, uint64_t now_ms, uint8_t *out,
+			      size_t cap)
+{
+	if (!z->param3 || !z->nsec3s->count)
+		return 0;
+	bool match;
+	struct negcache_nsec *proof[NEGCACHE_PROOFS] = {
+	    negcache_nsec3_find(z, name, now_ms, &match), NULL, NULL};
+	if (!proof[0])
+		return 0;
+	ldns_pkt_rcode rcode = LDNS_RCODE_NOERROR;
+	if (match) {
+		if (!negcache_nodata(proof[0]->nsec, qtype))
+			return 0;
+	} else if (negcache_nsec3_nx(z, name, proof[0], now_ms, proof)) {
+		rcode = LDNS_RCODE_NXDOMAIN;
+	} else {
+		return 0;
+	}
+	return negcache_build(z, name, qtype, qclass, rcode, proof, dnssec, now_ms, out, cap);
+}
+
 size_t negcache_answer(struct negcache *nc, const struct negcache_question *q, uint64_t now_ms,
 		       uint8_t *out, size_t cap)
 {
@@ -506,8 +666,11 @@ size_t negcache_answer(struct negcache *nc, const struct negcache_question *q, u
 	unsigned floor = negcache_labels(q->floor, q->floor_len);
 	struct negcache_zone *z =
 	    negcache_zone_for(nc, q->scope, name, floor, q->qtype == LDNS_RR_TYPE_DS, now_ms);
-	size_t n =
-	    z ? negcache_prove(z, name, q->qtype, q->qclass, q->dnssec, now_ms, out, cap) : 0;
+	size_t n = 0;
+	if (z)
+		n = negcache_prove(z, name, q->qtype, q->qclass, q->dnssec, now_ms, out, cap);
+	if (z && !n)
+		n = negcache_prove3(z, name, q->qtype, q->qclass, q->dnssec, now_ms, out, cap);
 	ldns_rdf_deep_free(name);
 	return n;
 }

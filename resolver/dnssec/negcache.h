@@ -15,8 +15,10 @@
  * about names below it; an apex NSEC (SOA) proves nothing about DS, which lives in the parent,
  * so DS questions start at the parent zone; a name that is an ancestor of an NSEC's next name
  * exists. Every entry lives no longer than the smallest of its TTL, the SOA's TTL and
- * MINIMUM, the cap, and its signature's expiry. NSEC3 is not used (yet): those answers are
- * resolved as before. No I/O, one table per worker.
+ * MINIMUM, the cap, and its signature's expiry. NSEC3 records (RFC 5155) are kept and used
+ * the same way, by hashed owner: NODATA from the one matching the name's hash, NXDOMAIN from
+ * the closest encloser proof; opt-out ones (which prove nothing about the names they span)
+ * and those with more than DENIAL_MAX_ITERATIONS are not kept. No I/O, one table per worker.
  */
 #ifndef MEGDNS_NEGCACHE_H
 #define MEGDNS_NEGCACHE_H
