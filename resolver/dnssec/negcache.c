@@ -20,7 +20,7 @@
 
 #define TYPE_ANY        255
 #define NEGCACHE_PROOFS 3  /* records one answer needs: NSEC3's closest encloser proof */
-#define NEGCACHE_HASHES 16 /* NSEC3 hashes one question may cost */
+#define NEGCACHE_HASHES 16 /* encloser candidates one question may hash (plus its wildcard) */
 
 struct negcache_nsec {
 	ldns_rbnode_t node; /* in its zone's nsecs or nsec3s; key: the record's owner */
@@ -255,8 +255,9 @@ static bool negcache_same_hash(const ldns_rr *a, const ldns_rr *b)
 static ldns_rdf *negcache_nsec3_ok(struct negcache *nc, struct negcache_zone *z, const ldns_rr *rr)
 {
 	const ldns_rdf *owner = ldns_rr_owner(rr), *next = ldns_rr_rdf(rr, 4);
-	if (ldns_rr_rd_count(rr) < 6 || ldns_nsec3_algorithm(rr) != 1 || ldns_nsec3_optout(rr) ||
-	    ldns_nsec3_iterations(rr) > DENIAL_MAX_ITERATIONS ||
+	/* RFC 5155 8.2: flags other than 0 or 1 (opt-out) mean an NSEC3 to ignore */
+	if (ldns_rr_rd_count(rr) < 6 || ldns_nsec3_algorithm(rr) != 1 ||
+	    ldns_nsec3_flags(rr) != 0 || ldns_nsec3_iterations(rr) > DENIAL_MAX_ITERATIONS ||
 	    ldns_dname_label_count(owner) != ldns_dname_label_count(z->apex) + 1 ||
 	    !ldns_dname_is_subdomain(owner, z->apex) || ldns_rdf_size(next) < 2)
 		return NULL;
@@ -282,15 +283,46 @@ static ldns_rdf *negcache_nsec3_ok(struct negcache *nc, struct negcache_zone *z,
 	return name;
 }
 
+/*
+ * Is zone the signer of au's denial: does an RRSIG over an NSEC or NSEC3 name it? The
+ * validator checked the denial records with the keys of the zone that signed them, and the
+ * SOA only when it is that zone's: an SOA of any other owner (an ancestor the scrubber let
+ * through) is unchecked and must not become a zone here.
+ */
+static bool negcache_signer_is(const ldns_rr_list *au, const ldns_rdf *zone)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(au); i++) {
+		const ldns_rr *s = ldns_rr_list_rr(au, i);
+		if (ldns_rr_get_type(s) != LDNS_RR_TYPE_RRSIG || ldns_rr_rd_count(s) < 9)
+			continue;
+		ldns_rr_type t = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(s));
+		if ((t == LDNS_RR_TYPE_NSEC || t == LDNS_RR_TYPE_NSEC3) &&
+		    !ldns_dname_compare(ldns_rr_rrsig_signame(s), zone))
+			return true;
+	}
+	return false;
+}
+
+/* Does au hold an NSEC record? Then the validator checked the NSEC records only (it reads
+ * NSEC3 only when there is no NSEC): NSEC3 records beside them are unchecked. */
+static bool negcache_has_nsec(const ldns_rr_list *au)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(au); i++)
+		if (ldns_rr_get_type(ldns_rr_list_rr(au, i)) == LDNS_RR_TYPE_NSEC)
+			return true;
+	return false;
+}
+
 /* Learn au's NSEC and NSEC3 records of z, each for at most ttl seconds. */
 static void negcache_take_nsecs(struct negcache *nc, struct negcache_zone *z,
 				const ldns_rr_list *au, uint32_t ttl, time_t now, uint64_t now_ms)
 {
+	bool nsec_only = negcache_has_nsec(au);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(au); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(au, i);
 		const ldns_rdf *owner = ldns_rr_owner(rr);
 		ldns_rr_type type = ldns_rr_get_type(rr);
-		if ((type != LDNS_RR_TYPE_NSEC && type != LDNS_RR_TYPE_NSEC3) ||
+		if ((type != LDNS_RR_TYPE_NSEC && (type != LDNS_RR_TYPE_NSEC3 || nsec_only)) ||
 		    ldns_rr_rd_count(rr) < 2 ||
 		    (ldns_dname_compare(owner, z->apex) &&
 		     !ldns_dname_is_subdomain(owner, z->apex)))
@@ -321,11 +353,13 @@ void negcache_learn(struct negcache *nc, const char *scope, const uint8_t *body,
 		return;
 	const ldns_rr_list *au = ldns_pkt_authority(pkt);
 	const ldns_rr *soa = negcache_find_soa(au);
-	if (soa) {
+	if (soa && negcache_signer_is(au, ldns_rr_owner(soa))) {
 		if (nc->count >= nc->max)
 			negcache_clear(nc);
 		ldns_rdf *apex = ldns_rdf_clone(ldns_rr_owner(soa));
 		ldns_dname2canonical(apex);
+		if (!negcache_zone_get(nc, scope, apex, false))
+			nc->count++; /* zones count against the bound too */
 		struct negcache_zone *z = negcache_zone_get(nc, scope, apex, true);
 		uint32_t ttl = negcache_take_soa(nc, z, au, soa, now, now_ms);
 		if (z->soa_expire_ms)
@@ -624,7 +658,7 @@ static bool negcache_nsec3_nx(struct negcache_zone *z, const ldns_rdf *name,
 		ok = wc && !match;
 		ldns_rdf_deep_free(w);
 		proof[0] = ce;
-		proof[1] = cover;
+		proof[1] = cover != ce ? cover : NULL; /* one NSEC3 may match and cover */
 		proof[2] = wc != ce && wc != cover ? wc : NULL;
 	}
 	ldns_rdf_deep_free(at);

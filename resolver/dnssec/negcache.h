@@ -30,7 +30,8 @@
 
 struct negcache;
 
-/* An empty table of at most max_entries NSEC records, each kept at most max_ttl seconds. */
+/* An empty table of at most max_entries records and zones, each record kept at most max_ttl
+ * seconds. */
 struct negcache *negcache_new(size_t max_entries, uint32_t max_ttl);
 
 /* Free the table; NULL is a no-op. */
@@ -39,7 +40,7 @@ void negcache_free(struct negcache *nc);
 /* Forget everything (the trust anchors changed). */
 void negcache_clear(struct negcache *nc);
 
-/* NSEC records held. */
+/* NSEC and NSEC3 records held, and the zones they are filed under (the bound counts both). */
 size_t negcache_count(const struct negcache *nc);
 
 /*

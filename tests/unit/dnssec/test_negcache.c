@@ -88,7 +88,7 @@ static struct negcache *loaded(void)
 	struct negcache *nc = negcache_new(1000, 3600);
 	learn(nc, "", zone_z);
 	learn(nc, "", zone_w);
-	ck_assert_uint_eq(negcache_count(nc), 9);
+	ck_assert_uint_eq(negcache_count(nc), 11); /* 9 records, 2 zones */
 	return nc;
 }
 
@@ -251,11 +251,11 @@ START_TEST(test_unsigned_and_expired_sigs)
 	    NULL};
 	struct negcache *nc = negcache_new(1000, 3600);
 	learn(nc, "", bare);
-	ck_assert_uint_eq(negcache_count(nc), 0);
+	ck_assert_uint_eq(negcache_count(nc), 1); /* the zone, no record */
 	static const char *const nosoa[] = {"a.z.test. 300 IN NSEC c.z.test. A RRSIG NSEC",
 					    "a.z.test. 300 IN RRSIG NSEC " SIG, NULL};
 	learn(nc, "", nosoa);
-	ck_assert_uint_eq(negcache_count(nc), 0);
+	ck_assert_uint_eq(negcache_count(nc), 1);
 	negcache_free(nc);
 }
 END_TEST
@@ -268,14 +268,73 @@ START_TEST(test_clear_and_bound)
 	expect_none(nc, "b.z.test.", LDNS_RR_TYPE_A);
 	negcache_free(nc);
 	nc = negcache_new(4, 3600);
-	learn(nc, "", zone_z); /* 6 NSEC: the first 4 fit */
+	learn(nc, "", zone_z); /* the zone and 3 of its 6 NSEC fit */
 	ck_assert_uint_eq(negcache_count(nc), 4);
-	learn(nc, "", zone_w); /* full: emptied, then w.test.'s 3 */
-	ck_assert_uint_eq(negcache_count(nc), 3);
+	learn(nc, "", zone_w); /* full: emptied, then w.test. and its 3 */
+	ck_assert_uint_eq(negcache_count(nc), 4);
 	expect_none(nc, "b.z.test.", LDNS_RR_TYPE_A);
-	/* learning the same records again replaces them: the count stays */
-	learn(nc, "", zone_w);
-	ck_assert_uint_eq(negcache_count(nc), 3);
+	negcache_free(nc);
+	/* zones without a record count too: a flood of distinct zones stays bounded */
+	nc = negcache_new(4, 3600);
+	for (int i = 0; i < 20; i++) {
+		char soa[128], sig[160];
+		snprintf(soa, sizeof(soa),
+			 "z%d.test. 3600 IN SOA ns.test. h.test. 1 3600 600 86400 300", i);
+		snprintf(sig, sizeof(sig),
+			 "z%d.test. 300 IN RRSIG NSEC 13 2 300 20501231000000 20200101000000 4711 "
+			 "z%d.test. AAECAwQFBgcICQoLDA0ODw==",
+			 i, i);
+		const char *const rec[] = {soa, sig, NULL};
+		learn(nc, "", rec);
+		ck_assert_uint_le(negcache_count(nc), 4);
+	}
+	negcache_free(nc);
+}
+END_TEST
+
+/* Records the validator did not check are not learned: NSEC3 beside NSEC (it reads NSEC3 only
+ * when there is no NSEC), and an SOA whose owner did not sign the denial. */
+START_TEST(test_unchecked_records)
+{
+	static const char *const mixed[] = {
+	    "z.test. 3600 IN SOA ns.z.test. h.z.test. 1 3600 600 86400 300",
+	    "z.test. 3600 IN RRSIG SOA " SIG,
+	    "a.z.test. 300 IN NSEC c.z.test. A RRSIG NSEC",
+	    "a.z.test. 300 IN RRSIG NSEC " SIG,
+	    "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.z.test. 300 IN NSEC3 1 0 0 - "
+	    "0p9mhaveqvm6t7vbl5lop2u3t2rp3ton A RRSIG",
+	    "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.z.test. 300 IN RRSIG NSEC3 " SIG,
+	    NULL};
+	struct negcache *nc = negcache_new(1000, 3600);
+	learn(nc, "", mixed);
+	ck_assert_uint_eq(negcache_count(nc), 2); /* the zone and the NSEC, not the NSEC3 */
+	negcache_free(nc);
+	static const char *const ancestor_soa[] = {
+	    "test. 3600 IN SOA ns.test. h.test. 1 3600 600 86400 300",
+	    "test. 3600 IN RRSIG SOA 13 1 300 20501231000000 20200101000000 4711 test. AAAA",
+	    "a.z.test. 300 IN NSEC c.z.test. A RRSIG NSEC", "a.z.test. 300 IN RRSIG NSEC " SIG,
+	    NULL};
+	static const char *const test_zone[] = {
+	    "test. 3600 IN SOA ns.test. h.test. 7 3600 600 86400 300",
+	    "test. 3600 IN RRSIG SOA 13 1 300 20501231000000 20200101000000 4711 test. AAAA",
+	    "a.test. 300 IN NSEC c.test. A RRSIG NSEC",
+	    "a.test. 300 IN RRSIG NSEC 13 2 300 20501231000000 20200101000000 4711 test. AAAA",
+	    "test. 300 IN NSEC a.test. SOA NS RRSIG NSEC",
+	    "test. 300 IN RRSIG NSEC 13 1 300 20501231000000 20200101000000 4711 test. AAAA",
+	    NULL};
+	nc = negcache_new(1000, 3600);
+	learn(nc, "", test_zone);
+	size_t held = negcache_count(nc);
+	learn(nc, "",
+	      ancestor_soa); /* an unchecked SOA for test. (serial 1) beside z.test.'s NSEC */
+	ck_assert_uint_eq(negcache_count(nc), held);
+	ck_assert_ptr_null(ask(nc, "b.z.test.", LDNS_RR_TYPE_A));
+	ldns_pkt *p = ask(nc, "b.test.", LDNS_RR_TYPE_A);
+	ck_assert_ptr_nonnull(p);
+	const ldns_rr *soa = ldns_rr_list_rr(ldns_pkt_authority(p), 0);
+	ck_assert_uint_eq(ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)),
+			  7); /* still the checked one */
+	ldns_pkt_free(p);
 	negcache_free(nc);
 }
 END_TEST
@@ -290,6 +349,7 @@ static Suite *negcache_suite(void)
 	tcase_add_test(tc, test_no_dnssec);
 	tcase_add_test(tc, test_unsigned_and_expired_sigs);
 	tcase_add_test(tc, test_clear_and_bound);
+	tcase_add_test(tc, test_unchecked_records);
 	suite_add_tcase(s, tc);
 	return s;
 }
