@@ -9,6 +9,7 @@
  */
 #include "conf/config.h"
 
+#include "conf/config_impl.h"
 #include "conf/confread.h"
 #include "util/xalloc.h"
 
@@ -23,24 +24,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CONFIG_MIN_CACHE    (64u << 10)
-#define CONFIG_MAX_TTL      2147483647u /* RFC 2181 section 8 */
-#define CONFIG_VIEW_NAMELEN 63
+#define CONFIG_MIN_CACHE (64u << 10)
+#define CONFIG_MAX_TTL   2147483647u /* RFC 2181 section 8 */
 
 /* The position of a node, kept with values that are checked later (zones, records). */
-static struct config_pos config_pos_of(const struct yaml_node *n)
+struct config_pos config_pos_of(const struct yaml_node *n)
 {
 	struct config_pos pos = {n->line, n->col};
 	return pos;
 }
 
-static struct config *config_of(struct confread *r)
+struct config *config_of(struct confread *r)
 {
 	return r->ud;
 }
 
 /* Zone paths are made absolute here so that nothing later depends on the working folder. */
-static int config_zone_item(struct confread *p, const struct yaml_node *node, void *slot)
+int config_zone_item(struct confread *p, const struct yaml_node *node, void *slot)
 {
 	struct config_zone *z = slot;
 	const char *rel = node->text;
@@ -54,7 +54,7 @@ static int config_zone_item(struct confread *p, const struct yaml_node *node, vo
 }
 
 /* Records are only kept with their position: localdata parses them and reports errors. */
-static int config_record_item(struct confread *p, const struct yaml_node *node, void *slot)
+int config_record_item(struct confread *p, const struct yaml_node *node, void *slot)
 {
 	struct config_record *r = slot;
 	(void)p;
@@ -236,7 +236,7 @@ static int config_cache(struct confread *p, const struct yaml_node *v, void *obj
  * Lower-case name, add the final dot and check it is a domain name: labels of 1..63 letters,
  * digits, '-' or '_', at most 255 bytes in wire form. Returns a new string or NULL.
  */
-static char *config_dname(const char *name)
+char *config_dname(const char *name)
 {
 	size_t len = strlen(name);
 	size_t label = 0;
@@ -394,70 +394,6 @@ static int config_recursion(struct confread *p, const struct yaml_node *v, void 
 	return rc;
 }
 
-/* View names show up in CHAOS TXT answers, logs and cache scopes: keep them plain. */
-static int config_view_name(struct confread *p, const struct yaml_node *v, void *obj)
-{
-	struct config_view *view = obj;
-	int rc = confread_scalar(p, v, "name");
-
-	if (rc < 0)
-		return rc;
-	size_t len = strspn(v->text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				     "0123456789-_.");
-	if (len == 0 || v->text[len] != '\0' || len > CONFIG_VIEW_NAMELEN)
-		return confread_fail(
-		    p, v, "view name '%s' must be 1 to 63 letters, digits, '-', '_' or '.'",
-		    v->text);
-	view->name = xstrdup(v->text);
-	return 0;
-}
-
-static const struct confread_key view_keys[] = {
-    {"name", CONFREAD_FUNC, .fn = config_view_name,
-     .doc = "the view's name (query logs, metrics, CHAOS TXT view.megdns.)"},
-    {"match-clients", CONFREAD_PREFIXES, CONFREAD_ARRAY(struct config_view, clients, n_clients),
-     .doc = "source prefixes of the view's clients"},
-    {"match-interfaces", CONFREAD_IFNAMES,
-     CONFREAD_ARRAY(struct config_view, interfaces, n_interfaces),
-     .doc = "interfaces the view's queries arrive on"},
-    {"match-destinations", CONFREAD_PREFIXES,
-     CONFREAD_ARRAY(struct config_view, destinations, n_destinations),
-     .doc = "local addresses the view's queries are sent to"},
-    {"zones", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, zones, n_zones),
-     .item_size = sizeof(struct config_zone), .item = config_zone_item,
-     .doc = "zone files the view answers authoritatively (AA)"},
-    {"records", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, records, n_records),
-     .item_size = sizeof(struct config_record), .item = config_record_item,
-     .doc = "single records the view answers (zone-file lines)"},
-    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config_view, upstreams, n_upstreams),
-     .doc = "the view's own upstreams, with a cache scope of its own"},
-};
-
-static int config_views(struct confread *p, const struct yaml_node *v, void *obj)
-{
-	struct config *c = obj;
-	const struct yaml_item *s;
-	long n = confread_items(p, v, "views", true, &s);
-
-	if (n < 0)
-		return (int)n;
-	c->views = xcalloc((size_t)n, sizeof(*c->views));
-	c->n_views = (size_t)n;
-	for (struct config_view *view = c->views; s; s = s->next, view++) {
-		int rc = confread_map(p, s->node, "view", CONFREAD_KEYS(view_keys), view);
-		view->pos = config_pos_of(s->node);
-		if (rc < 0)
-			return rc;
-		if (!view->name)
-			return confread_fail(p, s->node, "view has no 'name'");
-		for (const struct config_view *o = c->views; o < view; o++)
-			if (!strcmp(o->name, view->name))
-				return confread_fail(p, yaml_get(s->node, "name"),
-						     "duplicate view name '%s'", view->name);
-	}
-	return 0;
-}
-
 /* insecure-domains: domain names, normalised like forward zones. */
 static int config_domain_item(struct confread *p, const struct yaml_node *node, void *slot)
 {
@@ -570,7 +506,7 @@ static const struct confread_section config_sections[] = {
     {"dnssec.", "under dnssec:", CONFREAD_KEYS(dnssec_keys)},
     {"control.", "under control:", CONFREAD_KEYS(control_keys)},
     {"metrics.", "under metrics:", CONFREAD_KEYS(metrics_keys)},
-    {"views[].", "in a views entry", CONFREAD_KEYS(view_keys)},
+    {"views[].", "in a views entry", config_view_keys, CONFIG_N_VIEW_KEYS},
     {"forward-zones[].", "in a forward-zones entry", CONFREAD_KEYS(fwd_zone_keys)},
     {"stub-zones[].", "in a stub-zones entry", CONFREAD_KEYS(stub_zone_keys)},
     {"recursion.", "under recursion:", CONFREAD_KEYS(recursion_keys)},
@@ -722,23 +658,6 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 		config_default_listen(c);
 	*out = c;
 	return 0;
-}
-
-static void config_free_view(struct config_view *v)
-{
-	free(v->name);
-	free(v->clients);
-	for (size_t i = 0; v->interfaces && i < v->n_interfaces; i++)
-		free(v->interfaces[i]);
-	free(v->interfaces);
-	free(v->destinations);
-	for (size_t i = 0; v->zones && i < v->n_zones; i++)
-		free(v->zones[i].path);
-	free(v->zones);
-	for (size_t i = 0; v->records && i < v->n_records; i++)
-		free(v->records[i].text);
-	free(v->records);
-	free(v->upstreams);
 }
 
 void config_free(struct config *cfg)

@@ -32,6 +32,12 @@ struct config_record {
 	struct config_pos pos;
 };
 
+/* views[].local-zones: a default local zone (special.h) the view turns off, or more. */
+struct config_local_zone {
+	char *name; /* absolute, lower case, with the trailing dot */
+	struct config_pos pos;
+};
+
 struct config_view {
 	char *name;
 	struct config_pos pos; /* of the view's mapping */
@@ -47,6 +53,10 @@ struct config_view {
 	size_t n_records;
 	struct addr *upstreams; /* non-empty: this view forwards here and has its own cache scope */
 	size_t n_upstreams;
+	struct config_local_zone *local_forward; /* local-zones with "forward": resolve them */
+	size_t n_local_forward;
+	struct config_zone *hosts; /* hosts: /etc/hosts-format files */
+	size_t n_hosts;
 };
 
 struct config_fwd_zone {
@@ -140,7 +150,7 @@ void config_free(struct config *cfg);
 /*
  * Call warn(ud, text) once per non-fatal problem, text "FILE:LINE: warning: ...": no views
  * at all, a view that can never match because an earlier view matches all of its clients, and
- * a view with no zones, records or upstreams. Returns the number of warnings. It looks at the
+ * a view with no zones, records, hosts or upstreams. Returns the number of warnings. It looks at the
  * config alone; config_lint_host adds what depends on this machine, view_set_lint what needs
  * the loaded zones.
  */

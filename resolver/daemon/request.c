@@ -635,6 +635,32 @@ static bool request_chaos(struct request_ctx *ctx, const struct request_who *who
 	return true;
 }
 
+/*
+ * The default local zones (special.h): answered here unless the view turns the zone off or a
+ * forward or stub zone at or inside it takes the name (Unbound's rule for its defaults).
+ */
+static bool request_special(struct request_ctx *ctx, const struct request_who *who,
+			    const struct view *v)
+{
+	const struct state *st = ctx->state;
+	const struct msg_query *q = who->q;
+	int i = special_find(st->views.special, q->lname, q->qname_len);
+	if (i < 0 || v->special_off[i])
+		return false;
+	struct forward_set fs = forward_lookup(&st->fwd, v, q->lname, q->qname_len);
+	size_t alen;
+	const uint8_t *apex = special_apex(st->views.special, (size_t)i, &alen);
+	if ((fs.rule == FORWARD_ZONE || fs.rule == FORWARD_STUB) &&
+	    msg_name_under(fs.zone, fs.zone_len, apex, alen))
+		return false;
+	size_t n = special_answer(st->views.special, q, ctx->body, sizeof(ctx->body));
+	if (!n)
+		return false;
+	struct msg_finish_args a = {.ede = -1};
+	request_send(ctx, who, STATS_LOCAL, ctx->body, n, &a, ctx->reply, sizeof(ctx->reply));
+	return true;
+}
+
 /* Intake: reply to packets that are not a plain query; true when q is one to resolve. */
 static bool request_intake(struct request_ctx *ctx, const struct request_who *who,
 			   const uint8_t *pkt, size_t len, struct msg_query *q)
@@ -690,6 +716,8 @@ static void request_pipeline(struct request_ctx *ctx, const struct server_client
 			     sizeof(ctx->reply));
 		return;
 	}
+	if (request_special(ctx, &who, v))
+		return;
 	if (q.qclass != CLASS_IN || q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR) {
 		request_reply_error(ctx, &who, STATS_ERROR, MSG_REFUSED, -1, NULL);
 		return;

@@ -18,6 +18,9 @@
 #include <ldns/ldns.h>
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,7 @@ struct ld_node {
 	ldns_rdf *name;      /* lower case; rb.key points to it */
 	ldns_rr_list **sets; /* one non-empty list per type */
 	size_t n_sets;
+	int64_t expire; /* names of leases: the Unix time it ends (0: never) */
 };
 
 struct ld_zone {
@@ -42,6 +46,8 @@ struct ld_zone {
 
 struct localdata {
 	ldns_rbtree_t *records; /* transparent records */
+	ldns_rbtree_t *names;   /* hosts and leases: authoritative for their names */
+	ldns_rbtree_t *ptrs;    /* PTR records made from every A and AAAA (localdata_finish) */
 	struct ld_zone *zones;  /* a view has a handful: searched linearly */
 	size_t n_zones;
 };
@@ -198,6 +204,8 @@ struct localdata *localdata_new(void)
 {
 	struct localdata *ld = xcheck(calloc(1, sizeof(*ld)));
 	ld->records = ld_tree_new();
+	ld->names = ld_tree_new();
+	ld->ptrs = ld_tree_new();
 	return ld;
 }
 
@@ -216,12 +224,41 @@ void localdata_free(struct localdata *ld)
 		ld_zone_close(&ld->zones[i]);
 	free(ld->zones);
 	ld_tree_free(ld->records);
+	ld_tree_free(ld->names);
+	ld_tree_free(ld->ptrs);
 	free(ld);
 }
 
 bool localdata_empty(const struct localdata *ld)
 {
-	return ld->n_zones == 0 && ld->records->count == 0;
+	return ld->n_zones == 0 && ld->records->count == 0 && ld->names->count == 0;
+}
+
+int localdata_add_host(struct localdata *ld, const uint8_t *name, size_t name_len, int family,
+		       const uint8_t *addr, uint32_t ttl, int64_t expire)
+{
+	ldns_rdf *owner = ldns_dname_new_frm_data((uint16_t)name_len, name);
+	ldns_rdf *a =
+	    ldns_rdf_new_frm_data(family == AF_INET ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+				  family == AF_INET ? 4 : 16, addr);
+	ldns_rr *rr = ldns_rr_new();
+	if (!owner || !a || !rr) {
+		ldns_rdf_deep_free(owner);
+		ldns_rdf_deep_free(a);
+		ldns_rr_free(rr);
+		return -ENOMEM;
+	}
+	ldns_rr_set_owner(rr, owner);
+	ldns_rr_set_type(rr, family == AF_INET ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_ttl(rr, ttl);
+	ldns_rr_push_rdf(rr, a);
+	struct ld_node *n = ld_node_get(ld->names, owner);
+	/* A name with an address that never ends never ends; else the last lease counts. */
+	if (n->n_sets == 0 || (n->expire && (expire == 0 || expire > n->expire)))
+		n->expire = expire;
+	char why[256];
+	return ld_tree_add(ld->names, rr, why, sizeof(why));
 }
 
 int localdata_add_record(struct localdata *ld, const char *text, char *err, size_t errlen)
@@ -340,6 +377,82 @@ int localdata_add_zone(struct localdata *ld, const char *path, char *err, size_t
 	return 0;
 }
 
+int localdata_add_zone_text(struct localdata *ld, const char *const *lines, size_t n,
+			    const char *name, char *err, size_t errlen)
+{
+	struct ld_load L = {.ld = ld};
+	L.zone.names = ld_tree_new();
+	char why[512];
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i <= n; i++) {
+		ldns_rr *rr = NULL;
+		if (i < n)
+			rc = zonefile_parse_record(lines[i], &rr, why, sizeof(why));
+		if (rc == 0)
+			rc = ld_zone_add_cb(&L, rr, why, sizeof(why));
+		if (rc < 0)
+			snprintf(err, errlen, "%s: %s", name, why);
+	}
+	if (rc < 0) {
+		ld_zone_close(&L.zone);
+		return rc;
+	}
+	ld->zones = xcheck(realloc(ld->zones, (ld->n_zones + 1) * sizeof(*ld->zones)));
+	L.zone.path = xcheck(strdup(name));
+	ld->zones[ld->n_zones++] = L.zone;
+	return 0;
+}
+
+/* ---- PTR records from addresses ---- */
+
+/* Add the PTR for one A or AAAA rr of node n (not 0.0.0.0 or ::, which are no host's). */
+static void ld_ptr_add(struct localdata *ld, const struct ld_node *n, const ldns_rr *rr)
+{
+	static const uint8_t zero[16];
+	const ldns_rdf *a = ldns_rr_rdf(rr, 0);
+	if (!a || !memcmp(ldns_rdf_data(a), zero, ldns_rdf_size(a)))
+		return;
+	ldns_rdf *rev = xcheck(ldns_rdf_address_reverse((ldns_rdf *)a));
+	ldns_rr *ptr = xcheck(ldns_rr_new());
+	ldns_rr_set_owner(ptr, rev);
+	ldns_rr_set_type(ptr, LDNS_RR_TYPE_PTR);
+	ldns_rr_set_class(ptr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_ttl(ptr, ldns_rr_ttl(rr));
+	ldns_rr_push_rdf(ptr, xcheck(ldns_rdf_clone(ldns_rr_owner(rr))));
+	struct ld_node *p = ld_node_get(ld->ptrs, rev);
+	if (p->n_sets == 0 || (p->expire && (n->expire == 0 || n->expire > p->expire)))
+		p->expire = n->expire;
+	char why[256];
+	ld_tree_add(ld->ptrs, ptr, why, sizeof(why)); /* PTR sets never conflict */
+}
+
+static void ld_ptr_tree(struct localdata *ld, const ldns_rbtree_t *t)
+{
+	for (ldns_rbnode_t *rb = ldns_rbtree_first(t); rb != LDNS_RBTREE_NULL;
+	     rb = ldns_rbtree_next(rb)) {
+		const struct ld_node *n = (const struct ld_node *)rb;
+		const uint8_t *w = ldns_rdf_data(n->name);
+		if (w[0] == 1 && w[1] == '*')
+			continue; /* a wildcard's addresses belong to no one name */
+		for (size_t i = 0; i < n->n_sets; i++) {
+			const ldns_rr_list *set = n->sets[i];
+			uint16_t type = ldns_rr_get_type(ldns_rr_list_rr(set, 0));
+			for (size_t k = 0; (type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA) &&
+					   k < ldns_rr_list_rr_count(set);
+			     k++)
+				ld_ptr_add(ld, n, ldns_rr_list_rr(set, k));
+		}
+	}
+}
+
+void localdata_finish(struct localdata *ld)
+{
+	ld_ptr_tree(ld, ld->records);
+	ld_ptr_tree(ld, ld->names);
+	for (size_t i = 0; i < ld->n_zones; i++)
+		ld_ptr_tree(ld, ld->zones[i].names);
+}
+
 /* ---- answers ---- */
 
 enum ld_kind { LD_NONE, LD_ANSWER, LD_CNAME, LD_NODATA, LD_NXDOMAIN };
@@ -420,7 +533,19 @@ static const struct ld_zone *ld_zone_for(const struct localdata *ld, const ldns_
 	return best;
 }
 
-/* Records first (only their own name and type), then the longest enclosing zone. */
+/* The node of name in t, unless it is a lease's that has ended. */
+static const struct ld_node *ld_live(const ldns_rbtree_t *t, const ldns_rdf *name)
+{
+	if (t->count == 0)
+		return NULL;
+	const struct ld_node *n = ld_find(t, name);
+	return n && (n->expire == 0 || n->expire > (int64_t)time(NULL)) ? n : NULL;
+}
+
+/*
+ * Records first (only their own name and type); then hosts and leases (every type of their
+ * names); then the longest enclosing zone, whose own data wins over a made-up PTR.
+ */
 static struct ld_step ld_lookup(const struct localdata *ld, const ldns_rdf *name, uint16_t qtype)
 {
 	const struct ld_node *n = ld_find(ld->records, name);
@@ -429,10 +554,17 @@ static struct ld_step ld_lookup(const struct localdata *ld, const ldns_rdf *name
 		if (st.kind != LD_NODATA)
 			return st;
 	}
-	const struct ld_zone *best = ld_zone_for(ld, name);
-	if (!best)
-		return (struct ld_step){.kind = LD_NONE};
-	return ld_zone_step(best, name, qtype);
+	const struct ld_zone *z = ld_zone_for(ld, name);
+	n = ld_live(ld->names, name);
+	if (!n) {
+		struct ld_step st =
+		    z ? ld_zone_step(z, name, qtype) : (struct ld_step){.kind = LD_NONE};
+		if (st.kind == LD_ANSWER || st.kind == LD_CNAME || !(n = ld_live(ld->ptrs, name)))
+			return st;
+	}
+	struct ld_step st = ld_node_step(n, qtype);
+	st.zone = z; /* a negative answer has its SOA, when a zone holds the name */
+	return st;
 }
 
 /* The reply being written into the caller's buffer. */
@@ -498,6 +630,8 @@ static void ld_out_step(struct ld_out *o, const struct ld_step *st, const ldns_r
 	} else if (st->kind == LD_ANSWER || st->kind == LD_CNAME) {
 		ld_out_set(o, st->set, owner);
 	} else {
+		if (!st->zone)
+			return; /* a host's name without the type: NODATA, no zone to name */
 		/* Negative answers are cached for min(SOA TTL, MINIMUM) (RFC 2308 section 5). */
 		const ldns_rr *soa = st->zone->soa;
 		uint32_t ttl = ldns_rr_ttl(soa);
@@ -590,7 +724,8 @@ size_t localdata_answer(const struct localdata *ld, const struct msg_query *q, u
 		return 0;
 	/* Most queries are not local: find that out before allocating anything. */
 	ldns_rdf name = ld_view(q->lname, q->qname_len);
-	if ((ld->n_zones == 0 && ld->records->count == 0) ||
+	if ((ld->n_zones == 0 && ld->records->count == 0 && ld->names->count == 0 &&
+	     ld->ptrs->count == 0) ||
 	    ld_lookup(ld, &name, q->qtype).kind == LD_NONE)
 		return 0;
 	struct ld_out o = {.buf = out, .cap = cap, .qname = q->lname, .qname_len = q->qname_len};

@@ -37,11 +37,32 @@ void localdata_free(struct localdata *ld);
 int localdata_add_zone(struct localdata *ld, const char *path, char *err, size_t errlen);
 
 /*
+ * Add a zone from records in presentation format with absolute names, the SOA first: the
+ * zones megdns itself answers (special.h). name stands for the file in messages.
+ */
+int localdata_add_zone_text(struct localdata *ld, const char *const *lines, size_t n,
+			    const char *name, char *err, size_t errlen);
+
+/*
  * Add one transparent record in presentation format (absolute owner name, e.g.
  * "nas.home.arpa. 300 IN A 10.100.0.20"). On error returns -EINVAL and writes what is wrong
  * (without a position: the caller knows where the text came from) into err.
  */
 int localdata_add_record(struct localdata *ld, const char *text, char *err, size_t errlen);
+
+/*
+ * Add an address of a host (views[].hosts, leases): name (lower-case wire) answers A or
+ * AAAA with it, and NODATA for every other type, before the zones. expire: the Unix time
+ * the lease ends, after which the name is not answered (0: never).
+ */
+int localdata_add_host(struct localdata *ld, const uint8_t *name, size_t name_len, int family,
+		       const uint8_t *addr, uint32_t ttl, int64_t expire);
+
+/*
+ * Call once everything is added: makes the PTR record of every A and AAAA the table holds
+ * (not of wildcards, 0.0.0.0 or ::), answered where no zone of the table has a PTR itself.
+ */
+void localdata_finish(struct localdata *ld);
 
 /*
  * For the warnings of `megdns -t`: call cb for every transparent record whose name and type a
@@ -57,12 +78,12 @@ size_t localdata_overlaps(const struct localdata *ld, localdata_overlap_cb cb, v
 bool localdata_empty(const struct localdata *ld);
 
 /*
- * Answer q from local data. When the query is covered (a zone holds or encloses the name, or a
- * record has its name and type), write the reply body -- header with q's ID and opcode, QR,
- * AA (zone and record answers alike), RD copied, RA set, rcode; q's question (as received);
- * answer and authority sections; no OPT -- into out (cap bytes, at least 512) and return its
- * length. Return 0 when local data does not cover q (resolve it normally). An answer too large
- * for cap is cut to the records that fit and gets TC set.
+ * Answer q from local data. When the query is covered (a zone holds or encloses the name, a
+ * record has its name and type, a host or made-up PTR has the name), write the reply body -- header
+ * with q's ID and opcode, QR, AA (zone and record answers alike), RD copied, RA set, rcode; q's
+ * question (as received); answer and authority sections; no OPT -- into out (cap bytes, at least
+ * 512) and return its length. Return 0 when local data does not cover q (resolve it normally). An
+ * answer too large for cap is cut to the records that fit and gets TC set.
  */
 size_t localdata_answer(const struct localdata *ld, const struct msg_query *q, uint8_t *out,
 			size_t cap);

@@ -2,6 +2,9 @@
  * view.c -- views: build from config, select per query. See view.h.
  */
 #include "policy/view.h"
+#include "policy/hosts.h"
+
+#include <ldns/ldns.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -48,8 +51,9 @@ const struct view *view_select(const struct view_set *vs, const struct sockaddr 
 	return NULL;
 }
 
-/* Load one view's zones and records into v->local. */
-static int view_load(struct view *v, const struct config *cfg, char *err, size_t errlen)
+/* Load one view's zones, hosts files and records into v->local. */
+static int view_load(struct view *v, const struct config *cfg, struct notes *notes, char *err,
+		     size_t errlen)
 {
 	const struct config_view *c = v->cfg;
 	char why[2048]; /* may name two zone files */
@@ -68,6 +72,15 @@ static int view_load(struct view *v, const struct config *cfg, char *err, size_t
 			return r;
 		}
 	}
+	for (size_t i = 0; i < c->n_hosts; i++) {
+		const struct config_zone *h = &c->hosts[i];
+		int r = hosts_load(v->local, h->path, notes, why, sizeof(why));
+		if (r < 0) {
+			snprintf(err, errlen, "%s:%d:%d: hosts file %s", cfg->path, h->pos.line,
+				 h->pos.col, why);
+			return r;
+		}
+	}
 	for (size_t i = 0; i < c->n_records; i++) {
 		int r = localdata_add_record(v->local, c->records[i].text, why, sizeof(why));
 		if (r < 0) {
@@ -75,6 +88,40 @@ static int view_load(struct view *v, const struct config *cfg, char *err, size_t
 				 c->records[i].pos.line, c->records[i].pos.col, c->records[i].text,
 				 why);
 			return r;
+		}
+	}
+	return 0;
+}
+
+/* local-zones: NAME: forward turns off every default zone at or below NAME. */
+static int view_special(struct view *v, const struct special *sp, const struct config *cfg,
+			char *err, size_t errlen)
+{
+	const struct config_view *c = v->cfg;
+	size_t n = special_count(sp);
+	v->special_off = calloc(n, sizeof(*v->special_off));
+	if (!v->special_off) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < c->n_local_forward; k++) {
+		const struct config_local_zone *lz = &c->local_forward[k];
+		ldns_rdf *name = ldns_dname_new_frm_str(lz->name);
+		bool any = false;
+		for (size_t i = 0; name && i < n; i++) {
+			size_t len;
+			const uint8_t *apex = special_apex(sp, i, &len);
+			if (msg_name_under(apex, len, ldns_rdf_data(name), ldns_rdf_size(name)))
+				any = v->special_off[i] = true;
+		}
+		ldns_rdf_deep_free(name);
+		if (!any) {
+			snprintf(
+			    err, errlen,
+			    "%s:%d:%d: local-zones: %s holds no default local zone (such as "
+			    "home.arpa., 168.192.in-addr.arpa., localhost.: see megdns.yaml(5))",
+			    cfg->path, lz->pos.line, lz->pos.col, lz->name);
+			return -EINVAL;
 		}
 	}
 	return 0;
@@ -91,6 +138,7 @@ int view_set_build(struct view_set *vs, const struct config *cfg, char *err, siz
 		return -ENOMEM;
 	}
 	vs->n_views = cfg->n_views;
+	vs->special = special_new();
 	for (size_t i = 0; i < cfg->n_views; i++) {
 		struct view *v = &vs->views[i];
 		v->cfg = &cfg->views[i];
@@ -98,7 +146,11 @@ int view_set_build(struct view_set *vs, const struct config *cfg, char *err, siz
 		v->local = localdata_new();
 		if (v->cfg->n_interfaces)
 			vs->uses_interfaces = true;
-		int r = view_load(v, cfg, err, errlen);
+		int r = view_load(v, cfg, &vs->notes, err, errlen);
+		if (r == 0)
+			localdata_finish(v->local);
+		if (r == 0)
+			r = view_special(v, vs->special, cfg, err, errlen);
 		if (r < 0) {
 			view_set_close(vs);
 			return r;
@@ -129,6 +181,8 @@ size_t view_set_lint(const struct view_set *vs, const struct config *cfg,
 		     void (*warn)(void *ud, const char *text), void *ud)
 {
 	size_t count = 0;
+	for (size_t i = 0; i < vs->notes.n; i++, count++)
+		warn(ud, vs->notes.text[i]);
 	for (size_t i = 0; i < vs->n_views; i++) {
 		struct view_lint L = {cfg, &vs->views[i], warn, ud};
 		count += localdata_overlaps(vs->views[i].local, view_lint_overlap, &L);
@@ -138,8 +192,13 @@ size_t view_set_lint(const struct view_set *vs, const struct config *cfg,
 
 void view_set_close(struct view_set *vs)
 {
-	for (size_t i = 0; i < vs->n_views; i++)
+	for (size_t i = 0; i < vs->n_views; i++) {
 		localdata_free(vs->views[i].local);
+		free(vs->views[i].special_off);
+	}
+	special_free(vs->special);
+	notes_free(&vs->notes);
+	vs->special = NULL;
 	free(vs->views);
 	vs->views = NULL;
 	vs->n_views = 0;

@@ -6,13 +6,16 @@
  * has its own upstreams, so its answers never mix with the shared cache, else ""). view_select
  * maps one query to the first view whose criteria all match: any match-clients prefix for the
  * source address, any match-interfaces name for the arrival interface, any match-destinations
- * prefix for the local address; a view without criteria matches everyone.
+ * prefix for the local address; a view without criteria matches everyone. Every view answers
+ * the default local zones (special.h) but those its local-zones entries turn off.
  */
 #ifndef MEGDNS_VIEW_H
 #define MEGDNS_VIEW_H
 
 #include "conf/config.h"
 #include "policy/localdata.h"
+#include "policy/special.h"
+#include "util/notes.h"
 
 #include <stdbool.h>
 #include <sys/socket.h>
@@ -21,12 +24,15 @@ struct view {
 	const struct config_view *cfg; /* owned by the config the set was built from */
 	struct localdata *local;       /* owned */
 	const char *scope;             /* cache scope: cfg->name or "" */
+	bool *special_off;             /* per default local zone: local-zones says forward */
 };
 
 struct view_set {
 	struct view *views;
 	size_t n_views;
 	bool uses_interfaces; /* some view has match-interfaces: callers must name the interface */
+	struct special *special; /* the default local zones, shared by the views */
+	struct notes notes;      /* what loading found wrong but not fatal */
 };
 
 /*
@@ -37,9 +43,9 @@ struct view_set {
 int view_set_build(struct view_set *vs, const struct config *cfg, char *err, size_t errlen);
 
 /*
- * The warnings of `megdns -t` that need the loaded data: a records entry and a zone of the
- * same view that both answer one name and type. Each goes to warn as
- * "FILE:LINE: warning: ..."; returns how many.
+ * The warnings of `megdns -t` that need the loaded data: lines of hosts files skipped, and a
+ * records entry and a zone of the same view that both answer one name and type. Each goes to warn
+ * as "FILE:LINE: warning: ..."; returns how many.
  */
 size_t view_set_lint(const struct view_set *vs, const struct config *cfg,
 		     void (*warn)(void *ud, const char *text), void *ud);

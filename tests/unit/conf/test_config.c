@@ -441,7 +441,7 @@ START_TEST(lint_empty_view)
 	struct warnings w = {0};
 	ck_assert_int_eq(config_lint(c, collect, &w), 1);
 	ck_assert_str_eq(w.text[0], DATA "lint-empty.yaml:5: warning: view 'guest' has no zones, "
-					 "records or upstreams");
+					 "records, hosts or upstreams");
 	config_free(c);
 }
 END_TEST

@@ -1,0 +1,140 @@
+/*
+ * config_views.c -- the views: entries of the configuration schema, see config.h.
+ *
+ * A view's keys say whom it serves (match-*), what it answers itself (zones, records, hosts,
+ * local-zones) and where the rest goes (upstreams). Everything read here is checked later
+ * against the loaded data by view.c; this file only reads and normalises.
+ */
+#include "conf/config_impl.h"
+#include "conf/confread.h"
+#include "util/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_VIEW_NAMELEN 63
+
+/* View names show up in CHAOS TXT answers, logs and cache scopes: keep them plain. */
+static int config_view_name(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config_view *view = obj;
+	int rc = confread_scalar(p, v, "name");
+
+	if (rc < 0)
+		return rc;
+	size_t len = strspn(v->text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789-_.");
+	if (len == 0 || v->text[len] != '\0' || len > CONFIG_VIEW_NAMELEN)
+		return confread_fail(
+		    p, v, "view name '%s' must be 1 to 63 letters, digits, '-', '_' or '.'",
+		    v->text);
+	view->name = xstrdup(v->text);
+	return 0;
+}
+
+/* local-zones: {NAME: forward, ...}. */
+static int config_local_zones(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config_view *view = obj;
+	if (v->null)
+		return 0;
+	if (v->type != YAML_MAP)
+		return confread_fail(p, v, "local-zones must be a mapping (NAME: forward), not %s",
+				     yaml_type_name(v));
+	view->local_forward = xcalloc(v->n / 2 + 1, sizeof(*view->local_forward));
+	for (const struct yaml_item *k = v->items; k && k->next; k = k->next->next) {
+		const struct yaml_node *val = k->next->node;
+		char *name = k->node->type == YAML_SCALAR ? config_dname(k->node->text) : NULL;
+		if (!name)
+			return confread_fail(p, k->node, "'%s' is not a domain name",
+					     k->node->text);
+		struct config_local_zone *z = &view->local_forward[view->n_local_forward++];
+		z->name = name;
+		z->pos = config_pos_of(k->node);
+		if (val->type != YAML_SCALAR || strcmp(val->text, "forward") != 0)
+			return confread_fail(
+			    p, val,
+			    "local-zones: %s: the value must be 'forward' (resolve "
+			    "the default local zone normally), not '%s'",
+			    name, val->text);
+	}
+	return 0;
+}
+
+const struct confread_key config_view_keys[CONFIG_N_VIEW_KEYS] = {
+    {"name", CONFREAD_FUNC, .fn = config_view_name,
+     .doc = "the view's name (query logs, metrics, CHAOS TXT view.megdns.)"},
+    {"match-clients", CONFREAD_PREFIXES, CONFREAD_ARRAY(struct config_view, clients, n_clients),
+     .doc = "source prefixes of the view's clients"},
+    {"match-interfaces", CONFREAD_IFNAMES,
+     CONFREAD_ARRAY(struct config_view, interfaces, n_interfaces),
+     .doc = "interfaces the view's queries arrive on"},
+    {"match-destinations", CONFREAD_PREFIXES,
+     CONFREAD_ARRAY(struct config_view, destinations, n_destinations),
+     .doc = "local addresses the view's queries are sent to"},
+    {"zones", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, zones, n_zones),
+     .item_size = sizeof(struct config_zone), .item = config_zone_item,
+     .doc = "zone files the view answers authoritatively (AA)"},
+    {"records", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, records, n_records),
+     .item_size = sizeof(struct config_record), .item = config_record_item,
+     .doc = "single records the view answers (zone-file lines)"},
+    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config_view, upstreams, n_upstreams),
+     .doc = "the view's own upstreams, with a cache scope of its own"},
+    {"local-zones", CONFREAD_FUNC, .fn = config_local_zones,
+     .doc = "default local zones (RFC 6303, home.arpa...) resolved normally: NAME: forward"},
+    {"hosts", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, hosts, n_hosts),
+     .item_size = sizeof(struct config_zone), .item = config_zone_item,
+     .doc = "/etc/hosts-format files whose names the view answers (and their PTR)"},
+};
+_Static_assert(CONFREAD_COUNT(config_view_keys) == CONFIG_N_VIEW_KEYS,
+	       "CONFIG_N_VIEW_KEYS must count the rows of config_view_keys");
+
+int config_views(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	const struct yaml_item *s;
+	long n = confread_items(p, v, "views", true, &s);
+
+	if (n < 0)
+		return (int)n;
+	c->views = xcalloc((size_t)n, sizeof(*c->views));
+	c->n_views = (size_t)n;
+	for (struct config_view *view = c->views; s; s = s->next, view++) {
+		int rc =
+		    confread_map(p, s->node, "view", config_view_keys, CONFIG_N_VIEW_KEYS, view);
+		view->pos = config_pos_of(s->node);
+		if (rc < 0)
+			return rc;
+		if (!view->name)
+			return confread_fail(p, s->node, "view has no 'name'");
+		for (const struct config_view *o = c->views; o < view; o++)
+			if (!strcmp(o->name, view->name))
+				return confread_fail(p, yaml_get(s->node, "name"),
+						     "duplicate view name '%s'", view->name);
+	}
+	return 0;
+}
+
+void config_free_view(struct config_view *v)
+{
+	free(v->name);
+	free(v->clients);
+	for (size_t i = 0; v->interfaces && i < v->n_interfaces; i++)
+		free(v->interfaces[i]);
+	free(v->interfaces);
+	free(v->destinations);
+	for (size_t i = 0; v->zones && i < v->n_zones; i++)
+		free(v->zones[i].path);
+	free(v->zones);
+	for (size_t i = 0; v->records && i < v->n_records; i++)
+		free(v->records[i].text);
+	free(v->records);
+	free(v->upstreams);
+	for (size_t i = 0; v->local_forward && i < v->n_local_forward; i++)
+		free(v->local_forward[i].name);
+	free(v->local_forward);
+	for (size_t i = 0; v->hosts && i < v->n_hosts; i++)
+		free(v->hosts[i].path);
+	free(v->hosts);
+}
