@@ -493,6 +493,8 @@ static const struct confread_key top_keys[] = {
     {"cache", CONFREAD_FUNC, .fn = config_cache, .doc = "the answer cache"},
     {"views", CONFREAD_FUNC, .fn = config_views,
      .doc = "views, first match wins: who they are for and what they answer"},
+    {"blocklists", CONFREAD_FUNC, .fn = config_blocklists,
+     .doc = "named blocklists that views apply (views[].blocklists)"},
     {"dnssec", CONFREAD_FUNC, .fn = config_dnssec, .doc = "DNSSEC validation"},
     {"control", CONFREAD_FUNC, .fn = config_control, .doc = "the control socket"},
     {"metrics", CONFREAD_FUNC, .fn = config_metrics, .doc = "the Prometheus metrics listener"},
@@ -507,6 +509,7 @@ static const struct confread_section config_sections[] = {
     {"control.", "under control:", CONFREAD_KEYS(control_keys)},
     {"metrics.", "under metrics:", CONFREAD_KEYS(metrics_keys)},
     {"views[].", "in a views entry", config_view_keys, CONFIG_N_VIEW_KEYS},
+    {"blocklists[].", "in a blocklists entry", config_blocklist_keys, CONFIG_N_BLOCKLIST_KEYS},
     {"forward-zones[].", "in a forward-zones entry", CONFREAD_KEYS(fwd_zone_keys)},
     {"stub-zones[].", "in a stub-zones entry", CONFREAD_KEYS(stub_zone_keys)},
     {"recursion.", "under recursion:", CONFREAD_KEYS(recursion_keys)},
@@ -610,7 +613,8 @@ static int config_walk(struct confread *p)
 				     "the configuration must be a mapping of sections "
 				     "(server:, upstreams:, views:, ...), not %s",
 				     yaml_type_name(root));
-	return confread_map(p, root, "", CONFREAD_KEYS(top_keys), config_of(p));
+	int rc = confread_map(p, root, "", CONFREAD_KEYS(top_keys), config_of(p));
+	return rc < 0 ? rc : config_views_resolve(p, config_of(p));
 }
 
 /* The default listeners, loopback only: serving a network is an explicit decision. */
@@ -678,6 +682,9 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; cfg->views && i < cfg->n_views; i++)
 		config_free_view(&cfg->views[i]);
 	free(cfg->views);
+	for (size_t i = 0; cfg->blocklists && i < cfg->n_blocklists; i++)
+		config_free_blocklist(&cfg->blocklists[i]);
+	free(cfg->blocklists);
 	for (size_t i = 0; cfg->anchor_files && i < cfg->n_anchor_files; i++)
 		free(cfg->anchor_files[i].path);
 	free(cfg->anchor_files);

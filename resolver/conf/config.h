@@ -38,6 +38,25 @@ struct config_local_zone {
 	struct config_pos pos;
 };
 
+/* A top-level blocklists entry. */
+struct config_blocklist {
+	char *name;
+	struct config_pos pos;
+	struct config_zone *files; /* blocking entries */
+	size_t n_files;
+	struct config_zone *allow; /* allowing entries */
+	size_t n_allow;
+};
+
+/* A view's reference to a blocklist, by name; index resolved by config_load. */
+struct config_list_ref {
+	char *name;
+	struct config_pos pos;
+	size_t index; /* into config.blocklists */
+};
+
+enum config_block_answer { CONFIG_BLOCK_NXDOMAIN, CONFIG_BLOCK_NULL, CONFIG_BLOCK_REFUSED };
+
 struct config_view {
 	char *name;
 	struct config_pos pos; /* of the view's mapping */
@@ -57,6 +76,9 @@ struct config_view {
 	size_t n_local_forward;
 	struct config_zone *hosts; /* hosts: /etc/hosts-format files */
 	size_t n_hosts;
+	struct config_list_ref *blocklists; /* blocklists: checked in this order */
+	size_t n_blocklists;
+	enum config_block_answer block_answer; /* block-answer, default nxdomain */
 };
 
 struct config_fwd_zone {
@@ -127,6 +149,8 @@ struct config {
 
 	struct config_view *views;
 	size_t n_views;
+	struct config_blocklist *blocklists; /* blocklists: loaded once, shared by views */
+	size_t n_blocklists;
 
 	/* dnssec: */
 	bool dnssec_validation;           /* dnssec.validation, default true */
@@ -150,8 +174,8 @@ void config_free(struct config *cfg);
 /*
  * Call warn(ud, text) once per non-fatal problem, text "FILE:LINE: warning: ...": no views
  * at all, a view that can never match because an earlier view matches all of its clients, and
- * a view with no zones, records, hosts or upstreams. Returns the number of warnings. It looks at the
- * config alone; config_lint_host adds what depends on this machine, view_set_lint what needs
+ * a view with no zones, records, hosts or upstreams. Returns the number of warnings. It looks at
+ * the config alone; config_lint_host adds what depends on this machine, view_set_lint what needs
  * the loaded zones.
  */
 int config_lint(const struct config *cfg, void (*warn)(void *ud, const char *text), void *ud);

@@ -9,6 +9,7 @@
 #include "conf/confread.h"
 #include "util/xalloc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,36 @@ static int config_local_zones(struct confread *p, const struct yaml_node *v, voi
 	return 0;
 }
 
+/* A view's blocklists entry: a name, resolved to its list after the whole file is read. */
+static int config_list_ref_item(struct confread *p, const struct yaml_node *node, void *slot)
+{
+	struct config_list_ref *r = slot;
+	(void)p;
+	r->name = xstrdup(node->text);
+	r->pos = config_pos_of(node);
+	return 0;
+}
+
+static int config_block_answer(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config_view *view = obj;
+	static const char *const names[] = {"nxdomain", "null", "refused"};
+	if (v->type == YAML_SCALAR && v->null && !strcmp(v->text, "null")) {
+		view->block_answer = CONFIG_BLOCK_NULL; /* YAML reads a plain null as no value */
+		return 0;
+	}
+	int rc = confread_scalar(p, v, "block-answer");
+	for (size_t i = 0; rc == 0 && i < 3; i++)
+		if (!strcmp(v->text, names[i])) {
+			view->block_answer = (enum config_block_answer)i;
+			return 0;
+		}
+	return rc < 0
+		   ? rc
+		   : confread_fail(p, v, "block-answer must be nxdomain, null or refused, not '%s'",
+				   v->text);
+}
+
 const struct confread_key config_view_keys[CONFIG_N_VIEW_KEYS] = {
     {"name", CONFREAD_FUNC, .fn = config_view_name,
      .doc = "the view's name (query logs, metrics, CHAOS TXT view.megdns.)"},
@@ -86,6 +117,11 @@ const struct confread_key config_view_keys[CONFIG_N_VIEW_KEYS] = {
     {"hosts", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, hosts, n_hosts),
      .item_size = sizeof(struct config_zone), .item = config_zone_item,
      .doc = "/etc/hosts-format files whose names the view answers (and their PTR)"},
+    {"blocklists", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, blocklists, n_blocklists),
+     .item_size = sizeof(struct config_list_ref), .item = config_list_ref_item,
+     .doc = "names of top-level blocklists this view applies"},
+    {"block-answer", CONFREAD_FUNC, .fn = config_block_answer,
+     .doc = "what a blocked name gets: nxdomain (default), null (0.0.0.0 / ::) or refused"},
 };
 _Static_assert(CONFREAD_COUNT(config_view_keys) == CONFIG_N_VIEW_KEYS,
 	       "CONFIG_N_VIEW_KEYS must count the rows of config_view_keys");
@@ -137,4 +173,95 @@ void config_free_view(struct config_view *v)
 	for (size_t i = 0; v->hosts && i < v->n_hosts; i++)
 		free(v->hosts[i].path);
 	free(v->hosts);
+	for (size_t i = 0; v->blocklists && i < v->n_blocklists; i++)
+		free(v->blocklists[i].name);
+	free(v->blocklists);
+}
+
+/* ---- blocklists: ---- */
+
+static int config_blocklist_name(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config_blocklist *bl = obj;
+	int rc = confread_scalar(p, v, "name");
+	if (rc < 0)
+		return rc;
+	size_t len = strspn(v->text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789-_.");
+	if (v->text[len] != '\0' || len > CONFIG_VIEW_NAMELEN)
+		return confread_fail(
+		    p, v, "blocklist name '%s' must be 1 to 63 letters, digits, '-', '_' or '.'",
+		    v->text);
+	bl->name = xstrdup(v->text);
+	return 0;
+}
+
+const struct confread_key config_blocklist_keys[CONFIG_N_BLOCKLIST_KEYS] = {
+    {"name", CONFREAD_FUNC, .fn = config_blocklist_name,
+     .doc = "the list's name (views[].blocklists, metrics, EDE text)"},
+    {"files", CONFREAD_LIST, CONFREAD_ARRAY(struct config_blocklist, files, n_files),
+     .item_size = sizeof(struct config_zone), .item = config_zone_item,
+     .doc = "files of names to block: hosts, domains, Adblock or RPZ, found per file"},
+    {"allow", CONFREAD_LIST, CONFREAD_ARRAY(struct config_blocklist, allow, n_allow),
+     .item_size = sizeof(struct config_zone), .item = config_zone_item,
+     .doc = "files of names this list never blocks (and the names below them)"},
+};
+
+int config_blocklists(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	const struct yaml_item *s;
+	long n = confread_items(p, v, "blocklists", true, &s);
+	if (n < 0)
+		return (int)n;
+	c->blocklists = xcalloc((size_t)n + 1, sizeof(*c->blocklists));
+	for (; s; s = s->next) {
+		struct config_blocklist *bl = &c->blocklists[c->n_blocklists++];
+		int rc = confread_map(p, s->node, "blocklist", config_blocklist_keys,
+				      CONFIG_N_BLOCKLIST_KEYS, bl);
+		bl->pos = config_pos_of(s->node);
+		if (rc < 0)
+			return rc;
+		if (!bl->name)
+			return confread_fail(p, s->node, "blocklist has no 'name'");
+		if (!bl->n_files)
+			return confread_fail(p, s->node, "blocklist '%s' has no 'files'", bl->name);
+		for (const struct config_blocklist *o = c->blocklists; o < bl; o++)
+			if (!strcmp(o->name, bl->name))
+				return confread_fail(p, yaml_get(s->node, "name"),
+						     "duplicate blocklist name '%s'", bl->name);
+	}
+	return 0;
+}
+
+int config_views_resolve(struct confread *p, struct config *c)
+{
+	for (size_t i = 0; i < c->n_views; i++) {
+		struct config_view *v = &c->views[i];
+		for (size_t k = 0; k < v->n_blocklists; k++) {
+			struct config_list_ref *r = &v->blocklists[k];
+			for (r->index = 0; r->index < c->n_blocklists; r->index++)
+				if (!strcmp(c->blocklists[r->index].name, r->name))
+					break;
+			if (r->index < c->n_blocklists)
+				continue;
+			snprintf(p->err, p->errlen,
+				 "%s:%d:%d: view '%s': no blocklist named '%s' (define it under "
+				 "the top-level blocklists:)",
+				 p->path, r->pos.line, r->pos.col, v->name, r->name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void config_free_blocklist(struct config_blocklist *bl)
+{
+	free(bl->name);
+	for (size_t i = 0; bl->files && i < bl->n_files; i++)
+		free(bl->files[i].path);
+	free(bl->files);
+	for (size_t i = 0; bl->allow && i < bl->n_allow; i++)
+		free(bl->allow[i].path);
+	free(bl->allow);
 }

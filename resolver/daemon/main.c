@@ -78,7 +78,7 @@ static int main_check(const char *path)
 {
 	struct state *s;
 	char err[1024];
-	if (state_load(path, &s, err, sizeof(err)) < 0) {
+	if (state_load(path, NULL, &s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return MAIN_EXIT_CONFIG;
 	}
@@ -103,7 +103,7 @@ static int main_reload(struct main_ctx *m, char *err, size_t errlen)
 {
 	struct state *s;
 	notify_send("RELOADING=1");
-	int r = state_load(m->config_path, &s, err, errlen);
+	int r = state_load(m->config_path, m->state, &s, err, errlen);
 	if (r < 0) {
 		log_err("reload failed, still serving the previous configuration: %s", err);
 		notify_send("READY=1");
@@ -260,7 +260,7 @@ static int main_run(struct main_ctx *m)
 {
 	struct state *s;
 	char err[1024];
-	if (state_load(m->config_path, &s, err, sizeof(err)) < 0) {
+	if (state_load(m->config_path, NULL, &s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return MAIN_EXIT_CONFIG;
 	}

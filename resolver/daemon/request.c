@@ -26,6 +26,7 @@
  * misses start as slots free.
  */
 #include "daemon/request.h"
+#include "daemon/request_impl.h"
 
 #include "dnssec/anchor.h"
 #include "dnssec/negcache.h"
@@ -40,12 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TYPE_TXT  16
 #define TYPE_IXFR 251
 #define TYPE_AXFR 252
-#define TYPE_ANY  255
-#define CLASS_IN  1
-#define CLASS_CH  3
 
 /*
  * The queue holds up to max-inflight / REQUEST_QUEUE_SHARE misses. The heaviest client starts
@@ -55,16 +52,6 @@
  */
 #define REQUEST_QUEUE_SHARE  8
 #define REQUEST_START_BUDGET 64
-
-/* Who is being answered: the client, its query, its view's stats slot, when it arrived. */
-struct request_who {
-	const struct server_client *c;
-	const struct msg_query *q;
-	unsigned slot;      /* stats slot of its view (0: none) */
-	uint64_t start_ns;  /* uv_hrtime() when the query arrived */
-	const uint8_t *pkt; /* the query as received (for the queue) */
-	size_t pkt_len;
-};
 
 /* A client waiting for a fetch. It holds the client's TCP connection until answered. */
 struct request {
@@ -125,7 +112,7 @@ struct request_data {
 /* The client a waiting request answers. */
 static inline struct request_who request_who_of(const struct request *rq)
 {
-	return (struct request_who){&rq->c, &rq->q, rq->slot, rq->start_ns, NULL, 0};
+	return (struct request_who){&rq->c, &rq->q, rq->slot, rq->start_ns, NULL, 0, NULL};
 }
 
 /* Are server.max-inflight slots taken (or more, after a reload lowered it)? */
@@ -138,8 +125,8 @@ static inline bool request_full(const struct request_ctx *ctx)
  * Every answer ends here: count it and, with server.query-log, log one line for it.
  * reply is the finished packet (its rcode is what the client saw).
  */
-static void request_done(struct request_ctx *ctx, const struct request_who *who,
-			 enum stats_source source, const uint8_t *reply, size_t len)
+void request_done(struct request_ctx *ctx, const struct request_who *who, enum stats_source source,
+		  const uint8_t *reply, size_t len)
 {
 	unsigned rcode = len >= MSG_HDR_LEN ? (reply[3] & 0xf) : MSG_SERVFAIL;
 	uint64_t us = (uv_hrtime() - who->start_ns) / 1000;
@@ -151,17 +138,19 @@ static void request_done(struct request_ctx *ctx, const struct request_who *who,
 	struct addr a;
 	addr_from_sockaddr(&a, (const struct sockaddr *)&who->c->peer, sizeof(who->c->peer));
 	msg_name_to_str(who->q->qname, who->q->qname_len, name, sizeof(name));
-	log_tagged("query", "%s %s %s %s %s %s %s %.3fms", addr_format(&a, client, sizeof(client)),
+	log_tagged("query", "%s %s %s %s %s %s %s %.3fms%s%s",
+		   addr_format(&a, client, sizeof(client)),
 		   st->views[who->slot < st->n_views ? who->slot : 0].name, name,
 		   msg_type_str(who->q->qtype), who->c->tcp ? "tcp" : "udp",
 		   stats_rcode_name(rcode < STATS_N_RCODES - 1 ? rcode : STATS_N_RCODES - 1),
-		   stats_source_name(source), (double)us / 1000.0);
+		   stats_source_name(source), (double)us / 1000.0, who->list ? " list=" : "",
+		   who->list ? who->list : "");
 }
 
 /* Turn body into the reply for who and send it; out has room for body_len + 512. */
-static void request_send(struct request_ctx *ctx, const struct request_who *who,
-			 enum stats_source source, const uint8_t *body, size_t body_len,
-			 struct msg_finish_args *a, uint8_t *out, size_t cap)
+void request_send(struct request_ctx *ctx, const struct request_who *who, enum stats_source source,
+		  const uint8_t *body, size_t body_len, struct msg_finish_args *a, uint8_t *out,
+		  size_t cap)
 {
 	const struct msg_query *q = who->q;
 	uint16_t server_udp = ctx->state->cfg->edns_buffer_size;
@@ -178,9 +167,8 @@ static void request_send(struct request_ctx *ctx, const struct request_who *who,
 }
 
 /* Reply with an rcode and no records, with an Extended DNS Error when ede >= 0. */
-static void request_reply_error(struct request_ctx *ctx, const struct request_who *who,
-				enum stats_source source, enum msg_rcode rcode, int ede,
-				const char *text)
+void request_reply_error(struct request_ctx *ctx, const struct request_who *who,
+			 enum stats_source source, enum msg_rcode rcode, int ede, const char *text)
 {
 	uint8_t body[MSG_HDR_LEN + MSG_MAX_NAME + 4], out[sizeof(body) + 512];
 	size_t n = msg_error_body(who->q, rcode, body, sizeof(body));
@@ -605,62 +593,6 @@ static inline void request_resolve(struct request_ctx *ctx, const struct request
 	request_miss(ctx, who, v, &fq, prefix, prefix_len, now);
 }
 
-/* CHAOS TXT view.megdns.: the name of the client's view, so users can check views with dig. */
-static bool request_chaos(struct request_ctx *ctx, const struct request_who *who,
-			  const struct view *v)
-{
-	static const uint8_t name[] = "\4view\6megdns";
-	const struct msg_query *q = who->q;
-	if (q->qclass != CLASS_CH || q->qname_len != sizeof(name) ||
-	    memcmp(q->lname, name, sizeof(name)) || !ctx->state->cfg->view_query ||
-	    (q->qtype != TYPE_TXT && q->qtype != TYPE_ANY))
-		return false;
-	size_t n = msg_error_body(q, MSG_NOERROR, ctx->body, sizeof(ctx->body));
-	size_t vlen = strlen(v->cfg->name);
-	if (vlen > 255)
-		vlen = 255;
-	uint8_t *p = ctx->body + n;
-	msg_put16(p, 0xc000 | MSG_HDR_LEN); /* owner: the question name */
-	msg_put16(p + 2, TYPE_TXT);
-	msg_put16(p + 4, CLASS_CH);
-	msg_put32(p + 6, 0);
-	msg_put16(p + 10, (uint16_t)(vlen + 1));
-	p[12] = (uint8_t)vlen;
-	memcpy(p + 13, v->cfg->name, vlen);
-	n += 13 + vlen;
-	msg_put16(ctx->body + 2, msg_get16(ctx->body + 2) | MSG_AA);
-	msg_put16(ctx->body + 6, 1);
-	struct msg_finish_args a = {.ede = -1};
-	request_send(ctx, who, STATS_LOCAL, ctx->body, n, &a, ctx->reply, sizeof(ctx->reply));
-	return true;
-}
-
-/*
- * The default local zones (special.h): answered here unless the view turns the zone off or a
- * forward or stub zone at or inside it takes the name (Unbound's rule for its defaults).
- */
-static bool request_special(struct request_ctx *ctx, const struct request_who *who,
-			    const struct view *v)
-{
-	const struct state *st = ctx->state;
-	const struct msg_query *q = who->q;
-	int i = special_find(st->views.special, q->lname, q->qname_len);
-	if (i < 0 || v->special_off[i])
-		return false;
-	struct forward_set fs = forward_lookup(&st->fwd, v, q->lname, q->qname_len);
-	size_t alen;
-	const uint8_t *apex = special_apex(st->views.special, (size_t)i, &alen);
-	if ((fs.rule == FORWARD_ZONE || fs.rule == FORWARD_STUB) &&
-	    msg_name_under(fs.zone, fs.zone_len, apex, alen))
-		return false;
-	size_t n = special_answer(st->views.special, q, ctx->body, sizeof(ctx->body));
-	if (!n)
-		return false;
-	struct msg_finish_args a = {.ede = -1};
-	request_send(ctx, who, STATS_LOCAL, ctx->body, n, &a, ctx->reply, sizeof(ctx->reply));
-	return true;
-}
-
 /* Intake: reply to packets that are not a plain query; true when q is one to resolve. */
 static bool request_intake(struct request_ctx *ctx, const struct request_who *who,
 			   const uint8_t *pkt, size_t len, struct msg_query *q)
@@ -688,7 +620,7 @@ static void request_pipeline(struct request_ctx *ctx, const struct server_client
 			     const uint8_t *pkt, size_t len, uint64_t start_ns)
 {
 	struct msg_query q;
-	struct request_who who = {c, &q, 0, start_ns, pkt, len};
+	struct request_who who = {c, &q, 0, start_ns, pkt, len, NULL};
 	if (ctx->stopping || !request_intake(ctx, &who, pkt, len, &q))
 		return;
 	struct state *st = ctx->state;
@@ -716,6 +648,8 @@ static void request_pipeline(struct request_ctx *ctx, const struct server_client
 			     sizeof(ctx->reply));
 		return;
 	}
+	if (v->n_lists && request_blocked(ctx, &who, v))
+		return;
 	if (request_special(ctx, &who, v))
 		return;
 	if (q.qclass != CLASS_IN || q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR) {

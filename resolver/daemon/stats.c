@@ -21,8 +21,8 @@ static const struct {
 
 static const char *const stats_rcodes[STATS_N_RCODES] = {
     "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "other"};
-static const char *const stats_sources[STATS_N_SOURCES] = {"local", "cache", "upstream",
-							   "error", "stale", "nsec"};
+static const char *const stats_sources[STATS_N_SOURCES] = {"local", "cache", "upstream", "error",
+							   "stale", "nsec",  "blocked"};
 
 const char *stats_type_name(size_t i)
 {
@@ -60,20 +60,30 @@ void stats_init(struct stats *s)
 
 void stats_close(struct stats *s)
 {
-	for (size_t i = 0; i < s->n_views; i++)
+	for (size_t i = 0; i < s->n_views; i++) {
 		free(s->views[i].name);
+		for (size_t k = 0; k < s->views[i].n_blocked; k++)
+			free(s->views[i].blocked[k].name);
+		free(s->views[i].blocked);
+	}
 	free(s->views);
 	free(s->slot_of);
 	memset(s, 0, sizeof(*s));
 }
+
+static struct stats_count *stats_blocked_of(struct stats_view *v, const char *name);
 
 void stats_set_views(struct stats *s, const struct view_set *vs)
 {
 	free(s->slot_of);
 	s->slot_of = xcheck(calloc(vs->n_views + 1, sizeof(*s->slot_of)));
 	s->n_slot_of = vs->n_views;
-	for (size_t i = 0; i < vs->n_views; i++)
+	for (size_t i = 0; i < vs->n_views; i++) {
 		s->slot_of[i] = stats_slot_named(s, vs->views[i].cfg->name);
+		for (size_t k = 0; k < vs->views[i].n_lists; k++) /* listed at 0 from the start */
+			stats_blocked_of(&s->views[s->slot_of[i]],
+					 blocklist_name(vs->views[i].lists[k]));
+	}
 }
 
 unsigned stats_slot(const struct stats *s, const struct view_set *vs, const struct view *v)
@@ -107,8 +117,28 @@ void stats_answer(struct stats *s, unsigned slot, bool tcp, uint16_t qtype, unsi
 	v->latency_sum_us += latency_us;
 }
 
+/* The counter named name of v's blocked, added if new. */
+static struct stats_count *stats_blocked_of(struct stats_view *v, const char *name)
+{
+	for (size_t i = 0; i < v->n_blocked; i++)
+		if (!strcmp(v->blocked[i].name, name))
+			return &v->blocked[i];
+	v->blocked = xcheck(realloc(v->blocked, (v->n_blocked + 1) * sizeof(*v->blocked)));
+	struct stats_count *c = &v->blocked[v->n_blocked++];
+	c->name = xcheck(strdup(name));
+	c->n = 0;
+	return c;
+}
+
+void stats_blocked(struct stats *s, unsigned slot, const char *list)
+{
+	stats_blocked_of(&s->views[slot < s->n_views ? slot : 0], list)->n++;
+}
+
 static void stats_add_view(struct stats_view *d, const struct stats_view *v)
 {
+	for (size_t i = 0; i < v->n_blocked; i++)
+		stats_blocked_of(d, v->blocked[i].name)->n += v->blocked[i].n;
 	for (size_t i = 0; i < 2; i++)
 		d->queries[i] += v->queries[i];
 	for (size_t i = 0; i < STATS_N_TYPES; i++)
@@ -139,9 +169,13 @@ void stats_add(struct stats *dst, const struct stats *src)
 void stats_reset(struct stats *s)
 {
 	for (size_t i = 0; i < s->n_views; i++) {
-		char *name = s->views[i].name;
+		struct stats_view keep = s->views[i]; /* the names stay */
 		memset(&s->views[i], 0, sizeof(s->views[i]));
-		s->views[i].name = name;
+		s->views[i].name = keep.name;
+		s->views[i].blocked = keep.blocked;
+		s->views[i].n_blocked = keep.n_blocked;
+		for (size_t k = 0; k < keep.n_blocked; k++)
+			keep.blocked[k].n = 0;
 	}
 	memset(s->dnssec, 0, sizeof(s->dnssec));
 	memset(s->auth, 0, sizeof(s->auth));
@@ -175,6 +209,9 @@ void stats_print(const struct stats *s, FILE *out)
 		for (size_t j = 0; j < STATS_N_SOURCES; j++)
 			fprintf(out, "view.%s.answer.%s %llu\n", v->name, stats_sources[j],
 				(unsigned long long)v->source[j]);
+		for (size_t j = 0; j < v->n_blocked; j++)
+			fprintf(out, "view.%s.blocked.%s %llu\n", v->name, v->blocked[j].name,
+				(unsigned long long)v->blocked[j].n);
 	}
 	for (size_t i = 1; i < 4; i++)
 		fprintf(out, "dnssec.%s %llu\n", sec[i], (unsigned long long)s->dnssec[i]);

@@ -21,8 +21,9 @@ enum stats_source {
 	STATS_CACHE,
 	STATS_UPSTREAM,
 	STATS_ERROR,
-	STATS_STALE, /* expired data, served as RFC 8767 allows */
-	STATS_NSEC,  /* NXDOMAIN/NODATA proven by validated NSEC held (RFC 8198) */
+	STATS_STALE,   /* expired data, served as RFC 8767 allows */
+	STATS_NSEC,    /* NXDOMAIN/NODATA proven by validated NSEC held (RFC 8198) */
+	STATS_BLOCKED, /* a name of one of the view's blocklists */
 	STATS_N_SOURCES
 };
 
@@ -33,8 +34,16 @@ enum stats_auth { STATS_AUTH_REPLY, STATS_AUTH_TIMEOUT, STATS_AUTH_ERROR, STATS_
 #define STATS_N_RCODES  7  /* NOERROR .. REFUSED and "other" */
 #define STATS_N_BUCKETS 10 /* latency histogram buckets (last is +Inf) */
 
+/* A counter by name: a view's blocked queries per list. */
+struct stats_count {
+	char *name;
+	uint64_t n;
+};
+
 struct stats_view {
 	char *name;
+	struct stats_count *blocked; /* per blocklist name, added as lists block */
+	size_t n_blocked;
 	uint64_t queries[2]; /* UDP, TCP */
 	uint64_t qtype[STATS_N_TYPES];
 	uint64_t rcode[STATS_N_RCODES];
@@ -69,6 +78,9 @@ unsigned stats_slot(const struct stats *s, const struct view_set *vs, const stru
 /* Count one answered query. */
 void stats_answer(struct stats *s, unsigned slot, bool tcp, uint16_t qtype, unsigned rcode,
 		  enum stats_source source, uint64_t latency_us);
+
+/* Count a query of view slot blocked by the list named list. */
+void stats_blocked(struct stats *s, unsigned slot, const char *list);
 
 /* Add every counter of src into dst (slots matched by name). */
 void stats_add(struct stats *dst, const struct stats *src);

@@ -98,12 +98,20 @@ static void metrics_views(const struct stats *st, FILE *out)
 				st->views[i].name, stats_rcode_name(r),
 				(unsigned long long)st->views[i].rcode[r]);
 	metrics_head(out, "megdns_answers_total", "counter",
-		     "Answers by view and source (local data, cache, upstream, error).");
+		     "Answers by view and source (local data, cache, upstream, error, stale, nsec, "
+		     "blocked).");
 	for (size_t i = 0; i < st->n_views; i++)
 		for (size_t s = 0; s < STATS_N_SOURCES; s++)
 			fprintf(out, "megdns_answers_total{view=\"%s\",source=\"%s\"} %llu\n",
 				st->views[i].name, stats_source_name(s),
 				(unsigned long long)st->views[i].source[s]);
+	metrics_head(out, "megdns_blocked_total", "counter",
+		     "Queries answered from a blocklist, by view and list.");
+	for (size_t i = 0; i < st->n_views; i++)
+		for (size_t k = 0; k < st->views[i].n_blocked; k++)
+			fprintf(out, "megdns_blocked_total{view=\"%s\",list=\"%s\"} %llu\n",
+				st->views[i].name, st->views[i].blocked[k].name,
+				(unsigned long long)st->views[i].blocked[k].n);
 	metrics_head(out, "megdns_cache_hits_total", "counter", "Answers from the cache, by view.");
 	for (size_t i = 0; i < st->n_views; i++)
 		fprintf(out, "megdns_cache_hits_total{view=\"%s\"} %llu\n", st->views[i].name,

@@ -377,30 +377,61 @@ int localdata_add_zone(struct localdata *ld, const char *path, char *err, size_t
 	return 0;
 }
 
+struct localdata_zone_load {
+	struct ld_load L;
+	char *name;
+};
+
+struct localdata_zone_load *localdata_zone_begin(struct localdata *ld, const char *name)
+{
+	struct localdata_zone_load *Z = xcheck(calloc(1, sizeof(*Z)));
+	Z->L.ld = ld;
+	Z->L.zone.names = ld_tree_new();
+	Z->name = xcheck(strdup(name));
+	return Z;
+}
+
+int localdata_zone_add(struct localdata_zone_load *Z, ldns_rr *rr, char *why, size_t whylen)
+{
+	return ld_zone_add_cb(&Z->L, rr, why, whylen);
+}
+
+int localdata_zone_end(struct localdata_zone_load *Z, bool keep, char *err, size_t errlen)
+{
+	struct localdata *ld = (struct localdata *)Z->L.ld;
+	char why[256];
+	int rc = keep ? ld_zone_add_cb(&Z->L, NULL, why, sizeof(why)) : -EINVAL;
+	if (rc < 0) {
+		if (keep)
+			snprintf(err, errlen, "%s: %s", Z->name, why);
+		ld_zone_close(&Z->L.zone);
+	} else {
+		ld->zones = xcheck(realloc(ld->zones, (ld->n_zones + 1) * sizeof(*ld->zones)));
+		Z->L.zone.path = Z->name;
+		Z->name = NULL;
+		ld->zones[ld->n_zones++] = Z->L.zone;
+	}
+	free(Z->name);
+	free(Z);
+	return rc;
+}
+
 int localdata_add_zone_text(struct localdata *ld, const char *const *lines, size_t n,
 			    const char *name, char *err, size_t errlen)
 {
-	struct ld_load L = {.ld = ld};
-	L.zone.names = ld_tree_new();
+	struct localdata_zone_load *Z = localdata_zone_begin(ld, name);
 	char why[512];
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && i <= n; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		ldns_rr *rr = NULL;
-		if (i < n)
-			rc = zonefile_parse_record(lines[i], &rr, why, sizeof(why));
+		rc = zonefile_parse_record(lines[i], &rr, why, sizeof(why));
 		if (rc == 0)
-			rc = ld_zone_add_cb(&L, rr, why, sizeof(why));
-		if (rc < 0)
-			snprintf(err, errlen, "%s: %s", name, why);
+			rc = localdata_zone_add(Z, rr, why, sizeof(why));
 	}
-	if (rc < 0) {
-		ld_zone_close(&L.zone);
-		return rc;
-	}
-	ld->zones = xcheck(realloc(ld->zones, (ld->n_zones + 1) * sizeof(*ld->zones)));
-	L.zone.path = xcheck(strdup(name));
-	ld->zones[ld->n_zones++] = L.zone;
-	return 0;
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s", name, why);
+	int end = localdata_zone_end(Z, rc == 0, err, errlen);
+	return rc < 0 ? rc : end;
 }
 
 /* ---- PTR records from addresses ---- */

@@ -17,6 +17,8 @@
 
 #include "dns/msg.h"
 
+#include <ldns/ldns.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +37,17 @@ void localdata_free(struct localdata *ld);
  * A zone whose apex is already loaded in this table is an error.
  */
 int localdata_add_zone(struct localdata *ld, const char *path, char *err, size_t errlen);
+
+/*
+ * Build a zone record by record (RPZ local data): begin; add each record, the SOA first (the
+ * table takes rr in any case; a record that cannot join the zone returns -EINVAL with why,
+ * and the rest goes on); end. end with keep adds the zone and returns 0, or -EINVAL with
+ * "NAME: what is wrong" in err when it has no SOA; without keep it drops what was added.
+ */
+struct localdata_zone_load;
+struct localdata_zone_load *localdata_zone_begin(struct localdata *ld, const char *name);
+int localdata_zone_add(struct localdata_zone_load *z, ldns_rr *rr, char *why, size_t whylen);
+int localdata_zone_end(struct localdata_zone_load *z, bool keep, char *err, size_t errlen);
 
 /*
  * Add a zone from records in presentation format with absolute names, the SOA first: the

@@ -67,7 +67,8 @@ static int state_hints(struct state *s, char *err, size_t errlen)
 	return r;
 }
 
-int state_load(const char *config_path, struct state **out, char *err, size_t errlen)
+int state_load(const char *config_path, const struct state *reuse, struct state **out, char *err,
+	       size_t errlen)
 {
 	struct state *s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -77,7 +78,7 @@ int state_load(const char *config_path, struct state **out, char *err, size_t er
 	int r = config_load(config_path, &s->cfg, err, errlen);
 	if (r < 0)
 		goto fail;
-	r = view_set_build(&s->views, s->cfg, err, errlen);
+	r = view_set_build(&s->views, s->cfg, reuse ? &reuse->views : NULL, err, errlen);
 	if (r < 0)
 		goto fail_cfg;
 	r = forward_init(&s->fwd, s->cfg, err, errlen);

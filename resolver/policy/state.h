@@ -36,10 +36,12 @@ struct state {
 bool state_warned_unprovable(struct state *s, size_t i);
 
 /*
- * Load config_path and everything it names. On success *out holds one reference.
+ * Load config_path and everything it names; blocklists unchanged since reuse (the running
+ * state, or NULL) was built are shared, not read again. On success *out holds one reference.
  * On error returns a negative errno and err holds "FILE:LINE[:COL]: what is wrong".
  */
-int state_load(const char *config_path, struct state **out, char *err, size_t errlen);
+int state_load(const char *config_path, const struct state *reuse, struct state **out, char *err,
+	       size_t errlen);
 
 /*
  * Call warn(ud, "FILE:LINE: warning: ...") for what makes resolving from the root impossible

@@ -127,11 +127,80 @@ static int view_special(struct view *v, const struct special *sp, const struct c
 	return 0;
 }
 
-int view_set_build(struct view_set *vs, const struct config *cfg, char *err, size_t errlen)
+/* The paths of n config entries, for blocklist_load. */
+static char **view_paths(const struct config_zone *z, size_t n)
+{
+	char **p = calloc(n + 1, sizeof(*p));
+	for (size_t i = 0; p && i < n; i++)
+		p[i] = z[i].path;
+	return p;
+}
+
+/* Load (or keep from reuse) the list of entry c. */
+static int view_list(struct view_set *vs, size_t i, const struct config *cfg,
+		     const struct view_set *reuse, char *err, size_t errlen)
+{
+	const struct config_blocklist *c = &cfg->blocklists[i];
+	char **files = view_paths(c->files, c->n_files), **allow = view_paths(c->allow, c->n_allow);
+	int r = files && allow ? 0 : -ENOMEM;
+	for (size_t k = 0; r == 0 && reuse && k < reuse->n_lists && !vs->lists[i]; k++)
+		if (!strcmp(blocklist_name(reuse->lists[k]), c->name) &&
+		    blocklist_same(reuse->lists[k], files, c->n_files, allow, c->n_allow))
+			vs->lists[i] = blocklist_ref(reuse->lists[k]);
+	char why[1024] = "out of memory";
+	if (r == 0 && !vs->lists[i]) {
+		r = blocklist_load(&vs->lists[i], c->name, files, c->n_files, allow, c->n_allow,
+				   &vs->notes, why, sizeof(why));
+		vs->list_loaded[i] = r == 0;
+	}
+	if (r < 0)
+		snprintf(err, errlen, "%s:%d:%d: blocklist '%s': %s", cfg->path, c->pos.line,
+			 c->pos.col, c->name, why);
+	free(files);
+	free(allow);
+	return r;
+}
+
+static int view_lists(struct view_set *vs, const struct config *cfg, const struct view_set *reuse,
+		      char *err, size_t errlen)
+{
+	vs->n_lists = cfg->n_blocklists;
+	vs->lists = calloc(vs->n_lists + 1, sizeof(*vs->lists));
+	vs->list_loaded = calloc(vs->n_lists + 1, sizeof(*vs->list_loaded));
+	if (!vs->lists || !vs->list_loaded) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < vs->n_lists; i++) {
+		int r = view_list(vs, i, cfg, reuse, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The view's blocklists, in its order, from the set's. */
+static int view_use_lists(struct view *v, const struct view_set *vs)
+{
+	const struct config_view *c = v->cfg;
+	v->lists = calloc(c->n_blocklists + 1, sizeof(*v->lists));
+	if (!v->lists)
+		return -ENOMEM;
+	for (size_t k = 0; k < c->n_blocklists; k++)
+		v->lists[v->n_lists++] = vs->lists[c->blocklists[k].index];
+	return 0;
+}
+
+int view_set_build(struct view_set *vs, const struct config *cfg, const struct view_set *reuse,
+		   char *err, size_t errlen)
 {
 	memset(vs, 0, sizeof(*vs));
-	if (cfg->n_views == 0)
-		return 0;
+	int rl = view_lists(vs, cfg, reuse, err, errlen);
+	if (rl < 0 || cfg->n_views == 0) {
+		if (rl < 0)
+			view_set_close(vs);
+		return rl;
+	}
 	vs->views = calloc(cfg->n_views, sizeof(*vs->views));
 	if (!vs->views) {
 		snprintf(err, errlen, "out of memory");
@@ -151,6 +220,10 @@ int view_set_build(struct view_set *vs, const struct config *cfg, char *err, siz
 			localdata_finish(v->local);
 		if (r == 0)
 			r = view_special(v, vs->special, cfg, err, errlen);
+		if (r == 0 && view_use_lists(v, vs) < 0) {
+			snprintf(err, errlen, "out of memory");
+			r = -ENOMEM;
+		}
 		if (r < 0) {
 			view_set_close(vs);
 			return r;
@@ -195,7 +268,14 @@ void view_set_close(struct view_set *vs)
 	for (size_t i = 0; i < vs->n_views; i++) {
 		localdata_free(vs->views[i].local);
 		free(vs->views[i].special_off);
+		free(vs->views[i].lists);
 	}
+	for (size_t i = 0; vs->lists && i < vs->n_lists; i++)
+		blocklist_unref(vs->lists[i]);
+	free(vs->lists);
+	free(vs->list_loaded);
+	vs->lists = NULL;
+	vs->n_lists = 0;
 	special_free(vs->special);
 	notes_free(&vs->notes);
 	vs->special = NULL;

@@ -13,6 +13,7 @@
 #define MEGDNS_VIEW_H
 
 #include "conf/config.h"
+#include "policy/blocklist.h"
 #include "policy/localdata.h"
 #include "policy/special.h"
 #include "util/notes.h"
@@ -25,22 +26,29 @@ struct view {
 	struct localdata *local;       /* owned */
 	const char *scope;             /* cache scope: cfg->name or "" */
 	bool *special_off;             /* per default local zone: local-zones says forward */
+	struct blocklist **lists;      /* views[].blocklists, in order (owned by the set) */
+	size_t n_lists;
 };
 
 struct view_set {
 	struct view *views;
 	size_t n_views;
 	bool uses_interfaces; /* some view has match-interfaces: callers must name the interface */
-	struct special *special; /* the default local zones, shared by the views */
-	struct notes notes;      /* what loading found wrong but not fatal */
+	struct special *special;  /* the default local zones, shared by the views */
+	struct notes notes;       /* what loading found wrong but not fatal */
+	struct blocklist **lists; /* the top-level blocklists, config order; one reference each */
+	bool *list_loaded;        /* ... read from disk by this build (else kept from reuse) */
+	size_t n_lists;
 };
 
 /*
- * Build the views of cfg (which must outlive the set), loading every zone file and record.
- * On error returns a negative errno and writes "FILE:LINE: what is wrong" into err; nothing
- * is left allocated.
+ * Build the views of cfg (which must outlive the set), loading every zone file, record,
+ * hosts file and blocklist. A blocklist of reuse (the running set, or NULL) whose files are
+ * the same and unchanged on disk is shared instead of read again. On error returns a
+ * negative errno and writes "FILE:LINE: what is wrong" into err; nothing is left allocated.
  */
-int view_set_build(struct view_set *vs, const struct config *cfg, char *err, size_t errlen);
+int view_set_build(struct view_set *vs, const struct config *cfg, const struct view_set *reuse,
+		   char *err, size_t errlen);
 
 /*
  * The warnings of `megdns -t` that need the loaded data: lines of hosts files skipped, and a

@@ -49,7 +49,7 @@ static struct state *fuzz_load(const char *yaml, size_t len)
 	close(fd);
 	char err[256];
 	struct state *st = NULL;
-	CHECK(state_load(path, &st, err, sizeof(err)) == 0);
+	CHECK(state_load(path, NULL, &st, err, sizeof(err)) == 0);
 	unlink(path);
 	return st;
 }

@@ -60,7 +60,7 @@ static struct state *load_state(const char *yaml)
 	close(fd);
 	struct state *st = NULL;
 	char err[512] = "";
-	int r = state_load(path, &st, err, sizeof(err));
+	int r = state_load(path, NULL, &st, err, sizeof(err));
 	unlink(path);
 	ck_assert_msg(r == 0, "state_load: %s", err);
 	return st;
