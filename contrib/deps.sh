@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config clang-format
       libldns-dev libuv1-dev libssl-dev check libyaml-dev
-      ldnsutils bind9-dnsutils nsd unbound iproute2 python3 util-linux curl
+      ldnsutils bind9-dnsutils nsd unbound iproute2 python3 util-linux curl dnsperf haproxy
       nix-bin   # nix-bin: tests/integration/t_nixos.sh parses the NixOS module
       clang libclang-rt-dev)  # the fuzz build: libclang-rt-14-dev has libclang_rt.fuzzer
 
@@ -25,6 +25,6 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts the packaged nsd/unbound services; the tests run their own instances.
-for svc in nsd unbound; do
+for svc in nsd unbound haproxy; do
 	$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 done

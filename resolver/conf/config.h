@@ -183,6 +183,12 @@ int config_lint(const struct config *cfg, void (*warn)(void *ud, const char *tex
 /* The same for this machine: match-interfaces names it has no interface for (yet). */
 int config_lint_host(const struct config *cfg, void (*warn)(void *ud, const char *text), void *ud);
 
+/*
+ * The data files a running megdns watches for changes (blocklists' files and allow files,
+ * views' hosts files): a new array (free it) of paths owned by cfg; *n gets the count.
+ */
+char **config_data_files(const struct config *cfg, size_t *n);
+
 /* Every mapping of the schema with its keys (megdns --config-keys, the documentation test). */
 struct confread_section;
 const struct confread_section *config_schema(size_t *n);

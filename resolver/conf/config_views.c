@@ -265,3 +265,25 @@ void config_free_blocklist(struct config_blocklist *bl)
 		free(bl->allow[i].path);
 	free(bl->allow);
 }
+
+char **config_data_files(const struct config *cfg, size_t *n)
+{
+	size_t cap = 1;
+	for (size_t i = 0; i < cfg->n_blocklists; i++)
+		cap += cfg->blocklists[i].n_files + cfg->blocklists[i].n_allow;
+	for (size_t i = 0; i < cfg->n_views; i++)
+		cap += cfg->views[i].n_hosts;
+	char **out = xcalloc(cap, sizeof(*out));
+	*n = 0;
+	for (size_t i = 0; i < cfg->n_blocklists; i++) {
+		const struct config_blocklist *b = &cfg->blocklists[i];
+		for (size_t k = 0; k < b->n_files; k++)
+			out[(*n)++] = b->files[k].path;
+		for (size_t k = 0; k < b->n_allow; k++)
+			out[(*n)++] = b->allow[k].path;
+	}
+	for (size_t i = 0; i < cfg->n_views; i++)
+		for (size_t k = 0; k < cfg->views[i].n_hosts; k++)
+			out[(*n)++] = cfg->views[i].hosts[k].path;
+	return out;
+}

@@ -15,6 +15,7 @@
 #include "ops/oplisten.h"
 #include "daemon/notify.h"
 #include "daemon/threads.h"
+#include "daemon/watch.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +39,7 @@ struct main_ctx {
 	struct control *control;
 	struct metrics *metrics;
 	struct cachesave *cachesave; /* cache.file, or NULL */
+	struct watch *watch;         /* the data files of the current state */
 	struct state *state;         /* the current one, for comparing reloads */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	bool verbose;
@@ -98,6 +100,30 @@ static bool main_same_listen(const struct config *a, const struct config *b)
 	return true;
 }
 
+/* What the state's build read from disk: each blocklist loaded (not kept from before). */
+static void main_log_lists(const struct state *s)
+{
+	const struct view_set *vs = &s->views;
+	for (size_t i = 0; i < vs->n_lists; i++) {
+		if (!vs->list_loaded[i])
+			continue;
+		const struct blocklist_counts *c = blocklist_counts(vs->lists[i]);
+		log_info("blocklist %s: %zu names from %zu file(s); %zu rules skipped, %zu bad "
+			 "lines",
+			 blocklist_name(vs->lists[i]), c->entries, c->files, c->skipped,
+			 c->garbage);
+	}
+}
+
+/* Watch the data files of the current state. */
+static void main_watch(struct main_ctx *m)
+{
+	size_t n;
+	char **paths = config_data_files(m->state->cfg, &n);
+	watch_set(m->watch, paths, n);
+	free(paths);
+}
+
 /* Reload like SIGHUP: build the new state beside the old, swap only if all of it loaded. */
 static int main_reload(struct main_ctx *m, char *err, size_t errlen)
 {
@@ -110,6 +136,7 @@ static int main_reload(struct main_ctx *m, char *err, size_t errlen)
 		return r;
 	}
 	main_lint(s);
+	main_log_lists(s);
 	if (!main_same_listen(m->state->cfg, s->cfg))
 		log_warn("reload: server.listen changed; restart megdns to apply it");
 	if (m->state->cfg->threads != s->cfg->threads)
@@ -119,9 +146,18 @@ static int main_reload(struct main_ctx *m, char *err, size_t errlen)
 	m->cachesave = cachesave_configure(m->cachesave, m->loop, m->threads, s->cfg);
 	state_unref(m->state);
 	m->state = s;
+	main_watch(m);
 	log_info("reloaded %s", m->config_path);
 	notify_send("READY=1");
 	return 0;
+}
+
+/* A data file changed on disk: reload as SIGHUP does (unchanged lists are kept). */
+static void main_changed_cb(void *ud, const char *path)
+{
+	char err[1024];
+	log_info("%s changed: reloading", path);
+	main_reload(ud, err, sizeof(err));
 }
 
 static int main_host_reload(void *ud, char *err, size_t errlen)
@@ -179,6 +215,8 @@ static void main_signal_cb(uv_signal_t *sig, int signum)
 	m->control = NULL;
 	metrics_close(m->metrics);
 	m->metrics = NULL;
+	watch_stop(m->watch);
+	m->watch = NULL;
 	cachesave_stop(m->cachesave); /* the last save, while the workers still have their caches */
 	m->cachesave = NULL;
 	threads_stop(m->threads); /* queries in flight are dropped; a loop still busy after
@@ -280,6 +318,9 @@ static int main_run(struct main_ctx *m)
 		return 1;
 	}
 	m->state = s;
+	main_log_lists(s);
+	m->watch = watch_start(m->loop, main_changed_cb, m);
+	main_watch(m);
 	m->cachesave = cachesave_start(m->loop, m->threads, s->cfg);
 	main_signals(m);
 	main_control(m);
