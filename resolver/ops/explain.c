@@ -8,6 +8,8 @@
 #include "policy/chase.h"
 #include "dnssec/keycache.h"
 #include "policy/localdata.h"
+#include "policy/blocklist.h"
+#include "policy/special.h"
 #include "dns/msg.h"
 #include "dns/pkt.h"
 #include "policy/state.h"
@@ -260,6 +262,89 @@ static void explain_dnssec(const struct state *st, const char *name, const struc
 	ldns_rdf_deep_free(d);
 }
 
+static const char *explain_action(enum blocklist_action a, const struct view *v)
+{
+	static const char *const answers[] = {"NXDOMAIN", "0.0.0.0 / :: (null)", "REFUSED"};
+	switch (a) {
+	case BLOCKLIST_BLOCK:
+		return answers[v->cfg->block_answer];
+	case BLOCKLIST_NXDOMAIN:
+		return "NXDOMAIN (RPZ)";
+	case BLOCKLIST_NODATA:
+		return "NODATA (RPZ)";
+	case BLOCKLIST_DROP:
+		return "no reply (RPZ rpz-drop)";
+	case BLOCKLIST_DATA:
+		return "the list's local data (RPZ)";
+	default:
+		return "resolved as usual";
+	}
+}
+
+/* The view's blocklists, as request_blocked decides; true when they answer the query. */
+static bool explain_blocked(const struct view *v, const struct msg_query *q, FILE *out)
+{
+	if (!v->n_lists)
+		return false;
+	struct blocklist_query bq;
+	blocklist_query_init(&bq, q->lname, q->qname_len);
+	struct blocklist_match m, first = {.action = BLOCKLIST_NONE};
+	const struct blocklist *by = NULL;
+	for (size_t i = 0; i < v->n_lists; i++) {
+		enum blocklist_action a = blocklist_match(v->lists[i], &bq, &m);
+		if (a == BLOCKLIST_NONE)
+			continue;
+		char name[MSG_MAX_NAME * 4 + 1];
+		fprintf(out, "blocklist %s: entry %s at %s:%u: %s\n", blocklist_name(v->lists[i]),
+			msg_name_to_str(m.name, m.name_len, name, sizeof(name)), m.file,
+			(unsigned)m.line, a == BLOCKLIST_ALLOW ? "allows it" : "blocks it");
+		if (a == BLOCKLIST_ALLOW) {
+			fprintf(out, "an allow entry wins: not blocked\n");
+			return false;
+		}
+		if (!by)
+			by = v->lists[i], first = m;
+	}
+	if (!by) {
+		fprintf(out, "blocklists: no entry of the view's %zu list(s) matches\n",
+			v->n_lists);
+		return false;
+	}
+	fprintf(out, "blocked by list %s: the client gets %s with EDE 15 (Blocked)\n",
+		blocklist_name(by), explain_action(first.action, v));
+	return true;
+}
+
+/* The default local zones; true when one answers the query. */
+static bool explain_special(const struct state *st, const struct view *v, const struct msg_query *q,
+			    FILE *out)
+{
+	int i = special_find(st->views.special, q->lname, q->qname_len);
+	if (i < 0)
+		return false;
+	const char *zone = special_name(st->views.special, (size_t)i);
+	if (v->special_off[i]) {
+		fprintf(out, "default local zone %s: turned off (local-zones: forward)\n", zone);
+		return false;
+	}
+	struct forward_set fs = forward_lookup(&st->fwd, v, q->lname, q->qname_len);
+	size_t alen;
+	const uint8_t *apex = special_apex(st->views.special, (size_t)i, &alen);
+	if ((fs.rule == FORWARD_ZONE || fs.rule == FORWARD_STUB) &&
+	    msg_name_under(fs.zone, fs.zone_len, apex, alen)) {
+		fprintf(out,
+			"default local zone %s: a forward or stub zone inside it takes the name\n",
+			zone);
+		return false;
+	}
+	static uint8_t body[MSG_MAX_UDP];
+	size_t n = special_answer(st->views.special, q, body, sizeof(body));
+	fprintf(out, "default local zone %s answers (special-use names are never sent upstream):\n",
+		zone);
+	explain_records(body, n, out);
+	return true;
+}
+
 /* After the view is known: local data, cache, upstream, DNSSEC. */
 static int explain_answer(struct threads *th, const struct state *st, const struct view *v,
 			  const struct explain_args *a, FILE *out)
@@ -289,7 +374,10 @@ static int explain_answer(struct threads *th, const struct state *st, const stru
 		memcpy(q.lname, target, tlen);
 		q.qname_len = (uint8_t)tlen;
 	} else {
-		fprintf(out, "local data: the view's zones and records do not cover this name\n");
+		fprintf(out,
+			"local data: the view's zones, records and hosts do not cover this name\n");
+		if (explain_blocked(v, &q, out) || explain_special(st, v, &q, out))
+			return 0;
 	}
 	struct explain_cache ec = {.out = out, .name = q.lname, .name_len = q.qname_len};
 	ec.key_len = cache_key_make(ec.key, v->scope, q.lname, q.qname_len, q.qtype, 1, 0);

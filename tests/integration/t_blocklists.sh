@@ -149,4 +149,21 @@ assert_match "$m" 'megdns_blocked_total\{view="kids",list="policy"\} [1-9]' "meg
 assert_match "$m" 'megdns_blocked_total\{view="tv",list="ads"\} 3$' "megdns_blocked_total counts tv/ads"
 assert_match "$m" 'megdns_answers_total\{view="kids",source="blocked"\} [1-9]' "answers_total has source blocked"
 
+CTL_SOCK=$T/ctl.sock
+ctl explain 127.0.0.2 x.doubleclick.domains.test
+expect_ctl_out "^blocklist ads: entry doubleclick\.domains\.test\. at .*/domains\.txt:2: blocks it" "explain names the list, entry, file and line"
+expect_ctl_out "^blocked by list ads: the client gets NXDOMAIN with EDE 15" "explain says what the client gets"
+ctl explain 127.0.0.3 ads.hosts.test
+expect_ctl_out "hosts\.txt:5: blocks it" "explain: a hosts-format entry's line"
+expect_ctl_out "gets 0\.0\.0\.0 / :: \(null\)" "explain: the view's block-answer"
+ctl explain 127.0.0.2 ok.doubleclick.domains.test
+expect_ctl_out "^blocklist ads: entry ok\.doubleclick\.domains\.test\. at .*/allow\.txt:1: allows it" "explain: the allow entry"
+expect_ctl_out "^an allow entry wins: not blocked" "explain: allow wins"
+ctl explain 127.0.0.2 garden.rpz.test
+expect_ctl_out "gets the list's local data \(RPZ\)" "explain: RPZ local data"
+ctl explain 127.0.0.2 www.example.com
+expect_ctl_out "^blocklists: no entry of the view's 2 list\(s\) matches" "explain: a name no list has"
+ctl explain 127.0.0.2 1.1.168.192.in-addr.arpa PTR
+expect_ctl_out "^default local zone 168\.192\.in-addr\.arpa\. answers" "explain: the default local zone"
+
 finish

@@ -177,7 +177,7 @@ expect_ctl_out '\(authority\) home\.arpa\.[[:space:]].*SOA' "... NODATA with the
 # --- explain: cache, upstream rule, DNSSEC status ------------------------------------------------
 ctl explain 127.0.0.2 www.example.test
 expect_ctl_rc 0 "explain of a forwarded name"
-expect_ctl_out "^local data: the view's zones and records do not cover this name" "forwarded name: no local data"
+expect_ctl_out "^local data: the view's zones, records and hosts do not cover this name" "forwarded name: no local data"
 expect_ctl_out '^cache \(scope shared\):' "forwarded name: the cache scope"
 expect_ctl_out '^[[:space:]]+worker 0: not cached for plain queries$' "forwarded name before any query: not cached"
 expect_ctl_out '^upstream: a forward-zones entry \(longest suffix\): 127\.0\.0\.11@53' "forwarded name: the forward zone's upstream"
