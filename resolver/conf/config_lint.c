@@ -110,7 +110,7 @@ int config_lint(const struct config *cfg, void (*warn)(void *ud, const char *tex
 			break;
 		}
 		if (b->n_zones == 0 && b->n_records == 0 && b->n_upstreams == 0 &&
-		    b->n_hosts == 0 && b->n_local_forward == 0) {
+		    b->n_hosts == 0 && b->n_local_forward == 0 && b->n_blocklists == 0) {
 			snprintf(
 			    text, sizeof(text),
 			    "%s:%d: warning: view '%s' has no zones, records, hosts or upstreams",

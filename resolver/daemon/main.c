@@ -108,10 +108,10 @@ static void main_log_lists(const struct state *s)
 		if (!vs->list_loaded[i])
 			continue;
 		const struct blocklist_counts *c = blocklist_counts(vs->lists[i]);
-		log_info("blocklist %s: %zu names from %zu file(s); %zu rules skipped, %zu bad "
-			 "lines",
-			 blocklist_name(vs->lists[i]), c->entries, c->files, c->skipped,
-			 c->garbage);
+		log_info("blocklist %s: %zu names from %zu file(s) in %.2f s; %zu rules skipped, "
+			 "%zu bad lines",
+			 blocklist_name(vs->lists[i]), c->entries, c->files,
+			 (double)c->load_us / 1e6, c->skipped, c->garbage);
 	}
 }
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define BL_FNV_OFFSET 0xcbf29ce484222325ull
 #define BL_FNV_PRIME  0x100000001b3ull
@@ -486,6 +487,8 @@ int blocklist_load(struct blocklist **out, const char *name, char *const *files,
 			 BLOCKLIST_MAX_FILES);
 		return -EINVAL;
 	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct blocklist *bl = xcalloc(1, sizeof(*bl));
 	atomic_init(&bl->refs, 1);
 	bl->name = xstrdup(name);
@@ -513,6 +516,9 @@ int blocklist_load(struct blocklist **out, const char *name, char *const *files,
 	bl->zone = NULL;
 	if (bl->len < bl->cap) /* give back what doubling left over */
 		bl->arena = xrealloc(bl->arena, bl->len ? bl->len : 1), bl->cap = bl->len;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	bl->counts.load_us = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000u +
+			     (uint64_t)((t1.tv_nsec - t0.tv_nsec) / 1000);
 	*out = bl;
 	return 0;
 }

@@ -50,10 +50,11 @@ enum blocklist_action {
 
 /* What loading counted, per list. */
 struct blocklist_counts {
-	size_t entries; /* names held */
-	size_t skipped; /* rules of a kind megdns does not apply (Adblock modifiers, ...) */
-	size_t garbage; /* lines that are no rule of any format */
-	size_t files;   /* files read */
+	size_t entries;   /* names held */
+	size_t skipped;   /* rules of a kind megdns does not apply (Adblock modifiers, ...) */
+	size_t garbage;   /* lines that are no rule of any format */
+	size_t files;     /* files read */
+	uint64_t load_us; /* how long loading took */
 };
 
 struct blocklist;

@@ -25,7 +25,7 @@ views:
     blocklists: [ads, other]
 EOF2
 start_megdns megdns.yaml
-expect_log "blocklist ads: 1 names from 1 file" "the list's load is logged with its count"
+expect_log "blocklist ads: 1 names from 1 file\(s\) in [0-9.]+ s" "the list's load is logged with its count"
 
 blocked() { dq "$1" A; [ "$(dq_status)" = NXDOMAIN ]; }
 wait_blocked() { # NAME: until megdns blocks NAME (up to 5 s)
