@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A 1,000,000-name blocklist, megdns and Unbound side by side in one run: how long it takes
-# WORK IN PROGRESS (issue 13): the load and memory rows work; the callgrind step did not
-# finish in its first run and is being fixed -- do not quote its figures yet.
 # to load, how much memory it holds, and what a lookup adds to a cache hit. One Markdown
 # table (contrib/bench/README.md).
+#
+# WORK IN PROGRESS (issue 13): the load and memory rows work; the callgrind step did not
+# finish in its first run and is being fixed -- do not quote its figures yet.
 #
 #   bash contrib/bench/blocklist.sh [--megdns PATH | --build DIR] [--names N] [--out FILE]
 #                                   [--keep] [--time-limit SECS]
