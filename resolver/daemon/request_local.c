@@ -102,18 +102,11 @@ bool request_blocked(struct request_ctx *ctx, struct request_who *who, const str
 {
 	struct blocklist_query bq;
 	blocklist_query_init(&bq, who->q->lname, who->q->qname_len);
-	const struct blocklist *hit = NULL;
-	enum blocklist_action act = BLOCKLIST_NONE;
-	for (size_t i = 0; i < v->n_lists; i++) {
-		enum blocklist_action a = blocklist_match(v->lists[i], &bq, NULL);
-		if (a == BLOCKLIST_ALLOW)
-			return false;
-		if (a != BLOCKLIST_NONE && !hit)
-			hit = v->lists[i], act = a;
-	}
-	if (!hit)
+	size_t which;
+	enum blocklist_action a = blocklist_decide(v->lists, v->n_lists, &bq, &which, NULL);
+	if (a == BLOCKLIST_NONE || a == BLOCKLIST_ALLOW)
 		return false;
-	request_block(ctx, who, v, hit, act);
+	request_block(ctx, who, v, v->lists[which], a);
 	return true;
 }
 
@@ -128,11 +121,9 @@ bool request_special(struct request_ctx *ctx, const struct request_who *who, con
 	int i = special_find(st->views.special, q->lname, q->qname_len);
 	if (i < 0 || v->special_off[i])
 		return false;
-	struct forward_set fs = forward_lookup(&st->fwd, v, q->lname, q->qname_len);
 	size_t alen;
 	const uint8_t *apex = special_apex(st->views.special, (size_t)i, &alen);
-	if ((fs.rule == FORWARD_ZONE || fs.rule == FORWARD_STUB) &&
-	    msg_name_under(fs.zone, fs.zone_len, apex, alen))
+	if (forward_within(&st->fwd, v, q->lname, q->qname_len, apex, alen))
 		return false;
 	size_t n = special_answer(st->views.special, q, ctx->body, sizeof(ctx->body));
 	if (!n)

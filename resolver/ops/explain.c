@@ -288,30 +288,25 @@ static bool explain_blocked(const struct view *v, const struct msg_query *q, FIL
 		return false;
 	struct blocklist_query bq;
 	blocklist_query_init(&bq, q->lname, q->qname_len);
-	struct blocklist_match m, first = {.action = BLOCKLIST_NONE};
-	const struct blocklist *by = NULL;
-	for (size_t i = 0; i < v->n_lists; i++) {
-		enum blocklist_action a = blocklist_match(v->lists[i], &bq, &m);
-		if (a == BLOCKLIST_NONE)
-			continue;
-		char name[MSG_MAX_NAME * 4 + 1];
-		fprintf(out, "blocklist %s: entry %s at %s:%u: %s\n", blocklist_name(v->lists[i]),
-			msg_name_to_str(m.name, m.name_len, name, sizeof(name)), m.file,
-			(unsigned)m.line, a == BLOCKLIST_ALLOW ? "allows it" : "blocks it");
-		if (a == BLOCKLIST_ALLOW) {
-			fprintf(out, "an allow entry wins: not blocked\n");
-			return false;
-		}
-		if (!by)
-			by = v->lists[i], first = m;
-	}
-	if (!by) {
+	struct blocklist_match m;
+	size_t which;
+	enum blocklist_action a = blocklist_decide(v->lists, v->n_lists, &bq, &which, &m);
+	if (a == BLOCKLIST_NONE) {
 		fprintf(out, "blocklists: no entry of the view's %zu list(s) matches\n",
 			v->n_lists);
 		return false;
 	}
-	fprintf(out, "blocked by list %s: the client gets %s with EDE 15 (Blocked)\n",
-		blocklist_name(by), explain_action(first.action, v));
+	const char *list = blocklist_name(v->lists[which]);
+	char name[MSG_MAX_NAME * 4 + 1];
+	fprintf(out, "blocklist %s: entry %s at %s:%u: %s\n", list,
+		msg_name_to_str(m.name, m.name_len, name, sizeof(name)), m.file, (unsigned)m.line,
+		a == BLOCKLIST_ALLOW ? "allows it" : "blocks it");
+	if (a == BLOCKLIST_ALLOW) {
+		fprintf(out, "an allow entry wins: not blocked\n");
+		return false;
+	}
+	fprintf(out, "blocked by list %s: the client gets %s with EDE 15 (Blocked)\n", list,
+		explain_action(a, v));
 	return true;
 }
 
@@ -327,11 +322,9 @@ static bool explain_special(const struct state *st, const struct view *v, const 
 		fprintf(out, "default local zone %s: turned off (local-zones: forward)\n", zone);
 		return false;
 	}
-	struct forward_set fs = forward_lookup(&st->fwd, v, q->lname, q->qname_len);
 	size_t alen;
 	const uint8_t *apex = special_apex(st->views.special, (size_t)i, &alen);
-	if ((fs.rule == FORWARD_ZONE || fs.rule == FORWARD_STUB) &&
-	    msg_name_under(fs.zone, fs.zone_len, apex, alen)) {
+	if (forward_within(&st->fwd, v, q->lname, q->qname_len, apex, alen)) {
 		fprintf(out,
 			"default local zone %s: a forward or stub zone inside it takes the name\n",
 			zone);

@@ -191,6 +191,25 @@ enum blocklist_action blocklist_match(const struct blocklist *bl, const struct b
 	return best;
 }
 
+enum blocklist_action blocklist_decide(struct blocklist *const *lists, size_t n,
+				       const struct blocklist_query *q, size_t *which,
+				       struct blocklist_match *m)
+{
+	enum blocklist_action act = BLOCKLIST_NONE;
+	struct blocklist_match first;
+	for (size_t i = 0; i < n; i++) {
+		enum blocklist_action a = blocklist_match(lists[i], q, &first);
+		if (a == BLOCKLIST_NONE || (act != BLOCKLIST_NONE && a != BLOCKLIST_ALLOW))
+			continue;
+		act = a, *which = i;
+		if (m)
+			*m = first;
+		if (a == BLOCKLIST_ALLOW)
+			break;
+	}
+	return act;
+}
+
 /* ---- line formats ---- */
 
 /* Names of the machine itself that hosts-format lists carry in their header. */

@@ -108,6 +108,15 @@ enum blocklist_action blocklist_match(const struct blocklist *bl, const struct b
 				      struct blocklist_match *m);
 
 /*
+ * What the lists of a view decide for q, in order: ALLOW when an allow entry of any of them
+ * matches (allow entries win), else the action of the first list with a matching entry, or
+ * NONE. *which gets the deciding list's index and m (may be NULL) its entry.
+ */
+enum blocklist_action blocklist_decide(struct blocklist *const *lists, size_t n,
+				       const struct blocklist_query *q, size_t *which,
+				       struct blocklist_match *m);
+
+/*
  * The answer for RPZ local data (action DATA) to q, as localdata_answer; 0 when the list has
  * none for it.
  */

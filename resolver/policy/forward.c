@@ -88,3 +88,11 @@ bool forward_elsewhere(const struct forward *f, const struct view *v,
 			       */
 	return s.zone_len != asked->zone_len || memcmp(s.zone, asked->zone, s.zone_len) != 0;
 }
+
+bool forward_within(const struct forward *f, const struct view *v, const uint8_t *lname,
+		    size_t lname_len, const uint8_t *zone, size_t zone_len)
+{
+	struct forward_set fs = forward_lookup(f, v, lname, lname_len);
+	return (fs.rule == FORWARD_ZONE || fs.rule == FORWARD_STUB) &&
+	       msg_name_under(fs.zone, fs.zone_len, zone, zone_len);
+}

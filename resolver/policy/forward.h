@@ -63,6 +63,13 @@ struct forward_set forward_lookup(const struct forward *f, const struct view *v,
 				  const uint8_t *lname, size_t lname_len);
 
 /*
+ * Does a forward or stub zone at or inside zone (lower-case wire) take lname in view v? The
+ * default local zones give way to such zones (special.h).
+ */
+bool forward_within(const struct forward *f, const struct view *v, const uint8_t *lname,
+		    size_t lname_len, const uint8_t *zone, size_t zone_len);
+
+/*
  * Is lname, a name inside the bailiwick zone of the upstreams `asked` (forward_lookup's set
  * for the question they are asked, in view v), served by others: does it belong to a forward
  * zone below that bailiwick other than the one `asked` was chosen for? Then those upstreams
