@@ -286,20 +286,24 @@ static bool explain_blocked(const struct view *v, const struct msg_query *q, FIL
 {
 	if (!v->n_lists)
 		return false;
-	struct blocklist_query bq;
-	blocklist_query_init(&bq, q->lname, q->qname_len);
 	struct blocklist_match m;
 	size_t which;
-	enum blocklist_action a = blocklist_decide(v->lists, v->n_lists, &bq, &which, &m);
+	enum blocklist_action a =
+	    blocklist_decide(v->lists, v->n_lists, q->lname, q->qname_len, &which, &m);
 	if (a == BLOCKLIST_NONE) {
 		fprintf(out, "blocklists: no entry of the view's %zu list(s) matches\n",
 			v->n_lists);
 		return false;
 	}
 	const char *list = blocklist_name(v->lists[which]);
-	char name[MSG_MAX_NAME * 4 + 1];
-	fprintf(out, "blocklist %s: entry %s at %s:%u: %s\n", list,
-		msg_name_to_str(m.name, m.name_len, name, sizeof(name)), m.file, (unsigned)m.line,
+	char name[MSG_MAX_NAME * 4 + 1], at[16] = "";
+	uint32_t line;
+	const char *file = blocklist_where(v->lists[which], &m, &line);
+	if (line)
+		snprintf(at, sizeof(at), ":%u", (unsigned)line);
+	fprintf(out, "blocklist %s: entry %s at %s%s: %s\n", list,
+		msg_name_to_str(m.name, m.name_len, name, sizeof(name)),
+		file ? file : "(a file changed since the list was loaded)", at,
 		a == BLOCKLIST_ALLOW ? "allows it" : "blocks it");
 	if (a == BLOCKLIST_ALLOW) {
 		fprintf(out, "an allow entry wins: not blocked\n");

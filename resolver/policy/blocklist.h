@@ -18,11 +18,12 @@
  * of an allow file allows its name and the names below it.
  *
  * Matching: an allow entry (or passthru) that matches the name or any name above it wins;
- * else the longest matching entry decides. Lookups allocate nothing and look at each suffix
- * of the name once: a hash over the labels from the right gives every suffix's hash in one
- * pass, and one open-addressing table per list holds the entries (lower-case wire names with
- * their action, file and line, packed in one arena: about 30 bytes per name). A loaded list
- * is immutable and may be read from any thread.
+ * else the longest matching entry decides. Lookups allocate nothing. A tail filter (two bits
+ * per entry's last 8 bytes) turns most names away at once; the others look at each suffix
+ * whose label count some entry has, in one open-addressing table per list (lower-case wire
+ * names with their actions packed in one arena, 2 bytes more than the name, and a 4-byte slot
+ * in a table three quarters full), hashed in 8-byte words from the right. A loaded
+ * list is immutable and may be read from any thread.
  */
 #ifndef MEGDNS_BLOCKLIST_H
 #define MEGDNS_BLOCKLIST_H
@@ -35,8 +36,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BLOCKLIST_MAX_FILE  (1u << 30) /* bytes of one list file */
-#define BLOCKLIST_MAX_FILES 255        /* files + allow files of one list */
+#define BLOCKLIST_MAX_FILE   (1u << 30) /* bytes of one list file */
+#define BLOCKLIST_MAX_FILES  255        /* files + allow files of one list */
+#define BLOCKLIST_MAX_LABELS 62         /* labels of an entry: longer names are bad lines */
 
 enum blocklist_action {
 	BLOCKLIST_NONE,
@@ -59,20 +61,9 @@ struct blocklist_counts {
 
 struct blocklist;
 
-/* The suffix hashes of one query name, computed once for every list a view has. */
-struct blocklist_query {
-	const uint8_t *lname;
-	size_t len;
-	size_t n; /* suffixes, the name itself first */
-	uint8_t off[128];
-	uint64_t hash[128];
-};
-
 /* What matched: the action and where it came from. */
 struct blocklist_match {
 	enum blocklist_action action;
-	const char *file; /* owned by the list */
-	uint32_t line;
 	uint8_t name[MSG_MAX_NAME]; /* the entry that matched, lower-case wire */
 	size_t name_len;
 };
@@ -100,20 +91,30 @@ const struct blocklist_counts *blocklist_counts(const struct blocklist *bl);
 bool blocklist_same(const struct blocklist *bl, char *const *files, size_t n_files,
 		    char *const *allow, size_t n_allow);
 
-/* Prepare q for lname (lower-case wire, len bytes). */
-void blocklist_query_init(struct blocklist_query *q, const uint8_t *lname, size_t len);
-
-/* Does bl decide q? Returns its action (NONE: no entry matches) and fills m when not NONE. */
-enum blocklist_action blocklist_match(const struct blocklist *bl, const struct blocklist_query *q,
+/*
+ * Does bl decide lname (a lower-case wire name of len bytes, root label included)? Returns
+ * its action (NONE: no
+ * entry matches) and fills m (may be NULL) when not NONE.
+ */
+enum blocklist_action blocklist_match(const struct blocklist *bl, const uint8_t *lname, size_t len,
 				      struct blocklist_match *m);
 
 /*
- * What the lists of a view decide for q, in order: ALLOW when an allow entry of any of them
+ * Where m's entry comes from: the first of bl's files that gives its name m's action (owned
+ * by bl), and in *line its line there (0 in an RPZ zone), found by reading the files again:
+ * the table keeps neither, they would cost a sixth of its memory. NULL when no file has it
+ * any more (a file changed since it was loaded, or cannot be read). For explain, not queries.
+ */
+const char *blocklist_where(const struct blocklist *bl, const struct blocklist_match *m,
+			    uint32_t *line);
+
+/*
+ * What the lists of a view decide for lname, in order: ALLOW when an allow entry of any of them
  * matches (allow entries win), else the action of the first list with a matching entry, or
  * NONE. *which gets the deciding list's index and m (may be NULL) its entry.
  */
 enum blocklist_action blocklist_decide(struct blocklist *const *lists, size_t n,
-				       const struct blocklist_query *q, size_t *which,
+				       const uint8_t *lname, size_t len, size_t *which,
 				       struct blocklist_match *m);
 
 /*

@@ -76,14 +76,12 @@ static void fuzz_ask(const struct blocklist *bl, const struct localdata *ld, con
 	memcpy(q.qname, ldns_rdf_data(d), q.qname_len);
 	memcpy(q.lname, ldns_rdf_data(d), q.qname_len);
 	ldns_rdf_deep_free(d);
-	struct blocklist_query bq;
-	blocklist_query_init(&bq, q.lname, q.qname_len);
 	struct blocklist_match m;
 	static const uint16_t types[] = {1, 28, 12, 16, 255};
 	uint8_t out[512];
 	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 		q.qtype = types[t];
-		if (bl && blocklist_match(bl, &bq, &m) == BLOCKLIST_DATA) {
+		if (bl && blocklist_match(bl, q.lname, q.qname_len, &m) == BLOCKLIST_DATA) {
 			size_t n = blocklist_answer(bl, &q, out, sizeof(out));
 			ldns_pkt *p = NULL;
 			if (n && (n > sizeof(out) || ldns_wire2pkt(&p, out, n) != LDNS_STATUS_OK))
