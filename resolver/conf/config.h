@@ -76,6 +76,10 @@ struct config_view {
 	size_t n_local_forward;
 	struct config_zone *hosts; /* hosts: /etc/hosts-format files */
 	size_t n_hosts;
+	struct config_zone *leases; /* leases: DHCP lease files */
+	size_t n_leases;
+	char *lease_domain; /* lease-domain: "lan.home.arpa.", required with leases */
+	struct config_pos lease_domain_pos;
 	struct config_list_ref *blocklists; /* blocklists: checked in this order */
 	size_t n_blocklists;
 	enum config_block_answer block_answer; /* block-answer, default nxdomain */

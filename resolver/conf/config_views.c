@@ -73,6 +73,20 @@ static int config_list_ref_item(struct confread *p, const struct yaml_node *node
 	return 0;
 }
 
+static int config_lease_domain(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config_view *view = obj;
+	int rc = confread_scalar(p, v, "lease-domain");
+	if (rc < 0)
+		return rc;
+	free(view->lease_domain);
+	view->lease_domain = config_dname(v->text);
+	if (!view->lease_domain || !strcmp(view->lease_domain, "."))
+		return confread_fail(p, v, "lease-domain '%s' is not a domain name", v->text);
+	view->lease_domain_pos = config_pos_of(v);
+	return 0;
+}
+
 static int config_block_answer(struct confread *p, const struct yaml_node *v, void *obj)
 {
 	struct config_view *view = obj;
@@ -117,6 +131,11 @@ const struct confread_key config_view_keys[CONFIG_N_VIEW_KEYS] = {
     {"hosts", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, hosts, n_hosts),
      .item_size = sizeof(struct config_zone), .item = config_zone_item,
      .doc = "/etc/hosts-format files whose names the view answers (and their PTR)"},
+    {"leases", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, leases, n_leases),
+     .item_size = sizeof(struct config_zone), .item = config_zone_item,
+     .doc = "DHCP lease files (dnsmasq, Kea memfile CSV): HOST.lease-domain and its PTR"},
+    {"lease-domain", CONFREAD_FUNC, .fn = config_lease_domain,
+     .doc = "the domain the leases' hostnames are answered under (lan.home.arpa.)"},
     {"blocklists", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, blocklists, n_blocklists),
      .item_size = sizeof(struct config_list_ref), .item = config_list_ref_item,
      .doc = "names of top-level blocklists this view applies"},
@@ -144,6 +163,11 @@ int config_views(struct confread *p, const struct yaml_node *v, void *obj)
 			return rc;
 		if (!view->name)
 			return confread_fail(p, s->node, "view has no 'name'");
+		if (view->n_leases && !view->lease_domain)
+			return confread_fail(p, yaml_get(s->node, "leases"),
+					     "view '%s' has leases but no lease-domain to answer "
+					     "them under (lease-domain: lan.home.arpa.)",
+					     view->name);
 		for (const struct config_view *o = c->views; o < view; o++)
 			if (!strcmp(o->name, view->name))
 				return confread_fail(p, yaml_get(s->node, "name"),
@@ -173,6 +197,10 @@ void config_free_view(struct config_view *v)
 	for (size_t i = 0; v->hosts && i < v->n_hosts; i++)
 		free(v->hosts[i].path);
 	free(v->hosts);
+	for (size_t i = 0; v->leases && i < v->n_leases; i++)
+		free(v->leases[i].path);
+	free(v->leases);
+	free(v->lease_domain);
 	for (size_t i = 0; v->blocklists && i < v->n_blocklists; i++)
 		free(v->blocklists[i].name);
 	free(v->blocklists);
@@ -272,7 +300,7 @@ char **config_data_files(const struct config *cfg, size_t *n)
 	for (size_t i = 0; i < cfg->n_blocklists; i++)
 		cap += cfg->blocklists[i].n_files + cfg->blocklists[i].n_allow;
 	for (size_t i = 0; i < cfg->n_views; i++)
-		cap += cfg->views[i].n_hosts;
+		cap += cfg->views[i].n_hosts + cfg->views[i].n_leases;
 	char **out = xcalloc(cap, sizeof(*out));
 	*n = 0;
 	for (size_t i = 0; i < cfg->n_blocklists; i++) {
@@ -282,8 +310,11 @@ char **config_data_files(const struct config *cfg, size_t *n)
 		for (size_t k = 0; k < b->n_allow; k++)
 			out[(*n)++] = b->allow[k].path;
 	}
-	for (size_t i = 0; i < cfg->n_views; i++)
+	for (size_t i = 0; i < cfg->n_views; i++) {
 		for (size_t k = 0; k < cfg->views[i].n_hosts; k++)
 			out[(*n)++] = cfg->views[i].hosts[k].path;
+		for (size_t k = 0; k < cfg->views[i].n_leases; k++)
+			out[(*n)++] = cfg->views[i].leases[k].path;
+	}
 	return out;
 }

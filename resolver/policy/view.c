@@ -3,6 +3,7 @@
  */
 #include "policy/view.h"
 #include "policy/hosts.h"
+#include "policy/leases.h"
 
 #include <ldns/ldns.h>
 
@@ -51,7 +52,33 @@ const struct view *view_select(const struct view_set *vs, const struct sockaddr 
 	return NULL;
 }
 
-/* Load one view's zones, hosts files and records into v->local. */
+/* The view's lease files into v->local, each host under lease-domain. */
+static int view_leases(struct view *v, const struct config *cfg, struct notes *notes, char *err,
+		       size_t errlen)
+{
+	const struct config_view *c = v->cfg;
+	ldns_rdf *d = ldns_dname_new_frm_str(c->lease_domain);
+	if (!d) {
+		snprintf(err, errlen, "%s:%d:%d: lease-domain %s: no domain name", cfg->path,
+			 c->lease_domain_pos.line, c->lease_domain_pos.col, c->lease_domain);
+		return -EINVAL;
+	}
+	ldns_dname2canonical(d);
+	char why[1024];
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < c->n_leases; i++) {
+		const struct config_zone *l = &c->leases[i];
+		r = leases_load(v->local, l->path, ldns_rdf_data(d), ldns_rdf_size(d), notes, why,
+				sizeof(why));
+		if (r < 0)
+			snprintf(err, errlen, "%s:%d:%d: lease file %s", cfg->path, l->pos.line,
+				 l->pos.col, why);
+	}
+	ldns_rdf_deep_free(d);
+	return r;
+}
+
+/* Load one view's zones, hosts files, leases and records into v->local. */
 static int view_load(struct view *v, const struct config *cfg, struct notes *notes, char *err,
 		     size_t errlen)
 {
@@ -81,6 +108,8 @@ static int view_load(struct view *v, const struct config *cfg, struct notes *not
 			return r;
 		}
 	}
+	if (c->n_leases && view_leases(v, cfg, notes, err, errlen) < 0)
+		return -EINVAL;
 	for (size_t i = 0; i < c->n_records; i++) {
 		int r = localdata_add_record(v->local, c->records[i].text, why, sizeof(why));
 		if (r < 0) {

@@ -1,14 +1,16 @@
 /*
  * fuzz_lists.c -- the text files megdns reads besides its config: blocklists in every format
- * (hosts, domains, Adblock, RPZ), allow files, and views' hosts files. The input is written to
- * a file in a private folder and loaded as a blocklist (its first byte picks: a list file or
- * an allow file beside a fixed list) and as a hosts file; then names are matched against the
- * list and asked of the hosts data, and every answer must fit its buffer and parse.
+ * (hosts, domains, Adblock, RPZ), allow files, views' hosts files and DHCP lease files
+ * (dnsmasq, Kea CSV). The input is written to a file in a private folder and loaded as a
+ * blocklist (its first byte picks: a list file or an allow file beside a fixed list), as a
+ * hosts file and as a lease file; then names are matched against the list and asked of the
+ * hosts and lease data, and every answer must fit its buffer and parse.
  * While a file loads, fopen refuses every path but the input itself, so an RPZ's $INCLUDE
  * reads nothing of the machine.
  */
 #include "policy/blocklist.h"
 #include "policy/hosts.h"
+#include "policy/leases.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -58,6 +60,8 @@ static const char *const names[] = {"ads.example.",
 				    "example.",
 				    "x.example.",
 				    "nas.home.arpa.",
+				    "laptop.home.arpa.",
+				    "50.1.168.192.in-addr.arpa.",
 				    "nx.rpz.test.",
 				    "a.nx.rpz.test.",
 				    "garden.rpz.test.",
@@ -113,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		       : blocklist_load(&bl, "fuzz", &in, 1, NULL, 0, &notes, err, sizeof(err));
 	struct localdata *ld = localdata_new();
 	hosts_load(ld, input, &notes, err, sizeof(err));
+	leases_load(ld, input, (const uint8_t *)"\4home\4arpa", 11, &notes, err, sizeof(err));
 	loading = false;
 	localdata_finish(ld);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
