@@ -55,6 +55,20 @@ static size_t hostsfile_field(const char *t, size_t len, size_t *pos, const char
 	return i - b;
 }
 
+int hostsfile_addr(const char *text, size_t len, uint8_t *out)
+{
+	char a[64];
+	if (len == 0 || len >= sizeof(a))
+		return 0;
+	memcpy(a, text, len);
+	a[len] = '\0';
+	if (inet_pton(AF_INET, a, out) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, a, out) == 1)
+		return AF_INET6;
+	return 0;
+}
+
 enum hostsfile_kind hostsfile_parse_line(const char *text, size_t len, struct hostsfile_line *out)
 {
 	const char *hash = memchr(text, '#', len);
@@ -65,16 +79,8 @@ enum hostsfile_kind hostsfile_parse_line(const char *text, size_t len, struct ho
 	size_t fl = hostsfile_field(text, len, &pos, &f);
 	if (fl == 0)
 		return HOSTSFILE_BLANK;
-	char a[64];
-	if (fl >= sizeof(a))
-		return HOSTSFILE_BAD;
-	memcpy(a, f, fl);
-	a[fl] = '\0';
-	if (inet_pton(AF_INET, a, out->addr) == 1)
-		out->family = AF_INET;
-	else if (inet_pton(AF_INET6, a, out->addr) == 1)
-		out->family = AF_INET6;
-	else
+	out->family = hostsfile_addr(f, fl, out->addr);
+	if (!out->family)
 		return HOSTSFILE_BAD;
 	out->n = 0;
 	while ((fl = hostsfile_field(text, len, &pos, &f)) > 0) {

@@ -28,6 +28,12 @@ struct hostsfile_line {
 	size_t name_len[HOSTSFILE_MAX_NAMES];
 };
 
+/*
+ * An IPv4 or IPv6 address of len bytes of text into out (4 or 16 bytes, network order).
+ * Returns AF_INET, AF_INET6, or 0 when it is no address.
+ */
+int hostsfile_addr(const char *text, size_t len, uint8_t *out);
+
 /* Parse one line of len bytes (no newline needed; a '\r' at the end is ignored). */
 enum hostsfile_kind hostsfile_parse_line(const char *text, size_t len, struct hostsfile_line *out);
 

@@ -4,7 +4,6 @@
 #include "dns/leasefile.h"
 #include "dns/hostsfile.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -53,18 +52,8 @@ static bool lf_number(const char *t, size_t n, int64_t *out)
 
 static bool lf_addr(const char *t, size_t n, struct leasefile_lease *l)
 {
-	char a[64];
-	if (n == 0 || n >= sizeof(a))
-		return false;
-	memcpy(a, t, n);
-	a[n] = 0;
-	if (inet_pton(AF_INET, a, l->addr) == 1)
-		l->family = AF_INET;
-	else if (inet_pton(AF_INET6, a, l->addr) == 1)
-		l->family = AF_INET6;
-	else
-		return false;
-	return true;
+	l->family = hostsfile_addr(t, n, l->addr);
+	return l->family != 0;
 }
 
 /* The first label of a hostname into l->label; false when there is none to take. */

@@ -9,7 +9,6 @@
 #include "policy/localdata.h"
 #include "util/xalloc.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,11 +163,8 @@ static void bl_line(struct bl_load *L, const char *t, size_t len, size_t line)
 	size_t field = 0; /* the line is not NUL-terminated: strcspn would read the whole file */
 	while (field < len && t[field] != ' ' && t[field] != '\t')
 		field++;
-	char a[64];
 	uint8_t addr[16];
-	if (field < sizeof(a) &&
-	    (memcpy(a, t, field), a[field] = 0,
-	     inet_pton(AF_INET, a, addr) == 1 || inet_pton(AF_INET6, a, addr) == 1)) {
+	if (hostsfile_addr(t, field, addr)) {
 		bl_hosts_line(L, t, len, line);
 		return;
 	}
