@@ -80,6 +80,9 @@ struct config_view {
 	size_t n_leases;
 	char *lease_domain; /* lease-domain: "lan.home.arpa.", required with leases */
 	struct config_pos lease_domain_pos;
+	bool rebind_protection; /* rebind-protection, default true */
+	char **private_domains; /* private-domains: absolute, lower case */
+	size_t n_private_domains;
 	struct config_list_ref *blocklists; /* blocklists: checked in this order */
 	size_t n_blocklists;
 	enum config_block_answer block_answer; /* block-answer, default nxdomain */

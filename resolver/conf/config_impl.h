@@ -30,7 +30,7 @@ char *config_dname(const char *name);
 int config_views(struct confread *p, const struct yaml_node *v, void *obj);
 void config_free_view(struct config_view *v);
 extern const struct confread_key config_view_keys[];
-#define CONFIG_N_VIEW_KEYS 13 /* config_view_keys has as many rows (checked there) */
+#define CONFIG_N_VIEW_KEYS 15 /* config_view_keys has as many rows (checked there) */
 
 /* blocklists: (config_views.c), and the check that views name only lists that exist. */
 int config_blocklists(struct confread *p, const struct yaml_node *v, void *obj);

@@ -87,6 +87,17 @@ static int config_lease_domain(struct confread *p, const struct yaml_node *v, vo
 	return 0;
 }
 
+/* A private-domains entry: a domain name, lower case, absolute. */
+static int config_private_domain_item(struct confread *p, const struct yaml_node *node, void *slot)
+{
+	char **name = slot;
+	*name = config_dname(node->text);
+	if (!*name)
+		return confread_fail(p, node, "private-domains: '%s' is not a domain name",
+				     node->text);
+	return 0;
+}
+
 static int config_block_answer(struct confread *p, const struct yaml_node *v, void *obj)
 {
 	struct config_view *view = obj;
@@ -139,6 +150,12 @@ const struct confread_key config_view_keys[CONFIG_N_VIEW_KEYS] = {
     {"blocklists", CONFREAD_LIST, CONFREAD_ARRAY(struct config_view, blocklists, n_blocklists),
      .item_size = sizeof(struct config_list_ref), .item = config_list_ref_item,
      .doc = "names of top-level blocklists this view applies"},
+    {"rebind-protection", CONFREAD_BOOL, CONFREAD_FIELD(struct config_view, rebind_protection),
+     .def = 1, .doc = "strip answers from outside that point names to private addresses"},
+    {"private-domains", CONFREAD_LIST,
+     CONFREAD_ARRAY(struct config_view, private_domains, n_private_domains),
+     .item_size = sizeof(char *), .item = config_private_domain_item,
+     .doc = "names whose upstream answers may hold private addresses"},
     {"block-answer", CONFREAD_FUNC, .fn = config_block_answer,
      .doc = "what a blocked name gets: nxdomain (default), null (0.0.0.0 / ::) or refused"},
 };
@@ -156,6 +173,7 @@ int config_views(struct confread *p, const struct yaml_node *v, void *obj)
 	c->views = xcalloc((size_t)n, sizeof(*c->views));
 	c->n_views = (size_t)n;
 	for (struct config_view *view = c->views; s; s = s->next, view++) {
+		confread_defaults(config_view_keys, CONFIG_N_VIEW_KEYS, view);
 		int rc =
 		    confread_map(p, s->node, "view", config_view_keys, CONFIG_N_VIEW_KEYS, view);
 		view->pos = config_pos_of(s->node);
@@ -201,6 +219,9 @@ void config_free_view(struct config_view *v)
 		free(v->leases[i].path);
 	free(v->leases);
 	free(v->lease_domain);
+	for (size_t i = 0; v->private_domains && i < v->n_private_domains; i++)
+		free(v->private_domains[i]);
+	free(v->private_domains);
 	for (size_t i = 0; v->blocklists && i < v->n_blocklists; i++)
 		free(v->blocklists[i].name);
 	free(v->blocklists);

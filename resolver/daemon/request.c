@@ -225,6 +225,8 @@ static inline void request_answer(struct request_ctx *ctx, const struct request_
 				    "DNSSEC validation failed");
 		return;
 	}
+	if ((d->sec & CACHE_SEC_PRIVATE) && request_rebind(ctx, who))
+		return;
 	if (prefix) {
 		request_reply_chain(ctx, who, source, prefix, prefix_len, d);
 		return;

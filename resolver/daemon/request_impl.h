@@ -38,6 +38,12 @@ void request_reply_error(struct request_ctx *ctx, const struct request_who *who,
 			 enum stats_source source, enum msg_rcode rcode, int ede, const char *text);
 
 /* Answers megdns makes itself (request_local.c); each returns true when it answered. */
+
+/*
+ * A resolved answer with a private address: NODATA with EDE 15 unless the client's view
+ * lets the name have one (rebind.h). The view is chosen again: a fetch may outlast a reload.
+ */
+bool request_rebind(struct request_ctx *ctx, const struct request_who *who);
 bool request_chaos(struct request_ctx *ctx, const struct request_who *who, const struct view *v);
 bool request_blocked(struct request_ctx *ctx, struct request_who *who, const struct view *v);
 bool request_special(struct request_ctx *ctx, const struct request_who *who, const struct view *v);

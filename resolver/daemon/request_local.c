@@ -5,6 +5,7 @@
 #include "daemon/request_impl.h"
 
 #include "policy/forward.h"
+#include "policy/rebind.h"
 #include "policy/special.h"
 
 #include <stdio.h>
@@ -111,6 +112,20 @@ bool request_blocked(struct request_ctx *ctx, struct request_who *who, const str
 	if (a == BLOCKLIST_NONE || a == BLOCKLIST_ALLOW)
 		return false;
 	request_block(ctx, who, v, v->lists[which], a);
+	return true;
+}
+
+bool request_rebind(struct request_ctx *ctx, const struct request_who *who)
+{
+	const struct state *st = ctx->state;
+	const struct server_client *c = who->c;
+	const struct view *v = view_select(&st->views, (const struct sockaddr *)&c->peer,
+					   c->has_local ? (const struct sockaddr *)&c->local : NULL,
+					   c->ifname[0] ? c->ifname : NULL);
+	if (!v || rebind_exempt(&st->fwd, v, who->q->lname, who->q->qname_len, NULL, 0))
+		return false;
+	request_reply_error(ctx, who, STATS_REBIND, MSG_NOERROR, MSG_EDE_BLOCKED,
+			    "private address from outside: rebinding protection");
 	return true;
 }
 

@@ -22,7 +22,7 @@ static const struct {
 static const char *const stats_rcodes[STATS_N_RCODES] = {
     "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "other"};
 static const char *const stats_sources[STATS_N_SOURCES] = {"local", "cache", "upstream", "error",
-							   "stale", "nsec",  "blocked"};
+							   "stale", "nsec",  "blocked",  "rebind"};
 
 const char *stats_type_name(size_t i)
 {

@@ -24,6 +24,7 @@ enum stats_source {
 	STATS_STALE,   /* expired data, served as RFC 8767 allows */
 	STATS_NSEC,    /* NXDOMAIN/NODATA proven by validated NSEC held (RFC 8198) */
 	STATS_BLOCKED, /* a name of one of the view's blocklists */
+	STATS_REBIND,  /* an upstream answer with a private address, stripped (rebind.h) */
 	STATS_N_SOURCES
 };
 

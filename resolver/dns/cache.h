@@ -34,11 +34,13 @@ enum cache_status {
 
 /*
  * The "sec" byte of an entry: its enum cache_status in the low 2 bits, for a bogus answer
- * its RFC 8914 code (6..12) above them.
+ * its RFC 8914 code (6..12) in the 4 bits above them, and CACHE_SEC_PRIVATE when its answer
+ * holds a private address (msg_answer_private: rebinding protection looks at it).
  */
 #define CACHE_SEC(status, ede) ((uint8_t)((status) | ((ede) >= 0 ? (ede) << 2 : 0)))
 #define CACHE_SEC_STATUS(sec)  ((sec)&3)
-#define CACHE_SEC_EDE(sec)     ((sec) >> 2)
+#define CACHE_SEC_EDE(sec)     (((sec) >> 2) & 15)
+#define CACHE_SEC_PRIVATE      0x80
 
 /* A cached reply as seen by a reader; valid until the next call that modifies the cache. */
 struct cache_entry {

@@ -7,11 +7,13 @@
  * packet can neither read out of bounds nor loop, and a name never depends on what follows it.
  */
 #include "dns/msg.h"
+#include "util/addr.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define MSG_TYPE_OPT   41
 #define MSG_EDNS_DO    0x8000
@@ -193,6 +195,19 @@ int msg_walk_init(struct msg_walk *w, const uint8_t *pkt, size_t len)
 	w->left[2] = msg_get16(pkt + 10);
 	w->section = 0;
 	return 0;
+}
+
+bool msg_answer_private(const uint8_t *pkt, size_t len)
+{
+	struct msg_walk w;
+	struct msg_rr rr;
+	if (msg_walk_init(&w, pkt, len) < 0)
+		return false;
+	while (msg_walk_next(&w, &rr) == 1 && rr.section == 1)
+		if ((rr.type == 1 && rr.rdlen == 4 && addr_private(AF_INET, pkt + rr.rdata)) ||
+		    (rr.type == 28 && rr.rdlen == 16 && addr_private(AF_INET6, pkt + rr.rdata)))
+			return true;
+	return false;
 }
 
 int msg_walk_next(struct msg_walk *w, struct msg_rr *rr)

@@ -113,6 +113,12 @@ int msg_walk_init(struct msg_walk *w, const uint8_t *pkt, size_t len);
 int msg_walk_next(struct msg_walk *w, struct msg_rr *rr);
 
 /*
+ * Does the answer section of pkt hold an A or AAAA record with a private address
+ * (addr_private: what DNS rebinding points names to)? A malformed packet holds none.
+ */
+bool msg_answer_private(const uint8_t *pkt, size_t len);
+
+/*
  * Skip a (possibly compressed) name at pkt[*pos]; *pos moves past it. A compression pointer
  * must point to a name wholly before it and not into the 12-byte header. If out is not NULL the
  * uncompressed, lower-cased name is written there (MSG_MAX_NAME bytes) and *outlen set.

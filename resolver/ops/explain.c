@@ -9,6 +9,7 @@
 #include "dnssec/keycache.h"
 #include "policy/localdata.h"
 #include "policy/blocklist.h"
+#include "policy/rebind.h"
 #include "policy/special.h"
 #include "dns/msg.h"
 #include "dns/pkt.h"
@@ -355,6 +356,8 @@ static int explain_answer(struct threads *th, const struct state *st, const stru
 	}
 	memcpy(q.qname, q.lname, len);
 	q.qname_len = (uint8_t)len;
+	char rebind[512]; /* decided for the name asked, as request_rebind does */
+	rebind_exempt(&st->fwd, v, q.lname, q.qname_len, rebind, sizeof(rebind));
 	size_t n = localdata_answer(v->local, &q, body, sizeof(body));
 	uint8_t target[MSG_MAX_NAME];
 	size_t tlen = 0;
@@ -386,6 +389,7 @@ static int explain_answer(struct threads *th, const struct state *st, const stru
 		threads_each(th, explain_cut_job, &cut);
 	}
 	explain_dnssec(st, a->name, &fs, out);
+	fprintf(out, "%s\n", rebind);
 	return 0;
 }
 

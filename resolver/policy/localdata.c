@@ -573,6 +573,13 @@ static const struct ld_node *ld_live(const ldns_rbtree_t *t, const ldns_rdf *nam
 	return n && (n->expire == 0 || n->expire > (int64_t)time(NULL)) ? n : NULL;
 }
 
+bool localdata_holds(const struct localdata *ld, const uint8_t *lname, size_t len)
+{
+	ldns_rdf name = ld_view(lname, len);
+	return ld_zone_for(ld, &name) || (ld->records->count && ld_find(ld->records, &name)) ||
+	       ld_live(ld->names, &name);
+}
+
 /*
  * Records first (only their own name and type); then hosts and leases (every type of their
  * names); then the longest enclosing zone, whose own data wins over a made-up PTR.

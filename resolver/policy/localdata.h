@@ -91,6 +91,12 @@ size_t localdata_overlaps(const struct localdata *ld, localdata_overlap_cb cb, v
 bool localdata_empty(const struct localdata *ld);
 
 /*
+ * Is lname (lower-case wire) the view's own: inside one of its zones, or a name of its
+ * records, hosts or leases? Rebinding protection leaves such names alone.
+ */
+bool localdata_holds(const struct localdata *ld, const uint8_t *lname, size_t len);
+
+/*
  * Answer q from local data. When the query is covered (a zone holds or encloses the name, a
  * record has its name and type, a host or made-up PTR has the name), write the reply body -- header
  * with q's ID and opcode, QR, AA (zone and record answers alike), RD copied, RA set, rcode; q's

@@ -551,7 +551,9 @@ static int cachefile_close_entry(const struct cachefile_open *o, uint64_t elapse
 	*out = cachefile_entry_new(s, key_len, body_len, n);
 	(*out)->ttl = (uint32_t)(o->left - elapsed);
 	(*out)->rcode = o->rcode;
-	(*out)->sec = o->sec;
+	(*out)->sec = o->sec; /* the dump keeps no rebinding mark: it comes from the records */
+	if (msg_answer_private(s->body, body_len))
+		(*out)->sec |= CACHE_SEC_PRIVATE;
 	return 0;
 }
 

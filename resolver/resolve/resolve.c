@@ -154,6 +154,8 @@ static void resolve_complete(struct resolve *r, struct answer *ans, uint8_t sec)
 	uint32_t ttl = ans->ttl;
 	if (CACHE_SEC_STATUS(sec) == CACHE_BOGUS && ttl > RESOLVE_BOGUS_TTL)
 		ttl = RESOLVE_BOGUS_TTL;
+	if (msg_answer_private(ans->body, ans->len))
+		sec |= CACHE_SEC_PRIVATE; /* marked once: each view decides when it answers */
 	answer_free(r->ans);
 	r->ans = ans;
 	r->sec = sec;

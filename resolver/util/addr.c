@@ -400,3 +400,22 @@ bool prefix_covers(const struct prefix *outer, const struct prefix *inner)
 		return false;
 	return prefix_bits_equal(outer->bytes, inner->bytes, outer->len);
 }
+
+static bool addr_private4(const uint8_t *a)
+{
+	return a[0] == 10 || a[0] == 127 || a[0] == 0 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+	       (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254);
+}
+
+bool addr_private(int family, const uint8_t *a)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	if (family == AF_INET)
+		return addr_private4(a);
+	if (!memcmp(a, mapped, 12))
+		return addr_private4(a + 12);
+	bool zero = true; /* :: and ::1 */
+	for (int i = 0; i < 15; i++)
+		zero = zero && a[i] == 0;
+	return (zero && a[15] <= 1) || (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+}

@@ -68,6 +68,13 @@ bool addr_is_wildcard(const struct addr *a);
 bool addr_is_loopback(const struct addr *a);
 
 /*
+ * Is the address (family AF_INET or AF_INET6, 4 or 16 bytes) one that names on the internet
+ * must not point to, as DNS rebinding does: RFC 1918, 127/8, 0/8, 169.254/16, ::, ::1,
+ * fc00::/7, fe80::/10, and IPv4-mapped forms of the IPv4 ones?
+ */
+bool addr_private(int family, const uint8_t *a);
+
+/*
  * What a user can do about binding a failing with err (a negative errno), as text to follow
  * strerror: " (...)"; "" when there is nothing to add. Port 53 without root fails with EACCES,
  * which alone reads like a file permission problem.

@@ -16,7 +16,7 @@
 		printf 'big2 IN TXT "%s-%s"\n' "$i" "$(printf 'y%.0s' $(seq 1 196))"
 	done
 	# 2000 A records in one RRset (~32 KB, more records than megdns tracks TTLs for).
-	for i in $(seq 0 1999); do echo "huge IN A 10.$((i / 250)).$((i % 250)).1"; done
+	for i in $(seq 0 1999); do echo "huge IN A 198.18.$((i / 250)).$((i % 250))"; done
 } >example.test.zone
 start_nsd up 127.0.0.10 53 example.test.:example.test.zone
 dqs 127.0.0.10 53 +norec +bufsize=1232 +notcp +ignore big.example.test. TXT

@@ -367,11 +367,35 @@ START_TEST(ifname_valid)
 }
 END_TEST
 
+static bool priv(const char *text)
+{
+	uint8_t a[16];
+	int family = strchr(text, ':') ? AF_INET6 : AF_INET;
+	ck_assert_int_eq(inet_pton(family, text, a), 1);
+	return addr_private(family, a);
+}
+
+START_TEST(private_addresses)
+{
+	const char *yes[] = {"10.0.0.1",  "172.16.0.1",     "172.31.255.255", "192.168.1.1",
+			     "127.0.0.1", "0.0.0.0",        "169.254.1.1",    "::",
+			     "::1",       "fd00::1",        "fc00::1",        "fe80::1",
+			     "febf::1",   "::ffff:10.1.2.3"};
+	const char *no[] = {"192.0.2.1",   "172.15.0.1", "172.32.0.1", "100.64.0.1",    "8.8.8.8",
+			    "2001:db8::1", "fec0::1",    "::2",        "::ffff:8.8.8.8"};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		ck_assert_msg(priv(yes[i]), "%s is private", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		ck_assert_msg(!priv(no[i]), "%s is not private", no[i]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("addr");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, parse_ipv4);
+	tcase_add_test(tc, private_addresses);
 	tcase_add_test(tc, parse_ipv6);
 	tcase_add_test(tc, parse_scope);
 	tcase_add_test(tc, parse_rejects);
