@@ -417,5 +417,6 @@ bool addr_private(int family, const uint8_t *a)
 	bool zero = true; /* :: and ::1 */
 	for (int i = 0; i < 15; i++)
 		zero = zero && a[i] == 0;
-	return (zero && a[15] <= 1) || (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+	return (zero && a[15] <= 1) || (a[0] & 0xfe) == 0xfc ||
+	       (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
 }
