@@ -106,6 +106,10 @@ struct config {
 	/* server: */
 	struct addr *listen; /* default 127.0.0.1@53 and ::1@53 */
 	size_t n_listen;
+	struct addr *proxy_listen; /* proxy-protocol.listen: queries behind a PROXY header */
+	size_t n_proxy_listen;
+	struct prefix *proxy_from; /* proxy-protocol.from: who may send such headers */
+	size_t n_proxy_from;
 	bool view_query;              /* server.view-query, default true */
 	uint16_t edns_buffer_size;    /* server.edns-buffer-size, default 1232 */
 	uint32_t tcp_idle_timeout_ms; /* server.tcp-idle-timeout (seconds in YAML), default 10 s */

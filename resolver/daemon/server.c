@@ -7,6 +7,7 @@
  * go; the server itself once its last handle and connection are gone.
  */
 #include "daemon/server_impl.h"
+#include "dns/proxy.h"
 
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -27,6 +28,7 @@ void server_maybe_free(struct server *s)
 		free(s->udp);
 		free(s->tcp);
 		free(s->batch);
+		free(s->proxy_from);
 		free(s);
 	}
 }
@@ -103,6 +105,30 @@ void server_configure(struct server *s, const struct config *cfg)
 {
 	s->tcp_idle_ms = cfg->tcp_idle_timeout_ms;
 	s->tcp_max = cfg->tcp_max_connections;
+	free(s->proxy_from); /* the config may go before the server: a copy */
+	s->proxy_from = xcalloc(cfg->n_proxy_from + 1, sizeof(*s->proxy_from));
+	if (cfg->n_proxy_from)
+		memcpy(s->proxy_from, cfg->proxy_from, cfg->n_proxy_from * sizeof(*s->proxy_from));
+	s->n_proxy_from = cfg->n_proxy_from;
+}
+
+void server_client_proxied(struct server_client *c, const struct proxy_header *h)
+{
+	c->proxied = true;
+	c->via = c->peer;
+	c->via_local = c->local;
+	if (!h->local) {
+		c->peer = h->src;
+		c->local = h->dst;
+	}
+}
+
+bool server_proxy_allowed(const struct server *s, const struct sockaddr_storage *sa)
+{
+	for (size_t i = 0; i < s->n_proxy_from; i++)
+		if (prefix_match(&s->proxy_from[i], (const struct sockaddr *)sa, NULL))
+			return true;
+	return false;
 }
 
 int server_probe(const struct config *cfg, char *err, size_t errlen)
@@ -110,10 +136,12 @@ int server_probe(const struct config *cfg, char *err, size_t errlen)
 	/* Listeners use SO_REUSEPORT so the workers can share a port, which would also let a
 	 * second megdns join silently and take part of the traffic. A socket without the
 	 * option cannot bind where anyone listens: try one per address first. */
-	for (size_t i = 0; i < cfg->n_listen; i++) {
+	for (size_t i = 0; i < cfg->n_listen + cfg->n_proxy_listen; i++) {
 		static const int types[] = {SOCK_DGRAM, SOCK_STREAM};
 		for (size_t k = 0; k < 2; k++) {
-			const struct addr *a = &cfg->listen[i];
+			const struct addr *a = i < cfg->n_listen
+						   ? &cfg->listen[i]
+						   : &cfg->proxy_listen[i - cfg->n_listen];
 			int type = types[k];
 			int fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC, 0), one = 1, r = 0;
 			if (fd < 0)
@@ -142,15 +170,17 @@ int server_probe(const struct config *cfg, char *err, size_t errlen)
 }
 
 int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query_cb, void *ud,
-		struct server **out, char *err, size_t errlen)
+		uint64_t *rejected, struct server **out, char *err, size_t errlen)
 {
 	struct server *s = xcalloc(1, sizeof(*s));
 	s->loop = loop;
 	s->query_cb = query_cb;
 	s->query_ud = ud;
+	s->rejected = rejected;
 	s->batch = xcalloc(1, sizeof(*s->batch));
-	s->udp = xcalloc(cfg->n_listen + 1, sizeof(*s->udp));
-	s->tcp = xcalloc(cfg->n_listen + 1, sizeof(*s->tcp));
+	size_t n = cfg->n_listen + cfg->n_proxy_listen;
+	s->udp = xcalloc(n + 1, sizeof(*s->udp));
+	s->tcp = xcalloc(n + 1, sizeof(*s->tcp));
 	for (unsigned i = 0; i < SERVER_UDP_BATCH; i++) {
 		s->batch->rx_iov[i] = (struct iovec){s->batch->rx_buf[i], SERVER_UDP_RX};
 		s->batch->rx[i].msg_hdr.msg_iov = &s->batch->rx_iov[i];
@@ -162,10 +192,13 @@ int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query
 	s->open_handles++;
 	uv_check_start(&s->flush, server_udp_flush_check_cb);
 	int r = 0;
-	for (size_t i = 0; i < cfg->n_listen && r == 0; i++) {
-		r = server_udp_open(s, &cfg->listen[i], err, errlen);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		bool proxy = i >= cfg->n_listen;
+		const struct addr *a =
+		    proxy ? &cfg->proxy_listen[i - cfg->n_listen] : &cfg->listen[i];
+		r = server_udp_open(s, a, proxy, err, errlen);
 		if (r == 0)
-			r = server_tcp_listen(s, &cfg->listen[i], err, errlen);
+			r = server_tcp_listen(s, a, proxy, err, errlen);
 	}
 	if (r < 0) {
 		server_close(s);

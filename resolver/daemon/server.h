@@ -35,6 +35,10 @@ struct server_client {
 	bool has_local;
 	unsigned ifindex;         /* arrival interface, 0 if unknown */
 	char ifname[IF_NAMESIZE]; /* its name, "" if unknown */
+	/* A PROXY listener's client: peer and local are the addresses its header carried, and
+	 * UDP replies go to the proxy (via) from the address it wrote to (via_local). */
+	bool proxied;
+	struct sockaddr_storage via, via_local;
 };
 
 /*
@@ -52,14 +56,16 @@ typedef void (*server_query_cb)(void *ud, const struct server_client *c, const u
 				size_t len);
 
 /*
- * Open UDP and TCP listeners on every cfg->listen address on loop; each query received is
- * passed to query_cb(ud, ...). On error returns a negative errno with err set ("listen
- * 127.0.0.1@53: Address already in use"), and nothing stays open.
+ * Open UDP and TCP listeners on every cfg->listen and cfg->proxy_listen address on loop; each
+ * query received is passed to query_cb(ud, ...). On a PROXY listener a datagram or connection
+ * from outside proxy-protocol.from, or without a well-formed header, is dropped or closed and
+ * counted in rejected[0] or rejected[1]. On error returns a negative errno with err set
+ * ("listen 127.0.0.1@53: Address already in use"), and nothing stays open.
  */
 int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query_cb, void *ud,
-		struct server **out, char *err, size_t errlen);
+		uint64_t *rejected, struct server **out, char *err, size_t errlen);
 
-/* Apply reloadable settings (TCP idle timeout, connection limit). */
+/* Apply reloadable settings (TCP idle timeout, connection limit, proxy-protocol.from). */
 void server_configure(struct server *s, const struct config *cfg);
 
 /* Stop listening, close every connection; the server frees itself once libuv is done. */

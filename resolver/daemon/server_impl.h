@@ -25,6 +25,7 @@
 #define SERVER_UDP_RCVBUF  (4 << 20)
 #define SERVER_TCP_PENDING 64         /* pipelined queries in progress per connection */
 #define SERVER_TCP_WQ_MAX  (1u << 20) /* bytes queued to a slow reader before we give up */
+#define SERVER_PROXY_MAX   1024       /* bytes of a PROXY header (v2 TLVs included) taken on TCP */
 #define SERVER_IFCACHE     32
 #define SERVER_IFCACHE_MS  2000
 
@@ -33,12 +34,14 @@ struct server_udp {
 	uv_poll_t poll;
 	int fd;
 	bool wildcard;
+	bool proxy; /* every datagram starts with a PROXY v2 header */
 	struct addr addr;
 };
 
 struct server_tcp_listener {
 	struct server *srv;
 	uv_tcp_t handle;
+	bool proxy; /* every connection starts with a PROXY v1 or v2 header */
 };
 
 struct server_tcp {
@@ -56,6 +59,7 @@ struct server_tcp {
 	bool incomplete; /* an incomplete frame is held */
 	bool eof;        /* the client has sent all it will (half-close) */
 	bool shutting;   /* answers written, FIN on its way */
+	bool proxy_wait; /* a PROXY listener's connection before its header */
 	struct server_tcp *prev, *next;
 };
 
@@ -106,8 +110,18 @@ struct server {
 	bool closing;
 	struct server_ifname ifcache[SERVER_IFCACHE];
 	struct server_batch *batch;
-	uv_check_t flush; /* sends replies queued during a loop iteration */
+	uv_check_t flush;          /* sends replies queued during a loop iteration */
+	struct prefix *proxy_from; /* proxy-protocol.from: who may send PROXY headers */
+	size_t n_proxy_from;
+	uint64_t *rejected; /* [0] PROXY senders not in from, [1] bad headers */
 };
+
+/* May the proxy at sa send PROXY headers (proxy-protocol.from)? */
+bool server_proxy_allowed(const struct server *s, const struct sockaddr_storage *sa);
+
+struct proxy_header;
+/* c came through a proxy: it is the client h names (a LOCAL header: the proxy itself). */
+void server_client_proxied(struct server_client *c, const struct proxy_header *h);
 
 /* server.c */
 /* A bound, non-blocking socket for a listen address (UDP or TCP); fd or a negative errno. */
@@ -117,7 +131,7 @@ void server_maybe_free(struct server *s);
 
 /* server_udp.c */
 /* Open a UDP listener on a (s->udp has room); 0 or a negative errno with err set. */
-int server_udp_open(struct server *s, const struct addr *a, char *err, size_t errlen);
+int server_udp_open(struct server *s, const struct addr *a, bool proxy, char *err, size_t errlen);
 /* Queue (or send) the reply pkt to the UDP client c. */
 void server_udp_send(const struct server_client *c, const uint8_t *pkt, size_t len);
 /* Close u's handle and socket. */
@@ -127,7 +141,7 @@ void server_udp_flush_check_cb(uv_check_t *check);
 
 /* server_tcp.c */
 /* Open a TCP listener on a (s->tcp has room); 0 or a negative errno with err set. */
-int server_tcp_listen(struct server *s, const struct addr *a, char *err, size_t errlen);
+int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, char *err, size_t errlen);
 /* Close listener l. */
 void server_tcp_listener_close(struct server_tcp_listener *l);
 /* Send one frame on t; a connection that cannot take it is closed. */

@@ -9,6 +9,7 @@
  * so it is freed only when it is closed and the last such query has let go.
  */
 #include "daemon/server_impl.h"
+#include "dns/proxy.h"
 
 #include "dns/msg.h"
 #include "util/log.h"
@@ -126,6 +127,30 @@ static void server_tcp_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
 	*buf = uv_buf_init((char *)space, (unsigned)n);
 }
 
+/*
+ * A PROXY listener's connection before its header: take the header off the bytes held, and
+ * the client it names. False while it is incomplete, or when it is bad (closed, counted).
+ */
+static bool server_tcp_proxy(struct server_tcp *t)
+{
+	size_t len;
+	const uint8_t *held = framer_peek(&t->in, &len);
+	struct proxy_header h;
+	int hl = proxy_parse(held, len, true, &h);
+	if (hl == 0 && len < SERVER_PROXY_MAX)
+		return false; /* more to come; the frame deadline bounds how long */
+	if (hl <= 0) {
+		t->srv->rejected[1]++;
+		server_tcp_close(t);
+		return false;
+	}
+	struct server_client *c = &t->client;
+	server_client_proxied(c, &h);
+	framer_skip(&t->in, (size_t)hl);
+	t->proxy_wait = false;
+	return true;
+}
+
 static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
 	struct server_tcp *t = stream->data;
@@ -144,6 +169,8 @@ static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_
 	if (nread == 0)
 		return;
 	framer_commit(&t->in, (size_t)nread);
+	if (t->proxy_wait && !server_tcp_proxy(t))
+		return;
 	server_tcp_frames(t);
 	server_tcp_update_reading(t);
 }
@@ -269,6 +296,12 @@ static void server_tcp_accept_cb(uv_stream_t *listener, int status)
 	struct server_client *c = &t->client;
 	int len = sizeof(c->peer);
 	uv_tcp_getpeername(&t->handle, (struct sockaddr *)&c->peer, &len);
+	if (l->proxy && !server_proxy_allowed(s, &c->peer)) {
+		s->rejected[0]++;
+		server_tcp_close(t);
+		return;
+	}
+	t->proxy_wait = l->proxy;
 	len = sizeof(c->local);
 	c->has_local = uv_tcp_getsockname(&t->handle, (struct sockaddr *)&c->local, &len) == 0;
 	c->tcp = t;
@@ -307,7 +340,7 @@ void server_tcp_send(struct server_tcp *t, const uint8_t *pkt, size_t len)
 	}
 }
 
-int server_tcp_listen(struct server *s, const struct addr *a, char *err, size_t errlen)
+int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, char *err, size_t errlen)
 {
 	char buf[ADDR_STRLEN];
 	int fd = server_socket(a, SOCK_STREAM), r = fd;
@@ -322,6 +355,7 @@ int server_tcp_listen(struct server *s, const struct addr *a, char *err, size_t 
 	}
 	struct server_tcp_listener *l = &s->tcp[s->n_tcp++];
 	l->srv = s;
+	l->proxy = proxy;
 	uv_tcp_init(s->loop, &l->handle);
 	l->handle.data = l;
 	s->open_handles++;

@@ -10,6 +10,7 @@
  */
 #include "daemon/server_impl.h"
 
+#include "dns/proxy.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -65,6 +66,29 @@ static void server_udp_pktinfo(struct msghdr *mh, struct server_client *c)
 	}
 }
 
+/*
+ * A PROXY listener's datagram: from a sender of proxy-protocol.from, with a v2 header in
+ * front. c becomes the client the header names (a LOCAL header: the proxy itself). Returns
+ * the header's length, or -1 when the datagram is dropped (counted).
+ */
+static int server_udp_proxy(struct server_udp *u, struct server_client *c, const uint8_t *pkt,
+			    size_t len)
+{
+	struct server *s = u->srv;
+	struct proxy_header h;
+	if (!server_proxy_allowed(s, &c->peer)) {
+		s->rejected[0]++;
+		return -1;
+	}
+	int hl = proxy_parse(pkt, len, false, &h);
+	if (hl <= 0) {
+		s->rejected[1]++;
+		return -1;
+	}
+	server_client_proxied(c, &h);
+	return hl;
+}
+
 /* Turn received datagram i of the batch into a client and hand it to the pipeline. */
 static void server_udp_one(struct server_udp *u, struct server_batch *b, unsigned i)
 {
@@ -72,6 +96,7 @@ static void server_udp_one(struct server_udp *u, struct server_batch *b, unsigne
 	struct server_client c;
 	memset(&c, 0, offsetof(struct server_client, ifname));
 	c.ifname[0] = '\0';
+	c.proxied = false;
 	c.udp = u;
 	struct msghdr *mh = &b->rx[i].msg_hdr;
 	if (mh->msg_flags & MSG_TRUNC)
@@ -84,7 +109,12 @@ static void server_udp_one(struct server_udp *u, struct server_batch *b, unsigne
 	}
 	const char *ifn = server_udp_ifname(s, c.ifindex);
 	memcpy(c.ifname, ifn, sizeof(c.ifname));
-	s->query_cb(s->query_ud, &c, b->rx_buf[i], b->rx[i].msg_len);
+	const uint8_t *pkt = b->rx_buf[i];
+	size_t len = b->rx[i].msg_len;
+	int hl = u->proxy ? server_udp_proxy(u, &c, pkt, len) : 0;
+	if (hl < 0)
+		return;
+	s->query_cb(s->query_ud, &c, pkt + hl, len - (size_t)hl);
 }
 
 /* Send the queued replies; a full socket buffer drops the rest, as the network would. */
@@ -149,9 +179,11 @@ static void server_udp_poll_cb(uv_poll_t *poll, int status, int events)
 static void server_udp_msg(const struct server_client *c, struct msghdr *mh, struct iovec *iov,
 			   union server_ctl *ctl)
 {
-	mh->msg_name = (void *)&c->peer;
-	mh->msg_namelen = c->peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-							: sizeof(struct sockaddr_in);
+	const struct sockaddr_storage *to = c->proxied ? &c->via : &c->peer;
+	const struct sockaddr_storage *from = c->proxied ? &c->via_local : &c->local;
+	mh->msg_name = (void *)to;
+	mh->msg_namelen =
+	    to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	mh->msg_iov = iov;
 	mh->msg_iovlen = 1;
 	mh->msg_control = NULL;
@@ -162,9 +194,9 @@ static void server_udp_msg(const struct server_client *c, struct msghdr *mh, str
 	memset(ctl, 0, sizeof(*ctl));
 	mh->msg_control = ctl->buf;
 	struct cmsghdr *cm = (struct cmsghdr *)ctl->buf;
-	if (c->local.ss_family == AF_INET) {
+	if (from->ss_family == AF_INET) {
 		struct in_pktinfo pi = {0};
-		pi.ipi_spec_dst = ((const struct sockaddr_in *)&c->local)->sin_addr;
+		pi.ipi_spec_dst = ((const struct sockaddr_in *)from)->sin_addr;
 		cm->cmsg_level = IPPROTO_IP;
 		cm->cmsg_type = IP_PKTINFO;
 		cm->cmsg_len = CMSG_LEN(sizeof(pi));
@@ -172,7 +204,7 @@ static void server_udp_msg(const struct server_client *c, struct msghdr *mh, str
 		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
 	} else {
 		struct in6_pktinfo pi = {0};
-		pi.ipi6_addr = ((const struct sockaddr_in6 *)&c->local)->sin6_addr;
+		pi.ipi6_addr = ((const struct sockaddr_in6 *)from)->sin6_addr;
 		pi.ipi6_ifindex = c->ifindex;
 		cm->cmsg_level = IPPROTO_IPV6;
 		cm->cmsg_type = IPV6_PKTINFO;
@@ -203,13 +235,13 @@ void server_udp_send(const struct server_client *c, const uint8_t *pkt, size_t l
 	b->tx_sock = c->udp;
 	unsigned i = b->n_tx++;
 	memcpy(b->tx_buf[i], pkt, len);
-	memcpy(&b->tx_peer[i], &c->peer, sizeof(c->peer));
+	memcpy(&b->tx_peer[i], c->proxied ? &c->via : &c->peer, sizeof(c->peer));
 	b->tx_iov[i] = (struct iovec){b->tx_buf[i], len};
 	server_udp_msg(c, &b->tx[i].msg_hdr, &b->tx_iov[i], &b->tx_ctl[i]);
 	b->tx[i].msg_hdr.msg_name = &b->tx_peer[i];
 }
 
-int server_udp_open(struct server *s, const struct addr *a, char *err, size_t errlen)
+int server_udp_open(struct server *s, const struct addr *a, bool proxy, char *err, size_t errlen)
 {
 	char buf[ADDR_STRLEN];
 	int fd = server_socket(a, SOCK_DGRAM);
@@ -223,6 +255,7 @@ int server_udp_open(struct server *s, const struct addr *a, char *err, size_t er
 	u->fd = fd;
 	u->addr = *a;
 	u->wildcard = addr_is_wildcard(a);
+	u->proxy = proxy;
 	uv_poll_init(s->loop, &u->poll, fd);
 	u->poll.data = u;
 	s->open_handles++;

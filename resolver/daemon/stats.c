@@ -164,6 +164,8 @@ void stats_add(struct stats *dst, const struct stats *src)
 		dst->auth[i] += src->auth[i];
 	dst->prefetches += src->prefetches;
 	dst->busy += src->busy;
+	for (size_t i = 0; i < 2; i++)
+		dst->proxy_rejected[i] += src->proxy_rejected[i];
 }
 
 void stats_reset(struct stats *s)
@@ -181,6 +183,7 @@ void stats_reset(struct stats *s)
 	memset(s->auth, 0, sizeof(s->auth));
 	s->prefetches = 0;
 	s->busy = 0;
+	memset(s->proxy_rejected, 0, sizeof(s->proxy_rejected));
 }
 
 const char *stats_auth_name(size_t i)
@@ -220,4 +223,6 @@ void stats_print(const struct stats *s, FILE *out)
 			(unsigned long long)s->auth[i]);
 	fprintf(out, "cache.prefetches %llu\n", (unsigned long long)s->prefetches);
 	fprintf(out, "inflight.busy %llu\n", (unsigned long long)s->busy);
+	fprintf(out, "proxy.rejected.sender %llu\nproxy.rejected.header %llu\n",
+		(unsigned long long)s->proxy_rejected[0], (unsigned long long)s->proxy_rejected[1]);
 }

@@ -62,6 +62,8 @@ struct stats {
 	uint64_t auth[STATS_N_AUTH]; /* queries to authoritative servers, by outcome */
 	uint64_t prefetches;         /* refreshes started by a hit near expiry (cache.prefetch) */
 	uint64_t busy; /* misses answered SERVFAIL to make room (server.max-inflight) */
+	uint64_t
+	    proxy_rejected[2]; /* PROXY listeners: [0] a sender not in from, [1] a bad header */
 };
 
 /* Bucket upper bounds in microseconds, for the exposition (the last is +Inf). */

@@ -62,7 +62,8 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 	stats_set_views(&w->stats, &state->views);
 	request_ctx_init(&w->rq, loop, state, w->cache, w->fetches, &w->stats);
 	w->rq.negcache = w->negcache;
-	int r = server_open(loop, cfg, request_query_cb, &w->rq, &w->server, err, errlen);
+	int r = server_open(loop, cfg, request_query_cb, &w->rq, w->stats.proxy_rejected,
+			    &w->server, err, errlen);
 	if (r < 0) {
 		w->state = NULL;
 		worker_free(w);

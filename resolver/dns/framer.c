@@ -60,6 +60,17 @@ int framer_next(struct framer *f, const uint8_t **msg, size_t *len)
 	return 1;
 }
 
+const uint8_t *framer_peek(const struct framer *f, size_t *len)
+{
+	*len = f->len - f->off;
+	return f->buf + f->off;
+}
+
+void framer_skip(struct framer *f, size_t n)
+{
+	f->off += n < f->len - f->off ? n : f->len - f->off;
+}
+
 size_t framer_pending(const struct framer *f)
 {
 	return f->len - f->off;

@@ -45,6 +45,13 @@ void framer_commit(struct framer *f, size_t n);
  */
 int framer_next(struct framer *f, const uint8_t **msg, size_t *len);
 
+/*
+ * The bytes held that framer_next has not handed out yet, without taking them; and dropping
+ * n of them from the front (a PROXY header before the first frame).
+ */
+const uint8_t *framer_peek(const struct framer *f, size_t *len);
+void framer_skip(struct framer *f, size_t n);
+
 /* Bytes held that framer_next has not handed out yet. */
 size_t framer_pending(const struct framer *f);
 

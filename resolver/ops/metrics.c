@@ -227,6 +227,13 @@ void metrics_write(const struct control_host *host, FILE *out)
 		     "Misses answered SERVFAIL (resolver busy): overload, shed the heaviest "
 		     "client's first.");
 	fprintf(out, "megdns_busy_total %llu\n", (unsigned long long)s->stats.busy);
+	metrics_head(out, "megdns_proxy_rejected_total", "counter",
+		     "Datagrams dropped and connections closed on PROXY listeners: a sender not "
+		     "in proxy-protocol.from, or a missing or malformed header.");
+	fprintf(out, "megdns_proxy_rejected_total{reason=\"sender\"} %llu\n",
+		(unsigned long long)s->stats.proxy_rejected[0]);
+	fprintf(out, "megdns_proxy_rejected_total{reason=\"header\"} %llu\n",
+		(unsigned long long)s->stats.proxy_rejected[1]);
 	metrics_head(out, "megdns_dnssec_total", "counter", "Fetched answers by DNSSEC outcome.");
 	for (int i = 0; i < 4; i++)
 		fprintf(out, "megdns_dnssec_total{status=\"%s\"} %llu\n", sec[i],

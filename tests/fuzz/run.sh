@@ -43,6 +43,7 @@ min_cov() {
 	fuzz_upstream) echo 60 ;; # 60 s ~115
 	fuzz_negcache) echo 80 ;; # seeds 96, 30 s ~140
 	fuzz_lists) echo 250 ;;   # 30 s ~595
+	fuzz_proxy) echo 80 ;;    # 30 s ~159
 	*) echo 50 ;;
 	esac
 }
