@@ -393,6 +393,21 @@ static int explain_answer(struct threads *th, const struct state *st, const stru
 	return 0;
 }
 
+/* Through a PROXY listener a query is the client its header names, not the proxy's. */
+static void explain_proxy(const struct config *cfg, FILE *out)
+{
+	if (!cfg->n_proxy_listen)
+		return;
+	char buf[ADDR_STRLEN];
+	fprintf(out, "through the PROXY listener(s)");
+	for (size_t i = 0; i < cfg->n_proxy_listen; i++)
+		fprintf(out, " %s", addr_format(&cfg->proxy_listen[i], buf, sizeof(buf)));
+	fprintf(out, ", a query is this client when its PROXY header names it (senders:");
+	for (size_t i = 0; i < cfg->n_proxy_from; i++)
+		fprintf(out, " %s", prefix_format(&cfg->proxy_from[i], buf, sizeof(buf)));
+	fprintf(out, ")\n");
+}
+
 int explain_run(struct state *st, struct threads *th, const struct explain_args *args, FILE *out)
 {
 	struct explain_args a = *args;
@@ -404,6 +419,7 @@ int explain_run(struct state *st, struct threads *th, const struct explain_args 
 		*at = '\0';
 	fprintf(out, "client %s%s%s\n", text, a.ifname ? " on interface " : "",
 		a.ifname ? a.ifname : "");
+	explain_proxy(st->cfg, out);
 	const struct view *v =
 	    view_select(&st->views, (const struct sockaddr *)&a.client.ss,
 			a.has_dest ? (const struct sockaddr *)&a.dest.ss : NULL, a.ifname);

@@ -134,6 +134,10 @@ assert_match "$m" 'megdns_proxy_rejected_total\{reason="sender"\} [1-9]' "metric
 assert_match "$m" 'megdns_proxy_rejected_total\{reason="header"\} [3-9]' "metrics count missing and malformed headers"
 assert_match "$m" 'megdns_queries_total\{view="lan"' "the carried clients are counted in their view"
 
+ctl explain 192.168.1.70 nas.home.arpa
+expect_ctl_out "^through the PROXY listener\(s\) 127\.0\.0\.1@5301, a query is this client when its PROXY header names it \(senders: 127\.0\.0\.1/32\)" "explain says how a proxied query becomes this client"
+expect_ctl_out "view lan:" "explain: the carried address's view"
+
 # proxy-protocol without from is refused at start
 cat >bad.yaml <<'EOF2'
 server:
