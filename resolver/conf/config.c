@@ -121,55 +121,6 @@ static int config_user(struct confread *p, const struct yaml_node *v, void *obj)
 	return 0;
 }
 
-static const struct confread_key proxy_keys[] = {
-    {"listen", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config, proxy_listen, n_proxy_listen),
-     .doc = "addresses whose UDP and TCP queries start with a PROXY header (v2; v1 on TCP)"},
-    {"from", CONFREAD_PREFIXES, CONFREAD_ARRAY(struct config, proxy_from, n_proxy_from),
-     .doc = "the proxies (frp, nginx, haproxy) that may send headers; others are dropped"},
-};
-
-/* A proxy-protocol listener is one of its own: no address of server.listen (or its default). */
-static int config_proxy_apart(struct confread *p, const struct yaml_node *root,
-			      const struct config *c)
-{
-	struct addr defaults[2];
-	addr_parse("127.0.0.1", 53, &defaults[0]);
-	addr_parse("::1", 53, &defaults[1]);
-	const struct addr *l = c->n_listen ? c->listen : defaults;
-	size_t n = c->n_listen ? c->n_listen : 2;
-	for (size_t i = 0; i < c->n_proxy_listen; i++)
-		for (size_t j = 0; j < n; j++)
-			if (addr_equal(&c->proxy_listen[i], &l[j]))
-				return confread_fail(
-				    p,
-				    yaml_get(yaml_get(yaml_get(root, "server"), "proxy-protocol"),
-					     "listen"),
-				    "proxy-protocol.listen: an address of server.listen too; PROXY "
-				    "listeners need addresses (or ports) of their own");
-	return 0;
-}
-
-/* proxy-protocol: its own listeners, and who may send them headers. */
-static int config_proxy(struct confread *p, const struct yaml_node *v, void *obj)
-{
-	struct config *c = obj;
-	int rc = confread_map(p, v, "proxy-protocol", CONFREAD_KEYS(proxy_keys), obj);
-	if (rc < 0)
-		return rc;
-	if (c->n_proxy_listen && !c->n_proxy_from)
-		return confread_fail(p, v,
-				     "proxy-protocol needs 'from': the addresses of the proxies "
-				     "that may send PROXY headers (anyone else could claim any "
-				     "client address)");
-	for (size_t i = 0; i < c->n_proxy_listen; i++)
-		for (size_t j = 0; j < i; j++)
-			if (addr_equal(&c->proxy_listen[i], &c->proxy_listen[j]))
-				return confread_fail(
-				    p, yaml_get(v, "listen"),
-				    "proxy-protocol.listen names an address twice");
-	return 0;
-}
-
 static const struct confread_key server_keys[] = {
     {"listen", CONFREAD_FUNC, .fn = config_listen,
      .doc = "addresses to answer on, ADDR[%IF][@PORT]; default 127.0.0.1@53, ::1@53"},
@@ -199,6 +150,8 @@ static const struct confread_key server_keys[] = {
      .doc = "drop root to this user once the sockets are bound"},
     {"proxy-protocol", CONFREAD_FUNC, .fn = config_proxy,
      .doc = "listeners behind frp, nginx or haproxy: the PROXY header names the client"},
+    {"tls", CONFREAD_FUNC, .fn = config_tls,
+     .doc = "DNS over TLS (RFC 7858) listeners, with their certificate and key"},
 };
 
 static int config_server(struct confread *p, const struct yaml_node *v, void *obj)
@@ -555,7 +508,9 @@ static const struct confread_key top_keys[] = {
 static const struct confread_section config_sections[] = {
     {"", "at the top level", CONFREAD_KEYS(top_keys)},
     {"server.", "under server:", CONFREAD_KEYS(server_keys)},
-    {"server.proxy-protocol.", "under server.proxy-protocol:", CONFREAD_KEYS(proxy_keys)},
+    {"server.proxy-protocol.", "under server.proxy-protocol:", config_proxy_keys,
+     CONFIG_N_PROXY_KEYS},
+    {"server.tls.", "under server.tls:", config_tls_keys, CONFIG_N_TLS_KEYS},
     {"cache.", "under cache:", CONFREAD_KEYS(cache_keys)},
     {"dnssec.", "under dnssec:", CONFREAD_KEYS(dnssec_keys)},
     {"control.", "under control:", CONFREAD_KEYS(control_keys)},
@@ -667,7 +622,7 @@ static int config_walk(struct confread *p)
 				     yaml_type_name(root));
 	int rc = confread_map(p, root, "", CONFREAD_KEYS(top_keys), config_of(p));
 	if (rc == 0)
-		rc = config_proxy_apart(p, root, config_of(p));
+		rc = config_listeners_apart(p, root, config_of(p));
 	return rc < 0 ? rc : config_views_resolve(p, config_of(p));
 }
 
@@ -727,6 +682,9 @@ void config_free(struct config *cfg)
 	free(cfg->listen);
 	free(cfg->proxy_listen);
 	free(cfg->proxy_from);
+	free(cfg->tls_listen);
+	free(cfg->tls_cert.path);
+	free(cfg->tls_key.path);
 	free(cfg->upstreams);
 	for (size_t i = 0; cfg->fwd_zones && i < cfg->n_fwd_zones; i++) {
 		free(cfg->fwd_zones[i].name);

@@ -110,8 +110,11 @@ struct config {
 	size_t n_proxy_listen;
 	struct prefix *proxy_from; /* proxy-protocol.from: who may send such headers */
 	size_t n_proxy_from;
-	bool view_query;              /* server.view-query, default true */
-	uint16_t edns_buffer_size;    /* server.edns-buffer-size, default 1232 */
+	struct addr *tls_listen; /* tls.listen: DNS over TLS, port 853 by default */
+	size_t n_tls_listen;
+	struct config_zone tls_cert, tls_key; /* tls.certificate, tls.key (paths, positions) */
+	bool view_query;                      /* server.view-query, default true */
+	uint16_t edns_buffer_size;            /* server.edns-buffer-size, default 1232 */
 	uint32_t tcp_idle_timeout_ms; /* server.tcp-idle-timeout (seconds in YAML), default 10 s */
 	uint32_t tcp_max_connections; /* server.tcp-max-connections, default 256 */
 	uint32_t max_inflight;        /* server.max-inflight: misses per worker, default 4096 */

@@ -39,4 +39,14 @@ void config_free_blocklist(struct config_blocklist *bl);
 extern const struct confread_key config_blocklist_keys[];
 #define CONFIG_N_BLOCKLIST_KEYS 3
 
+/* server.proxy-protocol and server.tls (config_listen.c), and the check that no address
+ * serves two kinds of listener. */
+int config_proxy(struct confread *p, const struct yaml_node *v, void *obj);
+int config_tls(struct confread *p, const struct yaml_node *v, void *obj);
+int config_listeners_apart(struct confread *p, const struct yaml_node *root,
+			   const struct config *c);
+extern const struct confread_key config_proxy_keys[], config_tls_keys[];
+#define CONFIG_N_PROXY_KEYS 2
+#define CONFIG_N_TLS_KEYS   3
+
 #endif

@@ -2,6 +2,7 @@
  * state.c -- build and reference-count the serving state. See state.h.
  */
 #include "policy/state.h"
+#include "util/tls.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -67,6 +68,22 @@ static int state_hints(struct state *s, char *err, size_t errlen)
 	return r;
 }
 
+/* server.tls: the certificate and key, read now (at reload too): errors point at the config. */
+static int state_tls(struct state *s, char *err, size_t errlen)
+{
+	const struct config *c = s->cfg;
+	if (!c->n_tls_listen)
+		return 0;
+	char why[1024];
+	s->tls = tls_server_ctx(c->tls_cert.path, c->tls_key.path, "dot", why, sizeof(why));
+	if (!s->tls) {
+		snprintf(err, errlen, "%s:%d:%d: tls: %s", c->path, c->tls_cert.pos.line,
+			 c->tls_cert.pos.col, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int state_load(const char *config_path, const struct state *reuse, struct state **out, char *err,
 	       size_t errlen)
 {
@@ -87,6 +104,8 @@ int state_load(const char *config_path, const struct state *reuse, struct state 
 	r = state_hints(s, err, errlen);
 	if (r == 0)
 		r = state_anchors(s, err, errlen);
+	if (r == 0)
+		r = state_tls(s, err, errlen);
 	if (r < 0)
 		goto fail_fwd;
 	s->warned_unprovable = xcalloc(s->fwd.n_zones + 1, sizeof(*s->warned_unprovable));
@@ -96,6 +115,7 @@ int state_load(const char *config_path, const struct state *reuse, struct state 
 	*out = s;
 	return 0;
 fail_fwd:
+	anchor_set_free(s->anchors);
 	free(s->hints);
 	forward_close(&s->fwd);
 fail_views:
@@ -118,6 +138,7 @@ void state_unref(struct state *s)
 	if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) > 1)
 		return;
 	anchor_set_free(s->anchors);
+	SSL_CTX_free(s->tls);
 	free(s->hints);
 	free(s->warned_unprovable);
 	forward_close(&s->fwd);

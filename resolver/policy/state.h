@@ -23,6 +23,7 @@ struct state {
 	struct forward fwd;
 	struct anchor_set *anchors; /* NULL when dnssec.validation is off */
 	struct hints *hints;        /* the root servers to start from: recursion.root-hints */
+	struct ssl_ctx_st *tls;     /* server.tls's context (util/tls.h), NULL without listeners */
 	atomic_uint refs;           /* workers on several threads hold references */
 	/* Per forward zone (fwd.zones order): warned that validation cannot prove it. The one
 	 * thing that changes after the build: a log-once flag, set by any worker. */
