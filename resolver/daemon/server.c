@@ -29,6 +29,7 @@ void server_maybe_free(struct server *s)
 		free(s->tcp);
 		free(s->batch);
 		free(s->proxy_from);
+		free(s->tls_buf);
 		free(s);
 	}
 }
@@ -123,6 +124,11 @@ void server_client_proxied(struct server_client *c, const struct proxy_header *h
 	}
 }
 
+void server_set_tls(struct server *s, SSL_CTX *ctx)
+{
+	s->tls_ctx = ctx; /* open connections keep a reference to the one they were made from */
+}
+
 bool server_proxy_allowed(const struct server *s, const struct sockaddr_storage *sa)
 {
 	for (size_t i = 0; i < s->n_proxy_from; i++)
@@ -180,7 +186,8 @@ int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query
 	s->batch = xcalloc(1, sizeof(*s->batch));
 	size_t n = cfg->n_listen + cfg->n_proxy_listen;
 	s->udp = xcalloc(n + 1, sizeof(*s->udp));
-	s->tcp = xcalloc(n + 1, sizeof(*s->tcp));
+	s->tcp = xcalloc(n + cfg->n_tls_listen + 1, sizeof(*s->tcp));
+	s->tls_buf = xmalloc(SERVER_TLS_BUF);
 	for (unsigned i = 0; i < SERVER_UDP_BATCH; i++) {
 		s->batch->rx_iov[i] = (struct iovec){s->batch->rx_buf[i], SERVER_UDP_RX};
 		s->batch->rx[i].msg_hdr.msg_iov = &s->batch->rx_iov[i];
@@ -198,8 +205,10 @@ int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query
 		    proxy ? &cfg->proxy_listen[i - cfg->n_listen] : &cfg->listen[i];
 		r = server_udp_open(s, a, proxy, err, errlen);
 		if (r == 0)
-			r = server_tcp_listen(s, a, proxy, err, errlen);
+			r = server_tcp_listen(s, a, proxy, false, err, errlen);
 	}
+	for (size_t i = 0; i < cfg->n_tls_listen && r == 0; i++)
+		r = server_tcp_listen(s, &cfg->tls_listen[i], false, true, err, errlen);
 	if (r < 0) {
 		server_close(s);
 		return r;

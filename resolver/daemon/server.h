@@ -65,6 +65,10 @@ typedef void (*server_query_cb)(void *ud, const struct server_client *c, const u
 int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query_cb, void *ud,
 		uint64_t *rejected, struct server **out, char *err, size_t errlen);
 
+/* The server.tls context new DoT connections are made from (the state's; NULL: none). */
+struct ssl_ctx_st;
+void server_set_tls(struct server *s, struct ssl_ctx_st *ctx);
+
 /* Apply reloadable settings (TCP idle timeout, connection limit, proxy-protocol.from). */
 void server_configure(struct server *s, const struct config *cfg);
 

@@ -13,6 +13,7 @@
 #include "dns/framer.h"
 
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -23,9 +24,11 @@
 #define SERVER_UDP_RX      4096 /* larger queries arrive cut (MSG_TRUNC) and are dropped */
 #define SERVER_UDP_TX      4096 /* larger replies are sent on their own */
 #define SERVER_UDP_RCVBUF  (4 << 20)
-#define SERVER_TCP_PENDING 64         /* pipelined queries in progress per connection */
-#define SERVER_TCP_WQ_MAX  (1u << 20) /* bytes queued to a slow reader before we give up */
-#define SERVER_PROXY_MAX   1024       /* bytes of a PROXY header (v2 TLVs included) taken on TCP */
+#define SERVER_TCP_PENDING 64          /* pipelined queries in progress per connection */
+#define SERVER_TCP_WQ_MAX  (1u << 20)  /* bytes queued to a slow reader before we give up */
+#define SERVER_PROXY_MAX   1024        /* bytes of a PROXY header (v2 TLVs included) taken on TCP */
+#define SERVER_TLS_BUF     (16u << 10) /* ciphertext read at once (one TLS record) */
+#define SERVER_TLS_HS_MS   5000        /* a TLS handshake must be done by then */
 #define SERVER_IFCACHE     32
 #define SERVER_IFCACHE_MS  2000
 
@@ -42,6 +45,7 @@ struct server_tcp_listener {
 	struct server *srv;
 	uv_tcp_t handle;
 	bool proxy; /* every connection starts with a PROXY v1 or v2 header */
+	bool tls;   /* server.tls: DNS over TLS */
 };
 
 struct server_tcp {
@@ -56,10 +60,13 @@ struct server_tcp {
 	unsigned pending;     /* queries not answered yet (each holds the connection) */
 	unsigned handles;     /* open libuv handles */
 	bool closing, reading;
-	bool incomplete; /* an incomplete frame is held */
-	bool eof;        /* the client has sent all it will (half-close) */
-	bool shutting;   /* answers written, FIN on its way */
-	bool proxy_wait; /* a PROXY listener's connection before its header */
+	bool incomplete;      /* an incomplete frame is held */
+	bool eof;             /* the client has sent all it will (half-close) */
+	bool shutting;        /* answers written, FIN on its way */
+	bool proxy_wait;      /* a PROXY listener's connection before its header */
+	SSL *ssl;             /* DNS over TLS (server_tls.c), or NULL */
+	bool handshaken;      /* ... its handshake is done */
+	uint64_t accepted_at; /* loop ms: the handshake's deadline runs from here */
 	struct server_tcp *prev, *next;
 };
 
@@ -114,6 +121,8 @@ struct server {
 	struct prefix *proxy_from; /* proxy-protocol.from: who may send PROXY headers */
 	size_t n_proxy_from;
 	uint64_t *rejected; /* [0] PROXY senders not in from, [1] bad headers */
+	SSL_CTX *tls_ctx;   /* the state's server.tls context, or NULL */
+	uint8_t *tls_buf;   /* ciphertext as libuv reads it, SERVER_TLS_BUF bytes */
 };
 
 /* May the proxy at sa send PROXY headers (proxy-protocol.from)? */
@@ -141,7 +150,8 @@ void server_udp_flush_check_cb(uv_check_t *check);
 
 /* server_tcp.c */
 /* Open a TCP listener on a (s->tcp has room); 0 or a negative errno with err set. */
-int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, char *err, size_t errlen);
+int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, bool tls, char *err,
+		      size_t errlen);
 /* Close listener l. */
 void server_tcp_listener_close(struct server_tcp_listener *l);
 /* Send one frame on t; a connection that cannot take it is closed. */
@@ -151,5 +161,20 @@ void server_tcp_close(struct server_tcp *t);
 /* A query on t is answered later / has been answered. */
 void server_tcp_hold(struct server_tcp *t);
 void server_tcp_release(struct server_tcp *t);
+
+/* A write of a connection: the request and the bytes it sends; server_tcp_write_cb frees it. */
+struct server_write {
+	uv_write_t req;
+	uint8_t data[];
+};
+void server_tcp_write_cb(uv_write_t *req, int status);
+
+/* server_tls.c */
+/* Make t a TLS connection of ctx (server-side); false when OpenSSL cannot. */
+bool server_tls_start(struct server_tcp *t, SSL_CTX *ctx);
+/* Ciphertext read: plaintext into t->in. 1: go on, 0: the client closed TLS, -1: closed. */
+int server_tls_input(struct server_tcp *t, const uint8_t *data, size_t len);
+/* Encrypt and send a whole frame (length prefix included). */
+void server_tls_send(struct server_tcp *t, const uint8_t *frame, size_t len);
 
 #endif

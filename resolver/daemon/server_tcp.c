@@ -46,6 +46,7 @@ static void server_tcp_free_maybe(struct server_tcp *t)
 		t->next->prev = t->prev;
 	s->n_conns--;
 	framer_close(&t->in);
+	SSL_free(t->ssl);
 	free(t);
 	server_maybe_free(s);
 }
@@ -80,6 +81,10 @@ static void server_tcp_arm(struct server_tcp *t)
 	uint64_t now = uv_now(t->srv->loop);
 	bool frame = t->incomplete && t->reading;
 	uint64_t due = (frame ? t->frame_start : t->last_active) + t->srv->tcp_idle_ms;
+	uint32_t hs =
+	    t->srv->tcp_idle_ms < SERVER_TLS_HS_MS ? t->srv->tcp_idle_ms : SERVER_TLS_HS_MS;
+	if (t->ssl && !t->handshaken)
+		due = t->accepted_at + hs; /* a handshake that does not finish costs a slot */
 	uv_timer_start(&t->idle, server_tcp_idle_cb, due > now ? due - now : 0, 0);
 }
 
@@ -123,6 +128,10 @@ static void server_tcp_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *buf)
 	uint8_t *space;
 	size_t n;
 	(void)size;
+	if (t->ssl) { /* ciphertext: decrypted into the framer by server_tls_input */
+		*buf = uv_buf_init((char *)t->srv->tls_buf, SERVER_TLS_BUF);
+		return;
+	}
 	framer_space(&t->in, &space, &n);
 	*buf = uv_buf_init((char *)space, (unsigned)n);
 }
@@ -154,7 +163,6 @@ static bool server_tcp_proxy(struct server_tcp *t)
 static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
 	struct server_tcp *t = stream->data;
-	(void)buf;
 	if (nread == UV_EOF && !t->closing) {
 		t->eof = true;         /* answer what was asked first, then close */
 		t->incomplete = false; /* a frame cut short by EOF is dropped */
@@ -168,11 +176,22 @@ static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_
 	}
 	if (nread == 0)
 		return;
-	framer_commit(&t->in, (size_t)nread);
+	if (!t->ssl) {
+		framer_commit(&t->in, (size_t)nread);
+	} else {
+		int r = server_tls_input(t, (const uint8_t *)buf->base, (size_t)nread);
+		if (r < 0)
+			return;
+		if (r == 0) { /* close_notify: as EOF, answer what was asked first */
+			t->eof = true;
+			t->incomplete = false;
+		}
+	}
 	if (t->proxy_wait && !server_tcp_proxy(t))
 		return;
 	server_tcp_frames(t);
 	server_tcp_update_reading(t);
+	server_tcp_finish_maybe(t);
 }
 
 /*
@@ -302,6 +321,10 @@ static void server_tcp_accept_cb(uv_stream_t *listener, int status)
 		return;
 	}
 	t->proxy_wait = l->proxy;
+	if (l->tls && !server_tls_start(t, s->tls_ctx)) {
+		server_tcp_close(t);
+		return;
+	}
 	len = sizeof(c->local);
 	c->has_local = uv_tcp_getsockname(&t->handle, (struct sockaddr *)&c->local, &len) == 0;
 	c->tcp = t;
@@ -310,12 +333,7 @@ static void server_tcp_accept_cb(uv_stream_t *listener, int status)
 	server_tcp_update_reading(t);
 }
 
-struct server_write {
-	uv_write_t req;
-	uint8_t data[];
-};
-
-static void server_tcp_write_cb(uv_write_t *req, int status)
+void server_tcp_write_cb(uv_write_t *req, int status)
 {
 	(void)status; /* a failed write shows up as a read error and closes the connection */
 	free(req);
@@ -333,6 +351,11 @@ void server_tcp_send(struct server_tcp *t, const uint8_t *pkt, size_t len)
 	t->last_active = uv_now(t->srv->loop);
 	msg_put16(wr->data, (uint16_t)len);
 	memcpy(wr->data + 2, pkt, len);
+	if (t->ssl) {
+		server_tls_send(t, wr->data, 2 + len);
+		free(wr);
+		return;
+	}
 	uv_buf_t b = uv_buf_init((char *)wr->data, (unsigned)(2 + len));
 	if (uv_write(&wr->req, (uv_stream_t *)&t->handle, &b, 1, server_tcp_write_cb) < 0) {
 		free(wr);
@@ -340,7 +363,8 @@ void server_tcp_send(struct server_tcp *t, const uint8_t *pkt, size_t len)
 	}
 }
 
-int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, char *err, size_t errlen)
+int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, bool tls, char *err,
+		      size_t errlen)
 {
 	char buf[ADDR_STRLEN];
 	int fd = server_socket(a, SOCK_STREAM), r = fd;
@@ -356,6 +380,7 @@ int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, char *
 	struct server_tcp_listener *l = &s->tcp[s->n_tcp++];
 	l->srv = s;
 	l->proxy = proxy;
+	l->tls = tls;
 	uv_tcp_init(s->loop, &l->handle);
 	l->handle.data = l;
 	s->open_handles++;
