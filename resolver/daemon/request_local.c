@@ -137,6 +137,17 @@ bool request_special(struct request_ctx *ctx, const struct request_who *who, con
 {
 	const struct state *st = ctx->state;
 	const struct msg_query *q = who->q;
+	if (q->qclass == 1 && ddr_is_query(q->lname, q->qname_len)) { /* RFC 9462 */
+		const struct server_client *c = who->c;
+		size_t n = ddr_answer(&st->ddr, q, c->has_local ? &c->local : NULL, ctx->body,
+				      sizeof(ctx->body));
+		if (n) {
+			struct msg_finish_args a = {.ede = -1};
+			request_send(ctx, who, STATS_LOCAL, ctx->body, n, &a, ctx->reply,
+				     sizeof(ctx->reply));
+			return true;
+		}
+	}
 	int i = special_find(st->views.special, q->lname, q->qname_len);
 	if (i < 0 || v->special_off[i])
 		return false;

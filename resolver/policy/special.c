@@ -46,7 +46,7 @@ static const struct special_extra special_extras[] = {
 
 /* Every default zone but the ranges, which special_names adds. */
 static const char *const special_fixed[] = {
-    "localhost.", "invalid.", "onion.", "home.arpa.",
+    "localhost.", "invalid.", "onion.", "home.arpa.", "resolver.arpa.", /* RFC 9462 */
     /* RFC 6303 4.1; 0/8, 127/8, 169.254/16, TEST-NET-1..3, broadcast */
     "0.in-addr.arpa.", "10.in-addr.arpa.", "127.in-addr.arpa.", "254.169.in-addr.arpa.",
     "168.192.in-addr.arpa.", "2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.",

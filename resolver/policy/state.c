@@ -106,6 +106,8 @@ int state_load(const char *config_path, const struct state *reuse, struct state 
 		r = state_anchors(s, err, errlen);
 	if (r == 0)
 		r = state_tls(s, err, errlen);
+	if (r == 0)
+		ddr_init(&s->ddr, s->cfg, s->tls);
 	if (r < 0)
 		goto fail_fwd;
 	s->warned_unprovable = xcalloc(s->fwd.n_zones + 1, sizeof(*s->warned_unprovable));

@@ -11,6 +11,7 @@
 
 #include "dnssec/anchor.h"
 #include "conf/config.h"
+#include "policy/ddr.h"
 #include "policy/forward.h"
 #include "policy/hints.h"
 #include "policy/view.h"
@@ -24,6 +25,7 @@ struct state {
 	struct anchor_set *anchors; /* NULL when dnssec.validation is off */
 	struct hints *hints;        /* the root servers to start from: recursion.root-hints */
 	struct ssl_ctx_st *tls;     /* server.tls's context (util/tls.h), NULL without listeners */
+	struct ddr ddr;             /* _dns.resolver.arpa. SVCB: the encrypted listeners */
 	atomic_uint refs;           /* workers on several threads hold references */
 	/* Per forward zone (fwd.zones order): warned that validation cannot prove it. The one
 	 * thing that changes after the build: a log-once flag, set by any worker. */

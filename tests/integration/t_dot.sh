@@ -53,6 +53,13 @@ assert_match "$DQ" "192\.0\.2\.99" "DoT: a forwarded name"
 kd +keepopen nas.home.arpa. A example.org. A www.example.org. A
 assert_eq "$(printf '%s\n' "$DQ" | grep -c 'status: NOERROR')" 3 "three queries on one kept-open TLS connection"
 
+# DDR (RFC 9462): the plain listener names the encrypted one
+dq _dns.resolver.arpa. SVCB
+expect_answer 'SVCB.*1 dns\.test\. alpn="dot" port=853 ipv4hint=127\.0\.0\.1' "DDR: _dns.resolver.arpa. SVCB names the DoT listener (target, alpn, port, hint)"
+expect_flag aa "DDR answers are authoritative"
+kd _dns.resolver.arpa. SVCB
+assert_match "$DQ" 'alpn=dot|alpn="dot"|SVCB' "DDR over DoT too"
+
 # ALPN: a client that offers only h2 gets no DoT
 out=$(echo | timeout 5 openssl s_client -connect 127.0.0.1:853 -alpn h2 2>&1)
 assert_match "$out" "no application protocol|alert|errno|Cipher is \(NONE\)" "a client offering ALPN h2 only is refused"

@@ -157,4 +157,12 @@ rc=$?
 assert_eq "$rc" 2 "an unreadable hosts file: exit 2" "$(cat bad2.out)"
 assert_match "$(cat bad2.out)" "bad2.yaml:[0-9]+:[0-9]+: hosts file .*missing.hosts: No such file" "...pointing at the config entry"
 
+# DDR (RFC 9462): no encrypted listeners here, so no SVCB; resolver.arpa. never goes upstream
+dq $L _dns.resolver.arpa. SVCB
+expect_status NOERROR "DDR without encrypted listeners: NOERROR ..."
+expect_answer_count 0 "... and no SVCB (NODATA)"
+dq $L x.resolver.arpa. A
+expect_status NXDOMAIN "resolver.arpa. is a default local zone"
+assert_eq "$(grep -c 'resolver\.arpa' "$ASKED")" 0 "resolver.arpa. is never sent upstream"
+
 finish
