@@ -66,6 +66,7 @@ struct server_tcp {
 	bool proxy_wait;      /* a PROXY listener's connection before its header */
 	SSL *ssl;             /* DNS over TLS (server_tls.c), or NULL */
 	bool handshaken;      /* ... its handshake is done */
+	bool tls_batch;       /* ... answers are being made inside a read: written at its end */
 	uint64_t accepted_at; /* loop ms: the handshake's deadline runs from here */
 	struct server_tcp *prev, *next;
 };
@@ -174,7 +175,12 @@ void server_tcp_write_cb(uv_write_t *req, int status);
 bool server_tls_start(struct server_tcp *t, SSL_CTX *ctx);
 /* Ciphertext read: plaintext into t->in. 1: go on, 0: the client closed TLS, -1: closed. */
 int server_tls_input(struct server_tcp *t, const uint8_t *data, size_t len);
-/* Encrypt and send a whole frame (length prefix included). */
+/*
+ * Encrypt and send a whole frame (length prefix included). While t->tls_batch is set (a read
+ * being handled) the ciphertext waits: server_tls_batch_end sends it all with one write.
+ */
 void server_tls_send(struct server_tcp *t, const uint8_t *frame, size_t len);
+void server_tls_batch_end(struct server_tcp *t);
+bool server_tls_flush(struct server_tcp *t);
 
 #endif

@@ -189,7 +189,10 @@ static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_
 	}
 	if (t->proxy_wait && !server_tcp_proxy(t))
 		return;
+	t->tls_batch = t->ssl != NULL; /* closing frees t only from a later callback */
 	server_tcp_frames(t);
+	if (t->ssl)
+		server_tls_batch_end(t);
 	server_tcp_update_reading(t);
 	server_tcp_finish_maybe(t);
 }

@@ -18,7 +18,7 @@
 #include <string.h>
 
 /* Send what OpenSSL left in the write BIO. False when the connection had to be closed. */
-static bool server_tls_flush(struct server_tcp *t)
+bool server_tls_flush(struct server_tcp *t)
 {
 	BIO *out = SSL_get_wbio(t->ssl);
 	size_t n;
@@ -109,5 +109,13 @@ void server_tls_send(struct server_tcp *t, const uint8_t *frame, size_t len)
 		server_tls_fail(t, "write");
 		return;
 	}
-	server_tls_flush(t);
+	if (!t->tls_batch) /* answers made while a read is handled leave together at its end */
+		server_tls_flush(t);
+}
+
+void server_tls_batch_end(struct server_tcp *t)
+{
+	t->tls_batch = false;
+	if (!t->closing)
+		server_tls_flush(t);
 }
