@@ -10,6 +10,9 @@
 #                                           STARTED is stopped at exit, if it is in this
 #                                           namespace (never a process of the host)
 #   stop_pid PID, rss_kib PID
+#   bench_responder ADDR                    inside: a UDP server on ADDR@53 answering every A
+#                                           query with 192.0.2.1 for an hour (repeats are
+#                                           cache hits), the question only otherwise
 # The caller defines log and die.
 # shellcheck shell=bash
 bench_netns() {
@@ -51,3 +54,22 @@ stop_pid() {
 }
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+bench_responder() {
+	python3 - "$1" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+while True:
+    d, a = s.recvfrom(4096)
+    i = 12
+    while i < len(d) and d[i]:
+        i += d[i] + 1
+    q = d[12:i + 5]  # the question only: no OPT
+    is_a = q[-4:] == b"\0\1\0\1"
+    rr = b"\xc0\x0c\0\1\0\1\0\0\x0e\x10\0\4\xc0\0\2\1" if is_a else b""
+    s.sendto(d[:2] + b"\x81\x80" + d[4:6] + (b"\0\1" if is_a else b"\0\0") + b"\0\0\0\0"
+             + q + rr, a)
+PY
+	STARTED+=($!)
+}

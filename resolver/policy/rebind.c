@@ -5,7 +5,6 @@
 #include "dns/msg.h"
 #include "policy/localdata.h"
 
-#include <ldns/ldns.h>
 #include <stdio.h>
 
 /* The private-domains entry lname is at or under, or NULL. */
@@ -13,13 +12,10 @@ static const char *rebind_private_domain(const struct config_view *c, const uint
 					 size_t len)
 {
 	for (size_t i = 0; i < c->n_private_domains; i++) {
-		ldns_rdf *d = ldns_dname_new_frm_str(c->private_domains[i]);
-		if (!d)
-			continue;
-		ldns_dname2canonical(d);
-		bool under = msg_name_under(lname, len, ldns_rdf_data(d), ldns_rdf_size(d));
-		ldns_rdf_deep_free(d);
-		if (under)
+		uint8_t d[MSG_MAX_NAME]; /* config_dname made it lower case: no allocation here */
+		size_t dl;
+		if (msg_name_from_str(c->private_domains[i], d, &dl) == 0 &&
+		    msg_name_under(lname, len, d, dl))
 			return c->private_domains[i];
 	}
 	return NULL;
