@@ -287,8 +287,9 @@ static int config_fwd_name(struct confread *p, const struct yaml_node *v, void *
 
 static const struct confread_key fwd_zone_keys[] = {
     {"name", CONFREAD_FUNC, .fn = config_fwd_name, .doc = "the zone forwarded (a domain name)"},
-    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config_fwd_zone, upstreams, n_upstreams),
-     .doc = "the servers that answer for it"},
+    {"upstreams", CONFREAD_LIST, CONFREAD_ARRAY(struct config_fwd_zone, upstreams, n_upstreams),
+     .item_size = sizeof(struct addr), .item = config_upstream_item,
+     .doc = "the servers that answer for it, ADDR[@PORT][#TLS-NAME]"},
     {"dnssec", CONFREAD_BOOL, CONFREAD_FIELD(struct config_fwd_zone, dnssec), .def = 1,
      .doc = "false: a private zone, not validated (a negative trust anchor)"},
 };
@@ -296,8 +297,9 @@ static const struct confread_key fwd_zone_keys[] = {
 /* A stub zone's servers are authoritative servers; the same struct holds them. */
 static const struct confread_key stub_zone_keys[] = {
     {"name", CONFREAD_FUNC, .fn = config_fwd_name, .doc = "the zone (a domain name)"},
-    {"servers", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config_fwd_zone, upstreams, n_upstreams),
-     .doc = "its authoritative servers, asked with RD clear"},
+    {"servers", CONFREAD_LIST, CONFREAD_ARRAY(struct config_fwd_zone, upstreams, n_upstreams),
+     .item_size = sizeof(struct addr), .item = config_upstream_item,
+     .doc = "its authoritative servers, asked with RD clear, ADDR[@PORT][#TLS-NAME]"},
     {"dnssec", CONFREAD_BOOL, CONFREAD_FIELD(struct config_fwd_zone, dnssec), .def = 1,
      .doc = "false: a private zone, not validated (a negative trust anchor)"},
 };
@@ -486,8 +488,11 @@ static int config_metrics(struct confread *p, const struct yaml_node *v, void *o
 
 static const struct confread_key top_keys[] = {
     {"server", CONFREAD_FUNC, .fn = config_server, .doc = "listeners, threads, logging, limits"},
-    {"upstreams", CONFREAD_ADDRS, CONFREAD_ARRAY(struct config, upstreams, n_upstreams),
-     .doc = "the upstreams for every name nothing else covers"},
+    {"upstreams", CONFREAD_LIST, CONFREAD_ARRAY(struct config, upstreams, n_upstreams),
+     .item_size = sizeof(struct addr), .item = config_upstream_item,
+     .doc = "the upstreams for every name nothing else covers, ADDR[@PORT][#TLS-NAME]"},
+    {"tls", CONFREAD_FUNC, .fn = config_tls_top,
+     .doc = "TLS to upstreams written ADDR@853#AUTH-NAME"},
     {"forward-zones", CONFREAD_FUNC, .fn = config_fwd_zones,
      .doc = "zones forwarded to servers of their own"},
     {"stub-zones", CONFREAD_FUNC, .fn = config_stub_zones,
@@ -511,6 +516,7 @@ static const struct confread_section config_sections[] = {
     {"server.proxy-protocol.", "under server.proxy-protocol:", config_proxy_keys,
      CONFIG_N_PROXY_KEYS},
     {"server.tls.", "under server.tls:", config_tls_keys, CONFIG_N_TLS_KEYS},
+    {"tls.", "under tls:", config_tls_top_keys, CONFIG_N_TLS_TOP_KEYS},
     {"cache.", "under cache:", CONFREAD_KEYS(cache_keys)},
     {"dnssec.", "under dnssec:", CONFREAD_KEYS(dnssec_keys)},
     {"control.", "under control:", CONFREAD_KEYS(control_keys)},
@@ -686,6 +692,7 @@ void config_free(struct config *cfg)
 	free(cfg->tls_cert.path);
 	free(cfg->tls_key.path);
 	free(cfg->upstreams);
+	config_free_upstreams(cfg);
 	for (size_t i = 0; cfg->fwd_zones && i < cfg->n_fwd_zones; i++) {
 		free(cfg->fwd_zones[i].name);
 		free(cfg->fwd_zones[i].upstreams);

@@ -113,8 +113,10 @@ struct config {
 	struct addr *tls_listen; /* tls.listen: DNS over TLS, port 853 by default */
 	size_t n_tls_listen;
 	struct config_zone tls_cert, tls_key; /* tls.certificate, tls.key (paths, positions) */
-	bool view_query;                      /* server.view-query, default true */
-	uint16_t edns_buffer_size;            /* server.edns-buffer-size, default 1232 */
+	struct config_zone
+	    tls_ca;      /* tls.ca-file: a CA for upstream certificates, besides the system's */
+	bool view_query; /* server.view-query, default true */
+	uint16_t edns_buffer_size;    /* server.edns-buffer-size, default 1232 */
 	uint32_t tcp_idle_timeout_ms; /* server.tcp-idle-timeout (seconds in YAML), default 10 s */
 	uint32_t tcp_max_connections; /* server.tcp-max-connections, default 256 */
 	uint32_t max_inflight;        /* server.max-inflight: misses per worker, default 4096 */
@@ -138,6 +140,11 @@ struct config {
 	size_t n_upstreams;
 	struct config_fwd_zone *fwd_zones; /* forward-zones, then stub-zones (stub set) */
 	size_t n_fwd_zones;
+	/* Every server any upstream list names (upstreams, servers), each once; tls_names[i] is
+	 * its ADDR#AUTH-NAME (DNS over TLS, the certificate checked against it) or NULL. */
+	struct addr *upstream_addrs;
+	char **tls_names;
+	size_t n_upstream_addrs;
 
 	/* recursion: */
 	struct config_zone root_hints; /* recursion.root-hints; path NULL: the built-in hints */

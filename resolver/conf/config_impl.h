@@ -47,6 +47,15 @@ int config_listeners_apart(struct confread *p, const struct yaml_node *root,
 			   const struct config *c);
 extern const struct confread_key config_proxy_keys[], config_tls_keys[];
 #define CONFIG_N_PROXY_KEYS 2
-#define CONFIG_N_TLS_KEYS   3
+#define CONFIG_N_TLS_KEYS   4
+
+/* An upstream list's entry, ADDR[@PORT][#AUTH-NAME], and the top-level tls: section with
+ * tls.ca-file, also allowed under server.tls (config_upstream.c). */
+int config_upstream_item(struct confread *p, const struct yaml_node *node, void *slot);
+int config_tls_ca(struct confread *p, const struct yaml_node *v, void *obj);
+int config_tls_top(struct confread *p, const struct yaml_node *v, void *obj);
+void config_free_upstreams(struct config *c);
+extern const struct confread_key config_tls_top_keys[];
+#define CONFIG_N_TLS_TOP_KEYS 1
 
 #endif

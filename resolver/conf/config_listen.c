@@ -79,6 +79,8 @@ const struct confread_key config_tls_keys[CONFIG_N_TLS_KEYS] = {
     {"certificate", CONFREAD_FUNC, .fn = config_tls_cert,
      .doc = "the server's PEM certificate chain (read again at reload)"},
     {"key", CONFREAD_FUNC, .fn = config_tls_key, .doc = "its PEM private key"},
+    {"ca-file", CONFREAD_FUNC, .fn = config_tls_ca,
+     .doc = "the same as the top-level tls.ca-file (CAs for upstream certificates)"},
 };
 
 int config_tls(struct confread *p, const struct yaml_node *v, void *obj)

@@ -1,5 +1,6 @@
 /*
- * upstream.c -- queries to upstream servers over UDP with TCP fallback. See upstream.h.
+ * upstream.c -- queries to upstream servers over UDP with TCP fallback, or over TLS
+ * (upstream_tls.c). See upstream.h.
  *
  * An upstream_query walks an attempt plan over its servers (ordered by servsel.c); each
  * attempt is an upstream_try owning its libuv handles. As in Unbound, a new attempt starts
@@ -40,37 +41,11 @@ struct upstream_query {
 	int last_err;
 };
 
-struct upstream_try {
-	struct upstream_query *q;  /* NULL once detached */
-	struct upstream_try *next; /* in q->tries while attached, else in pool->probes */
-	struct upstream_pool *pool;
-	size_t srv; /* pool index */
-	uv_timer_t timer;
-	uv_udp_t udp;
-	uv_tcp_t tcp;
-	uv_connect_t connect;
-	uv_write_t write;
-	unsigned open; /* handles not yet closed */
-	bool has_udp, has_tcp;
-	bool closing;  /* ended: callbacks still delivered (connect, write) are ignored */
-	bool probe;    /* sent alongside the best server to learn whether this one is back */
-	bool stale;    /* its retransmit timeout fired; it still listens until the deadline */
-	uint8_t exact; /* 0x20: the reply's qname must be the query's, byte for byte (its length) */
-	bool plain;    /* sent without EDNS: the server answered FORMERR to it */
-	uint16_t id;
-	int err; /* a send error reported through the timer */
-	uint64_t sent_ns;
-	size_t qlen;
-	uint8_t qbuf[MSG_HDR_LEN + MSG_MAX_NAME + 4 + 11 + 2];
-	uint8_t *rbuf; /* TCP only: malloc'd 2 + 65535 */
-	size_t rlen;
-};
-
 /*
  * An unpredictable query ID. glibc's arc4random makes a getrandom system call each time;
  * taking the kernel's CSPRNG output a kilobyte at a time costs one call per 512 queries.
  */
-static uint16_t upstream_random_id(struct upstream_pool *p)
+uint16_t upstream_random_id(struct upstream_pool *p)
 {
 	if (p->rnd_used + 2 > sizeof(p->rnd)) {
 		size_t got = 0;
@@ -148,6 +123,7 @@ static void upstream_try_close(struct upstream_try *t);
 void upstream_pool_stop(struct upstream_pool *p)
 {
 	p->stopping = true;
+	upstream_tls_close_all(p);
 	while (p->probes) {
 		struct upstream_try *t = p->probes;
 		p->probes = t->next;
@@ -160,6 +136,8 @@ void upstream_pool_free(struct upstream_pool *p)
 	if (!p)
 		return;
 	upstream_pool_stop(p); /* normally done already, with the loop run since */
+	upstream_tls_free(p);
+	SSL_CTX_free(p->tls_ctx);
 	free(p->servers);
 	free(p);
 }
@@ -238,6 +216,8 @@ static void upstream_try_close(struct upstream_try *t)
 	t->closing = true;
 	if (t->probe)
 		t->pool->servers[t->srv].sel.probing = false;
+	if (t->has_tls)
+		upstream_tls_forget(t);
 	uv_close((uv_handle_t *)&t->timer, upstream_try_close_cb);
 	if (t->has_udp)
 		uv_close((uv_handle_t *)&t->udp, upstream_try_close_cb);
@@ -376,7 +356,7 @@ static void upstream_advance(struct upstream_query *q)
 }
 
 /* Try t failed with err (a server's fault or not): end it and let its query go on. */
-static void upstream_try_failed(struct upstream_try *t, int err, bool server_fault)
+void upstream_try_failed(struct upstream_try *t, int err, bool server_fault)
 {
 	struct upstream_pool *p = t->pool;
 	struct upstream_server *s = &p->servers[t->srv];
@@ -397,7 +377,7 @@ static void upstream_try_failed(struct upstream_try *t, int err, bool server_fau
 }
 
 /* A candidate reply arrived on t (over UDP or TCP). */
-static void upstream_on_reply(struct upstream_try *t, const uint8_t *pkt, size_t len, bool tcp)
+void upstream_on_reply(struct upstream_try *t, const uint8_t *pkt, size_t len, bool tcp)
 {
 	struct upstream_pool *p = t->pool;
 	enum msg_reply v = msg_reply_check(t->qbuf + 2, t->qlen, pkt, len);
@@ -559,7 +539,7 @@ static void upstream_tcp_connect_cb(uv_connect_t *c, int status)
 }
 
 /* The server's sockaddr, with the scope index looked up now (wg0 may have appeared later). */
-static void upstream_sockaddr(const struct addr *a, struct sockaddr_storage *ss)
+void upstream_sockaddr(const struct addr *a, struct sockaddr_storage *ss)
 {
 	memcpy(ss, &a->ss, sizeof(*ss));
 	if (ss->ss_family == AF_INET6 && a->ifname[0]) {
@@ -579,7 +559,7 @@ static uint64_t upstream_until_deadline(const struct upstream_try *t, uint64_t c
 }
 
 /* The source address for a query to a server of family, or NULL for the kernel's choice. */
-static const struct addr *upstream_source(const struct upstream_pool *p, int family)
+const struct addr *upstream_source(const struct upstream_pool *p, int family)
 {
 	if (family == AF_INET)
 		return p->has_out4 ? &p->out4 : NULL;
@@ -656,7 +636,7 @@ static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe,
 	t->id = upstream_random_id(p);
 	t->qlen = msg_build_query(q->qn.lname, q->qn.lname_len, q->qn.qtype, q->qn.qclass, t->id,
 				  (q->qn.rd ? MSG_RD : 0) | (q->qn.cd ? MSG_CD : 0), q->qn.do_bit,
-				  plain ? 0 : p->edns_size, t->qbuf + 2, sizeof(t->qbuf) - 2);
+				  plain ? 0 : p->edns_size, t->qbuf + 2, UPSTREAM_QUERY_MAX);
 	t->plain = plain;
 	msg_put16(t->qbuf, (uint16_t)t->qlen);
 	if (q->qn.use_0x20 && t->qlen) {
@@ -669,7 +649,9 @@ static void upstream_try_start(struct upstream_query *q, size_t srv, bool probe,
 	uint32_t rto = servsel_rto(&p->servers[srv].sel, p->timeout_ms);
 	uv_timer_start(&t->timer, upstream_timer_cb, upstream_until_deadline(t, rto), 0);
 	int r;
-	if (q->qn.tcp) {
+	if (p->servers[srv].tls) {
+		r = upstream_tls_send(t); /* never plain DNS to a TLS server */
+	} else if (q->qn.tcp) {
 		t->sent_ns = uv_hrtime();
 		p->servers[srv].queries++;
 		r = upstream_start_tcp(t);

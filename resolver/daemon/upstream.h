@@ -12,6 +12,13 @@
  * deadline (UPSTREAM_DEADLINE_MS, or timeout_ms if longer) ends it with -ETIMEDOUT. A server
  * whose hold-down is over is probed alongside the best one rather than ahead of it, so a dead
  * server never makes a client wait. One pool belongs to one loop.
+ *
+ * A server named ADDR#NAME (upstream_pool_set_tls) is asked over TLS only (RFC 7858): its
+ * attempts share one connection, pipelined, their replies matched by ID in any order; the
+ * connection closes when nothing has waited on it for the idle time, is opened again when
+ * needed or dead, and resumes the server's last TLS session. A failed handshake, a refused
+ * certificate or a connection that dies fails the server's attempts like a timeout (hold-down,
+ * the next server), with the reason in the log and in upstream_stats.
  */
 #ifndef MEGDNS_UPSTREAM_H
 #define MEGDNS_UPSTREAM_H
@@ -20,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <openssl/ssl.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -103,7 +111,15 @@ void upstream_pool_know(struct upstream_pool *p, const struct addr *a);
 /* Source addresses for the queries: the first of each family in a[0..n); n 0: the kernel's. */
 void upstream_pool_set_outgoing(struct upstream_pool *p, const struct addr *a, size_t n);
 
-/* What the pool knows of one server, for status and metrics. */
+/*
+ * The servers reached over TLS: a[i] with its certificate checked for names[i] (NULL: plain
+ * again), connections made with ctx (the pool takes a reference; a new one drops the kept
+ * sessions). Servers not listed stay as they are; idle_ms: how long a connection with nothing
+ * to wait for stays open (server.tcp-idle-timeout).
+ */
+void upstream_pool_set_tls(struct upstream_pool *p, SSL_CTX *ctx, const struct addr *a,
+			   char *const *names, size_t n, uint32_t idle_ms);
+
 /* A server's health, as status and the metrics show it. */
 enum upstream_health {
 	UPSTREAM_UNTRIED,   /* never asked, or never answered and never failed */
@@ -125,6 +141,9 @@ struct upstream_stats {
 	uint64_t queries;     /* attempts and probes sent */
 	uint64_t timeouts;    /* attempts with no reply within their retransmit timeout */
 	uint64_t errors;      /* attempts refused, unreachable or answered with an error rcode */
+	const char *tls_name; /* DNS over TLS to this name (valid until the loop runs), or NULL */
+	uint64_t tls_handshakes, tls_resumed; /* connections made, and of those, resumed */
+	char tls_why[120];                    /* the last TLS failure: the certificate, ... */
 };
 
 /* Fill out[0..max) with the pool's configured servers; returns how many there are. */

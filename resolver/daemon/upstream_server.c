@@ -77,6 +77,29 @@ void upstream_pool_know(struct upstream_pool *p, const struct addr *a)
 	p->servers[i].configured = true;
 }
 
+void upstream_pool_set_tls(struct upstream_pool *p, SSL_CTX *ctx, const struct addr *a,
+			   char *const *names, size_t n, uint32_t idle_ms)
+{
+	p->idle_ms = idle_ms;
+	if (ctx != p->tls_ctx) { /* other CAs: a kept session must not skip their check */
+		for (size_t i = 0; i < p->n_servers; i++)
+			if (p->servers[i].tls && p->servers[i].tls->session) {
+				SSL_SESSION_free(p->servers[i].tls->session);
+				p->servers[i].tls->session = NULL;
+			}
+		upstream_tls_retire_all(p); /* made under the old CAs: new ones are checked anew */
+		if (ctx)
+			SSL_CTX_up_ref(ctx);
+		SSL_CTX_free(p->tls_ctx);
+		p->tls_ctx = ctx;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t j = upstream_server_index(p, &a[i]);
+		p->servers[j].configured = true;
+		upstream_tls_set(p, j, names[i]);
+	}
+}
+
 static enum upstream_health upstream_health_of(const struct servsel *sel, uint64_t now)
 {
 	if (!sel->fails)
@@ -100,6 +123,12 @@ static struct upstream_stats upstream_stats_of(const struct upstream_server *s, 
 				   .errors = s->errors};
 	if (u.health == UPSTREAM_HELD_DOWN)
 		u.held_ms = s->sel.down_until - now;
+	if (s->tls) {
+		u.tls_name = s->tls->name;
+		u.tls_handshakes = s->tls->handshakes;
+		u.tls_resumed = s->tls->resumed;
+		memcpy(u.tls_why, s->tls->why, sizeof(u.tls_why));
+	}
 	return u;
 }
 

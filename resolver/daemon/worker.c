@@ -36,6 +36,9 @@ static void worker_know_upstreams(struct worker *w, const struct state *s)
 	for (size_t i = 0; i < s->views.n_views; i++)
 		for (size_t j = 0; j < s->views.views[i].cfg->n_upstreams; j++)
 			upstream_pool_know(w->pool, &s->views.views[i].cfg->upstreams[j]);
+	/* Which of them are DNS over TLS (ADDR#NAME), and which are plain (again). */
+	upstream_pool_set_tls(w->pool, s->tls_client, s->cfg->upstream_addrs, s->cfg->tls_names,
+			      s->cfg->n_upstream_addrs, s->cfg->tcp_idle_timeout_ms);
 }
 
 /* cache.serve-stale: how long expired answers are kept for it. */

@@ -15,11 +15,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define MSG_TYPE_OPT   41
-#define MSG_EDNS_DO    0x8000
-#define MSG_OPT_EDE    15
-#define MSG_MAX_PTRS   127
-#define MSG_QUERY_SIZE (MSG_HDR_LEN + 4)
+#define MSG_TYPE_OPT    41
+#define MSG_EDNS_DO     0x8000
+#define MSG_OPT_EDE     15
+#define MSG_OPT_PADDING 12
+#define MSG_MAX_PTRS    127
+#define MSG_QUERY_SIZE  (MSG_HDR_LEN + 4)
 
 static inline uint8_t msg_lower(uint8_t c)
 {
@@ -402,6 +403,23 @@ size_t msg_build_query(const uint8_t *lname, size_t lname_len, uint16_t qtype, u
 	msg_put32(p + 5, do_bit ? MSG_EDNS_DO : 0);
 	msg_put16(p + 9, 0);
 	return len;
+}
+
+size_t msg_pad_query(uint8_t *msg, size_t len, size_t cap, size_t block)
+{
+	uint8_t *opt = msg + len - 11; /* the OPT record msg_build_query puts last */
+	if (len < MSG_HDR_LEN + 11 || msg_get16(msg + 10) != 1 || opt[0] ||
+	    msg_get16(opt + 1) != MSG_TYPE_OPT || msg_get16(opt + 9) != 0 || !block)
+		return len;
+	size_t want = (len + 4 + block - 1) / block * block;
+	if (want > cap || want > 65535)
+		return len;
+	size_t pad = want - len - 4;
+	msg_put16(opt + 9, (uint16_t)(4 + pad));
+	msg_put16(msg + len, MSG_OPT_PADDING);
+	msg_put16(msg + len + 2, (uint16_t)pad);
+	memset(msg + len + 4, 0, pad);
+	return want;
 }
 
 /* Is the question of reply the question of query? Both headers are known to be there. */

@@ -184,6 +184,13 @@ size_t msg_build_query(const uint8_t *lname, size_t lname_len, uint16_t qtype, u
 		       uint16_t id, uint16_t flags, bool do_bit, uint16_t udp_size, uint8_t *out,
 		       size_t cap);
 
+/*
+ * Pad a query msg_build_query made (len bytes in a buffer of cap) with the EDNS padding option
+ * (RFC 7830) to a multiple of block bytes (RFC 8467 advises 128 for queries over TLS).
+ * Returns the new length; len unchanged when it has no OPT record or cap is too small.
+ */
+size_t msg_pad_query(uint8_t *msg, size_t len, size_t cap, size_t block);
+
 /* What a datagram or TCP message is to the query we sent (msg_reply_check). */
 enum msg_reply {
 	MSG_REPLY_IGNORE,    /* not the reply to it, or malformed: drop it, keep waiting */

@@ -4,8 +4,10 @@
 #include "dns/tlsframe.h"
 
 #include <limits.h>
+#include <openssl/err.h>
 
-SSL *tlsframe_new(SSL_CTX *ctx)
+/* A connection of ctx on a pair of memory BIOs, or NULL. */
+static SSL *tlsframe_ssl(SSL_CTX *ctx)
 {
 	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
 	if (!ssl)
@@ -18,14 +20,41 @@ SSL *tlsframe_new(SSL_CTX *ctx)
 		return NULL;
 	}
 	SSL_set_bio(ssl, in, out);
-	SSL_set_accept_state(ssl);
+	return ssl;
+}
+
+SSL *tlsframe_new(SSL_CTX *ctx)
+{
+	SSL *ssl = tlsframe_ssl(ctx);
+	if (ssl)
+		SSL_set_accept_state(ssl);
+	return ssl;
+}
+
+SSL *tlsframe_client(SSL_CTX *ctx, const char *host, SSL_SESSION *session)
+{
+	static const unsigned char alpn[] = {3, 'd', 'o', 't'};
+	SSL *ssl = tlsframe_ssl(ctx);
+	if (!ssl)
+		return NULL;
+	SSL_set_connect_state(ssl);
+	/* SSL_set_alpn_protos returns 0 on success, unlike the rest of the API. */
+	if (SSL_set_tlsext_host_name(ssl, host) != 1 || SSL_set1_host(ssl, host) != 1 ||
+	    SSL_set_alpn_protos(ssl, alpn, sizeof(alpn)) != 0 ||
+	    (session && SSL_set_session(ssl, session) != 1)) {
+		SSL_free(ssl);
+		return NULL;
+	}
 	return ssl;
 }
 
 enum tlsframe_status tlsframe_input(SSL *ssl, bool *handshaken, const uint8_t *data, size_t len,
 				    struct framer *in)
 {
-	if (len > INT_MAX || BIO_write(SSL_get_rbio(ssl), data, (int)len) != (int)len)
+	/* SSL_get_error reads the thread's error queue: what another connection left there
+	 * would make this one's WANT_READ look like a failure. */
+	ERR_clear_error();
+	if (len > INT_MAX || (len && BIO_write(SSL_get_rbio(ssl), data, (int)len) != (int)len))
 		return TLSFRAME_ERROR;
 	if (!*handshaken) {
 		int r = SSL_do_handshake(ssl);
@@ -63,5 +92,6 @@ size_t tlsframe_output(SSL *ssl, uint8_t *out, size_t cap)
 
 bool tlsframe_write(SSL *ssl, const uint8_t *data, size_t len)
 {
+	ERR_clear_error();
 	return len <= INT_MAX && SSL_write(ssl, data, (int)len) == (int)len;
 }

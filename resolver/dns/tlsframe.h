@@ -1,6 +1,6 @@
 /*
- * tlsframe.h -- DNS over TLS without I/O: a server-side OpenSSL connection on memory BIOs
- * between the ciphertext a stream delivers and the DNS frames (framer.h) it carries.
+ * tlsframe.h -- DNS over TLS without I/O: an OpenSSL connection (server or client) on memory
+ * BIOs between the ciphertext a stream delivers and the DNS frames (framer.h) it carries.
  *
  * The caller feeds what it read with tlsframe_input, which runs the handshake and decrypts
  * into the framer; it takes what OpenSSL has to send (handshake records, alerts, encrypted
@@ -25,6 +25,13 @@ enum tlsframe_status {
 
 /* A server connection of ctx on memory BIOs, or NULL. SSL_free it. */
 SSL *tlsframe_new(SSL_CTX *ctx);
+
+/*
+ * A client connection of ctx on memory BIOs to a server whose certificate must be valid for
+ * host (also sent as SNI), offering ALPN "dot", resuming session if not NULL; or NULL.
+ * Start the handshake with tlsframe_input(ssl, &handshaken, NULL, 0, in) and send the output.
+ */
+SSL *tlsframe_client(SSL_CTX *ctx, const char *host, SSL_SESSION *session);
 
 /*
  * Ciphertext read: run the handshake while *handshaken is false (it becomes true when done),

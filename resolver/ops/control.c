@@ -33,8 +33,11 @@ static void control_count_deleg(void *ud, const uint8_t *key, size_t key_len,
 }
 
 /* What a server's last failure was, for people. */
-static const char *control_fail_text(int err)
+static const char *control_fail_text(const struct upstream_stats *u)
 {
+	int err = u->fail_err;
+	if (u->tls_name && u->tls_why[0] && err != -EREMOTEIO)
+		return u->tls_why; /* what the TLS connection said: the certificate, ... */
 	switch (err) {
 	case -ETIMEDOUT:
 		return "no reply in time";
@@ -54,7 +57,7 @@ static void control_status_server(FILE *out, const char *what, const struct upst
 					     [UPSTREAM_FAILING] = "down, asked again",
 					     [UPSTREAM_HELD_DOWN] = "down, held down",
 					     [UPSTREAM_PROBING] = "down, probing"};
-	char a[ADDR_STRLEN], held[48] = "", why[200] = "";
+	char a[ADDR_STRLEN], held[48] = "", why[300] = "";
 	int n = 0;
 	if (u->health == UPSTREAM_HELD_DOWN)
 		snprintf(held, sizeof(held), " for %.1f s", u->held_ms / 1000.0);
@@ -62,11 +65,15 @@ static void control_status_server(FILE *out, const char *what, const struct upst
 		n = snprintf(why, sizeof(why), " (%u failures since its last reply", u->fails);
 	if (u->fail_age_ms != UINT64_MAX)
 		snprintf(why + n, sizeof(why) - (size_t)n, "%slast failure %.1f s ago: %s)",
-			 n ? "; " : " (", u->fail_age_ms / 1000.0, control_fail_text(u->fail_err));
+			 n ? "; " : " (", u->fail_age_ms / 1000.0, control_fail_text(u));
 	else if (n)
 		snprintf(why + n, sizeof(why) - (size_t)n, ")");
-	fprintf(out, "  %s %s: %s%s%s, rtt %.2f ms, %llu queries, %llu timeouts, %llu errors\n",
-		what, addr_format(&u->addr, a, sizeof(a)), health[u->health], held, why,
+	char tls[300] = "";
+	if (u->tls_name)
+		snprintf(tls, sizeof(tls), "#%s (TLS, %llu handshakes, %llu resumed)", u->tls_name,
+			 (unsigned long long)u->tls_handshakes, (unsigned long long)u->tls_resumed);
+	fprintf(out, "  %s %s%s: %s%s%s, rtt %.2f ms, %llu queries, %llu timeouts, %llu errors\n",
+		what, addr_format(&u->addr, a, sizeof(a)), tls, health[u->health], held, why,
 		u->srtt_us / 1000.0, (unsigned long long)u->queries,
 		(unsigned long long)u->timeouts, (unsigned long long)u->errors);
 }

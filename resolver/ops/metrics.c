@@ -28,6 +28,7 @@ struct metrics_sum {
 	struct upstream_stats up[METRICS_UPSTREAM];
 	size_t n_up;
 	unsigned rtt_n[METRICS_UPSTREAM];
+	bool tls[METRICS_UPSTREAM]; /* a DNS-over-TLS server */
 };
 
 static void metrics_job(struct worker *w, size_t index, void *arg)
@@ -61,6 +62,9 @@ static void metrics_job(struct worker *w, size_t index, void *arg)
 		s->up[j].queries += us[i].queries;
 		s->up[j].timeouts += us[i].timeouts;
 		s->up[j].errors += us[i].errors;
+		s->tls[j] = s->tls[j] || us[i].tls_name;
+		s->up[j].tls_handshakes += us[i].tls_handshakes;
+		s->up[j].tls_resumed += us[i].tls_resumed;
 		if (us[i].known) {
 			s->up[j].srtt_us += us[i].srtt_us; /* averaged below */
 			s->rtt_n[j]++;
@@ -151,6 +155,27 @@ static void metrics_latency(const struct stats *st, FILE *out)
 	}
 }
 
+/* DNS-over-TLS upstreams: connections made, and how many resumed a session. */
+static void metrics_upstreams_tls(const struct metrics_sum *s, FILE *out)
+{
+	static const char *const names[2] = {"megdns_upstream_tls_handshakes_total",
+					     "megdns_upstream_tls_resumed_total"};
+	static const char *const help[2] = {
+	    "TLS connections made to the upstream (handshakes completed).",
+	    "Of those, the ones that resumed a TLS session."};
+	for (int k = 0; k < 2; k++) {
+		metrics_head(out, names[k], "counter", help[k]);
+		for (size_t i = 0; i < s->n_up; i++) {
+			char a[ADDR_STRLEN];
+			if (s->tls[i])
+				fprintf(out, "%s{upstream=\"%s\"} %llu\n", names[k],
+					addr_format(&s->up[i].addr, a, sizeof(a)),
+					(unsigned long long)(k ? s->up[i].tls_resumed
+							       : s->up[i].tls_handshakes));
+		}
+	}
+}
+
 static void metrics_upstreams(const struct metrics_sum *s, FILE *out)
 {
 	static const char *const names[3] = {"megdns_upstream_queries_total",
@@ -190,6 +215,7 @@ static void metrics_upstreams(const struct metrics_sum *s, FILE *out)
 				addr_format(&s->up[i].addr, a, sizeof(a)),
 				s->up[i].fail_age_ms / 1000.0);
 	}
+	metrics_upstreams_tls(s, out);
 	metrics_head(out, "megdns_upstream_rtt_seconds", "gauge", "Smoothed RTT per upstream.");
 	for (size_t i = 0; i < s->n_up; i++) {
 		char a[ADDR_STRLEN];

@@ -68,12 +68,31 @@ static int state_hints(struct state *s, char *err, size_t errlen)
 	return r;
 }
 
+/* Upstreams over TLS: the client context, with tls.ca-file read now (at reload too). */
+static int state_tls_client(struct state *s, char *err, size_t errlen)
+{
+	const struct config *c = s->cfg;
+	bool any = false;
+	for (size_t i = 0; i < c->n_upstream_addrs; i++)
+		any = any || c->tls_names[i];
+	if (!any)
+		return 0;
+	char why[1024];
+	s->tls_client = tls_client_ctx(c->tls_ca.path, why, sizeof(why));
+	if (!s->tls_client) {
+		snprintf(err, errlen, "%s:%d:%d: tls.ca-file: %s", c->path, c->tls_ca.pos.line,
+			 c->tls_ca.pos.col, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* server.tls: the certificate and key, read now (at reload too): errors point at the config. */
 static int state_tls(struct state *s, char *err, size_t errlen)
 {
 	const struct config *c = s->cfg;
 	if (!c->n_tls_listen)
-		return 0;
+		return state_tls_client(s, err, errlen);
 	char why[1024];
 	s->tls = tls_server_ctx(c->tls_cert.path, c->tls_key.path, "dot", why, sizeof(why));
 	if (!s->tls) {
@@ -81,7 +100,7 @@ static int state_tls(struct state *s, char *err, size_t errlen)
 			 c->tls_cert.pos.col, why);
 		return -EINVAL;
 	}
-	return 0;
+	return state_tls_client(s, err, errlen);
 }
 
 int state_load(const char *config_path, const struct state *reuse, struct state **out, char *err,
@@ -118,6 +137,8 @@ int state_load(const char *config_path, const struct state *reuse, struct state 
 	return 0;
 fail_fwd:
 	anchor_set_free(s->anchors);
+	SSL_CTX_free(s->tls);
+	SSL_CTX_free(s->tls_client);
 	free(s->hints);
 	forward_close(&s->fwd);
 fail_views:
@@ -141,6 +162,7 @@ void state_unref(struct state *s)
 		return;
 	anchor_set_free(s->anchors);
 	SSL_CTX_free(s->tls);
+	SSL_CTX_free(s->tls_client);
 	free(s->hints);
 	free(s->warned_unprovable);
 	forward_close(&s->fwd);

@@ -25,8 +25,9 @@ struct state {
 	struct anchor_set *anchors; /* NULL when dnssec.validation is off */
 	struct hints *hints;        /* the root servers to start from: recursion.root-hints */
 	struct ssl_ctx_st *tls;     /* server.tls's context (util/tls.h), NULL without listeners */
-	struct ddr ddr;             /* _dns.resolver.arpa. SVCB: the encrypted listeners */
-	atomic_uint refs;           /* workers on several threads hold references */
+	struct ssl_ctx_st *tls_client; /* for ADDR#NAME upstreams (util/tls.h), NULL without */
+	struct ddr ddr;                /* _dns.resolver.arpa. SVCB: the encrypted listeners */
+	atomic_uint refs;              /* workers on several threads hold references */
 	/* Per forward zone (fwd.zones order): warned that validation cannot prove it. The one
 	 * thing that changes after the build: a log-once flag, set by any worker. */
 	atomic_bool *warned_unprovable;

@@ -65,3 +65,41 @@ SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *alpn, cha
 	SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_cb, (void *)alpn);
 	return ctx;
 }
+
+/* A new session (TLS 1.3 sends them after the handshake): into the connection's slot. */
+static int tls_new_session(SSL *ssl, SSL_SESSION *session)
+{
+	SSL_SESSION **slot = SSL_get_app_data(ssl);
+	if (!slot)
+		return 0; /* OpenSSL frees it */
+	SSL_SESSION_free(*slot);
+	*slot = session;
+	return 1;
+}
+
+SSL_CTX *tls_client_ctx(const char *ca_file, char *err, size_t errlen)
+{
+	char why[256];
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx) {
+		snprintf(err, errlen, "TLS: %s", tls_error(why, sizeof(why)));
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	/* A missing system store is no error here: the handshakes will say what they miss. */
+	SSL_CTX_set_default_verify_paths(ctx);
+	ERR_clear_error();
+	if (ca_file && SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+		snprintf(err, errlen, "%s: cannot read it as PEM CA certificates: %s", ca_file,
+			 tls_error(why, sizeof(why)));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_session_cache_mode(ctx,
+				       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(ctx, tls_new_session);
+	return ctx;
+}

@@ -1,5 +1,5 @@
 /*
- * tls.h -- OpenSSL contexts for megdns's encrypted listeners.
+ * tls.h -- OpenSSL contexts for megdns's encrypted listeners and upstreams.
  *
  * A server context is made once per configuration (state.c) from a certificate chain and
  * its private key, and shared by every worker thread: OpenSSL lets threads make connections
@@ -19,6 +19,15 @@
  */
 SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *alpn, char *err,
 			size_t errlen);
+
+/*
+ * A TLS 1.2+ client context for upstreams: certificates are checked against the system's CA
+ * store and ca_file's (PEM, NULL: none). OpenSSL keeps no sessions itself: a connection whose
+ * app data (SSL_set_app_data) is a SSL_SESSION ** gets its newest session stored there (the
+ * reference is the slot's), so each upstream resumes its own server's session. NULL on error,
+ * with "PATH: reason" in err.
+ */
+SSL_CTX *tls_client_ctx(const char *ca_file, char *err, size_t errlen);
 
 /* The reason OpenSSL's error queue holds (emptied), or "unknown error". */
 const char *tls_error(char *buf, size_t len);

@@ -332,14 +332,39 @@ START_TEST(shipped_configs)
 }
 END_TEST
 
+/* ADDR#NAME: TLS on 853 unless a port is given, the name lower case without its dot; each
+ * server recorded once, whichever lists name it. */
+START_TEST(tls_upstreams)
+{
+	struct config *c = load_ok(DATA "tls-upstreams.yaml");
+	ck_assert_uint_eq(c->n_upstream_addrs, 4);
+	ck_assert_str_eq(fmt(&c->upstream_addrs[0]), "9.9.9.9@853");
+	ck_assert_str_eq(c->tls_names[0], "dns.quad9.net");
+	ck_assert_str_eq(fmt(&c->upstream_addrs[1]), "149.112.112.112@8853");
+	ck_assert_str_eq(c->tls_names[1], "dns.quad9.net");
+	ck_assert_str_eq(fmt(&c->upstream_addrs[2]), "192.0.2.53@53");
+	ck_assert_ptr_null(c->tls_names[2]);
+	ck_assert_str_eq(fmt(&c->upstream_addrs[3]), "192.0.2.1@853");
+	ck_assert_str_eq(c->tls_names[3], "ns.stub.example");
+	ck_assert_str_eq(fmt(&c->fwd_zones[0].upstreams[0]), "9.9.9.9@853");
+	ck_assert_str_eq(c->tls_ca.path, MEGDNS_TEST_DATA "/config/ca.pem");
+	config_free(c);
+}
+END_TEST
+
 /* Each bad fixture and its exact message after "FILE:". */
 static const struct {
 	const char *file;
 	const char *msg;
 } bad[] = {
     {"bad-addr.yaml", "2:28: 'abc' is not an address (ADDR or ADDR@PORT)"},
-    {"bad-port.yaml", "3:5: '9.9.9.9@65536' is not an address (ADDR or ADDR@PORT)"},
-    {"bad-scope.yaml", "1:13: '192.0.2.1%eth0' is not an address (ADDR or ADDR@PORT)"},
+    {"bad-port.yaml",
+     "3:5: '9.9.9.9@65536' is not a server (ADDR, ADDR@PORT or ADDR@PORT#TLS-NAME)"},
+    {"bad-scope.yaml",
+     "1:13: '192.0.2.1%eth0' is not a server (ADDR, ADDR@PORT or ADDR@PORT#TLS-NAME)"},
+    {"bad-tls-name.yaml", "3:38: '9.9.9.9@853#other.example': this server is named with "
+			  "#dns.quad9.net elsewhere; a server (address and port) is reached one "
+			  "way, over TLS for one name or plain"},
     {"bad-key.yaml", "3:3: unknown key 'foo' in server"},
     {"bad-top-key.yaml", "1:1: unknown key 'upstream' at the top level; did you mean 'upstreams'?"},
     {"bad-size.yaml", "2:9: '64 parsecs' is not a size (e.g. 64MiB, 500k, 1G)"},
@@ -513,6 +538,7 @@ int main(void)
 	tcase_add_test(tc, shipped_configs);
 	tcase_add_test(tc, every_key_documented);
 	tcase_add_test(tc, config_keys_listing);
+	tcase_add_test(tc, tls_upstreams);
 	tcase_add_loop_test(tc, bad_configs, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, yaml_syntax_errors);
 	tcase_add_test(tc, missing_file);

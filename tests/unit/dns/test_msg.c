@@ -211,6 +211,28 @@ START_TEST(names)
 }
 END_TEST
 
+/* RFC 8467 padding: a multiple of 128 bytes that still parses, and DO survives it. */
+START_TEST(pad_query_to_block)
+{
+	uint8_t name[255], out[512];
+	size_t nl;
+	struct msg_query q;
+	ck_assert_int_eq(msg_name_from_str("example.org.", name, &nl), 0);
+	size_t len = msg_build_query(name, nl, 1, 1, 7, MSG_RD, true, 1232, out, sizeof(out));
+	size_t padded = msg_pad_query(out, len, sizeof(out), 128);
+	ck_assert_uint_eq(padded, 128);
+	ck_assert_int_eq(msg_parse_query(out, padded, &q), MSG_PARSE_OK);
+	ck_assert(q.do_bit);
+	ck_assert_uint_eq(msg_get16(out + len - 2), 4 + 128 - len - 4); /* OPT rdlength */
+	ck_assert_uint_eq(msg_get16(out + len), 12);                    /* option: padding */
+	/* no OPT record, or no room: left as it is */
+	len = msg_build_query(name, nl, 1, 1, 7, 0, false, 0, out, sizeof(out));
+	ck_assert_uint_eq(msg_pad_query(out, len, sizeof(out), 128), len);
+	len = msg_build_query(name, nl, 1, 1, 7, 0, false, 1232, out, sizeof(out));
+	ck_assert_uint_eq(msg_pad_query(out, len, 100, 128), len);
+}
+END_TEST
+
 START_TEST(build_query_parses)
 {
 	uint8_t name[255], out[512];
@@ -366,6 +388,7 @@ int main(void)
 	Suite *s = suite_create("msg");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, parse_plain_query);
+	tcase_add_test(tc, pad_query_to_block);
 	tcase_add_test(tc, parse_edns_do);
 	tcase_add_test(tc, parse_rejects);
 	tcase_add_test(tc, name_read_rejects_loops);
