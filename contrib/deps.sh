@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config clang-format
-      libldns-dev libuv1-dev libssl-dev check libyaml-dev
+      libldns-dev libuv1-dev libssl-dev check libyaml-dev libnghttp2-dev
       ldnsutils bind9-dnsutils knot-dnsutils nsd unbound iproute2 python3 util-linux curl dnsperf haproxy
       nix-bin   # nix-bin: tests/integration/t_nixos.sh parses the NixOS module
       clang libclang-rt-dev)  # the fuzz build: libclang-rt-14-dev has libclang_rt.fuzzer

@@ -10,6 +10,7 @@
   libuv,
   openssl,
   libyaml,
+  nghttp2,
 }:
 let
   root = ../..;
@@ -37,6 +38,7 @@ stdenv.mkDerivation {
     libuv
     openssl
     libyaml
+    nghttp2
   ];
   cmakeFlags = [
     "-DMEGDNS_TESTS=OFF" # the Check suites and the integration tests run in the repository's CI

@@ -152,6 +152,8 @@ static const struct confread_key server_keys[] = {
      .doc = "listeners behind frp, nginx or haproxy: the PROXY header names the client"},
     {"tls", CONFREAD_FUNC, .fn = config_tls,
      .doc = "DNS over TLS (RFC 7858) listeners, with their certificate and key"},
+    {"https", CONFREAD_FUNC, .fn = config_https,
+     .doc = "DNS over HTTPS (RFC 8484) listeners: listen, path, certificate, key"},
 };
 
 static int config_server(struct confread *p, const struct yaml_node *v, void *obj)
@@ -516,6 +518,7 @@ static const struct confread_section config_sections[] = {
     {"server.proxy-protocol.", "under server.proxy-protocol:", config_proxy_keys,
      CONFIG_N_PROXY_KEYS},
     {"server.tls.", "under server.tls:", config_tls_keys, CONFIG_N_TLS_KEYS},
+    {"server.https.", "under server.https:", config_https_keys, CONFIG_N_HTTPS_KEYS},
     {"tls.", "under tls:", config_tls_top_keys, CONFIG_N_TLS_TOP_KEYS},
     {"cache.", "under cache:", CONFREAD_KEYS(cache_keys)},
     {"dnssec.", "under dnssec:", CONFREAD_KEYS(dnssec_keys)},
@@ -542,6 +545,7 @@ static struct config *config_new(const char *path)
 	/* The defaults of keys read by functions (CONFREAD_FUNC); listen comes in at the end. */
 	c->cache_size = 64u << 20;
 	c->control_socket = xstrdup(CONFIG_CONTROL_SOCKET);
+	c->https_path = xstrdup("/dns-query");
 	c->n_metrics_allow = 2;
 	c->metrics_allow = xcalloc(2, sizeof(*c->metrics_allow));
 	if (prefix_parse("127.0.0.0/8", &c->metrics_allow[0]) < 0 ||
@@ -691,6 +695,10 @@ void config_free(struct config *cfg)
 	free(cfg->tls_listen);
 	free(cfg->tls_cert.path);
 	free(cfg->tls_key.path);
+	free(cfg->https_listen);
+	free(cfg->https_path);
+	free(cfg->https_cert.path);
+	free(cfg->https_key.path);
 	free(cfg->upstreams);
 	config_free_upstreams(cfg);
 	for (size_t i = 0; cfg->fwd_zones && i < cfg->n_fwd_zones; i++) {

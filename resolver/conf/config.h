@@ -114,9 +114,13 @@ struct config {
 	size_t n_tls_listen;
 	struct config_zone tls_cert, tls_key; /* tls.certificate, tls.key (paths, positions) */
 	struct config_zone
-	    tls_ca;      /* tls.ca-file: a CA for upstream certificates, besides the system's */
-	bool view_query; /* server.view-query, default true */
-	uint16_t edns_buffer_size;    /* server.edns-buffer-size, default 1232 */
+	    tls_ca; /* tls.ca-file: CAs for upstream certificates, with the system's */
+	struct addr *https_listen; /* https.listen: DNS over HTTPS, port 443 by default */
+	size_t n_https_listen;
+	char *https_path;                         /* https.path, default /dns-query */
+	struct config_zone https_cert, https_key; /* https's own; unset: tls.certificate, tls.key */
+	bool view_query;                          /* server.view-query, default true */
+	uint16_t edns_buffer_size;                /* server.edns-buffer-size, default 1232 */
 	uint32_t tcp_idle_timeout_ms; /* server.tcp-idle-timeout (seconds in YAML), default 10 s */
 	uint32_t tcp_max_connections; /* server.tcp-max-connections, default 256 */
 	uint32_t max_inflight;        /* server.max-inflight: misses per worker, default 4096 */

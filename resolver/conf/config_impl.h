@@ -43,9 +43,11 @@ extern const struct confread_key config_blocklist_keys[];
  * serves two kinds of listener. */
 int config_proxy(struct confread *p, const struct yaml_node *v, void *obj);
 int config_tls(struct confread *p, const struct yaml_node *v, void *obj);
+int config_https(struct confread *p, const struct yaml_node *v, void *obj);
 int config_listeners_apart(struct confread *p, const struct yaml_node *root,
 			   const struct config *c);
-extern const struct confread_key config_proxy_keys[], config_tls_keys[];
+extern const struct confread_key config_proxy_keys[], config_tls_keys[], config_https_keys[];
+#define CONFIG_N_HTTPS_KEYS 4
 #define CONFIG_N_PROXY_KEYS 2
 #define CONFIG_N_TLS_KEYS   4
 

@@ -33,22 +33,28 @@ int config_proxy(struct confread *p, const struct yaml_node *v, void *obj)
 	return 0;
 }
 
-/* tls.listen: addresses, port 853 unless one is given. */
-static int config_tls_listen(struct confread *p, const struct yaml_node *v, void *obj)
+/* An encrypted listener's addresses, port default_port unless one is given. */
+static int config_port_listen(struct confread *p, const struct yaml_node *v, uint16_t default_port,
+			      struct addr **out, size_t *n_out)
 {
-	struct config *c = obj;
 	const struct yaml_item *s;
 	long n = confread_items(p, v, "listen", false, &s);
 	if (n < 0)
 		return (int)n;
-	free(c->tls_listen);
-	c->tls_listen = xcalloc((size_t)n + 1, sizeof(*c->tls_listen));
-	c->n_tls_listen = 0;
+	free(*out);
+	*out = xcalloc((size_t)n + 1, sizeof(**out));
+	*n_out = 0;
 	for (; s; s = s->next)
-		if (addr_parse(s->node->text, 853, &c->tls_listen[c->n_tls_listen++]) < 0)
+		if (addr_parse(s->node->text, default_port, &(*out)[(*n_out)++]) < 0)
 			return confread_fail(p, s->node, "'%s' is not an address (ADDR[@PORT])",
 					     s->node->text);
 	return 0;
+}
+
+static int config_tls_listen(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	return config_port_listen(p, v, 853, &c->tls_listen, &c->n_tls_listen);
 }
 
 static int config_tls_file(struct confread *p, const struct yaml_node *v, struct config_zone *z,
@@ -94,6 +100,62 @@ int config_tls(struct confread *p, const struct yaml_node *v, void *obj)
 	return 0;
 }
 
+static int config_https_listen(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	return config_port_listen(p, v, 443, &c->https_listen, &c->n_https_listen);
+}
+
+static int config_https_path(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = confread_scalar(p, v, "path");
+	if (rc < 0)
+		return rc;
+	if (v->text[0] != '/' || strpbrk(v->text, "?# \t"))
+		return confread_fail(p, v,
+				     "https.path must be an absolute URL path like "
+				     "/dns-query, not '%s'",
+				     v->text);
+	free(c->https_path);
+	c->https_path = xstrdup(v->text);
+	return 0;
+}
+
+static int config_https_cert(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	return config_tls_file(p, v, &((struct config *)obj)->https_cert, "certificate");
+}
+
+static int config_https_key(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	return config_tls_file(p, v, &((struct config *)obj)->https_key, "key");
+}
+
+const struct confread_key config_https_keys[CONFIG_N_HTTPS_KEYS] = {
+    {"listen", CONFREAD_FUNC, .fn = config_https_listen,
+     .doc = "addresses for DNS over HTTPS (HTTP/2), ADDR[@PORT], port 443 by default"},
+    {"path", CONFREAD_FUNC, .fn = config_https_path,
+     .doc = "the URL path of the DoH endpoint, default /dns-query"},
+    {"certificate", CONFREAD_FUNC, .fn = config_https_cert,
+     .doc = "its PEM certificate chain; default: server.tls's"},
+    {"key", CONFREAD_FUNC, .fn = config_https_key,
+     .doc = "its PEM private key; default: server.tls's"},
+};
+
+int config_https(struct confread *p, const struct yaml_node *v, void *obj)
+{
+	struct config *c = obj;
+	int rc = confread_map(p, v, "https", config_https_keys, CONFIG_N_HTTPS_KEYS, obj);
+	if (rc < 0)
+		return rc;
+	if (!c->https_cert.path != !c->https_key.path)
+		return confread_fail(p, v,
+				     "https needs both 'certificate' and 'key', or neither "
+				     "(then server.tls's are used)");
+	return 0;
+}
+
 /* Does a appear in l[0..n)? */
 static bool config_addr_in(const struct addr *a, const struct addr *l, size_t n)
 {
@@ -125,5 +187,18 @@ int config_listeners_apart(struct confread *p, const struct yaml_node *root, con
 			return confread_fail(p, yaml_get(yaml_get(server, "tls"), "listen"),
 					     "tls.listen: an address another listener has, or one "
 					     "listed twice");
+	for (size_t i = 0; i < c->n_https_listen; i++)
+		if (config_addr_in(&c->https_listen[i], l, n) ||
+		    config_addr_in(&c->https_listen[i], c->proxy_listen, c->n_proxy_listen) ||
+		    config_addr_in(&c->https_listen[i], c->tls_listen, c->n_tls_listen) ||
+		    config_addr_in(&c->https_listen[i], c->https_listen, i))
+			return confread_fail(
+			    p, yaml_get(yaml_get(server, "https"), "listen"),
+			    "https.listen: an address another listener has, or one "
+			    "listed twice");
+	if (c->n_https_listen && !c->https_cert.path && !c->tls_cert.path)
+		return confread_fail(p, yaml_get(server, "https"),
+				     "https needs a 'certificate' and 'key' (its own, or "
+				     "server.tls's)");
 	return 0;
 }

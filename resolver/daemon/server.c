@@ -30,6 +30,7 @@ void server_maybe_free(struct server *s)
 		free(s->batch);
 		free(s->proxy_from);
 		free(s->tls_buf);
+		free(s->https_path);
 		free(s);
 	}
 }
@@ -79,7 +80,9 @@ int server_socket(const struct addr *a, int type)
 
 void server_send(const struct server_client *c, const uint8_t *pkt, size_t len)
 {
-	if (c->tcp)
+	if (c->tcp && c->stream)
+		server_https_send(c->tcp, c->stream, pkt, len);
+	else if (c->tcp)
 		server_tcp_send(c->tcp, pkt, len);
 	else if (c->udp && !c->udp->srv->closing)
 		server_udp_send(c, pkt, len);
@@ -111,6 +114,8 @@ void server_configure(struct server *s, const struct config *cfg)
 	if (cfg->n_proxy_from)
 		memcpy(s->proxy_from, cfg->proxy_from, cfg->n_proxy_from * sizeof(*s->proxy_from));
 	s->n_proxy_from = cfg->n_proxy_from;
+	free(s->https_path);
+	s->https_path = xstrdup(cfg->https_path);
 }
 
 void server_client_proxied(struct server_client *c, const struct proxy_header *h)
@@ -124,9 +129,10 @@ void server_client_proxied(struct server_client *c, const struct proxy_header *h
 	}
 }
 
-void server_set_tls(struct server *s, SSL_CTX *ctx)
+void server_set_tls(struct server *s, SSL_CTX *tls, SSL_CTX *https)
 {
-	s->tls_ctx = ctx; /* open connections keep a reference to the one they were made from */
+	s->tls_ctx = tls; /* open connections keep a reference to the one they were made from */
+	s->https_ctx = https;
 }
 
 bool server_proxy_allowed(const struct server *s, const struct sockaddr_storage *sa)
@@ -186,7 +192,7 @@ int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query
 	s->batch = xcalloc(1, sizeof(*s->batch));
 	size_t n = cfg->n_listen + cfg->n_proxy_listen;
 	s->udp = xcalloc(n + 1, sizeof(*s->udp));
-	s->tcp = xcalloc(n + cfg->n_tls_listen + 1, sizeof(*s->tcp));
+	s->tcp = xcalloc(n + cfg->n_tls_listen + cfg->n_https_listen + 1, sizeof(*s->tcp));
 	s->tls_buf = xmalloc(SERVER_TLS_BUF);
 	for (unsigned i = 0; i < SERVER_UDP_BATCH; i++) {
 		s->batch->rx_iov[i] = (struct iovec){s->batch->rx_buf[i], SERVER_UDP_RX};
@@ -205,10 +211,13 @@ int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query
 		    proxy ? &cfg->proxy_listen[i - cfg->n_listen] : &cfg->listen[i];
 		r = server_udp_open(s, a, proxy, err, errlen);
 		if (r == 0)
-			r = server_tcp_listen(s, a, proxy, false, err, errlen);
+			r = server_tcp_listen(s, a, proxy, SERVER_TCP_PLAIN, err, errlen);
 	}
 	for (size_t i = 0; i < cfg->n_tls_listen && r == 0; i++)
-		r = server_tcp_listen(s, &cfg->tls_listen[i], false, true, err, errlen);
+		r = server_tcp_listen(s, &cfg->tls_listen[i], false, SERVER_TCP_TLS, err, errlen);
+	for (size_t i = 0; i < cfg->n_https_listen && r == 0; i++)
+		r = server_tcp_listen(s, &cfg->https_listen[i], false, SERVER_TCP_HTTPS, err,
+				      errlen);
 	if (r < 0) {
 		server_close(s);
 		return r;

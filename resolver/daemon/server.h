@@ -39,6 +39,7 @@ struct server_client {
 	 * UDP replies go to the proxy (via) from the address it wrote to (via_local). */
 	bool proxied;
 	struct sockaddr_storage via, via_local;
+	int32_t stream; /* DNS over HTTPS: the HTTP/2 stream the query came on (else 0) */
 };
 
 /*
@@ -65,9 +66,10 @@ typedef void (*server_query_cb)(void *ud, const struct server_client *c, const u
 int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query_cb, void *ud,
 		uint64_t *rejected, struct server **out, char *err, size_t errlen);
 
-/* The server.tls context new DoT connections are made from (the state's; NULL: none). */
+/* The server.tls and server.https contexts new DoT and DoH connections are made from (the
+ * state's; NULL: none). */
 struct ssl_ctx_st;
-void server_set_tls(struct server *s, struct ssl_ctx_st *ctx);
+void server_set_tls(struct server *s, struct ssl_ctx_st *tls, struct ssl_ctx_st *https);
 
 /* Apply reloadable settings (TCP idle timeout, connection limit, proxy-protocol.from). */
 void server_configure(struct server *s, const struct config *cfg);

@@ -10,6 +10,7 @@
 #define MEGDNS_SERVER_IMPL_H
 
 #include "daemon/server.h"
+#include "dns/doh.h"
 #include "dns/framer.h"
 
 #include <netinet/in.h>
@@ -41,11 +42,17 @@ struct server_udp {
 	struct addr addr;
 };
 
+enum server_tcp_kind {
+	SERVER_TCP_PLAIN, /* DNS over TCP (RFC 7766) */
+	SERVER_TCP_TLS,   /* server.tls: DNS over TLS (RFC 7858) */
+	SERVER_TCP_HTTPS  /* server.https: DNS over HTTPS (RFC 8484) on HTTP/2 over TLS */
+};
+
 struct server_tcp_listener {
 	struct server *srv;
 	uv_tcp_t handle;
 	bool proxy; /* every connection starts with a PROXY v1 or v2 header */
-	bool tls;   /* server.tls: DNS over TLS */
+	enum server_tcp_kind kind;
 };
 
 struct server_tcp {
@@ -68,6 +75,8 @@ struct server_tcp {
 	bool handshaken;      /* ... its handshake is done */
 	bool tls_batch;       /* ... answers are being made inside a read: written at its end */
 	uint64_t accepted_at; /* loop ms: the handshake's deadline runs from here */
+	struct doh *doh;      /* DNS over HTTPS (server_https.c): the plaintext is HTTP/2 */
+	bool doh_in;          /* ... nghttp2 is reading it (answers made now are sent after) */
 	struct server_tcp *prev, *next;
 };
 
@@ -123,6 +132,8 @@ struct server {
 	size_t n_proxy_from;
 	uint64_t *rejected; /* [0] PROXY senders not in from, [1] bad headers */
 	SSL_CTX *tls_ctx;   /* the state's server.tls context, or NULL */
+	SSL_CTX *https_ctx; /* ... server.https's */
+	char *https_path;   /* server.https.path */
 	uint8_t *tls_buf;   /* ciphertext as libuv reads it, SERVER_TLS_BUF bytes */
 };
 
@@ -151,8 +162,8 @@ void server_udp_flush_check_cb(uv_check_t *check);
 
 /* server_tcp.c */
 /* Open a TCP listener on a (s->tcp has room); 0 or a negative errno with err set. */
-int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, bool tls, char *err,
-		      size_t errlen);
+int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, enum server_tcp_kind kind,
+		      char *err, size_t errlen);
 /* Close listener l. */
 void server_tcp_listener_close(struct server_tcp_listener *l);
 /* Send one frame on t; a connection that cannot take it is closed. */
@@ -182,5 +193,13 @@ int server_tls_input(struct server_tcp *t, const uint8_t *data, size_t len);
 void server_tls_send(struct server_tcp *t, const uint8_t *frame, size_t len);
 void server_tls_batch_end(struct server_tcp *t);
 bool server_tls_flush(struct server_tcp *t);
+
+/* server_https.c */
+/* Make TLS connection t a DoH one; false without memory. */
+bool server_https_start(struct server_tcp *t);
+/* The plaintext held in t->in is HTTP/2: requests go up as queries. False: t was closed. */
+bool server_https_input(struct server_tcp *t);
+/* The answer to the query of stream (server_send with client.stream set). */
+void server_https_send(struct server_tcp *t, int32_t stream, const uint8_t *pkt, size_t len);
 
 #endif

@@ -46,6 +46,7 @@ static void server_tcp_free_maybe(struct server_tcp *t)
 		t->next->prev = t->prev;
 	s->n_conns--;
 	framer_close(&t->in);
+	doh_free(t->doh);
 	SSL_free(t->ssl);
 	free(t);
 	server_maybe_free(s);
@@ -190,7 +191,10 @@ static void server_tcp_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_
 	if (t->proxy_wait && !server_tcp_proxy(t))
 		return;
 	t->tls_batch = t->ssl != NULL; /* closing frees t only from a later callback */
-	server_tcp_frames(t);
+	if (!t->doh)
+		server_tcp_frames(t);
+	else if (!server_https_input(t))
+		return;
 	if (t->ssl)
 		server_tls_batch_end(t);
 	server_tcp_update_reading(t);
@@ -324,7 +328,9 @@ static void server_tcp_accept_cb(uv_stream_t *listener, int status)
 		return;
 	}
 	t->proxy_wait = l->proxy;
-	if (l->tls && !server_tls_start(t, s->tls_ctx)) {
+	if (l->kind != SERVER_TCP_PLAIN &&
+	    (!server_tls_start(t, l->kind == SERVER_TCP_TLS ? s->tls_ctx : s->https_ctx) ||
+	     (l->kind == SERVER_TCP_HTTPS && !server_https_start(t)))) {
 		server_tcp_close(t);
 		return;
 	}
@@ -366,8 +372,8 @@ void server_tcp_send(struct server_tcp *t, const uint8_t *pkt, size_t len)
 	}
 }
 
-int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, bool tls, char *err,
-		      size_t errlen)
+int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, enum server_tcp_kind kind,
+		      char *err, size_t errlen)
 {
 	char buf[ADDR_STRLEN];
 	int fd = server_socket(a, SOCK_STREAM), r = fd;
@@ -383,7 +389,7 @@ int server_tcp_listen(struct server *s, const struct addr *a, bool proxy, bool t
 	struct server_tcp_listener *l = &s->tcp[s->n_tcp++];
 	l->srv = s;
 	l->proxy = proxy;
-	l->tls = tls;
+	l->kind = kind;
 	uv_tcp_init(s->loop, &l->handle);
 	l->handle.data = l;
 	s->open_handles++;
@@ -416,7 +422,8 @@ void server_tcp_release(struct server_tcp *t)
 		return;
 	}
 	/* Frames held back by the pipelining limit can go now. */
-	server_tcp_frames(t);
+	if (!t->doh)
+		server_tcp_frames(t);
 	server_tcp_update_reading(t);
 	server_tcp_finish_maybe(t);
 }

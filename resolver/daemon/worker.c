@@ -72,7 +72,7 @@ int worker_new(uv_loop_t *loop, struct state *state, struct worker **out, char *
 		worker_free(w);
 		return r;
 	}
-	server_set_tls(w->server, state->tls);
+	server_set_tls(w->server, state->tls, state->https);
 	*out = w;
 	return 0;
 }
@@ -101,7 +101,7 @@ void worker_set_state(struct worker *w, struct state *state)
 	upstream_pool_set_timeout(w->pool, cfg->upstream_timeout_ms);
 	upstream_pool_set_outgoing(w->pool, cfg->outgoing, cfg->n_outgoing);
 	server_configure(w->server, cfg);
-	server_set_tls(w->server, state->tls);
+	server_set_tls(w->server, state->tls, state->https);
 	keycache_clear(w->keycache);
 	stats_set_views(&w->stats, &state->views);
 	worker_know_upstreams(w, state);

@@ -405,6 +405,20 @@ size_t msg_build_query(const uint8_t *lname, size_t lname_len, uint16_t qtype, u
 	return len;
 }
 
+uint32_t msg_min_ttl(const uint8_t *pkt, size_t len)
+{
+	struct msg_walk w;
+	struct msg_rr rr;
+	uint32_t min = UINT32_MAX;
+	int r;
+	if (msg_walk_init(&w, pkt, len) < 0)
+		return 0;
+	while ((r = msg_walk_next(&w, &rr)) > 0)
+		if (rr.type != MSG_TYPE_OPT && rr.ttl < min)
+			min = rr.ttl;
+	return r < 0 || min == UINT32_MAX ? 0 : min;
+}
+
 size_t msg_pad_query(uint8_t *msg, size_t len, size_t cap, size_t block)
 {
 	uint8_t *opt = msg + len - 11; /* the OPT record msg_build_query puts last */

@@ -113,6 +113,12 @@ int msg_walk_init(struct msg_walk *w, const uint8_t *pkt, size_t len);
 int msg_walk_next(struct msg_walk *w, struct msg_rr *rr);
 
 /*
+ * The smallest TTL of pkt's records (OPT aside): how long the whole message may be cached
+ * (RFC 8484 5.1). 0 when there are none or pkt is malformed.
+ */
+uint32_t msg_min_ttl(const uint8_t *pkt, size_t len);
+
+/*
  * Does the answer section of pkt hold an A or AAAA record with a private address
  * (addr_private: what DNS rebinding points names to)? A malformed packet holds none.
  */

@@ -6,14 +6,16 @@
 
 #include <netinet/in.h>
 #include <openssl/x509v3.h>
+#include <stdio.h>
 #include <string.h>
 
-#define DDR_TTL        300
-#define DDR_TYPE_SVCB  64
-#define DDR_KEY_ALPN   1
-#define DDR_KEY_PORT   3
-#define DDR_KEY_V4HINT 4
-#define DDR_KEY_V6HINT 6
+#define DDR_TTL         300
+#define DDR_TYPE_SVCB   64
+#define DDR_KEY_ALPN    1
+#define DDR_KEY_PORT    3
+#define DDR_KEY_V4HINT  4
+#define DDR_KEY_V6HINT  6
+#define DDR_KEY_DOHPATH 7
 
 static const uint8_t ddr_name[] = "\4_dns\10resolver\4arpa";
 
@@ -55,24 +57,43 @@ void ddr_init(struct ddr *d, const struct config *cfg, SSL_CTX *ctx)
 	ddr_cert_name(d, ctx);
 }
 
-/* One SVCB record for the listeners on port: owner compressed to the question. */
-static size_t ddr_record(const struct ddr *d, uint16_t port, const struct sockaddr_storage *local,
-			 uint8_t *p, size_t cap)
+/* The listeners of one protocol: DoT (priority 1) or DoH (priority 2, its path). */
+struct ddr_kind {
+	const struct addr *l;
+	size_t n;
+	const char *alpn; /* wire: length-prefixed */
+	size_t alpn_len;
+	char dohpath[300]; /* "" for DoT */
+	uint16_t prio;
+};
+
+/* The listeners' addresses on port into hints, a wildcard one giving local instead. */
+static void ddr_hints(const struct ddr_kind *k, uint16_t port, const struct sockaddr_storage *local,
+		      uint8_t *v4, size_t *n4, uint8_t *v6, size_t *n6)
 {
-	uint8_t v4[16 * 4], v6[16 * 16];
-	size_t n4 = 0, n6 = 0;
-	for (size_t i = 0; i < d->cfg->n_tls_listen; i++) {
-		const struct addr *a = &d->cfg->tls_listen[i];
+	*n4 = *n6 = 0;
+	for (size_t i = 0; i < k->n; i++) {
+		const struct addr *a = &k->l[i];
 		const struct sockaddr_storage *ss = addr_is_wildcard(a) && local ? local : &a->ss;
 		if (addr_port(a) != port || ss->ss_family != a->ss.ss_family)
 			continue;
-		if (ss->ss_family == AF_INET && n4 < 16)
-			memcpy(v4 + 4 * n4++, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-		else if (ss->ss_family == AF_INET6 && n6 < 16)
-			memcpy(v6 + 16 * n6++, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		if (ss->ss_family == AF_INET && *n4 < 16)
+			memcpy(v4 + 4 * (*n4)++, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		else if (ss->ss_family == AF_INET6 && *n6 < 16)
+			memcpy(v6 + 16 * (*n6)++, &((const struct sockaddr_in6 *)ss)->sin6_addr,
+			       16);
 	}
-	size_t rdlen =
-	    2 + d->target_len + 4 + 4 + 4 + 2 + (n4 ? 4 + 4 * n4 : 0) + (n6 ? 4 + 16 * n6 : 0);
+}
+
+/* One SVCB record for k's listeners on port: owner compressed to the question. */
+static size_t ddr_record(const struct ddr *d, const struct ddr_kind *k, uint16_t port,
+			 const struct sockaddr_storage *local, uint8_t *p, size_t cap)
+{
+	uint8_t v4[16 * 4], v6[16 * 16];
+	size_t n4, n6, path = strlen(k->dohpath);
+	ddr_hints(k, port, local, v4, &n4, v6, &n6);
+	size_t rdlen = 2 + d->target_len + 4 + k->alpn_len + 4 + 2 + (n4 ? 4 + 4 * n4 : 0) +
+		       (n6 ? 4 + 16 * n6 : 0) + (path ? 4 + path : 0);
 	if (12 + rdlen > cap)
 		return 0;
 	msg_put16(p, 0xc000 | MSG_HDR_LEN);
@@ -81,9 +102,11 @@ static size_t ddr_record(const struct ddr *d, uint16_t port, const struct sockad
 	msg_put32(p + 6, DDR_TTL);
 	msg_put16(p + 10, (uint16_t)rdlen);
 	uint8_t *r = p + 12;
-	msg_put16(r, 1), r += 2; /* priority 1: ServiceMode */
+	msg_put16(r, k->prio), r += 2; /* ServiceMode */
 	memcpy(r, d->target, d->target_len), r += d->target_len;
-	msg_put16(r, DDR_KEY_ALPN), msg_put16(r + 2, 4), memcpy(r + 4, "\3dot", 4), r += 8;
+	/* SvcParams in increasing key order (RFC 9460 2.2) */
+	msg_put16(r, DDR_KEY_ALPN), msg_put16(r + 2, (uint16_t)k->alpn_len);
+	memcpy(r + 4, k->alpn, k->alpn_len), r += 4 + k->alpn_len;
 	msg_put16(r, DDR_KEY_PORT), msg_put16(r + 2, 2), msg_put16(r + 4, port), r += 6;
 	if (n4) {
 		msg_put16(r, DDR_KEY_V4HINT), msg_put16(r + 2, (uint16_t)(4 * n4));
@@ -93,7 +116,31 @@ static size_t ddr_record(const struct ddr *d, uint16_t port, const struct sockad
 		msg_put16(r, DDR_KEY_V6HINT), msg_put16(r + 2, (uint16_t)(16 * n6));
 		memcpy(r + 4, v6, 16 * n6), r += 4 + 16 * n6;
 	}
+	if (path) { /* RFC 9461 5: the URI template of the DoH endpoint */
+		msg_put16(r, DDR_KEY_DOHPATH), msg_put16(r + 2, (uint16_t)path);
+		memcpy(r + 4, k->dohpath, path);
+	}
 	return 12 + rdlen;
+}
+
+/* One record per port of k's listeners onto out[*n..cap); false when it does not fit. */
+static bool ddr_kind_records(const struct ddr *d, const struct ddr_kind *k,
+			     const struct sockaddr_storage *local, uint8_t *out, size_t cap,
+			     size_t *n, uint16_t *count)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		uint16_t port = addr_port(&k->l[i]);
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			seen = seen || addr_port(&k->l[j]) == port;
+		if (seen)
+			continue;
+		size_t r = ddr_record(d, k, port, local, out + *n, cap - *n);
+		if (!r)
+			return false;
+		*n += r, (*count)++;
+	}
+	return true;
 }
 
 size_t ddr_answer(const struct ddr *d, const struct msg_query *q,
@@ -105,19 +152,13 @@ size_t ddr_answer(const struct ddr *d, const struct msg_query *q,
 	msg_put16(out + 2, msg_get16(out + 2) | MSG_AA);
 	if (q->qtype != DDR_TYPE_SVCB)
 		return n; /* NODATA */
+	struct ddr_kind dot = {d->cfg->tls_listen, d->cfg->n_tls_listen, "\3dot", 4, "", 1};
+	struct ddr_kind doh = {d->cfg->https_listen, d->cfg->n_https_listen, "\2h2", 3, "", 2};
+	snprintf(doh.dohpath, sizeof(doh.dohpath), "%s{?dns}", d->cfg->https_path);
 	uint16_t count = 0;
-	for (size_t i = 0; i < d->cfg->n_tls_listen; i++) {
-		uint16_t port = addr_port(&d->cfg->tls_listen[i]);
-		bool seen = false;
-		for (size_t k = 0; k < i; k++)
-			seen = seen || addr_port(&d->cfg->tls_listen[k]) == port;
-		if (seen)
-			continue;
-		size_t r = ddr_record(d, port, local, out + n, cap - n);
-		if (!r)
-			return 0;
-		n += r, count++;
-	}
+	if (!ddr_kind_records(d, &dot, local, out, cap, &n, &count) ||
+	    !ddr_kind_records(d, &doh, local, out, cap, &n, &count))
+		return 0;
 	msg_put16(out + 6, count);
 	return n;
 }

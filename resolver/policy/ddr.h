@@ -3,11 +3,12 @@
  * megdns's encrypted listeners to a client that found it by its plain address.
  *
  * Every view answers it (the views apply on the encrypted listeners as on port 53): one SVCB
- * record per DoT port, priority 1, target the name of the listeners' certificate, alpn "dot",
- * port, and the listeners' addresses as ipv4hint / ipv6hint (a wildcard listener gives the
- * address the query was sent to). Without encrypted listeners the name has no SVCB: NODATA.
- * resolver.arpa. is a default local zone (special.h): it is never forwarded, since the
- * upstream's answer would send the house's clients to the upstream's resolver instead.
+ * record per DoT port, priority 1, alpn "dot", and one per DoH port, priority 2, alpn "h2"
+ * with dohpath "PATH{?dns}" (RFC 9461); each with target the name of the listeners'
+ * certificate, port, and the listeners' addresses as ipv4hint / ipv6hint (a wildcard
+ * listener gives the address the query was sent to). Without encrypted listeners the name has no
+ * SVCB: NODATA. resolver.arpa. is a default local zone (special.h): it is never forwarded, since
+ * the upstream's answer would send the house's clients to the upstream's resolver instead.
  */
 #ifndef MEGDNS_DDR_H
 #define MEGDNS_DDR_H
@@ -26,7 +27,8 @@ struct ddr {
 	const struct config *cfg; /* the listeners */
 };
 
-/* From cfg's tls listeners and ctx (their certificate's first DNS name); ctx may be NULL. */
+/* From cfg's tls and https listeners and ctx (the certificate's first DNS name); ctx may be
+ * NULL. */
 void ddr_init(struct ddr *d, const struct config *cfg, SSL_CTX *ctx);
 
 /* Is lname (lower-case wire) _dns.resolver.arpa.? */

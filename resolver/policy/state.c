@@ -87,19 +87,31 @@ static int state_tls_client(struct state *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* server.tls: the certificate and key, read now (at reload too): errors point at the config. */
+/* A listener's context for cert and key (read now, at reload too): errors point at cert. */
+static SSL_CTX *state_tls_ctx(const struct config *c, const struct config_zone *cert,
+			      const struct config_zone *key, const char *alpn, char *err,
+			      size_t errlen)
+{
+	char why[1024];
+	SSL_CTX *ctx = tls_server_ctx(cert->path, key->path, alpn, why, sizeof(why));
+	if (!ctx)
+		snprintf(err, errlen, "%s:%d:%d: %s: %s", c->path, cert->pos.line, cert->pos.col,
+			 !strcmp(alpn, "h2") ? "https" : "tls", why);
+	return ctx;
+}
+
+/* server.tls and server.https (ALPN dot and h2), then the upstreams' client context. */
 static int state_tls(struct state *s, char *err, size_t errlen)
 {
 	const struct config *c = s->cfg;
-	if (!c->n_tls_listen)
-		return state_tls_client(s, err, errlen);
-	char why[1024];
-	s->tls = tls_server_ctx(c->tls_cert.path, c->tls_key.path, "dot", why, sizeof(why));
-	if (!s->tls) {
-		snprintf(err, errlen, "%s:%d:%d: tls: %s", c->path, c->tls_cert.pos.line,
-			 c->tls_cert.pos.col, why);
+	if (c->n_tls_listen &&
+	    !(s->tls = state_tls_ctx(c, &c->tls_cert, &c->tls_key, "dot", err, errlen)))
 		return -EINVAL;
-	}
+	bool own = c->https_cert.path != NULL;
+	if (c->n_https_listen &&
+	    !(s->https = state_tls_ctx(c, own ? &c->https_cert : &c->tls_cert,
+				       own ? &c->https_key : &c->tls_key, "h2", err, errlen)))
+		return -EINVAL;
 	return state_tls_client(s, err, errlen);
 }
 
@@ -126,7 +138,7 @@ int state_load(const char *config_path, const struct state *reuse, struct state 
 	if (r == 0)
 		r = state_tls(s, err, errlen);
 	if (r == 0)
-		ddr_init(&s->ddr, s->cfg, s->tls);
+		ddr_init(&s->ddr, s->cfg, s->tls ? s->tls : s->https);
 	if (r < 0)
 		goto fail_fwd;
 	s->warned_unprovable = xcalloc(s->fwd.n_zones + 1, sizeof(*s->warned_unprovable));
@@ -138,6 +150,7 @@ int state_load(const char *config_path, const struct state *reuse, struct state 
 fail_fwd:
 	anchor_set_free(s->anchors);
 	SSL_CTX_free(s->tls);
+	SSL_CTX_free(s->https);
 	SSL_CTX_free(s->tls_client);
 	free(s->hints);
 	forward_close(&s->fwd);
@@ -162,6 +175,7 @@ void state_unref(struct state *s)
 		return;
 	anchor_set_free(s->anchors);
 	SSL_CTX_free(s->tls);
+	SSL_CTX_free(s->https);
 	SSL_CTX_free(s->tls_client);
 	free(s->hints);
 	free(s->warned_unprovable);

@@ -25,6 +25,7 @@ struct state {
 	struct anchor_set *anchors; /* NULL when dnssec.validation is off */
 	struct hints *hints;        /* the root servers to start from: recursion.root-hints */
 	struct ssl_ctx_st *tls;     /* server.tls's context (util/tls.h), NULL without listeners */
+	struct ssl_ctx_st *https;   /* server.https's (ALPN h2), NULL without its listeners */
 	struct ssl_ctx_st *tls_client; /* for ADDR#NAME upstreams (util/tls.h), NULL without */
 	struct ddr ddr;                /* _dns.resolver.arpa. SVCB: the encrypted listeners */
 	atomic_uint refs;              /* workers on several threads hold references */
