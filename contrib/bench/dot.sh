@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# DNS over TLS, megdns and Unbound side by side in one run: cache-hit QPS over DoT (dnsperf
-# -m dot, a few long-lived connections), new TLS connections per second (dnsperf opening a
-# connection per query batch), and the memory of idle TLS connections. One Markdown table.
+# DNS over TLS and HTTPS, megdns and Unbound side by side in one run: cache-hit QPS over DoT
+# and DoH (dnsperf -m dot / -m doh, a few long-lived connections), new TLS connections per
+# second, and the memory of idle TLS connections. One Markdown table.
 #
 #   bash contrib/bench/dot.sh [--megdns PATH | --build DIR] [--seconds S] [--idle N]
 #                             [--out FILE] [--keep] [--time-limit SECS]
@@ -10,11 +10,12 @@
 # installs nothing, and is ended after --time-limit (300) seconds.
 #   setup    a test CA and a server certificate made with openssl; a Python UDP server on
 #            127.0.0.9 answers every A query (192.0.2.1, TTL 3600), so repeats are hits
-#   megdns   server.tls on 127.0.0.3@853, one thread, validation off
-#   Unbound  tls-port 853 with the same certificate on 127.0.0.4, one thread, forwarding to
-#            127.0.0.9, module-config "iterator"
+#   megdns   server.tls on 127.0.0.3@853, server.https on @443, one thread, validation off
+#   Unbound  tls-port 853 and https-port 443 with the same certificate on 127.0.0.4, one
+#            thread, forwarding to 127.0.0.9, module-config "iterator"
 # Rows:
 #   hits     dnsperf -m dot -c 4 over 1,000 names (warmed), S (10) seconds: answers/s
+#   doh      the same with dnsperf -m doh (HTTP/2, GET)
 #   conns    new TLS connections per second: openssl s_time -new for S seconds (a full
 #            handshake each, one client: its own share of the CPU is in the figure too)
 #   idle     VmRSS after N (1,000) idle TLS connections minus before, per connection (KiB)
@@ -70,6 +71,7 @@ server:
   tcp-max-connections: 4096
   tcp-idle-timeout: 60
   tls: {listen: [127.0.0.3@853], certificate: $W/server.pem, key: $W/server.key}
+  https: {listen: [127.0.0.3@443]}
 upstreams: [127.0.0.9@53]
 dnssec: {validation: false}
 control: {socket: ""}
@@ -79,7 +81,9 @@ cat >unbound.conf <<EOF2
 server:
 	interface: 127.0.0.4@53
 	interface: 127.0.0.4@853
+	interface: 127.0.0.4@443
 	tls-port: 853
+	https-port: 443
 	tls-service-key: "$W/server.key"
 	tls-service-pem: "$W/server.pem"
 	do-daemonize: no
@@ -137,36 +141,38 @@ PY
 	python3 -c "print('%.1f' % (($after - $before) / float($3)))"
 }
 
-run_one() { # NAME PID ADDR: prints "HITS CONNS IDLE"
-	local addr=$3 hits conns idle
+run_one() { # NAME PID ADDR: prints "HITS DOH CONNS IDLE"
+	local addr=$3 hits doh conns idle
 	wait_dot "$addr" "$2"
 	dnsperf -m dot -s "$addr" -p 853 -d names.txt -n 1 -c 4 >/dev/null 2>&1 # warm the cache
 	hits=$(dnsperf -m dot -s "$addr" -p 853 -d names.txt -l "$SECONDS_RUN" -c 4 -q 400 2>&1 | qps)
+	doh=$(dnsperf -m doh -s "$addr" -p 443 -d names.txt -l "$SECONDS_RUN" -c 4 -q 400 2>&1 | qps)
 	conns=$(timeout $((SECONDS_RUN + 20)) openssl s_time -connect "$addr:853" -new \
 		-time "$SECONDS_RUN" 2>/dev/null |
 		awk '/connections in .* real seconds/ { printf "%d", $1 / $4 }')
 	idle=$(idle_kib "$2" "$addr" "$IDLE")
-	echo "$hits $conns $idle"
+	echo "$hits $doh $conns $idle"
 }
 
 log "megdns"
 "$MEGDNS" -c megdns.yaml 2>megdns.log &
 MPID=$!
 STARTED+=("$MPID")
-read -r m_hits m_conns m_idle < <(run_one megdns "$MPID" 127.0.0.3)
+read -r m_hits m_doh m_conns m_idle < <(run_one megdns "$MPID" 127.0.0.3)
 stop_pid "$MPID"
 log "unbound"
 unbound -c unbound.conf 2>unbound.log &
 UPID=$!
 STARTED+=("$UPID")
-read -r u_hits u_conns u_idle < <(run_one unbound "$UPID" 127.0.0.4)
+read -r u_hits u_doh u_conns u_idle < <(run_one unbound "$UPID" 127.0.0.4)
 stop_pid "$UPID"
 
 ratio() { python3 -c "a, b = float('${1:-0}'), float('${2:-0}'); print('%.2f' % (a / b) if b > 0 else '-')"; }
 {
-	echo "| DNS over TLS | megdns | Unbound | megdns / Unbound |"
+	echo "| DNS over TLS and HTTPS | megdns | Unbound | megdns / Unbound |"
 	echo "|---|---:|---:|---:|"
 	echo "| cache hits over DoT, 4 connections (answers/s) | ${m_hits:--} | ${u_hits:--} | $(ratio "$m_hits" "$u_hits") |"
+	echo "| cache hits over DoH (HTTP/2), 4 connections (answers/s) | ${m_doh:--} | ${u_doh:--} | $(ratio "$m_doh" "$u_doh") |"
 	echo "| new TLS connections, full handshakes (per s, openssl s_time -new) | ${m_conns:--} | ${u_conns:--} | $(ratio "$m_conns" "$u_conns") |"
 	echo "| RSS per idle TLS connection, $IDLE open (KiB) | ${m_idle:--} | ${u_idle:--} | $(ratio "$m_idle" "$u_idle") |"
 } | tee "${OUT:-/dev/null}"

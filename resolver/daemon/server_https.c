@@ -6,8 +6,9 @@
  * request's query goes up the same pipeline as a DoT query, with the client's stream in its
  * server_client, and its answer comes back through server_send to that stream. What nghttp2
  * has to send is encrypted and leaves with the answers of the same read in one write. The
- * connection's deadlines, limit and views are those of every TCP connection; the streams a
- * connection may have open are SERVER_TCP_PENDING, the queries it may have in progress.
+ * connection's deadlines, limit and views are those of every TCP connection; it may have
+ * SERVER_DOH_STREAMS streams open (while SERVER_TCP_PENDING of them are being answered, the
+ * connection is not read).
  */
 #include "daemon/server_impl.h"
 #include "dns/msg.h"
@@ -26,7 +27,7 @@ static void server_https_query(void *ud, int32_t stream, const uint8_t *msg, siz
 
 bool server_https_start(struct server_tcp *t)
 {
-	t->doh = doh_new(t->srv->https_path, SERVER_TCP_PENDING, server_https_query, t);
+	t->doh = doh_new(t->srv->https_path, SERVER_DOH_STREAMS, server_https_query, t);
 	return t->doh != NULL;
 }
 

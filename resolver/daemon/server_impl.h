@@ -26,6 +26,7 @@
 #define SERVER_UDP_TX      4096 /* larger replies are sent on their own */
 #define SERVER_UDP_RCVBUF  (4 << 20)
 #define SERVER_TCP_PENDING 64          /* pipelined queries in progress per connection */
+#define SERVER_DOH_STREAMS 100         /* HTTP/2 streams open per DoH connection (as Unbound) */
 #define SERVER_TCP_WQ_MAX  (1u << 20)  /* bytes queued to a slow reader before we give up */
 #define SERVER_PROXY_MAX   1024        /* bytes of a PROXY header (v2 TLVs included) taken on TCP */
 #define SERVER_TLS_BUF     (16u << 10) /* ciphertext read at once (one TLS record) */

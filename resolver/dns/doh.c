@@ -23,6 +23,7 @@ struct doh_stream;
 struct doh {
 	nghttp2_session *session;
 	struct doh_stream *streams; /* every one we allocated: nghttp2 does not always close them */
+	size_t held;                /* bytes of messages the streams hold (DOH_MAX_HELD at most) */
 	char *path;
 	doh_query_cb cb;
 	void *ud;
@@ -40,6 +41,7 @@ struct doh_stream {
 
 static void doh_stream_free(struct doh *d, struct doh_stream *st)
 {
+	d->held -= st->cap;
 	if (st->prev)
 		st->prev->next = st->next;
 	else
@@ -57,7 +59,10 @@ static void doh_refuse(struct doh_stream *st, int status)
 		st->status = status;
 }
 
-static bool doh_append(struct doh_stream *st, const uint8_t *data, size_t len)
+/* Add to st's message; a request's bytes (bounded) count against the connection's DOH_MAX_HELD,
+ * our answers (one per query being answered: bounded by the caller) do not refuse. */
+static bool doh_append(struct doh *d, struct doh_stream *st, const uint8_t *data, size_t len,
+		       bool bounded)
 {
 	if (st->len + len > DOH_MAX_MSG) {
 		doh_refuse(st, 413);
@@ -67,12 +72,18 @@ static bool doh_append(struct doh_stream *st, const uint8_t *data, size_t len)
 		size_t cap = st->cap ? st->cap : 512;
 		while (cap < st->len + len)
 			cap *= 2;
+		if (bounded &&
+		    d->held + cap - st->cap > DOH_MAX_HELD) { /* big bodies on many streams */
+			doh_refuse(st, 503);
+			return false;
+		}
 		uint8_t *m = realloc(st->msg, cap);
 		if (!m) {
 			doh_refuse(st, 500);
 			return false;
 		}
 		st->msg = m;
+		d->held += cap - st->cap;
 		st->cap = cap;
 	}
 	memcpy(st->msg + st->len, data, len);
@@ -81,17 +92,23 @@ static bool doh_append(struct doh_stream *st, const uint8_t *data, size_t len)
 }
 
 /* dns=BASE64URL without padding (RFC 8484 4.1) into the stream's message, with OpenSSL. */
-static void doh_dns_param(struct doh_stream *st, const char *v, size_t n)
+static void doh_dns_param(struct doh *d, struct doh_stream *st, const char *v, size_t n)
 {
 	if (n == 0 || n > (DOH_MAX_MSG + 2) / 3 * 4) {
 		doh_refuse(st, n ? 413 : 400);
 		return;
 	}
-	char *b = malloc(n + 4);
-	uint8_t *out = malloc(n / 4 * 3 + 3);
+	/* Queries are small: the stack unless this one is not. */
+	char sb[1028];
+	uint8_t so[772];
+	bool heap = n + 4 > sizeof(sb);
+	char *b = heap ? malloc(n + 4) : sb;
+	uint8_t *out = heap ? malloc(n / 4 * 3 + 3) : so;
 	if (!b || !out) {
-		free(b);
-		free(out);
+		if (heap) {
+			free(b);
+			free(out);
+		}
 		doh_refuse(st, 500);
 		return;
 	}
@@ -112,9 +129,11 @@ static void doh_dns_param(struct doh_stream *st, const char *v, size_t n)
 	if (got < 0)
 		doh_refuse(st, 400);
 	else
-		doh_append(st, out, (size_t)got - pad);
-	free(b);
-	free(out);
+		doh_append(d, st, out, (size_t)got - pad, true);
+	if (heap) {
+		free(b);
+		free(out);
+	}
 }
 
 /* :path: ours, and for a GET its dns parameter. */
@@ -133,7 +152,7 @@ static void doh_path(struct doh *d, struct doh_stream *st, const char *v, size_t
 		const char *amp = memchr(p, '&', (size_t)(end - p));
 		const char *stop = amp ? amp : end;
 		if (stop - p >= 4 && !memcmp(p, "dns=", 4) && st->len == 0) {
-			doh_dns_param(st, p + 4, (size_t)(stop - p - 4));
+			doh_dns_param(d, st, p + 4, (size_t)(stop - p - 4));
 			return;
 		}
 		p = stop + 1;
@@ -188,10 +207,11 @@ static int doh_on_begin_headers(nghttp2_session *session, const nghttp2_frame *f
 static int doh_on_data(nghttp2_session *session, uint8_t flags, int32_t stream_id,
 		       const uint8_t *data, size_t len, void *ud)
 {
-	(void)flags, (void)ud;
+	struct doh *d = ud;
+	(void)flags;
 	struct doh_stream *st = nghttp2_session_get_stream_user_data(session, stream_id);
 	if (st && st->post && !st->status)
-		doh_append(st, data, len);
+		doh_append(d, st, data, len, true);
 	return 0;
 }
 
@@ -219,6 +239,7 @@ static void doh_request(struct doh *d, int32_t stream, struct doh_stream *st)
 	uint8_t *msg = st->msg;
 	size_t len = st->len;
 	st->msg = NULL; /* the answer takes the buffer's place */
+	d->held -= st->cap;
 	st->len = st->cap = 0;
 	d->cb(d->ud, stream, msg, len);
 	free(msg);
@@ -268,7 +289,7 @@ int doh_answer(struct doh *d, int32_t stream, const uint8_t *msg, size_t len, ui
 	struct doh_stream *st = nghttp2_session_get_stream_user_data(d->session, stream);
 	if (!st || st->msg)
 		return -ENOENT;
-	if (!doh_append(st, msg, len))
+	if (!doh_append(d, st, msg, len, false))
 		return -ENOMEM;
 	char clen[16], cc[32];
 	snprintf(clen, sizeof(clen), "%zu", len);

@@ -9,8 +9,8 @@
  * max-age from the answer's TTLs). Requests are refused here without a query: 404 another path,
  * 405 another method, 400 no or bad dns parameter, a message shorter than a DNS header,
  * 413 a message over 65535 bytes, 415 a POST whose content-type is not
- * application/dns-message. Streams per connection are limited (SETTINGS_MAX_CONCURRENT_STREAMS)
- * and so are header lists, so a connection holds at most max_streams bodies of 64 KiB.
+ * application/dns-message, 503 when the connection's streams hold DOH_MAX_HELD bytes already.
+ * Streams per connection are limited (SETTINGS_MAX_CONCURRENT_STREAMS), and so are header lists.
  */
 #ifndef MEGDNS_DOH_H
 #define MEGDNS_DOH_H
@@ -24,7 +24,8 @@ struct doh;
 /* A query arrived on stream (msg valid during the call only). */
 typedef void (*doh_query_cb)(void *ud, int32_t stream, const uint8_t *msg, size_t len);
 
-#define DOH_MAX_MSG 65535
+#define DOH_MAX_MSG  65535
+#define DOH_MAX_HELD (256u << 10) /* message bytes the streams of a connection may hold */
 
 /* A connection serving path ("/dns-query"), or NULL (no memory). doh_free frees it. */
 struct doh *doh_new(const char *path, uint32_t max_streams, doh_query_cb cb, void *ud);
