@@ -141,7 +141,7 @@ void request_done(struct request_ctx *ctx, const struct request_who *who, enum s
 	log_tagged("query", "%s %s %s %s %s %s %s %.3fms%s%s",
 		   addr_format(&a, client, sizeof(client)),
 		   st->views[who->slot < st->n_views ? who->slot : 0].name, name,
-		   msg_type_str(who->q->qtype), who->c->tcp ? "tcp" : "udp",
+		   msg_type_str(who->q->qtype), server_client_transport(who->c),
 		   stats_rcode_name(rcode < STATS_N_RCODES - 1 ? rcode : STATS_N_RCODES - 1),
 		   stats_source_name(source), (double)us / 1000.0, who->list ? " list=" : "",
 		   who->list ? who->list : "");

@@ -88,6 +88,13 @@ void server_send(const struct server_client *c, const uint8_t *pkt, size_t len)
 		server_udp_send(c, pkt, len);
 }
 
+const char *server_client_transport(const struct server_client *c)
+{
+	if (!c->tcp)
+		return "udp";
+	return c->stream ? "https" : c->tcp->ssl ? "tls" : "tcp";
+}
+
 uint16_t server_max_reply(const struct server_client *c, uint16_t client_udp_size)
 {
 	return c->tcp ? 65535 : client_udp_size;

@@ -42,6 +42,9 @@ struct server_client {
 	int32_t stream; /* DNS over HTTPS: the HTTP/2 stream the query came on (else 0) */
 };
 
+/* How c's query came: "udp", "tcp", "tls" (DoT) or "https" (DoH), for the query log. */
+const char *server_client_transport(const struct server_client *c);
+
 /*
  * Before any worker opens its listeners: fail with -EADDRINUSE (err set) when something
  * already listens on one of cfg's addresses, since SO_REUSEPORT would otherwise let megdns

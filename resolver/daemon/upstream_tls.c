@@ -272,6 +272,11 @@ static void upstream_conn_fail(struct upstream_conn *c, int err, const char *why
 static void upstream_conn_refused(struct upstream_conn *c)
 {
 	char why[300], err[200];
+	struct upstream_tls *tls = upstream_conn_tls(c);
+	if (tls && tls->conn == c && tls->session) { /* the next one starts afresh */
+		SSL_SESSION_free(tls->session);
+		tls->session = NULL;
+	}
 	long v = SSL_get_verify_result(c->ssl);
 	if (v != X509_V_OK) {
 		snprintf(why, sizeof(why), "TLS certificate refused: %s",

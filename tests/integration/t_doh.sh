@@ -21,6 +21,7 @@ cat >megdns.yaml <<'EOF2'
 server:
   listen: [127.0.0.1@53]
   tcp-idle-timeout: 3
+  query-log: true
   tls:
     listen: [127.0.0.1@853]
     certificate: server.pem
@@ -47,6 +48,10 @@ kh -b 127.0.0.3 +https-get nas.home.arpa. A
 assert_match "$DQ" "nas\.home\.arpa\..*A.*10\.100\.0\.20" "DoH GET: another source, another view"
 kh www.example.org. A
 assert_match "$DQ" "192\.0\.2\.99" "DoH: a forwarded name"
+expect_log "query: 127\.0\.0\.1@[0-9]+ other www\.example\.org\. A https NOERROR" \
+	"the query log names the transport: https"
+DQ=$(timeout 10 kdig +retry=0 +timeout=3 +tls +tls-ca="$T/ca.pem" +tls-hostname=dns.test -p 853 @127.0.0.1 tls.example.org. A 2>&1)
+expect_log "query: 127\.0\.0\.1@[0-9]+ other tls\.example\.org\. A tls NOERROR" "... and tls for DoT"
 
 # curl resolves a name over DoH, then fetches the page it points to (on loopback)
 mkdir -p web && echo "hello from the web" >web/hello.txt
