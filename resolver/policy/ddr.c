@@ -65,7 +65,28 @@ struct ddr_kind {
 	size_t alpn_len;
 	char dohpath[300]; /* "" for DoT */
 	uint16_t prio;
+	const struct sockaddr_storage *only; /* listeners at this address only, or NULL: all */
 };
+
+/* Is listener a at the address local (wildcard: of its family)? */
+static bool ddr_at(const struct addr *a, const struct sockaddr_storage *local)
+{
+	if (a->ss.ss_family != local->ss_family)
+		return false;
+	if (addr_is_wildcard(a))
+		return true;
+	if (local->ss_family == AF_INET)
+		return !memcmp(&((const struct sockaddr_in *)&a->ss)->sin_addr,
+			       &((const struct sockaddr_in *)local)->sin_addr, 4);
+	return !memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+		       &((const struct sockaddr_in6 *)local)->sin6_addr, 16);
+}
+
+/* Does k name listener i? All of them, or those at the address the query came to. */
+static bool ddr_names(const struct ddr_kind *k, size_t i)
+{
+	return !k->only || ddr_at(&k->l[i], k->only);
+}
 
 /* The listeners' addresses on port into hints, a wildcard one giving local instead. */
 static void ddr_hints(const struct ddr_kind *k, uint16_t port, const struct sockaddr_storage *local,
@@ -75,7 +96,7 @@ static void ddr_hints(const struct ddr_kind *k, uint16_t port, const struct sock
 	for (size_t i = 0; i < k->n; i++) {
 		const struct addr *a = &k->l[i];
 		const struct sockaddr_storage *ss = addr_is_wildcard(a) && local ? local : &a->ss;
-		if (addr_port(a) != port || ss->ss_family != a->ss.ss_family)
+		if (!ddr_names(k, i) || addr_port(a) != port || ss->ss_family != a->ss.ss_family)
 			continue;
 		if (ss->ss_family == AF_INET && *n4 < 16)
 			memcpy(v4 + 4 * (*n4)++, &((const struct sockaddr_in *)ss)->sin_addr, 4);
@@ -124,15 +145,21 @@ static size_t ddr_record(const struct ddr *d, const struct ddr_kind *k, uint16_t
 }
 
 /* One record per port of k's listeners onto out[*n..cap); false when it does not fit. */
-static bool ddr_kind_records(const struct ddr *d, const struct ddr_kind *k,
+static bool ddr_kind_records(const struct ddr *d, struct ddr_kind *k,
 			     const struct sockaddr_storage *local, uint8_t *out, size_t cap,
 			     size_t *n, uint16_t *count)
 {
+	/* A client is told of the listeners at the address it asked (its view's side of the
+	 * house: the LAN address for the LAN, the tunnel's for peers); of all of them when none
+	 * is there. */
+	for (size_t i = 0; local && i < k->n && !k->only; i++)
+		if (ddr_at(&k->l[i], local))
+			k->only = local;
 	for (size_t i = 0; i < k->n; i++) {
 		uint16_t port = addr_port(&k->l[i]);
-		bool seen = false;
+		bool seen = !ddr_names(k, i);
 		for (size_t j = 0; j < i; j++)
-			seen = seen || addr_port(&k->l[j]) == port;
+			seen = seen || (ddr_names(k, j) && addr_port(&k->l[j]) == port);
 		if (seen)
 			continue;
 		size_t r = ddr_record(d, k, port, local, out + *n, cap - *n);
@@ -152,8 +179,9 @@ size_t ddr_answer(const struct ddr *d, const struct msg_query *q,
 	msg_put16(out + 2, msg_get16(out + 2) | MSG_AA);
 	if (q->qtype != DDR_TYPE_SVCB)
 		return n; /* NODATA */
-	struct ddr_kind dot = {d->cfg->tls_listen, d->cfg->n_tls_listen, "\3dot", 4, "", 1};
-	struct ddr_kind doh = {d->cfg->https_listen, d->cfg->n_https_listen, "\2h2", 3, "", 2};
+	struct ddr_kind dot = {d->cfg->tls_listen, d->cfg->n_tls_listen, "\3dot", 4, "", 1, NULL};
+	struct ddr_kind doh = {
+	    d->cfg->https_listen, d->cfg->n_https_listen, "\2h2", 3, "", 2, NULL};
 	snprintf(doh.dohpath, sizeof(doh.dohpath), "%s{?dns}", d->cfg->https_path);
 	uint16_t count = 0;
 	if (!ddr_kind_records(d, &dot, local, out, cap, &n, &count) ||

@@ -6,9 +6,12 @@
  * record per DoT port, priority 1, alpn "dot", and one per DoH port, priority 2, alpn "h2"
  * with dohpath "PATH{?dns}" (RFC 9461); each with target the name of the listeners'
  * certificate, port, and the listeners' addresses as ipv4hint / ipv6hint (a wildcard
- * listener gives the address the query was sent to). Without encrypted listeners the name has no
- * SVCB: NODATA. resolver.arpa. is a default local zone (special.h): it is never forwarded, since
- * the upstream's answer would send the house's clients to the upstream's resolver instead.
+ * listener gives the address the query was sent to). A client is told of the listeners at the
+ * address it sent the query to, so each side of the house (the LAN, the WireGuard peers) learns
+ * its own; when no listener of a kind is there, of all of that kind. Without encrypted listeners
+ * the name has no SVCB: NODATA. resolver.arpa. is a default local zone (special.h): it is never
+ * forwarded, since the upstream's answer would send the house's clients to the upstream's resolver
+ * instead.
  */
 #ifndef MEGDNS_DDR_H
 #define MEGDNS_DDR_H

@@ -19,11 +19,11 @@ openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 
 
 cat >megdns.yaml <<'EOF2'
 server:
-  listen: [127.0.0.1@53]
+  listen: [127.0.0.1@53, 127.0.0.5@53]
   tcp-idle-timeout: 3
   query-log: true
   tls:
-    listen: [127.0.0.1@853]
+    listen: [127.0.0.1@853, 127.0.0.5@8853]
     certificate: server.pem
     key: server.key
   https:
@@ -117,6 +117,13 @@ dq _dns.resolver.arpa. SVCB
 expect_answer 'SVCB.*1 dns\.test\. alpn="dot" port=853' "DDR: the DoT endpoint"
 expect_answer 'SVCB.*2 dns\.test\. alpn="h2" port=443 ipv4hint=127\.0\.0\.1 (dohpath|key7)="/dns-query\{\?dns\}"' \
 	"DDR: the DoH endpoint with alpn h2 and dohpath"
+expect_answer_count 2 "DDR via 127.0.0.1: the listeners at that address only (not 127.0.0.5@8853)"
+dqs 127.0.0.5 53 _dns.resolver.arpa. SVCB
+expect_answer 'SVCB.*1 dns\.test\. alpn="dot" port=8853 ipv4hint=127\.0\.0\.5' \
+	"DDR via 127.0.0.5: the DoT listener at that address"
+expect_answer 'SVCB.*2 dns\.test\. alpn="h2" port=443 ipv4hint=127\.0\.0\.1' \
+	"... and, with no DoH listener there, the others"
+expect_answer_count 2 "... two records"
 
 # config errors
 cat >bad1.yaml <<'EOF2'
