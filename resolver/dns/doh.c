@@ -353,7 +353,11 @@ void doh_free(struct doh *d)
 int doh_input(struct doh *d, const uint8_t *data, size_t len)
 {
 	ssize_t r = nghttp2_session_mem_recv(d->session, data, len);
-	return r < 0 || (size_t)r != len ? -EPROTO : 0;
+	if (r >= 0 && (size_t)r == len)
+		return 0;
+	/* A GOAWAY says why, if nghttp2 has not queued one itself; then nothing more. */
+	nghttp2_session_terminate_session(d->session, NGHTTP2_PROTOCOL_ERROR);
+	return -EPROTO;
 }
 
 size_t doh_output(struct doh *d, const uint8_t **out)
