@@ -18,7 +18,8 @@
 #   doh      the same with dnsperf -m doh (HTTP/2, GET)
 #   conns    new TLS connections per second: openssl s_time -new for S seconds (a full
 #            handshake each, one client: its own share of the CPU is in the figure too)
-#   idle     VmRSS after N (1,000) idle TLS connections minus before, per connection (KiB)
+#   idle     VmRSS after N (1,000) idle TLS connections minus before, per connection (KiB);
+#            the same for DoH connections that sent the HTTP/2 preface and SETTINGS
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -117,18 +118,22 @@ wait_dot() { # ADDR PID: until it answers over DoT (20 s)
 }
 qps() { awk '/Queries per second/ { printf "%d", $4 }'; }
 
-idle_kib() { # PID ADDR N: KiB of VmRSS per idle TLS connection
+idle_kib() { # PID ADDR N PORT: KiB of VmRSS per idle TLS connection (443: HTTP/2 begun)
 	local pid=$1 before after
 	before=$(rss_kib "$pid")
-	python3 - "$2" "$3" >idle.out 2>&1 <<'PY' &
+	python3 - "$2" "$3" "$4" >idle.out 2>&1 <<'PY' &
 import socket, ssl, sys, time
-addr, n = sys.argv[1], int(sys.argv[2])
+addr, n, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 ctx = ssl.create_default_context(cafile="ca.pem")
 ctx.check_hostname = False
+ctx.set_alpn_protocols(["h2"] if port == 443 else ["dot"])
 conns = []
 for i in range(n):
-    s = socket.create_connection((addr, 853), timeout=5)
-    conns.append(ctx.wrap_socket(s, server_hostname="dns.test"))
+    s = socket.create_connection((addr, port), timeout=5)
+    c = ctx.wrap_socket(s, server_hostname="dns.test")
+    if port == 443:  # the client preface and an empty SETTINGS: the server's session exists
+        c.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\0\0\0\4\0\0\0\0\0")
+    conns.append(c)
 print("open", len(conns), flush=True)
 time.sleep(8)
 PY
@@ -142,7 +147,7 @@ PY
 }
 
 run_one() { # NAME PID ADDR: prints "HITS DOH CONNS IDLE"
-	local addr=$3 hits doh conns idle
+	local addr=$3 hits doh conns idle idle_h2
 	wait_dot "$addr" "$2"
 	dnsperf -m dot -s "$addr" -p 853 -d names.txt -n 1 -c 4 >/dev/null 2>&1 # warm the cache
 	hits=$(dnsperf -m dot -s "$addr" -p 853 -d names.txt -l "$SECONDS_RUN" -c 4 -q 400 2>&1 | qps)
@@ -150,21 +155,22 @@ run_one() { # NAME PID ADDR: prints "HITS DOH CONNS IDLE"
 	conns=$(timeout $((SECONDS_RUN + 20)) openssl s_time -connect "$addr:853" -new \
 		-time "$SECONDS_RUN" 2>/dev/null |
 		awk '/connections in .* real seconds/ { printf "%d", $1 / $4 }')
-	idle=$(idle_kib "$2" "$addr" "$IDLE")
-	echo "$hits $doh $conns $idle"
+	idle=$(idle_kib "$2" "$addr" "$IDLE" 853)
+	idle_h2=$(idle_kib "$2" "$addr" "$IDLE" 443)
+	echo "$hits $doh $conns $idle $idle_h2"
 }
 
 log "megdns"
 "$MEGDNS" -c megdns.yaml 2>megdns.log &
 MPID=$!
 STARTED+=("$MPID")
-read -r m_hits m_doh m_conns m_idle < <(run_one megdns "$MPID" 127.0.0.3)
+read -r m_hits m_doh m_conns m_idle m_idle_h2 < <(run_one megdns "$MPID" 127.0.0.3)
 stop_pid "$MPID"
 log "unbound"
 unbound -c unbound.conf 2>unbound.log &
 UPID=$!
 STARTED+=("$UPID")
-read -r u_hits u_doh u_conns u_idle < <(run_one unbound "$UPID" 127.0.0.4)
+read -r u_hits u_doh u_conns u_idle u_idle_h2 < <(run_one unbound "$UPID" 127.0.0.4)
 stop_pid "$UPID"
 
 ratio() { python3 -c "a, b = float('${1:-0}'), float('${2:-0}'); print('%.2f' % (a / b) if b > 0 else '-')"; }
@@ -175,4 +181,5 @@ ratio() { python3 -c "a, b = float('${1:-0}'), float('${2:-0}'); print('%.2f' % 
 	echo "| cache hits over DoH (HTTP/2), 4 connections (answers/s) | ${m_doh:--} | ${u_doh:--} | $(ratio "$m_doh" "$u_doh") |"
 	echo "| new TLS connections, full handshakes (per s, openssl s_time -new) | ${m_conns:--} | ${u_conns:--} | $(ratio "$m_conns" "$u_conns") |"
 	echo "| RSS per idle TLS connection, $IDLE open (KiB) | ${m_idle:--} | ${u_idle:--} | $(ratio "$m_idle" "$u_idle") |"
+	echo "| RSS per idle DoH connection (HTTP/2 begun), $IDLE open (KiB) | ${m_idle_h2:--} | ${u_idle_h2:--} | $(ratio "$m_idle_h2" "$u_idle_h2") |"
 } | tee "${OUT:-/dev/null}"
