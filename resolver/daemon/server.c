@@ -150,42 +150,47 @@ bool server_proxy_allowed(const struct server *s, const struct sockaddr_storage 
 	return false;
 }
 
+/* Does something listen on a (type) already? -EADDRINUSE with err set, else 0. */
+static int server_probe_one(const struct addr *a, int type, char *err, size_t errlen)
+{
+	int fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC, 0), one = 1, r = 0;
+	if (fd < 0)
+		return 0;
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 && errno == EADDRINUSE)
+		r = -EADDRINUSE;
+	close(fd);
+	if (r < 0) {
+		char buf[ADDR_STRLEN];
+		snprintf(err, errlen,
+			 "listen %s %s: address already in use (another megdns or DNS server?)",
+			 type == SOCK_DGRAM ? "udp" : "tcp", addr_format(a, buf, sizeof(buf)));
+	}
+	return r;
+}
+
 int server_probe(const struct config *cfg, char *err, size_t errlen)
 {
 	/* Listeners use SO_REUSEPORT so the workers can share a port, which would also let a
 	 * second megdns join silently and take part of the traffic. A socket without the
 	 * option cannot bind where anyone listens: try one per address first. */
-	for (size_t i = 0; i < cfg->n_listen + cfg->n_proxy_listen; i++) {
-		static const int types[] = {SOCK_DGRAM, SOCK_STREAM};
-		for (size_t k = 0; k < 2; k++) {
-			const struct addr *a = i < cfg->n_listen
-						   ? &cfg->listen[i]
-						   : &cfg->proxy_listen[i - cfg->n_listen];
-			int type = types[k];
-			int fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC, 0), one = 1, r = 0;
-			if (fd < 0)
-				continue;
-			if (a->ss.ss_family == AF_INET6)
-				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-			setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-			if (type == SOCK_STREAM)
-				setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 &&
-			    errno == EADDRINUSE)
-				r = -EADDRINUSE;
-			close(fd);
-			if (r < 0) {
-				char buf[ADDR_STRLEN];
-				snprintf(err, errlen,
-					 "listen %s %s: address already in use "
-					 "(another megdns or DNS server?)",
-					 type == SOCK_DGRAM ? "udp" : "tcp",
-					 addr_format(a, buf, sizeof(buf)));
-				return r;
-			}
-		}
+	int r = 0;
+	for (size_t i = 0; i < cfg->n_listen + cfg->n_proxy_listen && r == 0; i++) {
+		const struct addr *a =
+		    i < cfg->n_listen ? &cfg->listen[i] : &cfg->proxy_listen[i - cfg->n_listen];
+		r = server_probe_one(a, SOCK_DGRAM, err, errlen);
+		if (r == 0)
+			r = server_probe_one(a, SOCK_STREAM, err, errlen);
 	}
-	return 0;
+	for (size_t i = 0; i < cfg->n_tls_listen && r == 0; i++)
+		r = server_probe_one(&cfg->tls_listen[i], SOCK_STREAM, err, errlen);
+	for (size_t i = 0; i < cfg->n_https_listen && r == 0; i++)
+		r = server_probe_one(&cfg->https_listen[i], SOCK_STREAM, err, errlen);
+	return r;
 }
 
 int server_open(uv_loop_t *loop, const struct config *cfg, server_query_cb query_cb, void *ud,

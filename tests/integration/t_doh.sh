@@ -141,5 +141,17 @@ EOF2
 "$MEGDNS" -t -c bad2.yaml >bad.out 2>&1
 assert_eq "$?" 2 "a path that is not absolute: exit 2"
 assert_match "$(cat bad.out)" "bad2\.yaml:2:[0-9]+: https.path must be an absolute URL path" "... FILE:LINE and why"
+# a second megdns cannot take the DoH port (SO_REUSEPORT would let it share it silently)
+cat >second.yaml <<'EOF2'
+server:
+  listen: [127.0.0.1@5399]
+  https: {listen: [127.0.0.1@443], certificate: server.pem, key: server.key}
+control: {socket: ""}
+views: [{name: all}]
+EOF2
+timeout 5 "$MEGDNS" -c second.yaml >second.out 2>&1
+rc=$?
+assert_match "$rc" "^[12]$" "a second megdns on the same DoH port exits at start"
+assert_match "$(cat second.out)" "listen tcp 127\.0\.0\.1@443: address already in use" "... saying why"
 expect_alive
 finish

@@ -63,6 +63,7 @@ cat >megdns.yaml <<EOF2
 server:
   listen: [127.0.0.1@53]
   tcp-idle-timeout: 1
+  query-log: true
 tls:
   ca-file: ca.pem
 upstreams: [127.0.0.51@853#dot.test]
@@ -86,7 +87,7 @@ expect_ctl_out "upstream 127\.0\.0\.51@853#dot\.test \(TLS, 1 handshakes, 0 resu
 # pipelining: queries at once on the one connection, answered in any order
 pids=
 for i in $(seq 1 20); do
-	dig +tries=1 +time=3 -p 53 @127.0.0.1 "n$i.example.org." A +short >"p$i.out" &
+	dig +tries=1 +time=5 -p 53 @127.0.0.1 "n$i.example.org." A +short >"p$i.out" &
 	pids="$pids $!"
 done
 # shellcheck disable=SC2086
