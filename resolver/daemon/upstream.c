@@ -216,7 +216,7 @@ static void upstream_try_close(struct upstream_try *t)
 	t->closing = true;
 	if (t->probe)
 		t->pool->servers[t->srv].sel.probing = false;
-	if (t->has_tls)
+	if (t->tconn)
 		upstream_tls_forget(t);
 	uv_close((uv_handle_t *)&t->timer, upstream_try_close_cb);
 	if (t->has_udp)

@@ -59,7 +59,6 @@ struct upstream_try {
 	uv_write_t write;
 	unsigned open; /* handles not yet closed */
 	bool has_udp, has_tcp;
-	bool has_tls;   /* on its server's TLS connection (tconn), in its list of tries */
 	bool tls_sent;  /* ... and written to it (else it waits for the handshake) */
 	bool tls_again; /* sent again once already, on a new connection: the old one died */
 	bool closing;   /* ended: callbacks still delivered (connect, write) are ignored */
@@ -71,7 +70,7 @@ struct upstream_try {
 	int err; /* a send error reported through the timer */
 	uint64_t sent_ns;
 	size_t qlen;
-	struct upstream_conn *tconn;
+	struct upstream_conn *tconn; /* on its server's TLS connection, in its list of tries */
 	struct upstream_try *cprev, *cnext; /* in tconn's list */
 	/* length, query, and room for EDNS padding to a block of 128 (RFC 8467) over TLS */
 	uint8_t qbuf[2 + 384];

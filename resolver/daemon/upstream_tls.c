@@ -75,7 +75,6 @@ static const char *upstream_conn_name(const struct upstream_conn *c, char *buf, 
 static void upstream_conn_link(struct upstream_conn *c, struct upstream_try *t)
 {
 	t->tconn = c;
-	t->has_tls = true;
 	t->cprev = NULL;
 	t->cnext = c->tries;
 	if (c->tries)
@@ -92,7 +91,6 @@ static void upstream_conn_unlink(struct upstream_try *t)
 		c->tries = t->cnext;
 	if (t->cnext)
 		t->cnext->cprev = t->cprev;
-	t->has_tls = false;
 	t->tconn = NULL;
 }
 

@@ -306,6 +306,22 @@ EOF
 	die "unbound $name does not answer: $(cat "$d/unbound.log")"
 }
 
+# --- a test CA for the TLS tests ---------------------------------------------------------------
+# make_test_ca: ca.pem and ca.key in the test folder, valid two days.
+make_test_ca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+		-out ca.pem -days 2 -subj "/CN=megdns test CA" 2>/dev/null || die "openssl could not make a CA"
+}
+# make_cert NAME CN: NAME.pem and NAME.key for CN (subjectAltName DNS:CN and IP:127.0.0.1),
+# signed by the test CA.
+make_cert() {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" \
+		-out "$1.csr" -subj "/CN=$2" 2>/dev/null
+	printf 'subjectAltName=DNS:%s,IP:127.0.0.1\n' "$2" >"$1.ext"
+	openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+		-extfile "$1.ext" -out "$1.pem" 2>/dev/null || die "openssl could not sign $1"
+}
+
 # --- fakedns: a scripted upstream (see fakedns.py) ---------------------------------------------
 # start_fakedns NAME ADDR PORT [fakedns.py options...]; its query log is $T/fakedns-NAME.log.
 start_fakedns() {

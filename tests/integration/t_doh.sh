@@ -9,13 +9,8 @@
 command -v kdig >/dev/null || die "kdig is missing: apt-get install -y knot-dnsutils"
 start_fakedns up 127.0.0.30 53 --mode answer --ip 192.0.2.99
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
-	-days 2 -subj "/CN=megdns test CA" 2>/dev/null
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
-	-out server.csr -subj "/CN=dns.test" 2>/dev/null
-printf 'subjectAltName=DNS:dns.test,IP:127.0.0.1\n' >server.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-	-extfile server.ext -out server.pem 2>/dev/null
+make_test_ca
+make_cert server dns.test
 
 cat >megdns.yaml <<'EOF2'
 server:

@@ -9,15 +9,7 @@
 command -v kdig >/dev/null || die "kdig is missing: apt-get install -y knot-dnsutils"
 start_fakedns up 127.0.0.30 53 --mode answer --ip 192.0.2.99
 
-make_cert() { # NAME CN: NAME.pem and NAME.key, signed by the test CA
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" \
-		-out "$1.csr" -subj "/CN=$2" 2>/dev/null
-	printf 'subjectAltName=DNS:%s,IP:127.0.0.1\n' "$2" >"$1.ext"
-	openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-		-extfile "$1.ext" -out "$1.pem" 2>/dev/null
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
-	-days 2 -subj "/CN=megdns test CA" 2>/dev/null
+make_test_ca
 make_cert one dns.test
 make_cert two dns2.test
 cp one.pem server.pem && cp one.key server.key

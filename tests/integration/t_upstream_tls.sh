@@ -9,8 +9,7 @@
 
 start_fakedns up 127.0.0.30 53 --mode answer --ip 192.0.2.99
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
-	-days 2 -subj "/CN=megdns test CA" 2>/dev/null
+make_test_ca
 # sign NAME SAN-NAME [START END]: NAME.pem/NAME.key for SAN-NAME, signed by the test CA
 mkdir -p cadb && : >cadb/index && echo 01 >cadb/serial
 cat >ca.cnf <<'EOF2'
