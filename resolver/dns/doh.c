@@ -31,7 +31,8 @@ struct doh {
 
 struct doh_stream {
 	int status; /* 0: fine so far; else the error status to answer with */
-	bool post, get;
+	bool post;
+	bool body; /* a POST's body has begun: it is the message, whatever the path said */
 	bool ctype_ok;
 	uint8_t *msg; /* the query (GET decoded, POST body), then the answer */
 	size_t len, cap;
@@ -146,7 +147,6 @@ static void doh_path(struct doh *d, struct doh_stream *st, const char *v, size_t
 		doh_refuse(st, 404);
 		return;
 	}
-	st->get = true; /* the parameter is looked for; a POST ignores it */
 	const char *end = v + n, *p = q ? q + 1 : end;
 	while (p < end) {
 		const char *amp = memchr(p, '&', (size_t)(end - p));
@@ -210,8 +210,13 @@ static int doh_on_data(nghttp2_session *session, uint8_t flags, int32_t stream_i
 	struct doh *d = ud;
 	(void)flags;
 	struct doh_stream *st = nghttp2_session_get_stream_user_data(session, stream_id);
-	if (st && st->post && !st->status)
-		doh_append(d, st, data, len, true);
+	if (!st || !st->post || st->status)
+		return 0;
+	if (!st->body) { /* a dns= in a POST's path is not its query */
+		st->body = true;
+		st->len = 0;
+	}
+	doh_append(d, st, data, len, true);
 	return 0;
 }
 
